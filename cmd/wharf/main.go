@@ -1,0 +1,106 @@
+// Command wharf is the Wharf command-line client.
+//
+// It is the docker CLI's own command tree (github.com/docker/cli), built
+// as a library and pointed at wharfd by default. Reusing it, rather than
+// re-implementing it, is what makes every command, flag, table column,
+// --format template, error message and exit code identical to docker's:
+// users' scripts keep working unchanged. wharf stays a pure API client, so
+// it drives a real dockerd just as well (set DOCKER_HOST or -H).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/cli/cli"
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/command/commands"
+	"github.com/spf13/cobra"
+)
+
+// defaultHost is where wharfd listens unless told otherwise.
+const defaultHost = "unix:///run/wharf/wharf.sock"
+
+func main() {
+	os.Exit(run(context.Background()))
+}
+
+func run(ctx context.Context) int {
+	useWharfHost()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	dockerCLI, err := command.NewDockerCli(command.WithBaseContext(ctx))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	err = execute(ctx, dockerCLI)
+	if err == nil {
+		return 0
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return 130
+	}
+	if err.Error() != "" && !errdefs.IsCanceled(err) {
+		fmt.Fprintln(dockerCLI.Err(), err)
+	}
+	var status cli.StatusError
+	if errors.As(err, &status) && status.StatusCode != 0 {
+		return status.StatusCode
+	}
+	return 1
+}
+
+// useWharfHost makes wharfd the default daemon. An explicit DOCKER_HOST,
+// WHARF_HOST, -H or --context still wins.
+func useWharfHost() {
+	if h := os.Getenv("WHARF_HOST"); h != "" {
+		os.Setenv("DOCKER_HOST", h)
+		return
+	}
+	if os.Getenv("DOCKER_HOST") == "" && os.Getenv("DOCKER_CONTEXT") == "" {
+		os.Setenv("DOCKER_HOST", defaultHost)
+	}
+}
+
+func execute(ctx context.Context, dockerCLI *command.DockerCli) error {
+	root := &cobra.Command{
+		Use:              "wharf [OPTIONS] COMMAND [ARG...]",
+		Short:            "A self-sufficient runtime for containers",
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		TraverseChildren: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return command.ShowHelp(dockerCLI.Err())(cmd, args)
+			}
+			return fmt.Errorf("wharf: unknown command: wharf %s\n\nRun 'wharf --help' for more information", args[0])
+		},
+		Version:               version,
+		DisableFlagsInUseLine: true,
+	}
+	root.SetIn(dockerCLI.In())
+	root.SetOut(dockerCLI.Out())
+	root.SetErr(dockerCLI.Err())
+	opts, _ := cli.SetupRootCommand(root)
+	root.Flags().BoolP("version", "v", false, "Print version information and quit")
+	commands.AddCommands(root, dockerCLI)
+	addWharfCommands(root, dockerCLI)
+
+	top := cli.NewTopLevelCommand(root, dockerCLI, opts, root.Flags())
+	cmd, args, err := top.HandleGlobalFlags()
+	if err != nil {
+		return err
+	}
+	if err := top.Initialize(); err != nil {
+		return err
+	}
+	cmd.SetArgs(args)
+	return cmd.ExecuteContext(ctx)
+}
