@@ -24,6 +24,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// writeBody writes v as JSON after the headers have been sent.
+func writeBody(w http.ResponseWriter, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
 // writeError writes docker's {"message": ...} error body. The docker CLI
 // prints the raw body unless Content-Type is application/json.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

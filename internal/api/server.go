@@ -78,13 +78,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	r = r.WithContext(context.WithValue(r.Context(), apiVersionKey{}, v))
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.writeError(w, r, errs.NotFound("page not found"))
 		return
 	}
 	s.log.Debug("api request", "method", r.Method, "path", r.URL.Path)
-	h.ServeHTTP(w, r)
+	// ServeHTTP (not the handler Handler returned) fills r.PathValue.
+	s.mux.ServeHTTP(w, r)
 }
 
 // apiVersion is the Engine API version the client asked for.

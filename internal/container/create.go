@@ -1,0 +1,219 @@
+package container
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/image"
+)
+
+// CreateOptions is the body of POST /containers/create plus its name.
+type CreateOptions struct {
+	Name       string
+	Config     *container.Config
+	HostConfig *container.HostConfig
+}
+
+// Create records a new container; nothing runs until Start.
+func (s *Service) Create(ctx context.Context, o CreateOptions) (container.CreateResponse, error) {
+	var resp container.CreateResponse
+	if o.Config == nil {
+		return resp, errs.Invalid("config cannot be empty in order to create a container")
+	}
+	if o.Config.Image == "" {
+		return resp, errs.Invalid("No image specified")
+	}
+	hc := o.HostConfig
+	if hc == nil {
+		hc = &container.HostConfig{}
+	}
+	if err := validateHostConfig(hc); err != nil {
+		return resp, err
+	}
+	if _, err := s.runtimeFor(hc.Runtime); err != nil {
+		return resp, err
+	}
+	img, err := s.cfg.Images.Get(ctx, o.Config.Image)
+	if err != nil {
+		return resp, err
+	}
+	cfg := *o.Config
+	if err := mergeImageConfig(&cfg, img); err != nil {
+		return resp, err
+	}
+	c := &Container{
+		ID:         newID(),
+		Created:    time.Now().UTC(),
+		Config:     &cfg,
+		HostConfig: hc,
+		ImageID:    img.ID,
+		Runtime:    hc.Runtime,
+		State:      container.State{Status: container.StateCreated},
+		changed:    make(chan struct{}),
+	}
+	if c.Runtime == "" {
+		c.Runtime = s.cfg.DefaultRuntime
+	}
+	if hc.Runtime == "" {
+		hc.Runtime = c.Runtime
+	}
+	if cfg.Hostname == "" && !hc.NetworkMode.IsHost() {
+		cfg.Hostname = shortID(c.ID)
+	}
+	c.Path, c.Args = entrypointAndArgs(&cfg)
+
+	name := o.Name
+	if name == "" {
+		name = s.generateName()
+	}
+	if err := s.reserveName(name, c); err != nil {
+		return resp, err
+	}
+	c.Name = "/" + strings.TrimPrefix(name, "/")
+	if err := os.MkdirAll(s.dir(c.ID), 0o700); err == nil {
+		err = s.save(c)
+	}
+	if err != nil {
+		s.forget(c)
+		os.RemoveAll(s.dir(c.ID))
+		return resp, err
+	}
+	s.mu.Lock()
+	s.byID[c.ID] = c
+	s.mu.Unlock()
+	s.log.Debug("container created", "id", c.ID, "name", c.Name)
+	return container.CreateResponse{ID: c.ID, Warnings: []string{}}, nil
+}
+
+// forget drops c from the indexes.
+func (s *Service) forget(c *Container) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byName[c.Name] == c {
+		delete(s.byName, c.Name)
+	}
+	delete(s.byID, c.ID)
+}
+
+func validateHostConfig(hc *container.HostConfig) error {
+	switch mode := hc.NetworkMode; {
+	case mode == "" || mode.IsDefault():
+		hc.NetworkMode = network.NetworkBridge
+	case mode.IsHost(), mode.IsNone(), mode == network.NetworkBridge:
+	default:
+		return errs.NotFound("network %s not found", mode)
+	}
+	if hc.RestartPolicy.Name == "" {
+		hc.RestartPolicy.Name = container.RestartPolicyDisabled
+	}
+	if hc.AutoRemove && hc.RestartPolicy.Name != container.RestartPolicyDisabled {
+		return errs.Invalid("can't create 'AutoRemove' container with restart policy")
+	}
+	if hc.ShmSize < 0 {
+		return errs.Invalid("SHM size can not be less than 0")
+	}
+	return nil
+}
+
+// mergeImageConfig fills what the user left unset from the image, as
+// dockerd's merge does: an entrypoint given by the user drops the image's
+// CMD; env and labels are merged key by key, the user's winning.
+func mergeImageConfig(cfg *container.Config, img *image.Image) error {
+	ic := img.Config.Config
+	if cfg.User == "" {
+		cfg.User = ic.User
+	}
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = ic.WorkingDir
+	}
+	cfg.Env = mergeEnv(ic.Env, cfg.Env)
+	if len(cfg.Entrypoint) == 0 {
+		if len(cfg.Cmd) == 0 {
+			cfg.Cmd = ic.Cmd
+		}
+		if cfg.Entrypoint == nil {
+			cfg.Entrypoint = ic.Entrypoint
+		}
+	}
+	// --entrypoint "" means "no entrypoint at all".
+	if len(cfg.Entrypoint) == 1 && cfg.Entrypoint[0] == "" {
+		cfg.Entrypoint = nil
+	}
+	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
+		return errs.Invalid("no command specified")
+	}
+	if len(ic.Labels) > 0 {
+		labels := map[string]string{}
+		for k, v := range ic.Labels {
+			labels[k] = v
+		}
+		for k, v := range cfg.Labels {
+			labels[k] = v
+		}
+		cfg.Labels = labels
+	}
+	if cfg.Labels == nil {
+		cfg.Labels = map[string]string{}
+	}
+	if cfg.StopSignal == "" {
+		cfg.StopSignal = ic.StopSignal
+	}
+	if cfg.Healthcheck == nil && ic.Healthcheck != nil {
+		cfg.Healthcheck = ic.Healthcheck
+	}
+	for p := range ic.ExposedPorts {
+		port, err := network.ParsePort(p)
+		if err != nil {
+			continue
+		}
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = network.PortSet{}
+		}
+		cfg.ExposedPorts[port] = struct{}{}
+	}
+	for v := range ic.Volumes {
+		if cfg.Volumes == nil {
+			cfg.Volumes = map[string]struct{}{}
+		}
+		cfg.Volumes[v] = struct{}{}
+	}
+	if cfg.Env == nil {
+		cfg.Env = []string{}
+	}
+	return nil
+}
+
+// mergeEnv overlays user on base by variable name, keeping base's order.
+func mergeEnv(base, user []string) []string {
+	out := append([]string(nil), base...)
+	index := map[string]int{}
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
+	for _, kv := range user {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			out[i] = kv
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
+
+// entrypointAndArgs is docker's Path/Args split of ENTRYPOINT + CMD.
+func entrypointAndArgs(cfg *container.Config) (string, []string) {
+	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if len(argv) == 0 {
+		return "", []string{}
+	}
+	return argv[0], argv[1:]
+}

@@ -1,0 +1,370 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/containerd/console"
+	runc "github.com/containerd/go-runc"
+	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// Exec is a process started in a running container with docker exec.
+// Exec records live in memory only, as in docker they go with the daemon.
+type Exec struct {
+	ID          string
+	ContainerID string
+	Config      container.ExecCreateRequest
+
+	mu       sync.Mutex
+	started  bool
+	running  bool
+	exitCode *int
+	pid      int
+	console  console.Console
+	done     chan struct{}
+}
+
+// ExecCreate registers a command to run in a running container.
+func (s *Service) ExecCreate(ctx context.Context, ref string, cfg container.ExecCreateRequest) (string, error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	running, paused := c.State.Running, c.State.Paused
+	c.mu.Unlock()
+	if !running {
+		return "", errs.Conflict("container %s is not running", c.ID)
+	}
+	if paused {
+		return "", errs.Conflict("Container %s is paused, unpause the container before exec", c.ID)
+	}
+	if len(cfg.Cmd) == 0 {
+		return "", errs.Invalid("No exec command specified")
+	}
+	e := &Exec{ID: newID(), ContainerID: c.ID, Config: cfg, done: make(chan struct{})}
+	s.mu.Lock()
+	s.execs[e.ID] = e
+	s.mu.Unlock()
+	return e.ID, nil
+}
+
+func (s *Service) getExec(id string) (*Exec, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if e, ok := s.execs[id]; ok {
+		return e, nil
+	}
+	return nil, errs.NotFound("No such exec instance: %s", id)
+}
+
+// execIDs lists the exec instances of a container.
+func (s *Service) execIDs(containerID string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var ids []string
+	for id, e := range s.execs {
+		if e.ContainerID == containerID {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// ExecStartOptions carry the client's streams for an exec.
+type ExecStartOptions struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer // the same writer for a TTY
+	Detach         bool
+	ConsoleSize    *[2]uint
+}
+
+// ExecStart runs the exec's process and, unless detached, streams its
+// stdio until it ends.
+func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) error {
+	e, err := s.getExec(id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	if e.started {
+		e.mu.Unlock()
+		return errs.Conflict("Error: Exec command %s has already run", id)
+	}
+	e.started = true
+	e.mu.Unlock()
+
+	c, err := s.get(e.ContainerID)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	running := c.State.Running
+	c.mu.Unlock()
+	if !running {
+		return errs.Conflict("container %s is not running", c.ID)
+	}
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(s.bundle(c.ID), "exec-")
+	if err != nil {
+		return err
+	}
+	procFile := filepath.Join(dir, "process.json")
+	if err := s.writeExecProcess(c, e, procFile); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	runCtx := context.WithoutCancel(ctx)
+	var sock *runc.Socket
+	if e.Config.Tty {
+		if sock, err = runc.NewConsoleSocket(filepath.Join(dir, "pty.sock")); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		defer sock.Close()
+	}
+	sockPath := ""
+	if sock != nil {
+		sockPath = sock.Path()
+	}
+	cmd := rt.ExecCommand(runCtx, c.ID, procFile, sockPath, filepath.Join(dir, "pid"))
+	var stderr strings.Builder
+	if !e.Config.Tty {
+		if e.Config.AttachStdin && o.Stdin != nil && !o.Detach {
+			cmd.Stdin = o.Stdin
+		}
+		cmd.Stdout, cmd.Stderr = writerOrDiscard(o.Stdout, e.Config.AttachStdout && !o.Detach), &stderrSplitter{w: writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach), runtimeErr: &stderr}
+	} else {
+		cmd.Stderr = &stderr
+	}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	e.mu.Lock()
+	e.running = true
+	e.mu.Unlock()
+
+	var copies sync.WaitGroup
+	if sock != nil {
+		master, err := sock.ReceiveMaster()
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			os.RemoveAll(dir)
+			return err
+		}
+		size := o.ConsoleSize
+		if size == nil {
+			size = e.Config.ConsoleSize
+		}
+		if size != nil {
+			master.Resize(console.WinSize{Height: uint16(size[0]), Width: uint16(size[1])})
+		}
+		e.mu.Lock()
+		e.console = master
+		e.mu.Unlock()
+		if !o.Detach {
+			if e.Config.AttachStdin && o.Stdin != nil {
+				go io.Copy(master, o.Stdin)
+			}
+			copies.Add(1)
+			go func() {
+				defer copies.Done()
+				io.Copy(writerOrDiscard(o.Stdout, true), master)
+			}()
+		} else {
+			go io.Copy(io.Discard, master)
+		}
+	}
+	if pid, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
+		n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+		e.mu.Lock()
+		e.pid = n
+		e.mu.Unlock()
+	}
+	finish := func() error {
+		werr := cmd.Wait()
+		copies.Wait()
+		code := 0
+		var exitErr *exec.ExitError
+		if errors.As(werr, &exitErr) {
+			code = exitErr.ExitCode()
+			if code < 0 {
+				code = 137
+			}
+		}
+		e.mu.Lock()
+		e.running = false
+		e.exitCode = &code
+		if e.console != nil {
+			e.console.Close()
+		}
+		e.mu.Unlock()
+		close(e.done)
+		os.RemoveAll(dir)
+		if msg := strings.TrimSpace(stderr.String()); code != 0 && msg != "" {
+			s.log.Debug("exec failed", "id", e.ID, "runtime", msg)
+			if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
+				code = 127
+				e.mu.Lock()
+				e.exitCode = &code
+				e.mu.Unlock()
+				if w := writerOrDiscard(o.Stderr, !o.Detach); w != nil {
+					io.WriteString(w, "OCI runtime exec failed: "+runtimeMessage(msg)+": unknown\r\n")
+				}
+			} else if strings.Contains(msg, "permission denied") {
+				code = 126
+				e.mu.Lock()
+				e.exitCode = &code
+				e.mu.Unlock()
+			}
+		}
+		return nil
+	}
+	if o.Detach {
+		go finish()
+		return nil
+	}
+	return finish()
+}
+
+// writeExecProcess writes the runtime's process.json for e: the
+// container's own process settings with the exec's command, env, user,
+// working directory and terminal.
+func (s *Service) writeExecProcess(c *Container, e *Exec, path string) error {
+	data, err := os.ReadFile(filepath.Join(s.bundle(c.ID), "config.json"))
+	if err != nil {
+		return err
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return err
+	}
+	p := spec.Process
+	p.Args = e.Config.Cmd
+	p.Terminal = e.Config.Tty
+	p.Env = mergeEnv(p.Env, e.Config.Env)
+	if e.Config.Tty && !hasEnv(p.Env, "TERM") {
+		p.Env = append(p.Env, "TERM=xterm")
+	}
+	if e.Config.WorkingDir != "" {
+		p.Cwd = e.Config.WorkingDir
+	}
+	if e.Config.User != "" {
+		u, err := resolveUser(s.rootfsPath(c.ID), e.Config.User)
+		if err != nil {
+			return err
+		}
+		p.User = specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: u.Sgids}
+	}
+	if e.Config.Privileged {
+		caps := allCaps()
+		p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+	}
+	out, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o600)
+}
+
+// ExecInspect reports an exec's state.
+func (s *Service) ExecInspect(ctx context.Context, id string) (container.ExecInspectResponse, error) {
+	e, err := s.getExec(id)
+	if err != nil {
+		return container.ExecInspectResponse{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	args := []string{}
+	if len(e.Config.Cmd) > 1 {
+		args = e.Config.Cmd[1:]
+	}
+	priv := e.Config.Privileged
+	return container.ExecInspectResponse{
+		ID:       e.ID,
+		Running:  e.running,
+		ExitCode: e.exitCode,
+		ProcessConfig: &container.ExecProcessConfig{
+			Tty: e.Config.Tty, Entrypoint: e.Config.Cmd[0], Arguments: args,
+			Privileged: &priv, User: e.Config.User,
+		},
+		OpenStdin:   e.Config.AttachStdin,
+		OpenStdout:  e.Config.AttachStdout,
+		OpenStderr:  e.Config.AttachStderr,
+		CanRemove:   e.exitCode != nil,
+		ContainerID: e.ContainerID,
+		DetachKeys:  []byte(e.Config.DetachKeys),
+		Pid:         e.pid,
+	}, nil
+}
+
+// ExecIsTTY tells the API whether to multiplex an exec's output.
+func (s *Service) ExecIsTTY(id string) (bool, error) {
+	e, err := s.getExec(id)
+	if err != nil {
+		return false, err
+	}
+	return e.Config.Tty, nil
+}
+
+// ExecResize changes the size of an exec's terminal.
+func (s *Service) ExecResize(ctx context.Context, id string, height, width uint) error {
+	e, err := s.getExec(id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.console == nil {
+		return errs.Conflict("exec %s has no terminal", id)
+	}
+	return e.console.Resize(console.WinSize{Height: uint16(height), Width: uint16(width)})
+}
+
+func writerOrDiscard(w io.Writer, want bool) io.Writer {
+	if w == nil || !want {
+		return io.Discard
+	}
+	return w
+}
+
+// stderrSplitter forwards the process's stderr and keeps a copy, so a
+// runtime failure (e.g. "executable file not found") can be recognised.
+type stderrSplitter struct {
+	w          io.Writer
+	runtimeErr *strings.Builder
+}
+
+func (s *stderrSplitter) Write(p []byte) (int, error) {
+	if s.runtimeErr.Len() < 4096 {
+		s.runtimeErr.Write(p)
+	}
+	return s.w.Write(p)
+}
+
+// runtimeMessage extracts runc's message from its logrus line.
+func runtimeMessage(raw string) string {
+	if i := strings.Index(raw, `msg="`); i >= 0 {
+		if s, err := strconv.Unquote(raw[i+4 : strings.LastIndex(raw, `"`)+1]); err == nil {
+			return s
+		}
+	}
+	return raw
+}

@@ -1,0 +1,86 @@
+package container
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/storage"
+)
+
+// Inspect returns the container as GET /containers/{id}/json shows it.
+func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container.InspectResponse, error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return container.InspectResponse{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	state := c.State
+	if state.StartedAt == "" {
+		state.StartedAt = formatTime(time.Time{})
+	}
+	if state.FinishedAt == "" {
+		state.FinishedAt = formatTime(time.Time{})
+	}
+	cfg := *c.Config
+	hc := *c.HostConfig
+	dir := s.dir(c.ID)
+	resp := container.InspectResponse{
+		ID:             c.ID,
+		Created:        formatTime(c.Created),
+		Path:           c.Path,
+		Args:           c.Args,
+		State:          &state,
+		Image:          c.ImageID,
+		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
+		HostnamePath:   filepath.Join(dir, "hostname"),
+		HostsPath:      filepath.Join(dir, "hosts"),
+		LogPath:        s.logPath(c.ID),
+		Name:           c.Name,
+		RestartCount:   c.RestartCount,
+		Driver:         "overlay2",
+		Platform:       "linux",
+		ExecIDs:        s.execIDs(c.ID),
+		HostConfig:     &hc,
+		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
+			"UpperDir":  filepath.Join(dir, "upper"),
+			"WorkDir":   filepath.Join(dir, "work"),
+			"MergedDir": s.rootfsPath(c.ID),
+		}},
+		Mounts:          []container.MountPoint{},
+		Config:          &cfg,
+		NetworkSettings: networkSettings(c),
+	}
+	if size {
+		rw, rootfs := s.sizes(ctx, c)
+		resp.SizeRw, resp.SizeRootFs = &rw, &rootfs
+	}
+	return resp, nil
+}
+
+// networkSettings reports the container's network: for now only the
+// modes without addresses (host, none, and an isolated "bridge").
+func networkSettings(c *Container) *container.NetworkSettings {
+	mode := string(c.HostConfig.NetworkMode)
+	ns := &container.NetworkSettings{
+		SandboxKey: "",
+		Ports:      network.PortMap{},
+		Networks:   map[string]*network.EndpointSettings{},
+	}
+	if c.State.Running && !c.HostConfig.NetworkMode.IsHost() {
+		ns.SandboxKey = "/proc/" + strconv.Itoa(c.State.Pid) + "/ns/net"
+	}
+	ns.Networks[mode] = &network.EndpointSettings{NetworkID: mode, EndpointID: ""}
+	return ns
+}
+
+// command renders Path and Args the way `docker ps` shows COMMAND.
+func command(c *Container) string {
+	parts := append([]string{c.Path}, c.Args...)
+	return strings.Join(parts, " ")
+}

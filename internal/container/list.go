@@ -1,0 +1,220 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/filters"
+)
+
+// ListOptions are the query parameters of GET /containers/json.
+type ListOptions struct {
+	All     bool
+	Limit   int
+	Size    bool
+	Filters filters.Args
+}
+
+var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since",
+	"volume", "network", "health", "publish", "expose", "isolation", "is-task"}
+
+// List returns container summaries, newest first, as `docker ps` wants them.
+func (s *Service) List(ctx context.Context, o ListOptions) ([]container.Summary, error) {
+	f := o.Filters
+	if err := f.Validate(listFilters...); err != nil {
+		return nil, errs.Invalid("%v", err)
+	}
+	for _, st := range f.Get("status") {
+		if err := container.ValidateContainerState(container.ContainerState(st)); err != nil {
+			return nil, errs.Invalid("invalid filter 'status=%s'", st)
+		}
+	}
+	var exitCodes []int
+	for _, v := range f.Get("exited") {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, errs.Invalid("invalid filter 'exited=%s'", v)
+		}
+		exitCodes = append(exitCodes, n)
+	}
+	var nameRes []*regexp.Regexp
+	for _, v := range f.Get("name") {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			return nil, errs.Invalid("invalid filter 'name=%s': %v", v, err)
+		}
+		nameRes = append(nameRes, re)
+	}
+	var before, since time.Time
+	for _, term := range []string{"before", "since"} {
+		for _, v := range f.Get(term) {
+			ref, err := s.get(v)
+			if err != nil {
+				return nil, err
+			}
+			if term == "before" {
+				before = ref.Created
+			} else {
+				since = ref.Created
+			}
+		}
+	}
+	var ancestors []string
+	for _, a := range f.Get("ancestor") {
+		if img, err := s.cfg.Images.Get(ctx, a); err == nil {
+			ancestors = append(ancestors, img.ID)
+		}
+	}
+
+	cs := s.all()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Created.After(cs[j].Created) })
+	out := []container.Summary{}
+	for _, c := range cs {
+		c.mu.Lock()
+		sum, ok := s.summary(c, o, f, matchers{nameRes, exitCodes, ancestors, before, since})
+		c.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if o.Size {
+			rw, rootfs := s.sizes(ctx, c)
+			sum.SizeRw, sum.SizeRootFs = rw, rootfs
+		}
+		out = append(out, sum)
+		if o.Limit > 0 && len(out) >= o.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+type matchers struct {
+	names         []*regexp.Regexp
+	exitCodes     []int
+	ancestors     []string
+	before, since time.Time
+}
+
+// summary builds c's row, or reports that the filters exclude it.
+// Callers hold c.mu.
+func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matchers) (container.Summary, bool) {
+	st := c.State
+	if !o.All && !st.Running && !f.Has("status") && o.Limit <= 0 && !f.Has("exited") {
+		return container.Summary{}, false
+	}
+	if c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) {
+		return container.Summary{}, false
+	}
+	if len(m.names) > 0 && !anyMatch(m.names, strings.TrimPrefix(c.Name, "/")) {
+		return container.Summary{}, false
+	}
+	if len(m.exitCodes) > 0 && (st.Status != container.StateExited || !slices.Contains(m.exitCodes, st.ExitCode)) {
+		return container.Summary{}, false
+	}
+	if f.Has("ancestor") && !slices.Contains(m.ancestors, c.ImageID) {
+		return container.Summary{}, false
+	}
+	if (!m.before.IsZero() && !c.Created.Before(m.before)) || (!m.since.IsZero() && !c.Created.After(m.since)) {
+		return container.Summary{}, false
+	}
+	if !f.Exact("network", string(c.HostConfig.NetworkMode)) {
+		return container.Summary{}, false
+	}
+	sum := container.Summary{
+		ID:      c.ID,
+		Names:   []string{c.Name},
+		Image:   c.Config.Image,
+		ImageID: c.ImageID,
+		Command: command(c),
+		Created: c.Created.Unix(),
+		Ports:   []container.PortSummary{},
+		Labels:  c.Config.Labels,
+		State:   st.Status,
+		Status:  statusText(st),
+		NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
+			string(c.HostConfig.NetworkMode): {NetworkID: string(c.HostConfig.NetworkMode)},
+		}},
+		Mounts: []container.MountPoint{},
+	}
+	sum.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	return sum, true
+}
+
+// statusText is the STATUS column of `docker ps`.
+func statusText(st container.State) string {
+	ago := func(ts string) string {
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			return ""
+		}
+		return units.HumanDuration(time.Now().UTC().Sub(t))
+	}
+	switch st.Status {
+	case container.StateRunning:
+		if st.Paused {
+			return fmt.Sprintf("Up %s (Paused)", ago(st.StartedAt))
+		}
+		return "Up " + ago(st.StartedAt)
+	case container.StatePaused:
+		return fmt.Sprintf("Up %s (Paused)", ago(st.StartedAt))
+	case container.StateRestarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, ago(st.FinishedAt))
+	case container.StateRemoving:
+		return "Removal In Progress"
+	case container.StateDead:
+		return "Dead"
+	case container.StateExited:
+		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, ago(st.FinishedAt))
+	}
+	return "Created"
+}
+
+// sizes returns the bytes in c's writable layer and in its whole root
+// file system (writable layer plus image layers).
+func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
+	rw = dirSize(filepath.Join(s.dir(c.ID), "upper"))
+	rootfs = rw
+	if img, err := s.cfg.Images.Get(ctx, c.ImageID); err == nil {
+		if dirs, err := s.cfg.Images.LayerDirs(ctx, img); err == nil {
+			for _, d := range dirs {
+				rootfs += dirSize(d)
+			}
+		}
+	}
+	return rw, rootfs
+}
+
+func dirSize(root string) int64 {
+	var n int64
+	filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}

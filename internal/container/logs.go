@@ -1,0 +1,257 @@
+package container
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// conmon writes logs in the CRI "k8s-file" format, one line per chunk:
+//
+//	2026-11-23T07:05:07.475781769+00:00 stdout F the line
+//
+// where F ends a line and P marks a partial one (no newline yet).
+
+// LogsOptions are the query parameters of GET /containers/{id}/logs.
+type LogsOptions struct {
+	Stdout, Stderr bool
+	Since, Until   time.Time
+	Timestamps     bool
+	Tail           int // -1 for all
+	Follow         bool
+}
+
+// logEntry is one message: a whole line, or what a partial run joined.
+type logEntry struct {
+	time    time.Time
+	stderr  bool
+	content []byte // including its trailing newline, if any
+}
+
+func (s *Service) logPath(id string) string { return filepath.Join(s.dir(id), "container.log") }
+
+// Logs writes the container's log to stdout/stderr (the same writer for a
+// TTY container) as filtered by o, and follows it if asked.
+func (s *Service) Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o LogsOptions) (tty bool, err error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return false, err
+	}
+	return c.Config.Tty, s.copyLogs(ctx, c, stdout, stderr, o)
+}
+
+// IsTTY reports whether a container's streams are a terminal (and so not
+// multiplexed on the wire).
+func (s *Service) IsTTY(ref string) (bool, error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return false, err
+	}
+	return c.Config.Tty, nil
+}
+
+func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.Writer, o LogsOptions) error {
+	if !o.Stdout && !o.Stderr {
+		o.Stdout, o.Stderr = true, true
+	}
+	f, err := os.Open(s.logPath(c.ID))
+	if os.IsNotExist(err) {
+		if !o.Follow {
+			return nil
+		}
+		if f, err = s.waitLogFile(ctx, c); f == nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	r := &logReader{r: bufio.NewReaderSize(f, 64*1024)}
+	var entries []logEntry
+	for {
+		e, ok := r.next(o.Follow)
+		if !ok {
+			break
+		}
+		entries = append(entries, e)
+	}
+	if o.Tail >= 0 && len(entries) > o.Tail {
+		entries = entries[len(entries)-o.Tail:]
+	}
+	emit := func(e logEntry) error {
+		if (!o.Since.IsZero() && e.time.Before(o.Since)) || (!o.Until.IsZero() && e.time.After(o.Until)) {
+			return nil
+		}
+		w := stdout
+		if e.stderr {
+			if !o.Stderr {
+				return nil
+			}
+			w = stderr
+		} else if !o.Stdout {
+			return nil
+		}
+		if w == nil {
+			return nil
+		}
+		msg := e.content
+		if o.Timestamps {
+			msg = append([]byte(e.time.UTC().Format(time.RFC3339Nano)+" "), msg...)
+		}
+		_, err := w.Write(msg)
+		return err
+	}
+	for _, e := range entries {
+		if err := emit(e); err != nil {
+			return err
+		}
+	}
+	if !o.Follow {
+		return nil
+	}
+	for {
+		e, ok := r.next(true)
+		if ok {
+			if !o.Until.IsZero() && e.time.After(o.Until) {
+				return nil
+			}
+			if err := emit(e); err != nil {
+				return err
+			}
+			continue
+		}
+		c.mu.Lock()
+		running, changed := c.State.Running || len(c.pending) > 0 || c.State.Status == "created", c.changed
+		c.mu.Unlock()
+		if !running {
+			// Drain what conmon wrote before the exit, then stop.
+			for {
+				e, ok := r.next(false)
+				if !ok {
+					return nil
+				}
+				if err := emit(e); err != nil {
+					return err
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitLogFile waits for a not-yet-started container's log to appear.
+func (s *Service) waitLogFile(ctx context.Context, c *Container) (*os.File, error) {
+	for {
+		if f, err := os.Open(s.logPath(c.ID)); err == nil {
+			return f, nil
+		}
+		c.mu.Lock()
+		gone, changed := c.removed, c.changed
+		c.mu.Unlock()
+		if gone {
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-changed:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// logReader parses k8s-file lines, joining partial lines into one entry.
+type logReader struct {
+	r       *bufio.Reader
+	pending []byte // a line read without its newline yet
+	partial *logEntry
+}
+
+// next returns the next complete entry. With follow, a line still being
+// written is kept for the next call instead of being parsed half.
+func (l *logReader) next(follow bool) (logEntry, bool) {
+	for {
+		line, err := l.r.ReadBytes('\n')
+		l.pending = append(l.pending, line...)
+		if err != nil {
+			if !follow && len(l.pending) > 0 && l.partial == nil {
+				// An unterminated last line at the end of a finished log.
+				line, l.pending = l.pending, nil
+				if e, ok := parseLogLine(line); ok {
+					return e.logEntry, true
+				}
+			}
+			return logEntry{}, false
+		}
+		line, l.pending = l.pending, nil
+		e, ok := parseLogLine(bytes.TrimSuffix(line, []byte("\n")))
+		if !ok {
+			continue
+		}
+		if e.partialFlag {
+			if l.partial == nil {
+				p := e.logEntry
+				l.partial = &p
+			} else {
+				l.partial.content = append(l.partial.content, e.content...)
+			}
+			continue
+		}
+		if l.partial != nil {
+			p := *l.partial
+			l.partial = nil
+			p.content = append(p.content, e.content...)
+			p.content = append(p.content, '\n')
+			return p, true
+		}
+		e.content = append(e.content, '\n')
+		return e.logEntry, true
+	}
+}
+
+type parsedLine struct {
+	logEntry
+	partialFlag bool
+}
+
+func parseLogLine(line []byte) (parsedLine, bool) {
+	fields := bytes.SplitN(line, []byte(" "), 4)
+	if len(fields) < 3 {
+		return parsedLine{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(fields[0]))
+	if err != nil {
+		return parsedLine{}, false
+	}
+	var content []byte
+	if len(fields) == 4 {
+		content = append([]byte(nil), fields[3]...)
+	}
+	return parsedLine{
+		logEntry:    logEntry{time: t, stderr: string(fields[1]) == "stderr", content: content},
+		partialFlag: string(fields[2]) == "P",
+	}, true
+}
+
+// ParseTail reads the "tail" parameter: "all" or a count.
+func ParseTail(s string) int {
+	if s == "" || s == "all" {
+		return -1
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}

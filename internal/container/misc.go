@@ -1,0 +1,206 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// Rename gives a container a new name.
+func (s *Service) Rename(ctx context.Context, ref, newName string) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	if newName == "" {
+		return errs.Invalid("Neither old nor new names may be empty")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.Name
+	if "/"+strings.TrimPrefix(newName, "/") == old {
+		return errs.Invalid("Renaming a container with the same name as its current name")
+	}
+	if err := s.reserveName(newName, c); err != nil {
+		return err
+	}
+	c.Name = "/" + strings.TrimPrefix(newName, "/")
+	if err := s.save(c); err != nil {
+		s.mu.Lock()
+		delete(s.byName, c.Name)
+		s.mu.Unlock()
+		c.Name = old
+		return err
+	}
+	s.mu.Lock()
+	delete(s.byName, old)
+	s.mu.Unlock()
+	return nil
+}
+
+// Resize changes the size of a container's terminal through conmon's
+// control FIFO ("1 <height> <width>").
+func (s *Service) Resize(ctx context.Context, ref string, height, width uint) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.State.Running {
+		return errs.Conflict("Container %s is not running", c.ID)
+	}
+	f, err := os.OpenFile(filepath.Join(s.bundle(c.ID), "ctl"), os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("resize: %w", err)
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "1 %d %d\n", height, width)
+	return err
+}
+
+// Top runs ps on the host and keeps the container's processes, as dockerd
+// does.
+func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopResponse, error) {
+	var resp container.TopResponse
+	c, err := s.get(ref)
+	if err != nil {
+		return resp, err
+	}
+	c.mu.Lock()
+	running, paused := c.State.Running, c.State.Paused
+	c.mu.Unlock()
+	if !running {
+		return resp, errs.Conflict("container %s is not running", c.ID)
+	}
+	if paused {
+		return resp, errs.Conflict("Container %s is paused, unpause the container before getting top", c.ID)
+	}
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return resp, err
+	}
+	pids, err := rt.Pids(ctx, c.ID)
+	if err != nil {
+		return resp, err
+	}
+	if psArgs == "" {
+		psArgs = "-ef"
+	}
+	out, err := exec.CommandContext(ctx, "ps", strings.Fields(psArgs)...).Output()
+	if err != nil {
+		return resp, errs.Invalid("ps: %v", err)
+	}
+	return parsePS(string(out), pids)
+}
+
+// parsePS keeps the rows of ps output whose PID column is in pids.
+func parsePS(out string, pids []int) (container.TopResponse, error) {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	resp := container.TopResponse{Titles: strings.Fields(lines[0]), Processes: [][]string{}}
+	pidCol := -1
+	for i, t := range resp.Titles {
+		if t == "PID" {
+			pidCol = i
+		}
+	}
+	if pidCol < 0 {
+		return resp, errs.Invalid("Couldn't find PID field in ps output")
+	}
+	want := map[int]bool{}
+	for _, p := range pids {
+		want[p] = true
+	}
+	for _, line := range lines[1:] {
+		fields := strings.Fields(line)
+		if len(fields) <= pidCol {
+			continue
+		}
+		pid, err := strconv.Atoi(fields[pidCol])
+		if err != nil || !want[pid] {
+			continue
+		}
+		// The last column (the command) may itself contain spaces.
+		n := len(resp.Titles)
+		if len(fields) > n {
+			fields = append(fields[:n-1], strings.Join(fields[n-1:], " "))
+		}
+		resp.Processes = append(resp.Processes, fields)
+	}
+	return resp, nil
+}
+
+// Pause freezes a running container.
+func (s *Service) Pause(ctx context.Context, ref string) error {
+	return s.setPaused(ctx, ref, true)
+}
+
+// Unpause thaws it.
+func (s *Service) Unpause(ctx context.Context, ref string) error {
+	return s.setPaused(ctx, ref, false)
+}
+
+func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.State.Running {
+		return errs.Conflict("Container %s is not running", c.ID)
+	}
+	if c.State.Paused == pause {
+		if pause {
+			return errs.Conflict("Container %s is already paused", c.ID)
+		}
+		return errs.Conflict("Container %s is not paused", c.ID)
+	}
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return err
+	}
+	if pause {
+		err = rt.Pause(ctx, c.ID)
+	} else {
+		err = rt.Resume(ctx, c.ID)
+	}
+	if err != nil {
+		return err
+	}
+	c.State.Paused = pause
+	c.State.Status = container.StateRunning
+	if pause {
+		c.State.Status = container.StatePaused
+	}
+	s.save(c)
+	c.notify()
+	return nil
+}
+
+// ImageUsers lists containers made from an image, for image removal.
+func (s *Service) ImageUsers(imageID string) []ImageUse {
+	var uses []ImageUse
+	for _, c := range s.all() {
+		c.mu.Lock()
+		if c.ImageID == imageID && !c.removed {
+			uses = append(uses, ImageUse{ID: c.ID, Running: c.State.Running})
+		}
+		c.mu.Unlock()
+	}
+	return uses
+}
+
+// ImageUse is one container using an image.
+type ImageUse struct {
+	ID      string
+	Running bool
+}

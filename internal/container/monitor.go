@@ -1,0 +1,135 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"golang.org/x/sys/unix"
+)
+
+// watchExits follows conmon's exit directory with inotify: conmon writes
+// <exitDir>/<id> when a container's process ends, so exits are seen at
+// once, whether or not the daemon was running when they happened.
+func (s *Service) watchExits(ctx context.Context) error {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	if _, err := unix.InotifyAddWatch(fd, s.exitDir, unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	f := os.NewFile(uintptr(fd), "inotify")
+	go func() {
+		<-ctx.Done()
+		f.Close()
+	}()
+	go func() {
+		buf := make([]byte, 64*1024)
+		for {
+			n, err := f.Read(buf)
+			if err != nil {
+				return
+			}
+			for off := 0; off+unix.SizeofInotifyEvent <= n; {
+				ev := (*unix.InotifyEvent)(unsafePointer(&buf[off]))
+				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
+				off += unix.SizeofInotifyEvent + int(ev.Len)
+				if name != "" && !strings.HasPrefix(name, ".") {
+					go s.handleExit(context.WithoutCancel(ctx), name)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// readExitCode reads the code conmon recorded for id.
+func (s *Service) readExitCode(id string) (int, bool) {
+	data, err := os.ReadFile(filepath.Join(s.exitDir, id))
+	if err != nil {
+		return 0, false
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return 0, false
+	}
+	return code, true
+}
+
+// handleExit records that id's process ended, cleans up the run, and
+// removes the container if it was started with --rm.
+func (s *Service) handleExit(ctx context.Context, id string) {
+	code, ok := s.readExitCode(id)
+	if !ok {
+		return
+	}
+	c, err := s.get(id)
+	if err != nil || c.ID != id {
+		os.Remove(filepath.Join(s.exitDir, id))
+		return
+	}
+	c.mu.Lock()
+	if !c.State.Running {
+		c.mu.Unlock()
+		return
+	}
+	s.recordExit(ctx, c, code)
+	autoRemove := c.HostConfig.AutoRemove
+	c.mu.Unlock()
+	if autoRemove {
+		if err := s.Remove(ctx, id, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errAlreadyRemoving) {
+			s.log.Warn("auto-remove", "id", id, "err", err)
+		}
+	}
+}
+
+// recordExit marks c exited with code. Callers hold c.mu.
+func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
+	_, oomErr := os.Stat(filepath.Join(s.bundle(c.ID), "persist", "oom"))
+	s.cleanupRun(ctx, c)
+	c.State = container.State{
+		Status:     container.StateExited,
+		ExitCode:   code,
+		StartedAt:  c.State.StartedAt,
+		FinishedAt: formatTime(time.Now()),
+		OOMKilled:  oomErr == nil,
+	}
+	if err := s.save(c); err != nil {
+		s.log.Error("saving container state", "id", c.ID, "err", err)
+	}
+	c.notify()
+	s.log.Debug("container exited", "id", c.ID, "code", code)
+}
+
+// restore reconciles records with reality after a daemon start: running
+// containers whose process ended meanwhile get their exit code; those
+// whose monitor vanished (a reboot) are marked exited with 255, as docker
+// does.
+func (s *Service) restore(ctx context.Context) {
+	for _, c := range s.all() {
+		c.mu.Lock()
+		if c.State.Running {
+			if code, ok := s.readExitCode(c.ID); ok {
+				s.recordExit(ctx, c, code)
+			} else if !processAlive(c.State.Pid) {
+				s.recordExit(ctx, c, 255)
+			}
+		} else if c.State.Status == container.StateRemoving {
+			c.mu.Unlock()
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+			continue
+		}
+		c.mu.Unlock()
+	}
+}
+
+func processAlive(pid int) bool {
+	return pid > 0 && unix.Kill(pid, 0) == nil
+}

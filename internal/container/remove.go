@@ -1,0 +1,73 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// RemoveOptions are the query parameters of DELETE /containers/{id}.
+type RemoveOptions struct {
+	Force         bool
+	RemoveVolumes bool
+}
+
+var errAlreadyRemoving = errors.New("removal already in progress")
+
+// Remove deletes a container and its writable layer.
+func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.removed {
+		c.mu.Unlock()
+		return errAlreadyRemoving
+	}
+	if c.State.Running {
+		if !o.Force {
+			c.mu.Unlock()
+			if c.State.Paused {
+				return errs.Conflict("cannot remove container %q: container is paused and running: unpause and then stop the container before attempting removal or force remove", c.Name)
+			}
+			return errs.Conflict("cannot remove container %q: container is running: stop the container before removing or force remove", c.Name)
+		}
+		c.stopping = true
+		c.mu.Unlock()
+		if err := s.signal(ctx, c, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
+			return err
+		}
+		if err := s.waitStopped(ctx, c, 0); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		if c.removed {
+			c.mu.Unlock()
+			return nil
+		}
+	}
+	defer c.mu.Unlock()
+	c.State.Status = container.StateRemoving
+	// Record the intent first: a crash from here on is finished at the next start.
+	if err := s.save(c); err != nil {
+		return err
+	}
+	s.cleanupRun(ctx, c)
+	if err := os.RemoveAll(s.dir(c.ID)); err != nil {
+		c.State.Status = container.StateDead
+		s.save(c)
+		return err
+	}
+	c.removed = true
+	s.forget(c)
+	c.notify()
+	s.failPending(c, errs.NotFound("No such container: %s", c.ID))
+	s.log.Debug("container removed", "id", c.ID)
+	return nil
+}

@@ -1,0 +1,199 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/image"
+	"github.com/wharf/wharf/internal/runtime"
+)
+
+// Images is what the container service needs from the image store.
+type Images interface {
+	Get(ctx context.Context, ref string) (*image.Image, error)
+	LayerDirs(ctx context.Context, img *image.Image) ([]string, error)
+}
+
+// Config is the service's configuration.
+type Config struct {
+	Root           string // persistent records: <data root>/containers
+	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
+	Runtimes       map[string]*runtime.Runtime
+	DefaultRuntime string
+	Images         Images
+	Log            *slog.Logger
+}
+
+// Service manages containers.
+type Service struct {
+	cfg     Config
+	exitDir string
+	log     *slog.Logger
+
+	mu     sync.RWMutex
+	byID   map[string]*Container
+	byName map[string]*Container
+	execs  map[string]*Exec
+}
+
+// New loads the containers recorded under cfg.Root and starts watching
+// for exits. Containers that ended while the daemon was down get their
+// exit codes recorded.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	s := &Service{
+		cfg:     cfg,
+		exitDir: filepath.Join(cfg.RunRoot, "exits"),
+		log:     cfg.Log,
+		byID:    map[string]*Container{},
+		byName:  map[string]*Container{},
+		execs:   map[string]*Exec{},
+	}
+	for _, d := range []string{cfg.Root, cfg.RunRoot, s.exitDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.watchExits(ctx); err != nil {
+		return nil, err
+	}
+	s.restore(ctx)
+	return s, nil
+}
+
+func (s *Service) dir(id string) string    { return filepath.Join(s.cfg.Root, id) }
+func (s *Service) bundle(id string) string { return filepath.Join(s.cfg.RunRoot, id) }
+
+// save persists c's record. Callers hold c.mu. No fsync: the rename is
+// atomic against a daemon crash, and an fsync per state change would cost
+// milliseconds on every run.
+func (s *Service) save(c *Container) error {
+	return fsutil.WriteJSONAtomic(filepath.Join(s.dir(c.ID), "container.json"), c, false)
+}
+
+// load reads every container record at start-up.
+func (s *Service) load() error {
+	entries, err := os.ReadDir(s.cfg.Root)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(s.cfg.Root, e.Name(), "container.json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			// A create that died before its record was written: nothing to keep.
+			s.log.Warn("removing incomplete container directory", "id", e.Name())
+			os.RemoveAll(filepath.Join(s.cfg.Root, e.Name()))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		c := &Container{changed: make(chan struct{})}
+		if err := json.Unmarshal(data, c); err != nil {
+			s.log.Error("skipping unreadable container record", "id", e.Name(), "err", err)
+			continue
+		}
+		s.byID[c.ID] = c
+		s.byName[c.Name] = c
+	}
+	return nil
+}
+
+// get finds a container by full id, name, or unique id prefix.
+func (s *Service) get(ref string) (*Container, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.byID[ref]; ok {
+		return c, nil
+	}
+	if c, ok := s.byName["/"+strings.TrimPrefix(ref, "/")]; ok {
+		return c, nil
+	}
+	if ref != "" {
+		var found *Container
+		for id, c := range s.byID {
+			if strings.HasPrefix(id, ref) {
+				if found != nil {
+					return nil, errs.Invalid("multiple IDs found with provided prefix: %s", ref)
+				}
+				found = c
+			}
+		}
+		if found != nil {
+			return found, nil
+		}
+	}
+	return nil, errs.NotFound("No such container: %s", ref)
+}
+
+// reserveName claims name for c, or says who has it.
+func (s *Service) reserveName(name string, c *Container) error {
+	if !validName.MatchString(name) {
+		return errs.Invalid("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	name = "/" + strings.TrimPrefix(name, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if other, ok := s.byName[name]; ok && other != c {
+		return errs.Conflict("Conflict. The container name %q is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name.", name, other.ID)
+	}
+	s.byName[name] = c
+	return nil
+}
+
+// generateName picks a free docker-style random name.
+func (s *Service) generateName() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i := 0; ; i++ {
+		n := "/" + randomName(i)
+		if _, taken := s.byName[n]; !taken {
+			return n
+		}
+	}
+}
+
+// all returns every container, unordered.
+func (s *Service) all() []*Container {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cs := make([]*Container, 0, len(s.byID))
+	for _, c := range s.byID {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+func (s *Service) runtimeFor(name string) (*runtime.Runtime, error) {
+	if name == "" {
+		name = s.cfg.DefaultRuntime
+	}
+	rt, ok := s.cfg.Runtimes[name]
+	if !ok {
+		return nil, errs.Invalid("unknown or invalid runtime name: %s", name)
+	}
+	return rt, nil
+}
+
+func notRunning(c *Container) error {
+	return errs.Conflict("Container %s is not running", c.ID)
+}
+
+func wrapf(err error, format string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(a, err)...)
+}

@@ -1,0 +1,390 @@
+package container
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/profiles/seccomp"
+	"github.com/moby/sys/symlink"
+	"github.com/moby/sys/user"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// ociVersion is what we write in config.json: crun 1.8.1 rejects >= 1.2.0.
+const ociVersion = "1.0.2"
+
+// defaultCaps is docker's default capability set.
+var defaultCaps = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+}
+
+// maskedPaths and readonlyPaths are docker's defaults for unprivileged containers.
+var (
+	maskedPaths = []string{"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+		"/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"}
+	readonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
+
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// specInput is everything spec generation needs besides the container record.
+type specInput struct {
+	Rootfs   string // the mounted root file system
+	EtcFiles string // directory holding hostname, hosts, resolv.conf
+	NetNS    string // path of a network namespace to join; "" for a new one
+}
+
+// buildSpec turns a container's configuration into an OCI runtime spec,
+// with docker's defaults for everything the user did not set.
+func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
+	cfg, hc := c.Config, c.HostConfig
+	proc, err := buildProcess(cfg, in.Rootfs, append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...))
+	if err != nil {
+		return nil, err
+	}
+	caps, err := capabilities(hc)
+	if err != nil {
+		return nil, err
+	}
+	proc.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+	proc.OOMScoreAdj = &hc.OomScoreAdj
+	proc.NoNewPrivileges = hasSecurityOpt(hc, "no-new-privileges")
+
+	s := &specs.Spec{
+		Version:  ociVersion,
+		Process:  proc,
+		Root:     &specs.Root{Path: in.Rootfs, Readonly: hc.ReadonlyRootfs},
+		Hostname: cfg.Hostname,
+		Mounts:   defaultMounts(hc),
+		Linux: &specs.Linux{
+			CgroupsPath: "/wharf/" + c.ID,
+			Namespaces:  namespaces(hc, in.NetNS),
+			Resources:   resources(hc),
+			Sysctl:      hc.Sysctls,
+		},
+	}
+	if cfg.Domainname != "" {
+		s.Domainname = cfg.Domainname
+	}
+	for _, f := range []string{"hostname", "hosts", "resolv.conf"} {
+		s.Mounts = append(s.Mounts, specs.Mount{
+			Destination: "/etc/" + f, Type: "bind", Source: filepath.Join(in.EtcFiles, f),
+			Options: []string{"rbind", "rprivate"},
+		})
+	}
+	if hc.Privileged {
+		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+		return s, nil
+	}
+	s.Linux.MaskedPaths = maskedPaths
+	s.Linux.ReadonlyPaths = readonlyPaths
+	if !hasSecurityOpt(hc, "seccomp=unconfined") {
+		if s.Linux.Seccomp, err = seccomp.GetDefaultProfile(s); err != nil {
+			return nil, fmt.Errorf("seccomp profile: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// buildProcess resolves the user inside rootfs and fills the environment
+// the way docker does (PATH, HOSTNAME, TERM for a tty, HOME).
+func buildProcess(cfg *container.Config, rootfs string, argv []string) (*specs.Process, error) {
+	u, err := resolveUser(rootfs, cfg.User)
+	if err != nil {
+		return nil, err
+	}
+	env := []string{}
+	if !hasEnv(cfg.Env, "PATH") {
+		env = append(env, defaultPath)
+	}
+	env = append(env, "HOSTNAME="+cfg.Hostname)
+	if cfg.Tty && !hasEnv(cfg.Env, "TERM") {
+		env = append(env, "TERM=xterm")
+	}
+	env = append(env, cfg.Env...)
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+u.Home)
+	}
+	cwd := cfg.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	return &specs.Process{
+		Terminal: cfg.Tty,
+		Args:     argv,
+		Env:      env,
+		Cwd:      filepath.Clean("/" + cwd),
+		User: specs.User{
+			UID: uint32(u.Uid), GID: uint32(u.Gid),
+			AdditionalGids: u.Sgids,
+		},
+	}, nil
+}
+
+type execUser struct {
+	Uid, Gid int
+	Sgids    []uint32
+	Home     string
+}
+
+// resolveUser maps "name", "uid", "name:group", "uid:gid" to ids through
+// the container's own /etc/passwd and /etc/group (symlinks are resolved
+// inside rootfs, never onto the host's files).
+func resolveUser(rootfs, spec string) (execUser, error) {
+	u := execUser{Home: "/"}
+	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
+	passwd, _ := symlink.FollowSymlinkInScope(filepath.Join(rootfs, "etc/passwd"), rootfs)
+	group, _ := symlink.FollowSymlinkInScope(filepath.Join(rootfs, "etc/group"), rootfs)
+	users, _ := user.ParsePasswdFile(passwd)
+	groups, _ := user.ParseGroupFile(group)
+
+	if userPart == "" {
+		userPart = "0"
+	}
+	found := false
+	uid, numeric := strconv.Atoi(userPart)
+	for _, pu := range users {
+		if (numeric == nil && pu.Uid == uid) || pu.Name == userPart {
+			u.Uid, u.Gid, u.Home, found = pu.Uid, pu.Gid, pu.Home, true
+			break
+		}
+	}
+	if !found {
+		if numeric != nil {
+			return u, errs.Invalid("unable to find user %s: no matching entries in passwd file", userPart)
+		}
+		u.Uid, u.Gid = uid, uid
+		if uid == 0 {
+			u.Home = "/root"
+		}
+	}
+	if hasGroup {
+		gid, gerr := strconv.Atoi(groupPart)
+		matched := false
+		for _, g := range groups {
+			if (gerr == nil && g.Gid == gid) || g.Name == groupPart {
+				u.Gid, matched = g.Gid, true
+				break
+			}
+		}
+		if !matched {
+			if gerr != nil {
+				return u, errs.Invalid("unable to find group %s: no matching entries in group file", groupPart)
+			}
+			u.Gid = gid
+		}
+	}
+	// Supplementary groups of a named user, as docker adds them.
+	name := ""
+	for _, pu := range users {
+		if pu.Uid == u.Uid {
+			name = pu.Name
+			break
+		}
+	}
+	for _, g := range groups {
+		for _, m := range g.List {
+			if m == name && name != "" && g.Gid != u.Gid {
+				u.Sgids = append(u.Sgids, uint32(g.Gid))
+			}
+		}
+	}
+	return u, nil
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSecurityOpt(hc *container.HostConfig, opt string) bool {
+	for _, o := range hc.SecurityOpt {
+		if o == opt || strings.Replace(o, ":", "=", 1) == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// capabilities applies --cap-add/--cap-drop to docker's default set.
+func capabilities(hc *container.HostConfig) ([]string, error) {
+	if hc.Privileged {
+		return allCaps(), nil
+	}
+	norm := func(c string) string {
+		c = strings.ToUpper(c)
+		if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
+			c = "CAP_" + c
+		}
+		return c
+	}
+	set := map[string]bool{}
+	for _, c := range defaultCaps {
+		set[c] = true
+	}
+	for _, c := range hc.CapDrop {
+		if norm(c) == "ALL" {
+			set = map[string]bool{}
+			continue
+		}
+		delete(set, norm(c))
+	}
+	for _, c := range hc.CapAdd {
+		if norm(c) == "ALL" {
+			for _, a := range allCaps() {
+				set[a] = true
+			}
+			continue
+		}
+		if !knownCap(norm(c)) {
+			return nil, errs.Invalid("unknown capability: %q", c)
+		}
+		set[norm(c)] = true
+	}
+	var out []string
+	for _, c := range allCaps() {
+		if set[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func knownCap(c string) bool {
+	for _, k := range allCaps() {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// allCaps lists the capabilities this kernel generation knows, in order.
+func allCaps() []string {
+	return []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+		"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+		"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+		"CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+		"CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+		"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+		"CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+		"CAP_CHECKPOINT_RESTORE"}
+}
+
+// defaultMounts is the file system docker gives every container.
+func defaultMounts(hc *container.HostConfig) []specs.Mount {
+	shm := hc.ShmSize
+	if shm == 0 {
+		shm = 64 << 20
+	}
+	sysOpts := []string{"nosuid", "noexec", "nodev", "ro"}
+	if hc.Privileged {
+		sysOpts[3] = "rw"
+	}
+	return []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
+		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(shm, 10)}},
+	}
+}
+
+// namespaces: a fresh pid, ipc, uts and mount namespace; the network
+// namespace follows the network mode.
+func namespaces(hc *container.HostConfig, netns string) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	if !hc.PidMode.IsHost() {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
+	}
+	if !hc.IpcMode.IsHost() {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace})
+	}
+	if !hc.UTSMode.IsHost() && !hc.NetworkMode.IsHost() {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace})
+	}
+	if !hc.NetworkMode.IsHost() {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})
+	}
+	return ns
+}
+
+// resources maps docker's limits onto the spec, and allows the devices
+// docker allows.
+func resources(hc *container.HostConfig) *specs.LinuxResources {
+	r := &specs.LinuxResources{Devices: defaultDeviceRules()}
+	if hc.Memory > 0 || hc.MemorySwap != 0 || hc.MemoryReservation > 0 {
+		m := &specs.LinuxMemory{}
+		if hc.Memory > 0 {
+			m.Limit = &hc.Memory
+			swap := hc.MemorySwap
+			if swap == 0 {
+				swap = 2 * hc.Memory
+			}
+			m.Swap = &swap
+		}
+		if hc.MemoryReservation > 0 {
+			m.Reservation = &hc.MemoryReservation
+		}
+		r.Memory = m
+	}
+	cpu := &specs.LinuxCPU{}
+	if hc.CPUShares > 0 {
+		shares := uint64(hc.CPUShares)
+		cpu.Shares = &shares
+	}
+	if hc.NanoCPUs > 0 {
+		period := uint64(100000)
+		quota := hc.NanoCPUs * int64(period) / 1e9
+		cpu.Period, cpu.Quota = &period, &quota
+	}
+	if hc.CPUPeriod > 0 {
+		period := uint64(hc.CPUPeriod)
+		cpu.Period = &period
+	}
+	if hc.CPUQuota > 0 {
+		cpu.Quota = &hc.CPUQuota
+	}
+	cpu.Cpus, cpu.Mems = hc.CpusetCpus, hc.CpusetMems
+	if *cpu != (specs.LinuxCPU{}) {
+		r.CPU = cpu
+	}
+	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
+		r.Pids = &specs.LinuxPids{Limit: hc.PidsLimit}
+	}
+	return r
+}
+
+func defaultDeviceRules() []specs.LinuxDeviceCgroup {
+	dev := func(typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
+		d := specs.LinuxDeviceCgroup{Allow: true, Type: typ, Access: access}
+		if major >= 0 {
+			d.Major = &major
+		}
+		if minor >= 0 {
+			d.Minor = &minor
+		}
+		return d
+	}
+	return []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		dev("c", -1, -1, "m"), dev("b", -1, -1, "m"),
+		dev("c", 1, 3, "rwm"), dev("c", 1, 8, "rwm"), dev("c", 1, 7, "rwm"), dev("c", 5, 0, "rwm"),
+		dev("c", 1, 5, "rwm"), dev("c", 1, 9, "rwm"), dev("c", 5, 1, "rwm"), dev("c", 136, -1, "rwm"),
+		dev("c", 5, 2, "rwm"), dev("c", 10, 200, "rwm"),
+	}
+}

@@ -1,0 +1,143 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/runtime"
+)
+
+// Start runs a created or stopped container.
+func (s *Service) Start(ctx context.Context, ref string) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return s.startLocked(ctx, c)
+}
+
+func (s *Service) startLocked(ctx context.Context, c *Container) error {
+	switch {
+	case c.removed || c.State.Status == container.StateRemoving:
+		return errs.Conflict("container is marked for removal and cannot be started")
+	case c.State.Paused:
+		return errs.Conflict("cannot start a paused container, try unpause instead")
+	case c.State.Running:
+		return errs.NotModified("container already started")
+	}
+	start := time.Now()
+	pid, err := s.launch(ctx, c)
+	if err != nil {
+		s.cleanupRun(context.WithoutCancel(ctx), c)
+		c.State.Error = err.Error()
+		if errdefs.IsInvalidArgument(err) {
+			// Docker records 127 for a missing or unusable entrypoint.
+			c.State.ExitCode = 127
+		}
+		c.State.Status = container.StateCreated
+		if c.StartGen > 0 {
+			c.State.Status = container.StateExited
+		}
+		s.save(c)
+		c.notify()
+		s.failPending(c, err)
+		return err
+	}
+	c.StartGen++
+	c.stopping = false
+	c.State = container.State{
+		Status:    container.StateRunning,
+		Running:   true,
+		Pid:       pid,
+		StartedAt: formatTime(time.Now()),
+		// FinishedAt keeps the previous run's end, as docker's does.
+		FinishedAt: c.State.FinishedAt,
+	}
+	if c.State.FinishedAt == "" {
+		c.State.FinishedAt = formatTime(time.Time{})
+	}
+	if err := s.save(c); err != nil {
+		s.log.Error("saving container state", "id", c.ID, "err", err)
+	}
+	c.notify()
+	s.log.Debug("container started", "id", c.ID, "took", time.Since(start))
+	return nil
+}
+
+// launch prepares the bundle, has conmon create the container, joins the
+// waiting attachers to its stdio, and lets it run.
+func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return 0, err
+	}
+	bundle := s.bundle(c.ID)
+	if err := os.MkdirAll(bundle, 0o700); err != nil {
+		return 0, err
+	}
+	rootfs, err := s.mountRootfs(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.writeEtcFiles(c); err != nil {
+		return 0, err
+	}
+	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID)})
+	if err != nil {
+		return 0, err
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
+		return 0, err
+	}
+	os.Remove(filepath.Join(s.exitDir, c.ID))
+	pid, err := rt.Create(ctx, runtime.CreateOptions{
+		ID:        c.ID,
+		Bundle:    bundle,
+		LogPath:   s.logPath(c.ID),
+		ExitDir:   s.exitDir,
+		Terminal:  c.Config.Tty,
+		Stdin:     c.Config.OpenStdin,
+		StdinOnce: c.Config.StdinOnce,
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.connectPending(c)
+	if err := rt.Start(ctx, c.ID); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}
+
+// cleanupRun removes what a run left: the runtime's state, the rootfs
+// mount and the bundle. It is safe to call on a half-made run.
+func (s *Service) cleanupRun(ctx context.Context, c *Container) {
+	if rt, err := s.runtimeFor(c.Runtime); err == nil {
+		if err := rt.Delete(ctx, c.ID, true); err != nil && !isNoSuchContainer(err) {
+			s.log.Warn("runtime delete", "id", c.ID, "err", err)
+		}
+	}
+	if err := s.unmountRootfs(c.ID); err != nil {
+		s.log.Warn("unmount", "id", c.ID, "err", err)
+	}
+	os.RemoveAll(s.bundle(c.ID))
+	os.Remove(filepath.Join(s.exitDir, c.ID))
+}
+
+func isNoSuchContainer(err error) bool {
+	return err != nil && (errdefs.IsNotFound(err) || strings.Contains(err.Error(), "does not exist"))
+}

@@ -1,0 +1,171 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"syscall"
+	"time"
+
+	"github.com/moby/sys/signal"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// defaultStopTimeout is docker's grace period before SIGKILL.
+const defaultStopTimeout = 10
+
+// StopOptions are the query parameters of POST /containers/{id}/stop.
+type StopOptions struct {
+	Signal  string
+	Timeout *int // seconds; nil means the container's or docker's default; -1 waits forever
+}
+
+// Stop sends the stop signal, then SIGKILL once the timeout passes.
+func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if !c.State.Running {
+		c.mu.Unlock()
+		return errs.NotModified("container already stopped")
+	}
+	c.stopping = true
+	c.mu.Unlock()
+	return s.stop(ctx, c, o)
+}
+
+func (s *Service) stop(ctx context.Context, c *Container, o StopOptions) error {
+	sigName := o.Signal
+	if sigName == "" {
+		sigName = c.Config.StopSignal
+	}
+	sig := syscall.SIGTERM
+	if sigName != "" {
+		parsed, err := signal.ParseSignal(sigName)
+		if err != nil {
+			return errs.Invalid("%v", err)
+		}
+		sig = parsed
+	}
+	timeout := defaultStopTimeout
+	if c.Config.StopTimeout != nil {
+		timeout = *c.Config.StopTimeout
+	}
+	if o.Timeout != nil {
+		timeout = *o.Timeout
+	}
+	if err := s.signal(ctx, c, sig); err != nil && !errors.Is(err, errNotRunning) {
+		return err
+	}
+	if timeout < 0 {
+		return s.waitStopped(ctx, c, 0)
+	}
+	if err := s.waitStopped(ctx, c, time.Duration(timeout)*time.Second); err == nil {
+		return nil
+	}
+	if err := s.signal(ctx, c, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
+		return err
+	}
+	return s.waitStopped(ctx, c, 0)
+}
+
+var errNotRunning = errors.New("container not running")
+
+// signal delivers sig to c's main process.
+func (s *Service) signal(ctx context.Context, c *Container, sig syscall.Signal) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.State.Running {
+		return errNotRunning
+	}
+	if c.State.Paused && sig != syscall.SIGKILL {
+		return errs.Conflict("Container %s is paused. Unpause the container before stopping or killing", c.ID)
+	}
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return err
+	}
+	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
+		// The process may have ended a moment ago.
+		if !processAlive(c.State.Pid) {
+			return errNotRunning
+		}
+		return err
+	}
+	return nil
+}
+
+// waitStopped waits until c is not running; timeout 0 waits until ctx ends.
+func (s *Service) waitStopped(ctx context.Context, c *Container, timeout time.Duration) error {
+	var expire <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expire = t.C
+	}
+	for {
+		c.mu.Lock()
+		running, changed := c.State.Running, c.changed
+		c.mu.Unlock()
+		if !running {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-expire:
+			return context.DeadlineExceeded
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Kill sends a signal (SIGKILL by default).
+func (s *Service) Kill(ctx context.Context, ref, sigName string) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	sig := syscall.SIGKILL
+	if sigName != "" {
+		if sig, err = signal.ParseSignal(sigName); err != nil {
+			return errs.Invalid("%v", err)
+		}
+	}
+	c.mu.Lock()
+	if c.State.Running && (sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT) {
+		c.stopping = true
+	}
+	c.mu.Unlock()
+	if err := s.signal(ctx, c, sig); err != nil {
+		if errors.Is(err, errNotRunning) {
+			return errs.Conflict("Cannot kill container: %s: Container %s is not running", ref, c.ID)
+		}
+		return err
+	}
+	if sig == syscall.SIGKILL {
+		// Like dockerd, return once the container is really gone.
+		return s.waitStopped(ctx, c, 0)
+	}
+	return nil
+}
+
+// Restart stops the container if it runs, then starts it.
+func (s *Service) Restart(ctx context.Context, ref string, o StopOptions) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	running := c.State.Running
+	c.stopping = running
+	c.mu.Unlock()
+	if running {
+		if err := s.stop(ctx, c, o); err != nil {
+			return err
+		}
+	}
+	return s.Start(ctx, c.ID)
+}

@@ -1,0 +1,82 @@
+// Package daemon is wharfd's composition root: it builds the stores,
+// runtimes and services from the configuration and wires them to the API.
+// It is the only package that knows every concrete type.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/wharf/wharf/internal/api"
+	"github.com/wharf/wharf/internal/config"
+	"github.com/wharf/wharf/internal/container"
+	"github.com/wharf/wharf/internal/image"
+	"github.com/wharf/wharf/internal/runtime"
+)
+
+// Daemon holds the running services.
+type Daemon struct {
+	cfg        config.Config
+	log        *slog.Logger
+	images     *image.Service
+	containers *container.Service
+	runtimes   map[string]*runtime.Runtime
+	API        *api.Server
+}
+
+// New builds the daemon. ctx bounds background work (the exit watcher).
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, error) {
+	for _, d := range []string{cfg.Root, cfg.ExecRoot} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, err
+		}
+	}
+	conmon, err := exec.LookPath(cfg.Conmon)
+	if err != nil {
+		return nil, fmt.Errorf("conmon not found (install the conmon package): %w", err)
+	}
+	runtimes := map[string]*runtime.Runtime{}
+	for name, rc := range cfg.Runtimes {
+		path, err := exec.LookPath(rc.Path)
+		if err != nil {
+			log.Debug("runtime not installed", "runtime", name, "path", rc.Path)
+			continue
+		}
+		runtimes[name] = &runtime.Runtime{
+			Name: name, Path: path, Conmon: conmon, Log: log,
+			Root: filepath.Join(cfg.ExecRoot, "runtime", name),
+		}
+	}
+	if _, ok := runtimes[cfg.DefaultRuntime]; !ok {
+		return nil, fmt.Errorf("default runtime %q not found (install runc)", cfg.DefaultRuntime)
+	}
+	images, err := image.New(filepath.Join(cfg.Root, "image"), log)
+	if err != nil {
+		return nil, fmt.Errorf("image store: %w", err)
+	}
+	containers, err := container.New(ctx, container.Config{
+		Root:           filepath.Join(cfg.Root, "containers"),
+		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
+		Runtimes:       runtimes,
+		DefaultRuntime: cfg.DefaultRuntime,
+		Images:         images,
+		Log:            log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("containers: %w", err)
+	}
+	images.SetUsers(func(imageID string) []image.ContainerUse {
+		var uses []image.ContainerUse
+		for _, u := range containers.ImageUsers(imageID) {
+			uses = append(uses, image.ContainerUse{ID: u.ID, Running: u.Running})
+		}
+		return uses
+	})
+	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
+	d.API = api.New(api.Backends{Containers: containers, Images: images, System: d}, log)
+	return d, nil
+}

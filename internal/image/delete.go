@@ -1,0 +1,263 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/filters"
+)
+
+// Delete answers DELETE /images/{name}, following dockerd's ImageDelete:
+// a name only untags unless it was the image's last reference; an ID
+// removes the image. Containers using the image block removal: running
+// ones always ("cannot be forced"), stopped ones unless force.
+// noprune has no effect: images here have no parent chain to prune.
+func (s *Service) Delete(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	users := s.usersOf(e.id)
+	refs := s.refs.refsOf(e.id)
+	var records []imagetypes.DeleteResponse
+	quiet := false
+
+	if !isIDPrefix(e.id, ref) {
+		// A name was given: remove that reference first.
+		if !force && len(refs) == 1 && len(users) > 0 {
+			return nil, errs.Conflict("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s",
+				ref, shortID(users[0].ID), shortID(e.id.String()))
+		}
+		named, err := parseNamed(ref)
+		if err != nil {
+			return nil, errs.Invalid("%v", err)
+		}
+		s.refs.remove(named)
+		if err := s.refs.save(); err != nil {
+			return nil, err
+		}
+		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(named)})
+		if len(refs) > 1 {
+			return records, nil
+		}
+		quiet = true
+	} else if len(refs) == 1 {
+		// An ID with a single tag: untag and delete, unless in use.
+		mask := conflictRunning
+		if !force {
+			mask |= conflictStopped
+		}
+		if c := s.conflict(e, users, mask); c != nil {
+			return nil, c
+		}
+	}
+
+	mask := conflictRunning
+	if !force {
+		mask |= conflictReferenced | conflictStopped
+	}
+	if c := s.conflict(e, users, mask); c != nil {
+		// After untagging by name, a conflict only matters when the
+		// image is left dangling and unused (dockerd's "quiet" mode).
+		if quiet && c.used {
+			return records, nil
+		}
+		return nil, c
+	}
+	for _, r := range s.refs.refsOf(e.id) {
+		s.refs.remove(r)
+		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
+	}
+	if err := s.refs.save(); err != nil {
+		return nil, err
+	}
+	// A forced removal under stopped containers keeps the layers: their
+	// overlay mounts still need them.
+	e.rec.Deleting = true
+	e.rec.KeepLayers = len(users) > 0
+	if err := s.writeRecord(e.id, e.rec); err != nil {
+		return nil, err
+	}
+	delete(s.images, e.id)
+	records = append(records, imagetypes.DeleteResponse{Deleted: e.id.String()})
+	removed, err := s.removeImageDataLocked(e)
+	for _, c := range removed {
+		records = append(records, imagetypes.DeleteResponse{Deleted: c.String()})
+	}
+	return records, err
+}
+
+type conflictMask int
+
+const (
+	conflictRunning conflictMask = 1 << iota
+	conflictReferenced
+	conflictStopped
+)
+
+type deleteConflict struct {
+	id      digest.Digest
+	hard    bool
+	used    bool
+	message string
+}
+
+func (c *deleteConflict) Error() string {
+	force := "must be forced"
+	if c.hard {
+		force = "cannot be forced"
+	}
+	return fmt.Sprintf("conflict: unable to delete %s (%s) - %s", shortID(c.id.String()), force, c.message)
+}
+
+// Unwrap classifies the conflict for the API (HTTP 409).
+func (c *deleteConflict) Unwrap() error { return errdefs.ErrConflict }
+
+// conflict checks, in dockerd's order, what blocks removing e.
+func (s *Service) conflict(e *entry, users []ContainerUse, mask conflictMask) *deleteConflict {
+	if mask&conflictRunning != 0 {
+		for _, u := range users {
+			if u.Running {
+				return &deleteConflict{id: e.id, hard: true, used: true, message: "image is being used by running container " + shortID(u.ID)}
+			}
+		}
+	}
+	if mask&conflictReferenced != 0 && len(s.refs.refsOf(e.id)) > 0 {
+		return &deleteConflict{id: e.id, message: "image is referenced in multiple repositories"}
+	}
+	if mask&conflictStopped != 0 {
+		for _, u := range users {
+			if !u.Running {
+				return &deleteConflict{id: e.id, used: true, message: "image is being used by stopped container " + shortID(u.ID)}
+			}
+		}
+	}
+	return nil
+}
+
+// removeImageData deletes what only e used: layers (unless the record says
+// to keep them), layer blobs, the config, and finally e's record. Every
+// step is idempotent, so startup can redo it after a crash.
+func (s *Service) removeImageData(ctx context.Context, e *entry) error {
+	_, err := s.removeImageDataLocked(e)
+	return err
+}
+
+func (s *Service) removeImageDataLocked(e *entry) ([]digest.Digest, error) {
+	usedChains := map[digest.Digest]bool{}
+	usedBlobs := map[digest.Digest]bool{}
+	for _, o := range s.images {
+		usedBlobs[o.id] = true
+		for _, c := range identity.ChainIDs(append([]digest.Digest(nil), o.config.RootFS.DiffIDs...)) {
+			usedChains[c] = true
+		}
+		for _, d := range o.config.RootFS.DiffIDs {
+			usedBlobs[d] = true
+		}
+	}
+	var removed []digest.Digest
+	if !e.rec.KeepLayers {
+		for _, c := range identity.ChainIDs(append([]digest.Digest(nil), e.config.RootFS.DiffIDs...)) {
+			if usedChains[c] {
+				continue
+			}
+			if err := s.removeLayer(c); err != nil {
+				return removed, err
+			}
+			removed = append(removed, c)
+		}
+	}
+	for _, d := range append([]digest.Digest{e.id}, e.config.RootFS.DiffIDs...) {
+		if usedBlobs[d] {
+			continue
+		}
+		if err := os.Remove(s.blobPath(d)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, err
+		}
+	}
+	if err := os.Remove(s.recordPath(e.id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return removed, err
+	}
+	return removed, nil
+}
+
+// isIDPrefix reports whether ref names the image by (a prefix of) its ID.
+func isIDPrefix(id digest.Digest, ref string) bool {
+	return strings.HasPrefix(id.String(), ref) || strings.HasPrefix(id.Encoded(), ref)
+}
+
+// shortID is docker's 12-character form of an ID.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// Prune answers POST /images/prune: it removes dangling images (or, with
+// dangling=false, every image) that no container uses.
+func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneReport, error) {
+	rep := imagetypes.PruneReport{ImagesDeleted: []imagetypes.DeleteResponse{}}
+	if err := f.Validate("dangling", "label", "until"); err != nil {
+		return rep, errs.Invalid("%v", err)
+	}
+	danglingOnly := !(f.Exact("dangling", "false") || f.Exact("dangling", "0")) || !f.Has("dangling")
+	var until time.Time
+	if f.Has("until") {
+		t, err := parseTimestamp(f.Get("until")[0])
+		if err != nil {
+			return rep, err
+		}
+		until = t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.images {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		refs := s.refs.refsOf(e.id)
+		if (danglingOnly && len(refs) > 0) || len(s.usersOf(e.id)) > 0 || !f.Labels("label", e.config.Config.Labels) {
+			continue
+		}
+		if !until.IsZero() && !e.created().Before(until) {
+			continue
+		}
+		for _, r := range refs {
+			s.refs.remove(r)
+			rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
+		}
+		if err := s.refs.save(); err != nil {
+			return rep, err
+		}
+		e.rec.Deleting = true
+		if err := s.writeRecord(e.id, e.rec); err != nil {
+			return rep, err
+		}
+		delete(s.images, e.id)
+		rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: e.id.String()})
+		removed, err := s.removeImageDataLocked(e)
+		for _, c := range removed {
+			rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: c.String()})
+		}
+		if err != nil {
+			return rep, err
+		}
+		rep.SpaceReclaimed += uint64(e.size)
+	}
+	return rep, nil
+}

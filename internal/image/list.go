@@ -1,0 +1,246 @@
+package image
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/distribution/reference"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/storage"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/filters"
+)
+
+// created is the image's creation time: from its config, else when stored.
+func (e *entry) created() time.Time {
+	if e.config.Created != nil {
+		return *e.config.Created
+	}
+	return e.rec.Stored
+}
+
+// List answers GET /images/json.
+func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error) {
+	if err := f.Validate("dangling", "label", "before", "since", "reference", "until"); err != nil {
+		return nil, errs.Invalid("%v", err)
+	}
+	danglingOnly := false
+	if f.Has("dangling") {
+		switch {
+		case f.Exact("dangling", "true") || f.Exact("dangling", "1"):
+			danglingOnly = true
+		case f.Exact("dangling", "false") || f.Exact("dangling", "0"):
+		default:
+			return nil, errs.Invalid("Invalid filter 'dangling=%s'", f.Get("dangling")[0])
+		}
+	}
+	var until time.Time
+	if f.Has("until") {
+		t, err := parseTimestamp(f.Get("until")[0])
+		if err != nil {
+			return nil, errs.Invalid("%v", err)
+		}
+		until = t
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var before, since *entry
+	for _, v := range f.Get("before") {
+		e, err := s.lookup(v)
+		if err != nil {
+			return nil, err
+		}
+		before = e
+	}
+	for _, v := range f.Get("since") {
+		e, err := s.lookup(v)
+		if err != nil {
+			return nil, err
+		}
+		since = e
+	}
+
+	out := []imagetypes.Summary{}
+	for _, e := range s.images {
+		if before != nil && !e.created().Before(before.created()) {
+			continue
+		}
+		if since != nil && !e.created().After(since.created()) {
+			continue
+		}
+		if !until.IsZero() && !e.created().Before(until) {
+			continue
+		}
+		if !f.Labels("label", e.config.Config.Labels) {
+			continue
+		}
+		tags := []string{}
+		for _, ref := range s.refs.refsOf(e.id) {
+			if f.Has("reference") && !matchesAny(f.Get("reference"), ref) {
+				continue
+			}
+			tags = append(tags, reference.FamiliarString(ref))
+		}
+		if len(tags) == 0 {
+			// Dangling: shown unless filtered by reference or dangling=false.
+			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) {
+				continue
+			}
+		} else if danglingOnly {
+			continue
+		}
+		out = append(out, imagetypes.Summary{
+			ID:          e.id.String(),
+			RepoTags:    tags,
+			RepoDigests: []string{},
+			Created:     e.created().Unix(),
+			Size:        e.size,
+			Labels:      e.config.Config.Labels,
+			Containers:  -1,
+			SharedSize:  -1,
+		})
+	}
+	// Newest first, as dockerd lists them.
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Created != out[j].Created {
+			return out[i].Created > out[j].Created
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func matchesAny(patterns []string, ref reference.Named) bool {
+	for _, p := range patterns {
+		if ok, _ := reference.FamiliarMatch(p, ref); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTimestamp accepts RFC 3339 times and Unix seconds, the common forms
+// of docker's "until" filter.
+func parseTimestamp(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	var sec int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			if d, err := time.ParseDuration(v); err == nil {
+				return time.Now().Add(-d), nil
+			}
+			return time.Time{}, errs.Invalid("invalid timestamp %q", v)
+		}
+		sec = sec*10 + int64(c-'0')
+	}
+	return time.Unix(sec, 0), nil
+}
+
+// Inspect answers GET /images/{name}/json.
+func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectResponse, error) {
+	s.mu.RLock()
+	e, err := s.lookup(ref)
+	var tags []string
+	if err == nil {
+		tags = s.refs.tagsOf(e.id)
+	}
+	s.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	c := e.config
+	resp := &imagetypes.InspectResponse{
+		ID:           e.id.String(),
+		RepoTags:     tags,
+		RepoDigests:  []string{},
+		Author:       c.Author,
+		Config:       &c.Config,
+		Architecture: c.Architecture,
+		Variant:      c.Variant,
+		Os:           c.OS,
+		OsVersion:    c.OSVersion,
+		Size:         e.size,
+		RootFS:       imagetypes.RootFS{Type: "layers"},
+		Metadata:     imagetypes.Metadata{LastTagTime: e.rec.LastTagTime},
+	}
+	if resp.Architecture == "" {
+		resp.Architecture = "amd64"
+	}
+	if resp.Os == "" {
+		resp.Os = "linux"
+	}
+	if c.Created != nil {
+		resp.Created = c.Created.Format(time.RFC3339Nano)
+	}
+	if len(c.History) > 0 {
+		resp.Comment = c.History[len(c.History)-1].Comment
+	}
+	for _, d := range c.RootFS.DiffIDs {
+		resp.RootFS.Layers = append(resp.RootFS.Layers, d.String())
+	}
+	resp.GraphDriver = s.graphDriver(e)
+	return resp, nil
+}
+
+// graphDriver describes the image's layers the way overlay2 does: the top
+// layer as UpperDir, the rest as LowerDir (top first, colon separated).
+func (s *Service) graphDriver(e *entry) *storage.DriverData {
+	img := &Image{Config: e.config}
+	dirs, err := s.LayerDirs(context.Background(), img)
+	gd := &storage.DriverData{Name: "overlay2", Data: map[string]string{}}
+	if err != nil || len(dirs) == 0 {
+		return gd
+	}
+	gd.Data["UpperDir"] = dirs[len(dirs)-1]
+	lower := ""
+	for i := len(dirs) - 2; i >= 0; i-- {
+		if lower != "" {
+			lower += ":"
+		}
+		lower += dirs[i]
+	}
+	if lower != "" {
+		gd.Data["LowerDir"] = lower
+	}
+	return gd
+}
+
+// History answers GET /images/{name}/history: one row per history entry,
+// newest first; only the top row carries the image ID and tags.
+func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.HistoryResponseItem, error) {
+	s.mu.RLock()
+	e, err := s.lookup(ref)
+	var tags []string
+	if err == nil {
+		tags = s.refs.tagsOf(e.id)
+	}
+	s.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	diffs := e.config.RootFS.DiffIDs
+	var rows []imagetypes.HistoryResponseItem
+	layer := 0
+	for _, h := range e.config.History {
+		row := imagetypes.HistoryResponseItem{ID: "<missing>", CreatedBy: h.CreatedBy, Comment: h.Comment}
+		if h.Created != nil {
+			row.Created = h.Created.Unix()
+		}
+		if !h.EmptyLayer && layer < len(diffs) {
+			row.Size = s.blobSize(diffs[layer])
+			layer++
+		}
+		rows = append([]imagetypes.HistoryResponseItem{row}, rows...)
+	}
+	if len(rows) == 0 {
+		rows = []imagetypes.HistoryResponseItem{{Created: e.created().Unix(), Size: e.size}}
+	}
+	rows[0].ID = e.id.String()
+	rows[0].Tags = tags
+	return rows, nil
+}

@@ -1,0 +1,251 @@
+// Package runtime drives an OCI runtime (runc, or crun where the host's
+// cgroups allow it) through conmon, the per-container monitor that podman
+// and CRI-O use. conmon holds the container's stdio, writes its log and
+// records its exit code, so containers outlive a restart of wharfd.
+//
+// The contract with conmon is the one podman relies on
+// (libpod/oci_conmon_common.go), verified for conmon 2.1.6: see
+// pitfall 19 in shared/docs/dependencies.md.
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// Runtime is one OCI runtime binary with its own state directory.
+type Runtime struct {
+	Name   string // as given to --runtime: "runc", "crun"
+	Path   string // the runtime binary
+	Root   string // the runtime's state directory (--root)
+	Conmon string // the conmon binary
+	Log    *slog.Logger
+}
+
+// CreateOptions describe one container for Create.
+type CreateOptions struct {
+	ID        string
+	Bundle    string // holds config.json; conmon puts attach, ctl and winsz here
+	LogPath   string // k8s-file log written by conmon
+	ExitDir   string // conmon writes <ExitDir>/<ID> holding the exit code
+	Terminal  bool
+	Stdin     bool // keep a stdin pipe open for attach
+	StdinOnce bool // close stdin when the first attached client leaves
+}
+
+// Create starts conmon, which runs "<runtime> create": the container's
+// process exists, stopped before exec, when Create returns its pid.
+func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
+	persist := filepath.Join(o.Bundle, "persist")
+	if err := os.MkdirAll(persist, 0o700); err != nil {
+		return 0, err
+	}
+	args := []string{
+		"--api-version", "1",
+		"-c", o.ID, "-u", o.ID, "-n", o.ID,
+		"-r", r.Path,
+		"-b", o.Bundle,
+		"-p", filepath.Join(o.Bundle, "pidfile"),
+		"--exit-dir", o.ExitDir,
+		"--persist-dir", persist,
+		"--full-attach",
+		"--socket-dir-path", o.Bundle,
+		"-l", "k8s-file:" + o.LogPath,
+		"--conmon-pidfile", filepath.Join(o.Bundle, "conmon.pid"),
+		"--runtime-arg", "--root=" + r.Root,
+		// conmon otherwise calls sync(2) on exit, flushing every disk.
+		"--no-sync-log",
+	}
+	if o.Terminal {
+		args = append(args, "-t")
+	}
+	if o.Stdin {
+		args = append(args, "-i")
+		if !o.StdinOnce {
+			args = append(args, "--leave-stdin-open")
+		}
+	}
+	syncR, syncW, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer syncR.Close()
+	startR, startW, err := os.Pipe()
+	if err != nil {
+		syncW.Close()
+		return 0, err
+	}
+	defer startW.Close()
+
+	cmd := exec.Command(r.Conmon, args...)
+	cmd.Dir = o.Bundle
+	cmd.Env = []string{"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.ExtraFiles = []*os.File{syncW, startR}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	// conmon must not die with the daemon: its own session, no signals from us.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	start := time.Now()
+	err = cmd.Start()
+	syncW.Close()
+	startR.Close()
+	if err != nil {
+		return 0, fmt.Errorf("starting conmon: %w", err)
+	}
+	if _, err := startW.Write([]byte{0}); err != nil {
+		_ = cmd.Wait()
+		return 0, fmt.Errorf("starting conmon: %w: %s", err, stderr.String())
+	}
+	// conmon double-forks: Wait returns once the monitor is detached.
+	if err := cmd.Wait(); err != nil {
+		return 0, fmt.Errorf("conmon: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	pid, err := readSync(ctx, syncR)
+	r.Log.Debug("runtime create", "id", o.ID, "pid", pid, "took", time.Since(start))
+	return pid, err
+}
+
+// syncMessage is what conmon writes on the sync pipe after "create".
+type syncMessage struct {
+	Data    int    `json:"data"`
+	Message string `json:"message"`
+}
+
+func readSync(ctx context.Context, f *os.File) (int, error) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			f.SetReadDeadline(time.Now())
+		case <-done:
+		}
+	}()
+	var m syncMessage
+	if err := json.NewDecoder(f).Decode(&m); err != nil {
+		return 0, fmt.Errorf("reading conmon sync pipe: %w", err)
+	}
+	if m.Data < 0 {
+		return 0, createError(m.Message)
+	}
+	return m.Data, nil
+}
+
+var logrusMsg = regexp.MustCompile(`msg="((?:[^"\\]|\\.)*)"`)
+
+// createError turns the runtime's log line into docker's wording. The
+// docker CLI maps "not found" and "permission denied" in it to exit
+// codes 127 and 126, so the runtime's own message must survive intact.
+func createError(raw string) error {
+	msg := strings.TrimSpace(raw)
+	if m := logrusMsg.FindStringSubmatch(msg); m != nil {
+		if s, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
+			msg = s
+		}
+	}
+	err := fmt.Errorf("failed to create task for container: OCI runtime create failed: %s: unknown", msg)
+	if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") ||
+		strings.Contains(msg, "permission denied") || strings.Contains(msg, "is a directory") {
+		return errs.Wrap(errInvalid, err)
+	}
+	return err
+}
+
+// Start lets the created container's process exec its entrypoint.
+func (r *Runtime) Start(ctx context.Context, id string) error {
+	return r.run(ctx, "start", id)
+}
+
+// Kill sends sig to the container's init (or all its processes).
+func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all bool) error {
+	args := []string{"kill"}
+	if all {
+		args = append(args, "--all")
+	}
+	return r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...)
+}
+
+// Delete removes the runtime's state and cgroup of a stopped container.
+func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
+	args := []string{"delete"}
+	if force {
+		args = append(args, "--force")
+	}
+	return r.run(ctx, append(args, id)...)
+}
+
+// Pause freezes all of the container's processes.
+func (r *Runtime) Pause(ctx context.Context, id string) error { return r.run(ctx, "pause", id) }
+
+// Resume thaws them.
+func (r *Runtime) Resume(ctx context.Context, id string) error { return r.run(ctx, "resume", id) }
+
+// Pids lists the host pids of the container's processes.
+func (r *Runtime) Pids(ctx context.Context, id string) ([]int, error) {
+	out, err := r.output(ctx, "ps", "--format", "json", id)
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	if err := json.Unmarshal(out, &pids); err != nil {
+		return nil, fmt.Errorf("runtime ps: %w", err)
+	}
+	return pids, nil
+}
+
+// State is the runtime's view of a container.
+type State struct {
+	Status string `json:"status"` // created, running, paused, stopped
+	Pid    int    `json:"pid"`
+}
+
+// State asks the runtime about a container; NotFound if it has none.
+func (r *Runtime) State(ctx context.Context, id string) (State, error) {
+	var s State
+	out, err := r.output(ctx, "state", id)
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") {
+			return s, errs.NotFound("container %s does not exist in the runtime", id)
+		}
+		return s, err
+	}
+	err = json.Unmarshal(out, &s)
+	return s, err
+}
+
+func (r *Runtime) run(ctx context.Context, args ...string) error {
+	_, err := r.output(ctx, args...)
+	return err
+}
+
+func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	r.Log.Debug("runtime", "args", args, "took", time.Since(start))
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if m := logrusMsg.FindStringSubmatch(msg); m != nil {
+			if s, uerr := strconv.Unquote(`"` + m[1] + `"`); uerr == nil {
+				msg = s
+			}
+		}
+		return out, fmt.Errorf("%s %s: %s", r.Name, args[0], msg)
+	}
+	return out, nil
+}
