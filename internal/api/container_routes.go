@@ -308,10 +308,8 @@ func (s *Server) postContainerAttach(w http.ResponseWriter, r *http.Request) err
 	// The client's connection outlives the request context once hijacked.
 	err = s.b.Containers.Attach(context.WithoutCancel(r.Context()), id, o)
 	if err != nil && !errors.Is(err, ctr.ErrDetached) {
+		// The client learns of a failed start from the start request itself.
 		s.log.Debug("attach", "id", id, "err", err)
-		if o.Stderr != nil {
-			io.WriteString(o.Stderr, err.Error()+"\n")
-		}
 	}
 	return nil
 }

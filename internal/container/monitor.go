@@ -41,13 +41,28 @@ func (s *Service) watchExits(ctx context.Context) error {
 				ev := (*unix.InotifyEvent)(unsafePointer(&buf[off]))
 				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
 				off += unix.SizeofInotifyEvent + int(ev.Len)
-				if name != "" && !strings.HasPrefix(name, ".") {
+				// conmon writes "<id>.XXXXXX" and renames it to "<id>":
+				// only the final name is an exit record.
+				if isContainerID(name) {
 					go s.handleExit(context.WithoutCancel(ctx), name)
 				}
 			}
 		}
 	}()
 	return nil
+}
+
+// isContainerID reports whether name is a full container id.
+func isContainerID(name string) bool {
+	if len(name) != 64 {
+		return false
+	}
+	for _, c := range name {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // readExitCode reads the code conmon recorded for id.
@@ -72,7 +87,6 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 	}
 	c, err := s.get(id)
 	if err != nil || c.ID != id {
-		os.Remove(filepath.Join(s.exitDir, id))
 		return
 	}
 	c.mu.Lock()

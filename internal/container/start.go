@@ -22,8 +22,17 @@ func (s *Service) Start(ctx context.Context, ref string) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return s.startLocked(ctx, c)
+	err = s.startLocked(ctx, c)
+	// A --rm container that cannot start is removed, as dockerd does: the
+	// docker CLI waits for that removal before it reports the error.
+	autoRemove := err != nil && !errdefs.IsNotModified(err) && c.HostConfig.AutoRemove && !c.removed
+	c.mu.Unlock()
+	if autoRemove {
+		if rmErr := s.Remove(context.WithoutCancel(ctx), c.ID, RemoveOptions{Force: true}); rmErr != nil {
+			s.log.Warn("auto-remove after failed start", "id", c.ID, "err", rmErr)
+		}
+	}
+	return err
 }
 
 func (s *Service) startLocked(ctx context.Context, c *Container) error {

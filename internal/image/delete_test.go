@@ -81,8 +81,8 @@ func TestDeleteConflicts(t *testing.T) {
 	}
 
 	// Two repositories, deleted by ID without force.
-	id2 := importTar(t, s, simpleRootfs(t), "a", "two")
-	s.Tag(ctx, "a", "b", "")
+	id2 := importTar(t, s, simpleRootfs(t), "img-a", "two")
+	s.Tag(ctx, "img-a", "img-b", "")
 	_, err = s.Delete(ctx, id2, false, false)
 	if !errdefs.IsConflict(err) || err.Error() != "conflict: unable to delete "+id2[7:19]+" (must be forced) - image is referenced in multiple repositories" {
 		t.Fatalf("multiple repos: %v", err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 )
 
 func tarNames(t *testing.T, b []byte) map[string][]byte {
@@ -200,5 +202,48 @@ func TestLoadOCILayoutWithIndex(t *testing.T) {
 	img, err := s.Get(ctx, "multi:2")
 	if err != nil || img.ID != digest.FromBytes(raw).String() || lines[0] != "Loaded image: multi:2\n" {
 		t.Fatalf("%v %v %q", img, err, lines)
+	}
+}
+
+// TestWhiteoutsStayOverlayWhiteouts checks pitfall 8: a ".wh." entry must
+// become an overlay whiteout (0/0 char device) in the upper layer's
+// directory, not delete the file from it. Needs root (mknod).
+func TestWhiteoutsStayOverlayWhiteouts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create whiteout devices")
+	}
+	l1 := makeTar(t, tarEntry{name: "foo", body: "x"})
+	l2 := makeTar(t, tarEntry{name: ".wh.foo"})
+	cfg := dockerspec.DockerOCIImage{Image: ocispec.Image{RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(l1), digest.FromBytes(l2)}}}}
+	raw, _ := json.Marshal(cfg)
+	manifest, _ := json.Marshal([]archiveManifest{{Config: "config.json", RepoTags: []string{"wh:1"}, Layers: []string{"1.tar", "2.tar"}}})
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	err := s.Load(ctx, bytes.NewReader(makeTar(t,
+		tarEntry{name: "1.tar", body: string(l1)}, tarEntry{name: "2.tar", body: string(l2)},
+		tarEntry{name: "config.json", body: string(raw)}, tarEntry{name: "manifest.json", body: string(manifest)})), func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := s.Get(ctx, "wh:1")
+	dirs, err := s.LayerDirs(ctx, img)
+	if err != nil || len(dirs) != 2 {
+		t.Fatal(dirs, err)
+	}
+	fi, err := os.Lstat(filepath.Join(dirs[1], "foo"))
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("whiteout not an overlay char device: %v %v", fi, err)
+	}
+	if readFile(t, filepath.Join(dirs[0], "foo")) != "x" {
+		t.Fatal("lower layer changed")
+	}
+	// The short paths work as overlay lowerdirs (top layer first).
+	mnt := t.TempDir()
+	if err := unix.Mount("overlay", mnt, "overlay", unix.MS_RDONLY, "lowerdir="+dirs[1]+":"+dirs[0]); err != nil {
+		t.Skipf("overlay not available here: %v", err)
+	}
+	defer unix.Unmount(mnt, 0)
+	if _, err := os.Stat(filepath.Join(mnt, "foo")); !os.IsNotExist(err) {
+		t.Fatalf("whiteout ignored by overlay: %v", err)
 	}
 }

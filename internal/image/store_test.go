@@ -190,12 +190,12 @@ func TestPrefixAmbiguity(t *testing.T) {
 func TestLayerSharingAndShortLinks(t *testing.T) {
 	s, root := newTestService(t)
 	ctx := context.Background()
-	importTar(t, s, simpleRootfs(t), "a", "one")
-	importTar(t, s, simpleRootfs(t), "b", "two")
+	importTar(t, s, simpleRootfs(t), "img-one", "one")
+	importTar(t, s, simpleRootfs(t), "img-two", "two")
 	if des, _ := os.ReadDir(filepath.Join(root, "layers")); len(des) != 1 {
 		t.Fatalf("identical layers not shared: %d dirs", len(des))
 	}
-	img, _ := s.Get(ctx, "a")
+	img, _ := s.Get(ctx, "img-one")
 	dirs, err := s.LayerDirs(ctx, img)
 	if err != nil || len(dirs) != 1 {
 		t.Fatal(dirs, err)
@@ -204,10 +204,10 @@ func TestLayerSharingAndShortLinks(t *testing.T) {
 		t.Fatalf("layer path not short: %s", dirs[0])
 	}
 	// Removing one image keeps the layer the other uses.
-	if _, err := s.Delete(ctx, "a", false, false); err != nil {
+	if _, err := s.Delete(ctx, "img-one", false, false); err != nil {
 		t.Fatal(err)
 	}
-	img, _ = s.Get(ctx, "b")
+	img, _ = s.Get(ctx, "img-two")
 	dirs, _ = s.LayerDirs(ctx, img)
 	if readFile(t, filepath.Join(dirs[0], "hello.txt")) != "hello\n" {
 		t.Fatal("shared layer removed")

@@ -1,0 +1,56 @@
+# Wharf: a Docker-compatible container engine.
+#   make demo   installs what the machine lacks, builds, starts wharfd and runs a container
+#   make test   runs every test: unit tests, then (as root) the integration suite
+GO        ?= go
+BIN       := bin
+DEB_PKGS  := runc conmon busybox-static iptables
+SOCK      := /run/wharf/wharf.sock
+
+.PHONY: all build deps demo test unit integration bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/wharf ./cmd/wharf
+	$(GO) build -o $(BIN)/wharfd ./cmd/wharfd
+
+# Debian packages the engine runs with (installed only when missing).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: deps build
+	@if ! $(BIN)/wharf version >/dev/null 2>&1; then \
+		echo "starting wharfd (log: /var/log/wharfd.log)"; \
+		nohup $(BIN)/wharfd >/var/log/wharfd.log 2>&1 & \
+		for i in $$(seq 50); do [ -S $(SOCK) ] && break; sleep 0.1; done; \
+	fi
+	@$(BIN)/wharf image inspect busybox >/dev/null 2>&1 || { \
+		hack/busybox-image.sh /tmp/wharf-busybox.tar && \
+		$(BIN)/wharf import -c 'CMD ["sh"]' /tmp/wharf-busybox.tar busybox:latest >/dev/null && \
+		rm -f /tmp/wharf-busybox.tar; }
+	$(BIN)/wharf run --rm busybox echo "hello from a wharf container"
+
+test: unit integration
+
+unit:
+	$(GO) test ./...
+
+# The integration suite starts its own wharfd on a private data root and
+# socket, and drives it with wharf and the official docker CLI.
+integration: deps build
+	$(GO) test -tags integration -count=1 -p 1 -timeout 30m ./test/...
+
+bench: deps build
+	bench/run.sh
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read _)
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./test/...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,232 @@
+//go:build integration
+
+// Package integration runs wharfd for real, as root, on a private data
+// root and socket, and drives it with the wharf CLI, the official docker
+// CLI (/usr/local/bin/docker, pointed at wharfd with DOCKER_HOST) and raw
+// HTTP. Run with: go test -tags integration ./test/...
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// env is the daemon under test, shared by every test in the package.
+type env struct {
+	bin      string // directory holding wharf and wharfd
+	root     string // --data-root
+	execRoot string // --exec-root
+	sock     string
+	daemon   *exec.Cmd
+	logFile  string
+}
+
+// the one daemon all tests share; set up by TestMain.
+var testEnv *env
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() != 0 {
+		fmt.Println("integration tests need root: skipped")
+		os.Exit(0)
+	}
+	e, err := setup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration setup:", err)
+		if e != nil {
+			e.teardown()
+		}
+		os.Exit(1)
+	}
+	testEnv = e
+	code := m.Run()
+	if err := e.teardown(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration teardown:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func setup() (*env, error) {
+	tmp, err := os.MkdirTemp("", "wharf-it-")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{
+		bin:      filepath.Join(tmp, "bin"),
+		root:     filepath.Join(tmp, "root"),
+		execRoot: fmt.Sprintf("/run/wharf-it-%d", os.Getpid()),
+		logFile:  filepath.Join(tmp, "wharfd.log"),
+	}
+	e.sock = filepath.Join(e.execRoot, "wharf.sock")
+	for _, c := range []string{"wharf", "wharfd"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(e.bin, c), "../../cmd/"+c).CombinedOutput()
+		if err != nil {
+			return e, fmt.Errorf("building %s: %v\n%s", c, err, out)
+		}
+	}
+	if err := e.startDaemon(); err != nil {
+		return e, err
+	}
+	tar := filepath.Join(tmp, "busybox.tar")
+	if out, err := exec.Command("../../hack/busybox-image.sh", tar).CombinedOutput(); err != nil {
+		return e, fmt.Errorf("busybox rootfs: %v\n%s", err, out)
+	}
+	r := e.run("wharf", "import", "-c", `CMD ["sh"]`, tar, "busybox:latest")
+	if r.code != 0 {
+		return e, fmt.Errorf("importing busybox: %s", r.stderr)
+	}
+	return e, nil
+}
+
+// startDaemon starts wharfd and waits for its socket to answer.
+func (e *env) startDaemon() error {
+	log, err := os.OpenFile(e.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(e.bin, "wharfd"), "-D",
+		"-config-file", "/nonexistent", "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	e.daemon = cmd
+	go cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := e.http().Get("http://wharf/_ping"); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	data, _ := os.ReadFile(e.logFile)
+	return fmt.Errorf("wharfd did not come up:\n%s", data)
+}
+
+// stopDaemon stops wharfd with sig and waits for it to go.
+func (e *env) stopDaemon(sig syscall.Signal) {
+	if e.daemon == nil || e.daemon.Process == nil {
+		return
+	}
+	e.daemon.Process.Signal(sig)
+	for i := 0; i < 100; i++ {
+		if e.daemon.Process.Signal(syscall.Signal(0)) != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.daemon = nil
+}
+
+// teardown removes every container, stops the daemon and checks that
+// nothing is left mounted.
+func (e *env) teardown() error {
+	if e.daemon != nil {
+		if ids := strings.Fields(e.run("wharf", "ps", "-aq").stdout); len(ids) > 0 {
+			e.run("wharf", append([]string{"rm", "-f"}, ids...)...)
+		}
+	}
+	e.stopDaemon(syscall.SIGTERM)
+	var problems []string
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && (strings.HasPrefix(f[1], e.root) || strings.HasPrefix(f[1], e.execRoot)) {
+			problems = append(problems, "left mounted: "+f[1])
+			syscall.Unmount(f[1], syscall.MNT_DETACH)
+		}
+	}
+	os.RemoveAll(e.execRoot)
+	os.RemoveAll(filepath.Dir(e.root))
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// http returns a client speaking to wharfd's socket.
+func (e *env) http() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", e.sock)
+		},
+	}}
+}
+
+// result is what a CLI run printed and its exit code.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs the wharf CLI ("wharf") or the docker CLI ("docker") against
+// the test daemon.
+func (e *env) run(cli string, args ...string) result {
+	return e.runIn(nil, cli, args...)
+}
+
+// runIn is run with stdin.
+func (e *env) runIn(stdin []byte, cli string, args ...string) result {
+	path := filepath.Join(e.bin, "wharf")
+	if cli == "docker" {
+		path = "/usr/local/bin/docker"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+e.sock, "DOCKER_CONFIG="+filepath.Join(filepath.Dir(e.root), "dockercfg"))
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		code = -1
+		errOut.WriteString(err.Error())
+	}
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+// clis are the two clients every CLI test runs with.
+var clis = []string{"wharf", "docker"}
+
+// cli runs a command and fails the test unless it exits 0.
+func cli(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	r := testEnv.run(name, args...)
+	if r.code != 0 {
+		t.Fatalf("%s %s: exit %d\nstdout: %s\nstderr: %s", name, strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// cleanupContainers removes the named containers when the test ends.
+func cleanupContainers(t *testing.T, names ...string) {
+	t.Cleanup(func() {
+		testEnv.run("wharf", append([]string{"rm", "-f"}, names...)...)
+	})
+}
+
+// uniqueName gives each test its own container names.
+func uniqueName(t *testing.T, suffix string) string {
+	n := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
+	if len(n) > 40 {
+		n = n[len(n)-40:]
+	}
+	return strings.Trim(n, "-.") + "-" + suffix
+}
