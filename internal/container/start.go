@@ -135,7 +135,7 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 // cleanupRun removes what a run left: the runtime's state, the rootfs
 // mount and the bundle. It is safe to call on a half-made run.
 func (s *Service) cleanupRun(ctx context.Context, c *Container) {
-	if rt, err := s.runtimeFor(c.Runtime); err == nil {
+	if rt, err := s.runtimeFor(c.Runtime); err == nil && rt.Exists(c.ID) {
 		if err := rt.Delete(ctx, c.ID, true); err != nil && !isNoSuchContainer(err) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
 		}

@@ -166,7 +166,17 @@ func createError(raw string) error {
 
 // Start lets the created container's process exec its entrypoint.
 func (r *Runtime) Start(ctx context.Context, id string) error {
+	if ok, err := r.startByFifo(ctx, id); ok {
+		return err
+	}
 	return r.run(ctx, "start", id)
+}
+
+// Exists reports whether the runtime still holds state for id (a
+// created, running or stopped-but-not-deleted container).
+func (r *Runtime) Exists(id string) bool {
+	_, err := os.Stat(filepath.Join(r.Root, id))
+	return err == nil
 }
 
 // Kill sends sig to the container's init (or all its processes).
@@ -176,15 +186,6 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all b
 		args = append(args, "--all")
 	}
 	return r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...)
-}
-
-// Delete removes the runtime's state and cgroup of a stopped container.
-func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
-	args := []string{"delete"}
-	if force {
-		args = append(args, "--force")
-	}
-	return r.run(ctx, append(args, id)...)
 }
 
 // Pause freezes all of the container's processes.
