@@ -23,4 +23,8 @@ for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 hack/busybox-image.sh "$tmp/busybox.tar"
 mkdir "$tmp/rootfs" && tar -C "$tmp/rootfs" -xf "$tmp/busybox.tar"
 bin/wharf -H "unix://$sock" import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
-"$tmp/engine" -host "unix://$sock" -rootfs "$tmp/rootfs" -runs "$runs" -cli bin/wharf
+# runc runs the engine's own spec: copy it from a running container's bundle.
+ref=$(bin/wharf -H "unix://$sock" run -d busybox sleep 3600)
+cp "$exec_root/containers/$ref/config.json" "$tmp/config.json"
+"$tmp/engine" -host "unix://$sock" -rootfs "$tmp/rootfs" -config "$tmp/config.json" -runs "$runs" -cli bin/wharf
+bin/wharf -H "unix://$sock" rm -f "$ref" >/dev/null

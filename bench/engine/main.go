@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -29,6 +30,7 @@ import (
 func main() {
 	host := flag.String("host", "unix:///run/wharf/wharf.sock", "engine API socket")
 	rootfs := flag.String("rootfs", "", "busybox root file system for the direct runc runs")
+	bundleConfig := flag.String("config", "", "config.json of one of the engine's own bundles, so runc runs the very same spec (seccomp profile included)")
 	runs := flag.Int("runs", 20, "runs of each single-container measurement")
 	detached := flag.Int("detached", 50, "detached containers to start")
 	daemonName := flag.String("daemon", "wharfd", "daemon process name, for its RSS")
@@ -43,7 +45,7 @@ func main() {
 	}
 	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
 	if *rootfs != "" {
-		report("runc run (direct, same rootfs)", timeN(*runs, func(i int) error { return runcRun(*rootfs, i) }))
+		report("runc run (direct, same spec and rootfs)", timeN(*runs, func(i int) error { return runcRun(*rootfs, *bundleConfig, i) }))
 	}
 	report("API: run --rm busybox true", timeN(*runs, func(int) error { return apiRunRm(ctx, c) }))
 	if *cliPath != "" {
@@ -78,29 +80,39 @@ func report(name string, ds []time.Duration) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-// runcRun runs `runc run` on a throw-away bundle whose root is rootfs.
-func runcRun(rootfs string, i int) error {
+// runcRun runs `runc run` on a throw-away bundle whose root is rootfs,
+// with the engine's own spec when template is set (else `runc spec`'s).
+func runcRun(rootfs, template string, i int) error {
 	dir, err := os.MkdirTemp("", "bench-bundle-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	spec := exec.Command("runc", "spec", "--bundle", dir)
-	if out, err := spec.CombinedOutput(); err != nil {
-		return fmt.Errorf("runc spec: %v: %s", err, out)
+	id := fmt.Sprintf("bench-%d-%d", os.Getpid(), i+1)
+	var spec map[string]any
+	if template == "" {
+		if out, err := exec.Command("runc", "spec", "--bundle", dir).CombinedOutput(); err != nil {
+			return fmt.Errorf("runc spec: %v: %s", err, out)
+		}
+		template = filepath.Join(dir, "config.json")
 	}
-	cfgPath := filepath.Join(dir, "config.json")
-	data, err := os.ReadFile(cfgPath)
+	data, err := os.ReadFile(template)
 	if err != nil {
 		return err
 	}
-	cfg := strings.Replace(string(data), `"terminal": true`, `"terminal": false`, 1)
-	cfg = strings.Replace(cfg, `"sh"`, `"true"`, 1)
-	cfg = strings.Replace(cfg, `"path": "rootfs"`, strconv.Quote("path")+": "+strconv.Quote(rootfs), 1)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := json.Unmarshal(data, &spec); err != nil {
 		return err
 	}
-	id := fmt.Sprintf("bench-%d-%d", os.Getpid(), i+1)
+	spec["root"] = map[string]any{"path": rootfs}
+	proc := spec["process"].(map[string]any)
+	proc["args"], proc["terminal"] = []string{"true"}, false
+	spec["linux"].(map[string]any)["cgroupsPath"] = "/wharf-bench/" + id
+	if data, err = json.Marshal(spec); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		return err
+	}
 	cmd := exec.Command("runc", "--root", filepath.Join(os.TempDir(), "bench-runc"), "run", "--bundle", dir, id)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("runc run: %v: %s", err, out)
