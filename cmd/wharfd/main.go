@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -62,7 +63,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: d.API, ReadHeaderTimeout: 30 * time.Second}
+	var handler http.Handler = d.API
+	if cfg.Debug {
+		// As dockerd does in debug mode: profiles on the API socket, e.g.
+		// curl --unix-socket /run/wharf/wharf.sock http://x/debug/pprof/profile?seconds=10
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.Handle("/", d.API)
+		handler = mux
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

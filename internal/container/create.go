@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	}
 	if o.Config.Image == "" {
 		return resp, errs.Invalid("No image specified")
+	}
+	if wd := o.Config.WorkingDir; wd != "" && !path.IsAbs(wd) {
+		return resp, errs.Invalid("the working directory '%s' is invalid, it needs to be an absolute path", wd)
 	}
 	hc := o.HostConfig
 	if hc == nil {

@@ -81,6 +81,13 @@ func networkSettings(c *Container) *container.NetworkSettings {
 
 // command renders Path and Args the way `docker ps` shows COMMAND.
 func command(c *Container) string {
-	parts := append([]string{c.Path}, c.Args...)
+	// Like dockerd, arguments holding a space are single-quoted.
+	parts := []string{c.Path}
+	for _, a := range c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
 	return strings.Join(parts, " ")
 }

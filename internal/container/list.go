@@ -118,7 +118,7 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 	if c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) {
 		return container.Summary{}, false
 	}
-	if len(m.names) > 0 && !anyMatch(m.names, strings.TrimPrefix(c.Name, "/")) {
+	if len(m.names) > 0 && !anyMatch(m.names, c.Name) && !anyMatch(m.names, strings.TrimPrefix(c.Name, "/")) {
 		return container.Summary{}, false
 	}
 	if len(m.exitCodes) > 0 && (st.Status != container.StateExited || !slices.Contains(m.exitCodes, st.ExitCode)) {

@@ -129,19 +129,49 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 func (s *Service) restore(ctx context.Context) {
 	for _, c := range s.all() {
 		c.mu.Lock()
-		if c.State.Running {
+		exited := false
+		switch {
+		case c.State.Running:
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
+				exited = true
 			} else if !processAlive(c.State.Pid) {
 				s.recordExit(ctx, c, 255)
+				exited = true
 			}
-		} else if c.State.Status == container.StateRemoving {
+		case c.State.Status == container.StateRemoving:
 			c.mu.Unlock()
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
 			continue
+		default:
+			// A start cut short by a crash may have left a created or
+			// even running process, a mount and a bundle: undo them.
+			s.killOrphan(ctx, c)
 		}
+		autoRemove := exited && c.HostConfig.AutoRemove
 		c.mu.Unlock()
+		if autoRemove {
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+		}
 	}
+}
+
+// killOrphan removes the runtime state, mount and bundle of a container
+// recorded as not running. Callers hold c.mu.
+func (s *Service) killOrphan(ctx context.Context, c *Container) {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return
+	}
+	_, bundleErr := os.Stat(s.bundle(c.ID))
+	if !rt.Exists(c.ID) && !isMounted(s.rootfsPath(c.ID)) && bundleErr != nil {
+		return
+	}
+	s.log.Warn("cleaning up after an interrupted start", "id", c.ID)
+	if rt.Exists(c.ID) {
+		rt.Kill(ctx, c.ID, unix.SIGKILL, true)
+	}
+	s.cleanupRun(ctx, c)
 }
 
 func processAlive(pid int) bool {

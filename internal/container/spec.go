@@ -161,7 +161,8 @@ func resolveUser(rootfs, spec string) (execUser, error) {
 		if numeric != nil {
 			return u, errs.Invalid("unable to find user %s: no matching entries in passwd file", userPart)
 		}
-		u.Uid, u.Gid = uid, uid
+		// An unknown uid runs with gid 0, as with dockerd.
+		u.Uid, u.Gid = uid, 0
 		if uid == 0 {
 			u.Home = "/root"
 		}

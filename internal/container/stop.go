@@ -62,8 +62,11 @@ func (s *Service) stop(ctx context.Context, c *Container, o StopOptions) error {
 	if timeout < 0 {
 		return s.waitStopped(ctx, c, 0)
 	}
-	if err := s.waitStopped(ctx, c, time.Duration(timeout)*time.Second); err == nil {
-		return nil
+	// A timeout of 0 kills at once, as with dockerd.
+	if timeout > 0 {
+		if err := s.waitStopped(ctx, c, time.Duration(timeout)*time.Second); err == nil {
+			return nil
+		}
 	}
 	if err := s.signal(ctx, c, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
 		return err

@@ -18,6 +18,10 @@ import (
 // falls back to the runtime's own "start".
 func (r *Runtime) startByFifo(ctx context.Context, id string) (bool, error) {
 	path := filepath.Join(r.Root, id, "exec.fifo")
+	// runc's layout: state.json beside exec.fifo (crun keeps other files).
+	if _, err := os.Stat(filepath.Join(r.Root, id, "state.json")); err != nil {
+		return false, nil
+	}
 	if _, err := os.Stat(path); err != nil {
 		return false, nil
 	}

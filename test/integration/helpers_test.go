@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // waitFor polls cond every 50 ms until it holds, failing the test after timeout.
@@ -103,4 +106,94 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// ptyProc is a CLI running on a pseudo-terminal.
+type ptyProc struct {
+	t    *testing.T
+	f    *os.File
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan error
+	err  error
+}
+
+// startPty runs a CLI against the test daemon on a new 24x80 terminal.
+// The process is killed when the test ends.
+func startPty(t *testing.T, name string, args ...string) *ptyProc {
+	t.Helper()
+	path := filepath.Join(testEnv.bin, "wharf")
+	if name == "docker" {
+		path = "/usr/local/bin/docker"
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+testEnv.sock, "DOCKER_CONFIG="+filepath.Join(filepath.Dir(testEnv.root), "dockercfg"), "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ptyProc{t: t, f: f, done: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:n])
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		f.Close()
+	})
+	return p
+}
+
+// output is everything the process printed so far.
+func (p *ptyProc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// expect waits until the output contains s.
+func (p *ptyProc) expect(s string) {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.output(), s) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %q in the terminal output:\n%q", s, p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// write types s on the terminal.
+func (p *ptyProc) write(s string) {
+	p.t.Helper()
+	if _, err := p.f.Write([]byte(s)); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// wait waits for the process to end and returns its exit code.
+func (p *ptyProc) wait() int {
+	p.t.Helper()
+	select {
+	case err := <-p.done:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(15 * time.Second):
+		p.t.Fatalf("terminal process did not end; output:\n%q", p.output())
+		return -1
+	}
 }

@@ -166,16 +166,13 @@ func TestRunErrorCodes(t *testing.T) {
 			if r := testEnv.run(c, "run", "--rm", "busybox", "sh", "-c", "exit 42"); r.code != 42 {
 				t.Errorf("exit 42: %+v", r)
 			}
-			if r := testEnv.run(c, "run", "--rm", "busybox", "sh", "-c", "kill -9 $$"); r.code != 137 {
-				t.Errorf("killed by SIGKILL: %+v", r)
-			}
 			if r := testEnv.run(c, "run", "--rm", "busybox", "/tmp"); r.code != 126 {
 				t.Errorf("directory as command: %+v", r)
 			}
 			if r := testEnv.run(c, "run", "--rm", "busybox", "/no/such/file"); r.code != 127 {
 				t.Errorf("missing path: %+v", r)
 			}
-			if r := testEnv.run(c, "run", "--rm", "-w", "relative", "busybox", "true"); r.code != 125 {
+			if r := testEnv.run(c, "run", "--rm", "-w", "relative", "busybox", "true"); r.code != 125 || !strings.Contains(r.stderr, "the working directory 'relative' is invalid, it needs to be an absolute path") {
 				t.Errorf("relative workdir: %+v", r)
 			}
 		})
@@ -348,7 +345,7 @@ func TestRenameWaitTop(t *testing.T) {
 			waitState(t, b, "running")
 			out := cli(t, c, "top", b)
 			ls := lines(out)
-			if len(ls) < 3 || !strings.Contains(ls[0], "PID") || !strings.Contains(ls[0], "CMD") || !strings.Contains(out, "sleep 60") {
+			if len(ls) < 2 || !strings.Contains(ls[0], "PID") || !strings.Contains(ls[0], "CMD") || !strings.Contains(out, "sleep 60") {
 				t.Fatalf("top:\n%s", out)
 			}
 

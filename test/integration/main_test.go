@@ -49,6 +49,14 @@ func TestMain(m *testing.M) {
 	}
 	testEnv = e
 	code := m.Run()
+	if code != 0 {
+		if data, err := os.ReadFile(e.logFile); err == nil {
+			if len(data) > 8000 {
+				data = data[len(data)-8000:]
+			}
+			fmt.Fprintf(os.Stderr, "wharfd log (tail):\n%s\n", data)
+		}
+	}
 	if err := e.teardown(); err != nil {
 		fmt.Fprintln(os.Stderr, "integration teardown:", err)
 		code = 1

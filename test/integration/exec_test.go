@@ -1,0 +1,103 @@
+//go:build integration
+
+package integration
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExec(t *testing.T) {
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			name := uniqueName(t, "x")
+			runDetached(t, c, name, "-e", "FROM_RUN=1", "busybox", "sleep", "60")
+			waitState(t, name, "running")
+
+			if out := cli(t, c, "exec", name, "echo", "hi"); out != "hi\n" {
+				t.Errorf("exec echo: %q", out)
+			}
+			r := testEnv.run(c, "exec", name, "sh", "-c", "echo out; echo err >&2; exit 7")
+			if r.code != 7 || r.stdout != "out\n" || r.stderr != "err\n" {
+				t.Errorf("exec exit code and streams: %+v", r)
+			}
+			// exec inherits the container's environment; -e adds to it.
+			if out := cli(t, c, "exec", "-e", "FOO=bar", name, "sh", "-c", "echo $FOO $FROM_RUN"); out != "bar 1\n" {
+				t.Errorf("exec -e: %q", out)
+			}
+			if out := cli(t, c, "exec", name, "pwd"); out != "/\n" {
+				t.Errorf("exec pwd: %q", out)
+			}
+			if out := cli(t, c, "exec", "-w", "/tmp", name, "pwd"); out != "/tmp\n" {
+				t.Errorf("exec -w: %q", out)
+			}
+			if out := cli(t, c, "exec", "-u", "1000:1001", name, "sh", "-c", "echo $(id -u):$(id -g)"); out != "1000:1001\n" {
+				t.Errorf("exec -u 1000:1001: %q", out)
+			}
+			if out := cli(t, c, "exec", "-u", "nobody", name, "id", "-un"); out != "nobody\n" {
+				t.Errorf("exec -u nobody: %q", out)
+			}
+			if r := testEnv.run(c, "exec", name, "no-such-command"); r.code != 127 {
+				t.Errorf("exec of a missing command: %+v", r)
+			}
+			r = testEnv.runIn([]byte("a\nb\n"), c, "exec", "-i", name, "sh", "-c", "cat; exit 3")
+			if r.code != 3 || r.stdout != "a\nb\n" {
+				t.Errorf("exec -i: %+v", r)
+			}
+			// Without -i the command does not see the client's stdin.
+			if r := testEnv.runIn([]byte("a\n"), c, "exec", name, "cat"); r.code != 0 || r.stdout != "" {
+				t.Errorf("exec cat without -i: %+v", r)
+			}
+
+			if r := testEnv.run(c, "exec", "-d", name, "sh", "-c", "sleep 0.3; echo detached > /tmp/d"); r.code != 0 || r.stdout != "" {
+				t.Fatalf("exec -d: %+v", r)
+			}
+			waitFor(t, 10*time.Second, "the detached exec to write its file", func() bool {
+				return testEnv.run("wharf", "exec", name, "cat", "/tmp/d").stdout == "detached\n"
+			})
+
+			// The exec'd processes show in top while they run.
+			cli(t, c, "exec", "-d", name, "sleep", "7777")
+			waitFor(t, 10*time.Second, "sleep 7777 in top", func() bool {
+				return strings.Contains(testEnv.run("wharf", "top", name).stdout, "sleep 7777")
+			})
+
+			cli(t, c, "stop", "-t", "0", name)
+			r = testEnv.run(c, "exec", name, "true")
+			if r.code != 1 || !strings.Contains(r.stderr, "is not running") {
+				t.Errorf("exec into a stopped container: %+v", r)
+			}
+			r = testEnv.run(c, "exec", "no-such-container-x", "true")
+			if r.code != 1 || !strings.Contains(r.stderr, "No such container: no-such-container-x") {
+				t.Errorf("exec into a missing container: %+v", r)
+			}
+		})
+	}
+}
+
+func TestExecTTY(t *testing.T) {
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			name := uniqueName(t, "t")
+			runDetached(t, c, name, "busybox", "sleep", "60")
+			waitState(t, name, "running")
+			p := startPty(t, c, "exec", "-it", name, "sh")
+			p.write("tty; stty size; echo $((3*4))z\r")
+			p.expect("12z")
+			out := p.output()
+			if !strings.Contains(out, "/dev/pts/") || !strings.Contains(out, "24 80") {
+				t.Fatalf("exec -it output %q", out)
+			}
+			p.write("exit 5\r")
+			if code := p.wait(); code != 5 {
+				t.Fatalf("exec -it exit code %d", code)
+			}
+			// Without a terminal, exec has none either.
+			r := testEnv.run(c, "exec", name, "tty")
+			if r.code == 0 || !strings.Contains(r.stdout, "not a tty") {
+				t.Fatalf("exec tty without -t: %+v", r)
+			}
+		})
+	}
+}
