@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,12 +13,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/containerd/console"
-	runc "github.com/containerd/go-runc"
+	"github.com/creack/pty"
 	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/runtime"
 )
 
 // Exec is a process started in a running container with docker exec.
@@ -32,7 +33,7 @@ type Exec struct {
 	running  bool
 	exitCode *int
 	pid      int
-	console  console.Console
+	console  *os.File // our side of the exec's terminal
 	done     chan struct{}
 }
 
@@ -120,8 +121,9 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(s.bundle(c.ID), "exec-")
-	if err != nil {
+	// A short directory: the console socket's path must fit in 108 bytes.
+	dir := filepath.Join(s.cfg.RunRoot, "exec", shortID(e.ID))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	procFile := filepath.Join(dir, "process.json")
@@ -129,69 +131,49 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		os.RemoveAll(dir)
 		return err
 	}
-	runCtx := context.WithoutCancel(ctx)
-	var sock *runc.Socket
+	logFile := filepath.Join(dir, "runtime.log")
+	cmd := rt.ExecCommand(context.WithoutCancel(ctx), c.ID, procFile, filepath.Join(dir, "pid"), logFile)
+	var copies sync.WaitGroup
 	if e.Config.Tty {
-		if sock, err = runc.NewConsoleSocket(filepath.Join(dir, "pty.sock")); err != nil {
+		size := o.ConsoleSize
+		if size == nil {
+			size = e.Config.ConsoleSize
+		}
+		ws := &pty.Winsize{Rows: 24, Cols: 80}
+		if size != nil && size[0] > 0 && size[1] > 0 {
+			ws = &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])}
+		}
+		master, err := pty.StartWithSize(cmd, ws)
+		if err != nil {
 			os.RemoveAll(dir)
 			return err
 		}
-		defer sock.Close()
-	}
-	sockPath := ""
-	if sock != nil {
-		sockPath = sock.Path()
-	}
-	cmd := rt.ExecCommand(runCtx, c.ID, procFile, sockPath, filepath.Join(dir, "pid"))
-	var stderr strings.Builder
-	if !e.Config.Tty {
+		e.mu.Lock()
+		e.console = master
+		e.mu.Unlock()
+		if !o.Detach && e.Config.AttachStdin && o.Stdin != nil {
+			go io.Copy(master, o.Stdin)
+		}
+		copies.Add(1)
+		go func() {
+			defer copies.Done()
+			io.Copy(writerOrDiscard(o.Stdout, !o.Detach), master)
+		}()
+	} else {
 		if e.Config.AttachStdin && o.Stdin != nil && !o.Detach {
 			cmd.Stdin = o.Stdin
 		}
-		cmd.Stdout, cmd.Stderr = writerOrDiscard(o.Stdout, e.Config.AttachStdout && !o.Detach), &stderrSplitter{w: writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach), runtimeErr: &stderr}
-	} else {
-		cmd.Stderr = &stderr
-	}
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return err
+		cmd.Stdout = writerOrDiscard(o.Stdout, e.Config.AttachStdout && !o.Detach)
+		cmd.Stderr = runtimeErrorFilter{writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach)}
+		if err := cmd.Start(); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
 	}
 	e.mu.Lock()
 	e.running = true
 	e.mu.Unlock()
 
-	var copies sync.WaitGroup
-	if sock != nil {
-		master, err := sock.ReceiveMaster()
-		if err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-			os.RemoveAll(dir)
-			return err
-		}
-		size := o.ConsoleSize
-		if size == nil {
-			size = e.Config.ConsoleSize
-		}
-		if size != nil {
-			master.Resize(console.WinSize{Height: uint16(size[0]), Width: uint16(size[1])})
-		}
-		e.mu.Lock()
-		e.console = master
-		e.mu.Unlock()
-		if !o.Detach {
-			if e.Config.AttachStdin && o.Stdin != nil {
-				go io.Copy(master, o.Stdin)
-			}
-			copies.Add(1)
-			go func() {
-				defer copies.Done()
-				io.Copy(writerOrDiscard(o.Stdout, true), master)
-			}()
-		} else {
-			go io.Copy(io.Discard, master)
-		}
-	}
 	if pid, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
 		n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
 		e.mu.Lock()
@@ -209,6 +191,15 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 				code = 137
 			}
 		}
+		// A process that never started: report it as dockerd does, with
+		// 127 for a missing command and 126 when it cannot be executed.
+		if msg := runtime.LogError(logFile); msg != "" {
+			code = 126
+			if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
+				code = 127
+			}
+			io.WriteString(writerOrDiscard(o.Stderr, !o.Detach), "OCI runtime exec failed: "+msg+": unknown\r\n")
+		}
 		e.mu.Lock()
 		e.running = false
 		e.exitCode = &code
@@ -218,23 +209,6 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		e.mu.Unlock()
 		close(e.done)
 		os.RemoveAll(dir)
-		if msg := strings.TrimSpace(stderr.String()); code != 0 && msg != "" {
-			s.log.Debug("exec failed", "id", e.ID, "runtime", msg)
-			if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
-				code = 127
-				e.mu.Lock()
-				e.exitCode = &code
-				e.mu.Unlock()
-				if w := writerOrDiscard(o.Stderr, !o.Detach); w != nil {
-					io.WriteString(w, "OCI runtime exec failed: "+runtimeMessage(msg)+": unknown\r\n")
-				}
-			} else if strings.Contains(msg, "permission denied") {
-				code = 126
-				e.mu.Lock()
-				e.exitCode = &code
-				e.mu.Unlock()
-			}
-		}
 		return nil
 	}
 	if o.Detach {
@@ -335,7 +309,8 @@ func (s *Service) ExecResize(ctx context.Context, id string, height, width uint)
 	if e.console == nil {
 		return errs.Conflict("exec %s has no terminal", id)
 	}
-	return e.console.Resize(console.WinSize{Height: uint16(height), Width: uint16(width)})
+	// The runtime follows our pty's size (it gets SIGWINCH).
+	return pty.Setsize(e.console, &pty.Winsize{Rows: uint16(height), Cols: uint16(width)})
 }
 
 func writerOrDiscard(w io.Writer, want bool) io.Writer {
@@ -345,26 +320,14 @@ func writerOrDiscard(w io.Writer, want bool) io.Writer {
 	return w
 }
 
-// stderrSplitter forwards the process's stderr and keeps a copy, so a
-// runtime failure (e.g. "executable file not found") can be recognised.
-type stderrSplitter struct {
-	w          io.Writer
-	runtimeErr *strings.Builder
-}
+// runtimeErrorFilter drops the line runc prints on its stderr (which is
+// the process's stderr) when the process cannot be started at all: the
+// daemon reports that failure itself, in docker's words.
+type runtimeErrorFilter struct{ w io.Writer }
 
-func (s *stderrSplitter) Write(p []byte) (int, error) {
-	if s.runtimeErr.Len() < 4096 {
-		s.runtimeErr.Write(p)
+func (f runtimeErrorFilter) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("exec failed: unable to start container process: ")) {
+		return len(p), nil
 	}
-	return s.w.Write(p)
-}
-
-// runtimeMessage extracts runc's message from its logrus line.
-func runtimeMessage(raw string) string {
-	if i := strings.Index(raw, `msg="`); i >= 0 {
-		if s, err := strconv.Unquote(raw[i+4 : strings.LastIndex(raw, `"`)+1]); err == nil {
-			return s
-		}
-	}
-	return raw
+	return f.w.Write(p)
 }

@@ -2,17 +2,38 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"os/exec"
+	"strings"
 )
 
 // ExecCommand returns "<runtime> exec" for the process described in
 // processFile, run in the foreground: the command exits with the
-// process's exit code. With a console socket the runtime sends the pty
-// master there instead of using the command's stdio.
-func (r *Runtime) ExecCommand(ctx context.Context, id, processFile, consoleSocket, pidFile string) *exec.Cmd {
-	args := []string{"--root", r.Root, "exec", "--process", processFile, "--pid-file", pidFile}
-	if consoleSocket != "" {
-		args = append(args, "--tty", "--console-socket", consoleSocket)
+// process's exit code. For a terminal process the runtime relays between
+// the container's pty and its own stdio, which must then be a terminal
+// too (the runtime sets it raw and follows its size on SIGWINCH). The
+// runtime's own messages go to logFile (JSON lines), not into the
+// process's stderr.
+func (r *Runtime) ExecCommand(ctx context.Context, id, processFile, pidFile, logFile string) *exec.Cmd {
+	args := []string{"--root", r.Root, "--log", logFile, "--log-format", "json",
+		"exec", "--process", processFile, "--pid-file", pidFile, id}
+	return exec.CommandContext(ctx, r.Path, args...)
+}
+
+// LogError returns the last error the runtime wrote to a JSON log file
+// (as ExecCommand's logFile), or "".
+func LogError(logFile string) string {
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		return ""
 	}
-	return exec.CommandContext(ctx, r.Path, append(args, id)...)
+	msg := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		var entry struct{ Level, Msg string }
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Level == "error" {
+			msg = entry.Msg
+		}
+	}
+	return msg
 }
