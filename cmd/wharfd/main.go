@@ -36,12 +36,13 @@ func run() error {
 	execRoot := flag.String("exec-root", "", "root of runtime state (default /run/wharf)")
 	host := flag.String("H", "", "socket to listen on, unix:///path (default unix:///run/wharf/wharf.sock)")
 	runtimeName := flag.String("default-runtime", "", "default OCI runtime (runc or crun)")
+	cgroupParent := flag.String("cgroup-parent", "", "parent cgroup of all containers (default /wharf)")
 	debug := flag.Bool("D", false, "debug logging")
 	flag.Parse()
 	if err := cfg.LoadFile(*configFile); err != nil {
 		return err
 	}
-	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime} {
+	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent} {
 		if *flagValue != "" {
 			*field = *flagValue
 		}

@@ -24,6 +24,7 @@ type Config struct {
 	Runtimes       map[string]Runtime `json:"runtimes"`
 	DefaultRuntime string             `json:"default-runtime"`
 	Conmon         string             `json:"conmon"`
+	CgroupParent   string             `json:"cgroup-parent"`
 	Debug          bool               `json:"debug"`
 }
 
@@ -39,6 +40,7 @@ func Default() Config {
 		},
 		DefaultRuntime: "runc",
 		Conmon:         "conmon",
+		CgroupParent:   "/wharf",
 	}
 }
 

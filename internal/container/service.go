@@ -30,6 +30,7 @@ type Config struct {
 	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
 	Runtimes       map[string]*runtime.Runtime
 	DefaultRuntime string
+	CgroupParent   string // parent of every container's cgroup, e.g. "/wharf"
 	Images         Images
 	Log            *slog.Logger
 }

@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 // specInput is everything spec generation needs besides the container record.
 type specInput struct {
-	Rootfs   string // the mounted root file system
+	Rootfs       string // the mounted root file system
+	CgroupParent string // the daemon's cgroup parent, used unless the container names its own
 	EtcFiles string // directory holding hostname, hosts, resolv.conf
 	NetNS    string // path of a network namespace to join; "" for a new one
 }
@@ -65,7 +67,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Hostname: cfg.Hostname,
 		Mounts:   defaultMounts(hc),
 		Linux: &specs.Linux{
-			CgroupsPath: "/wharf/" + c.ID,
+			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
 			Namespaces:  namespaces(hc, in.NetNS),
 			Resources:   resources(hc),
 			Sysctl:      hc.Sysctls,
@@ -92,6 +94,19 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		}
 	}
 	return s, nil
+}
+
+// cgroupsPath places the container's cgroup under its own --cgroup-parent
+// or else the daemon's ("/wharf" by default, docker's is "/docker").
+func cgroupsPath(containerParent, daemonParent, id string) string {
+	parent := containerParent
+	if parent == "" {
+		parent = daemonParent
+	}
+	if parent == "" {
+		parent = "/wharf"
+	}
+	return path.Join("/", parent, id)
 }
 
 // buildProcess resolves the user inside rootfs and fills the environment

@@ -50,7 +50,7 @@ func TestBuildSpecDefaults(t *testing.T) {
 	if !slices.Contains(s.Linux.MaskedPaths, "/proc/kcore") || !slices.Contains(s.Linux.ReadonlyPaths, "/proc/sys") {
 		t.Fatal("masked/readonly paths missing")
 	}
-	if s.Linux.CgroupsPath != "/wharf/"+c.ID {
+	if s.Linux.CgroupsPath != "/wharf/"+c.ID || cgroupsPath("/mine", "/wharf", "x") != "/mine/x" || cgroupsPath("", "ci", "x") != "/ci/x" {
 		t.Fatalf("cgroups path %q", s.Linux.CgroupsPath)
 	}
 	var nsTypes []specs.LinuxNamespaceType

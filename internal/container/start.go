@@ -101,7 +101,7 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err := s.writeEtcFiles(c); err != nil {
 		return 0, err
 	}
-	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID)})
+	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent})
 	if err != nil {
 		return 0, err
 	}

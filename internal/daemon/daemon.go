@@ -63,6 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
 		Runtimes:       runtimes,
 		DefaultRuntime: cfg.DefaultRuntime,
+		CgroupParent:   cfg.CgroupParent,
 		Images:         images,
 		Log:            log,
 	})

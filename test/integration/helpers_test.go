@@ -197,3 +197,22 @@ func (p *ptyProc) wait() int {
 		return -1
 	}
 }
+
+// lockedBuffer is a bytes.Buffer safe to write from a process's output
+// goroutines while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

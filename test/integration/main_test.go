@@ -103,7 +103,8 @@ func (e *env) startDaemon() error {
 		return err
 	}
 	cmd := exec.Command(filepath.Join(e.bin, "wharfd"), "-D",
-		"-config-file", "/nonexistent", "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock)
+		"-config-file", "/nonexistent", "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
+		"-cgroup-parent", e.cgroupParent())
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return err
@@ -155,12 +156,61 @@ func (e *env) teardown() error {
 			syscall.Unmount(f[1], syscall.MNT_DETACH)
 		}
 	}
+	problems = append(problems, e.leftoverProcesses()...)
+	problems = append(problems, e.removeCgroupParent()...)
 	os.RemoveAll(e.execRoot)
 	os.RemoveAll(filepath.Dir(e.root))
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// cgroupParent is the suite's own cgroup parent, so that what it leaves
+// behind can be told from other engines' cgroups.
+func (e *env) cgroupParent() string { return filepath.Base(e.execRoot) }
+
+// cgroupDirs lists the suite's container cgroups in every hierarchy.
+func (e *env) cgroupDirs() []string {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", e.cgroupParent(), "*"))
+	more, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/unified", e.cgroupParent(), "*"))
+	var out []string
+	for _, d := range append(dirs, more...) {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// removeCgroupParent reports container cgroups left behind, then removes
+// the (empty) parent in every hierarchy.
+func (e *env) removeCgroupParent() []string {
+	var problems []string
+	for _, d := range e.cgroupDirs() {
+		problems = append(problems, "cgroup left: "+d)
+		syscall.Rmdir(d)
+	}
+	parents, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", e.cgroupParent()))
+	unified, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/unified", e.cgroupParent()))
+	for _, p := range append(parents, unified...) {
+		syscall.Rmdir(p)
+	}
+	return problems
+}
+
+// leftoverProcesses reports conmon monitors of this suite still running.
+func (e *env) leftoverProcesses() []string {
+	var problems []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		data, err := os.ReadFile(p)
+		argv0, _, _ := strings.Cut(string(data), "\x00")
+		if err == nil && filepath.Base(argv0) == "conmon" && strings.Contains(string(data), e.execRoot+"/") {
+			problems = append(problems, "process left: "+strings.ReplaceAll(string(data), "\x00", " "))
+		}
+	}
+	return problems
 }
 
 // http returns a client speaking to wharfd's socket.
