@@ -40,8 +40,8 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 type specInput struct {
 	Rootfs       string // the mounted root file system
 	CgroupParent string // the daemon's cgroup parent, used unless the container names its own
-	EtcFiles string // directory holding hostname, hosts, resolv.conf
-	NetNS    string // path of a network namespace to join; "" for a new one
+	EtcFiles     string // directory holding hostname, hosts, resolv.conf
+	NetNS        string // path of a network namespace to join; "" for a new one
 }
 
 // buildSpec turns a container's configuration into an OCI runtime spec,
