@@ -315,18 +315,27 @@ func (s *Server) postContainerAttach(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) postContainerResize(w http.ResponseWriter, r *http.Request) error {
-	h, err := intValue(r, "h", 0)
+	h, wd, err := terminalSize(r)
 	if err != nil {
 		return err
+	}
+	return s.b.Containers.Resize(r.Context(), r.PathValue("id"), h, wd)
+}
+
+// terminalSize reads the "h" and "w" parameters of a resize request.
+func terminalSize(r *http.Request) (height, width uint, err error) {
+	h, err := intValue(r, "h", 0)
+	if err != nil {
+		return 0, 0, err
 	}
 	wd, err := intValue(r, "w", 0)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	if h < 0 || wd < 0 {
-		return errs.Invalid("invalid terminal size")
+		return 0, 0, errs.Invalid("invalid terminal size")
 	}
-	return s.b.Containers.Resize(r.Context(), r.PathValue("id"), uint(h), uint(wd))
+	return uint(h), uint(wd), nil
 }
 
 func (s *Server) postContainerRename(w http.ResponseWriter, r *http.Request) error {

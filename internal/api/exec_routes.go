@@ -66,15 +66,11 @@ func (s *Server) postExecStart(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) postExecResize(w http.ResponseWriter, r *http.Request) error {
-	h, err := intValue(r, "h", 0)
+	h, wd, err := terminalSize(r)
 	if err != nil {
 		return err
 	}
-	wd, err := intValue(r, "w", 0)
-	if err != nil {
-		return err
-	}
-	return s.b.Containers.ExecResize(r.Context(), r.PathValue("id"), uint(h), uint(wd))
+	return s.b.Containers.ExecResize(r.Context(), r.PathValue("id"), h, wd)
 }
 
 func (s *Server) getExecJSON(w http.ResponseWriter, r *http.Request) error {
