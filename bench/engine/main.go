@@ -39,7 +39,7 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	c, err := client.New(client.WithHost(*host), client.WithAPIVersionNegotiation())
+	c, err := client.New(client.WithHost(*host))
 	if err != nil {
 		log.Fatal(err)
 	}

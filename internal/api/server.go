@@ -6,7 +6,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -56,8 +55,6 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 
 var versionPrefix = regexp.MustCompile(`^/v([0-9]+\.[0-9]+)/`)
 
-type apiVersionKey struct{}
-
 // ServeHTTP strips and checks the /vX.Y prefix, then dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "Wharf/"+version.Version+" (linux)")
@@ -77,7 +74,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), apiVersionKey{}, v))
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.writeError(w, r, errs.NotFound("page not found"))
 		return
@@ -85,12 +81,4 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("api request", "method", r.Method, "path", r.URL.Path)
 	// ServeHTTP (not the handler Handler returned) fills r.PathValue.
 	s.mux.ServeHTTP(w, r)
-}
-
-// apiVersion is the Engine API version the client asked for.
-func apiVersion(r *http.Request) string {
-	if v, ok := r.Context().Value(apiVersionKey{}).(string); ok {
-		return v
-	}
-	return version.APIVersion
 }

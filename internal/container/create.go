@@ -80,7 +80,8 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		return resp, err
 	}
 	c.Name = "/" + strings.TrimPrefix(name, "/")
-	if err := os.MkdirAll(s.dir(c.ID), 0o700); err == nil {
+	err = os.MkdirAll(s.dir(c.ID), 0o700)
+	if err == nil {
 		err = s.save(c)
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
@@ -38,7 +39,8 @@ func (s *Service) watchExits(ctx context.Context) error {
 				return
 			}
 			for off := 0; off+unix.SizeofInotifyEvent <= n; {
-				ev := (*unix.InotifyEvent)(unsafePointer(&buf[off]))
+				// The kernel writes events aligned; view the header in place.
+				ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
 				off += unix.SizeofInotifyEvent + int(ev.Len)
 				// conmon writes "<id>.XXXXXX" and renames it to "<id>":

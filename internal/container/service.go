@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -186,15 +185,4 @@ func (s *Service) runtimeFor(name string) (*runtime.Runtime, error) {
 		return nil, errs.Invalid("unknown or invalid runtime name: %s", name)
 	}
 	return rt, nil
-}
-
-func notRunning(c *Container) error {
-	return errs.Conflict("Container %s is not running", c.ID)
-}
-
-func wrapf(err error, format string, a ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(a, err)...)
 }

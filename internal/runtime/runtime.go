@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containerd/errdefs"
+
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -159,7 +161,7 @@ func createError(raw string) error {
 	err := fmt.Errorf("failed to create task for container: OCI runtime create failed: %s: unknown", msg)
 	if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") ||
 		strings.Contains(msg, "permission denied") || strings.Contains(msg, "is a directory") {
-		return errs.Wrap(errInvalid, err)
+		return errs.Wrap(errdefs.ErrInvalidArgument, err)
 	}
 	return err
 }
