@@ -3,7 +3,7 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables
+DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini
 SOCK      := /run/wharf/wharf.sock
 
 .PHONY: all build deps demo test unit integration bench lint clean

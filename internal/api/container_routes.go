@@ -36,6 +36,8 @@ type ContainerBackend interface {
 	Top(ctx context.Context, ref, psArgs string) (container.TopResponse, error)
 	Pause(ctx context.Context, ref string) error
 	Unpause(ctx context.Context, ref string) error
+	Update(ctx context.Context, ref string, u container.UpdateConfig) (container.UpdateResponse, error)
+	Stats(ctx context.Context, ref string, o ctr.StatsOptions, out func(container.StatsResponse) error) error
 
 	ExecCreate(ctx context.Context, ref string, cfg container.ExecCreateRequest) (string, error)
 	ExecStart(ctx context.Context, id string, o ctr.ExecStartOptions) error
@@ -61,12 +63,15 @@ func (s *Server) containerRoutes() {
 	s.handle("GET /containers/{id}/top", s.getContainerTop)
 	s.handle("POST /containers/{id}/pause", s.postContainerPause)
 	s.handle("POST /containers/{id}/unpause", s.postContainerUnpause)
+	s.handle("POST /containers/{id}/update", s.postContainerUpdate)
+	s.handle("GET /containers/{id}/stats", s.getContainerStats)
 }
 
 // createRequest is the body of POST /containers/create.
 type createRequest struct {
 	container.Config
-	HostConfig *container.HostConfig
+	HostConfig       *container.HostConfig
+	NetworkingConfig *ctr.NetworkingConfig
 }
 
 func (s *Server) postContainersCreate(w http.ResponseWriter, r *http.Request) error {
@@ -76,6 +81,7 @@ func (s *Server) postContainersCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	resp, err := s.b.Containers.Create(r.Context(), ctr.CreateOptions{
 		Name: r.URL.Query().Get("name"), Config: &req.Config, HostConfig: req.HostConfig,
+		NetworkingConfig: req.NetworkingConfig,
 	})
 	if err != nil {
 		return err
@@ -106,7 +112,7 @@ func (s *Server) getContainerJSON(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, resp)
+	return writeJSON(w, http.StatusOK, withLegacyNetwork(r, resp))
 }
 
 func (s *Server) postContainerStart(w http.ResponseWriter, r *http.Request) error {

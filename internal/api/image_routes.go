@@ -44,6 +44,7 @@ func (s *Server) imageRoutes() {
 	s.handle("GET /images/{rest...}", s.imageGet)
 	s.handle("POST /images/{rest...}", s.imagePost)
 	s.handle("DELETE /images/{rest...}", s.imageDelete)
+	s.registryRoutes()
 }
 
 func notImplemented(msg string) handlerFunc {
@@ -95,7 +96,7 @@ func (s *Server) imagePost(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusCreated)
 		return nil
 	case "push":
-		return notImplemented("pushing images is not implemented yet")(w, r)
+		return s.imagePush(w, r, name)
 	}
 	return errs.NotFound("page not found")
 }
@@ -140,7 +141,7 @@ func (s *Server) imagePrune(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) imageCreate(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if q.Get("fromImage") != "" {
-		return notImplemented("pulling images is not implemented yet")(w, r)
+		return s.imagePull(w, r)
 	}
 	src := q.Get("fromSrc")
 	if src != "-" {

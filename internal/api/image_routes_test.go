@@ -3,6 +3,7 @@ package api
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 
 	"github.com/wharf/wharf/internal/image"
+	"github.com/wharf/wharf/internal/registry"
 )
 
 func newImageServer(t *testing.T) (*httptest.Server, *image.Service) {
@@ -136,13 +138,79 @@ func TestImageRoutes(t *testing.T) {
 		t.Fatalf("delete: %d", resp.StatusCode)
 	}
 
-	// pull is not ours yet; unknown action is a 404
-	resp, _ = do(t, "POST", base+"/images/create?fromImage=busybox&tag=latest", nil)
-	if resp.StatusCode != 501 {
-		t.Fatalf("pull: %d", resp.StatusCode)
-	}
+	// unknown action is a 404
 	resp, _ = do(t, "GET", base+"/images/busybox/bogus", nil)
 	if resp.StatusCode != 404 {
 		t.Fatalf("bogus: %d", resp.StatusCode)
+	}
+}
+
+// TestRegistryRoutes pushes, pulls and logs in through the API against
+// wharf's own registry on 127.0.0.1.
+func TestRegistryRoutes(t *testing.T) {
+	store, err := registry.NewStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := httptest.NewServer(registry.NewServer(store, nil, nil))
+	t.Cleanup(reg.Close)
+	host := strings.TrimPrefix(reg.URL, "http://")
+	ts, _ := newImageServer(t)
+	base := ts.URL + "/v1.50"
+
+	q := url.Values{"fromSrc": {"-"}, "repo": {host + "/app"}, "tag": {"1"}}
+	if resp, body := do(t, "POST", base+"/images/create?"+q.Encode(), bytes.NewReader(rootfsTar(t))); resp.StatusCode != 200 {
+		t.Fatalf("import: %d %s", resp.StatusCode, body)
+	}
+	resp, body := do(t, "POST", base+"/images/"+host+"/app/push?tag=1", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"The push refers to repository [`+host+`/app]"`) ||
+		!strings.Contains(string(body), `"status":"Pushed"`) || !strings.Contains(string(body), `"aux":{"Tag":"1","Digest":"sha256:`) {
+		t.Fatalf("push: %d %s", resp.StatusCode, body)
+	}
+	resp, body = do(t, "POST", base+"/images/"+host+"/missing/push?tag=1", nil)
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "An image does not exist locally with the tag: "+host+"/missing:1") {
+		t.Fatalf("push of a missing image: %d %s", resp.StatusCode, body)
+	}
+
+	// Pull into another daemon.
+	ts2, _ := newImageServer(t)
+	q = url.Values{"fromImage": {host + "/app"}, "tag": {"1"}}
+	resp, body = do(t, "POST", ts2.URL+"/v1.50/images/create?"+q.Encode(), nil)
+	for _, want := range []string{`{"status":"Pulling from app","id":"1"}`, `"status":"Pull complete"`, `"status":"Digest: sha256:`, `{"status":"Status: Downloaded newer image for ` + host + `/app:1"}`} {
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("pull: %d, no %s in\n%s", resp.StatusCode, want, body)
+		}
+	}
+	// No tag: every tag (pull --all-tags).
+	if resp, body := do(t, "POST", base+"/images/"+host+"/app:1/tag?repo="+url.QueryEscape(host+"/app")+"&tag=2", nil); resp.StatusCode != 201 {
+		t.Fatalf("tag: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := do(t, "POST", base+"/images/"+host+"/app/push?tag=2", nil); resp.StatusCode != 200 {
+		t.Fatalf("push: %d %s", resp.StatusCode, body)
+	}
+	ts3, svc3 := newImageServer(t)
+	q = url.Values{"fromImage": {host + "/app"}}
+	resp, body = do(t, "POST", ts3.URL+"/v1.50/images/create?"+q.Encode(), nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `{"status":"Pulling from app","id":"2"}`) || !strings.Contains(string(body), `{"status":"Status: Downloaded newer image for `+host+`/app"}`) {
+		t.Fatalf("pull of all tags: %d %s", resp.StatusCode, body)
+	}
+	if img, err := svc3.Inspect(context.Background(), host+"/app:2"); err != nil || len(img.RepoTags) != 2 {
+		t.Fatalf("after pulling all tags: %+v %v", img, err)
+	}
+
+	q = url.Values{"fromImage": {host + "/nope"}, "tag": {"latest"}}
+	resp, body = do(t, "POST", ts2.URL+"/v1.50/images/create?"+q.Encode(), nil)
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "manifest for "+host+"/nope:latest not found: manifest unknown: manifest unknown") {
+		t.Fatalf("pull of an unknown image: %d %s", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest("POST", ts2.URL+"/v1.50/images/create?"+q.Encode(), nil)
+	req.Header.Set("X-Registry-Auth", "!!")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
+		t.Fatalf("bad X-Registry-Auth: %v %v", resp, err)
+	}
+
+	resp, body = do(t, "POST", base+"/auth", strings.NewReader(`{"serveraddress":"`+host+`","username":"u","password":"p"}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"Status":"Login Succeeded"`) {
+		t.Fatalf("auth: %d %s", resp.StatusCode, body)
 	}
 }

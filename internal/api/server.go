@@ -22,6 +22,8 @@ type Backends struct {
 	Containers ContainerBackend
 	Images     ImageBackend
 	System     SystemBackend
+	Networks   NetworkBackend
+	Volumes    VolumeBackend
 }
 
 // Server is the Engine API's HTTP handler.
@@ -41,6 +43,8 @@ func New(b Backends, log *slog.Logger) *Server {
 	s.containerRoutes()
 	s.execRoutes()
 	s.imageRoutes()
+	s.networkRoutes()
+	s.volumeRoutes()
 	return s
 }
 

@@ -26,6 +26,11 @@ type Config struct {
 	Conmon         string             `json:"conmon"`
 	CgroupParent   string             `json:"cgroup-parent"`
 	Debug          bool               `json:"debug"`
+	// Network: bip, default-address-pools, iptables, ip-masq (network.go).
+	Network
+	// InsecureRegistries may be reached over plain HTTP: host[:port]
+	// names or CIDRs, as in dockerd's daemon.json. 127.0.0.0/8 always may.
+	InsecureRegistries []string `json:"insecure-registries"`
 }
 
 // Default returns the built-in settings.
@@ -41,6 +46,7 @@ func Default() Config {
 		DefaultRuntime: "runc",
 		Conmon:         "conmon",
 		CgroupParent:   "/wharf",
+		Network:        Network{IPTables: true, IPMasq: true},
 	}
 }
 

@@ -25,6 +25,12 @@ type Container struct {
 	RestartCount int
 	// StartGen counts starts, so a waiter can tell one run from the next.
 	StartGen int
+	// Networking is the create request's NetworkingConfig (network.go).
+	Networking *networkingConfig `json:"NetworkingConfig,omitempty"`
+	// MountPoints are the volumes, binds and tmpfs worked out at create (mounts.go).
+	MountPoints []*MountPoint `json:",omitempty"`
+	// HasBeenManuallyStopped: the last exit was asked for (restart.go).
+	HasBeenManuallyStopped bool `json:",omitempty"`
 
 	mu sync.Mutex
 	// changed is closed and replaced on every state change (a broadcast).
@@ -34,6 +40,7 @@ type Container struct {
 	removed bool
 	// stopping tells the exit handler that a stop was asked for (no restart).
 	stopping bool
+	restart  restartState // restart policy back-off (restart.go)
 }
 
 // notify wakes everyone waiting on a state change. Callers hold c.mu.

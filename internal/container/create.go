@@ -16,9 +16,10 @@ import (
 
 // CreateOptions is the body of POST /containers/create plus its name.
 type CreateOptions struct {
-	Name       string
-	Config     *container.Config
-	HostConfig *container.HostConfig
+	Name             string
+	Config           *container.Config
+	HostConfig       *container.HostConfig
+	NetworkingConfig *network.NetworkingConfig
 }
 
 // Create records a new container; nothing runs until Start.
@@ -40,6 +41,9 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}
+	if err := s.checkNetworkMode(hc); err != nil {
+		return resp, err
+	}
 	if _, err := s.runtimeFor(hc.Runtime); err != nil {
 		return resp, err
 	}
@@ -56,6 +60,7 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		Created:    time.Now().UTC(),
 		Config:     &cfg,
 		HostConfig: hc,
+		Networking: o.NetworkingConfig,
 		ImageID:    img.ID,
 		Runtime:    hc.Runtime,
 		State:      container.State{Status: container.StateCreated},
@@ -80,6 +85,10 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		return resp, err
 	}
 	c.Name = "/" + strings.TrimPrefix(name, "/")
+	if err := s.prepareCreate(ctx, c); err != nil {
+		s.forget(c)
+		return resp, err
+	}
 	err = os.MkdirAll(s.dir(c.ID), 0o700)
 	if err == nil {
 		err = s.save(c)
@@ -111,6 +120,7 @@ func validateHostConfig(hc *container.HostConfig) error {
 	case mode == "" || mode.IsDefault():
 		hc.NetworkMode = network.NetworkBridge
 	case mode.IsHost(), mode.IsNone(), mode == network.NetworkBridge:
+	case mode.IsContainer(), mode.IsUserDefined(): // checkNetworkMode (network.go)
 	default:
 		return errs.NotFound("network %s not found", mode)
 	}

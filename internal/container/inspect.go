@@ -52,9 +52,9 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 			"WorkDir":   filepath.Join(dir, "work"),
 			"MergedDir": s.rootfsPath(c.ID),
 		}},
-		Mounts:          []container.MountPoint{},
+		Mounts:          s.inspectMounts(c),
 		Config:          &cfg,
-		NetworkSettings: networkSettings(c),
+		NetworkSettings: s.networkSettings(c),
 	}
 	if size {
 		rw, rootfs := s.sizes(ctx, c)

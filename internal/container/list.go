@@ -133,6 +133,9 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 	if !f.Exact("network", string(c.HostConfig.NetworkMode)) {
 		return container.Summary{}, false
 	}
+	if f.Has("volume") && !slices.ContainsFunc(f.Get("volume"), func(v string) bool { return usesVolume(c, v) }) {
+		return container.Summary{}, false
+	}
 	sum := container.Summary{
 		ID:      c.ID,
 		Names:   []string{c.Name},
@@ -140,14 +143,14 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 		ImageID: c.ImageID,
 		Command: command(c),
 		Created: c.Created.Unix(),
-		Ports:   []container.PortSummary{},
+		Ports:   s.portSummaries(c),
 		Labels:  c.Config.Labels,
 		State:   st.Status,
 		Status:  statusText(st),
 		NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
 			string(c.HostConfig.NetworkMode): {NetworkID: string(c.HostConfig.NetworkMode)},
 		}},
-		Mounts: []container.MountPoint{},
+		Mounts: s.inspectMounts(c),
 	}
 	sum.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
 	return sum, true

@@ -97,10 +97,11 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 		return
 	}
 	s.recordExit(ctx, c, code)
-	autoRemove := c.HostConfig.AutoRemove
+	restarting := s.exited(ctx, c, code)
+	autoRemove := c.HostConfig.AutoRemove && !restarting
 	c.mu.Unlock()
 	if autoRemove {
-		if err := s.Remove(ctx, id, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errAlreadyRemoving) {
+		if err := s.Remove(ctx, id, RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errors.Is(err, errAlreadyRemoving) {
 			s.log.Warn("auto-remove", "id", id, "err", err)
 		}
 	}
@@ -153,9 +154,10 @@ func (s *Service) restore(ctx context.Context) {
 		autoRemove := exited && c.HostConfig.AutoRemove
 		c.mu.Unlock()
 		if autoRemove {
-			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true, RemoveVolumes: true})
 		}
 	}
+	s.restartAfterBoot(ctx)
 }
 
 // killOrphan removes the runtime state, mount and bundle of a container

@@ -66,6 +66,9 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	}
 	c.removed = true
 	s.forget(c)
+	if o.RemoveVolumes {
+		s.removeVolumes(ctx, c)
+	}
 	c.notify()
 	s.failPending(c, errs.NotFound("No such container: %s", c.ID))
 	s.log.Debug("container removed", "id", c.ID)

@@ -31,6 +31,8 @@ type Config struct {
 	DefaultRuntime string
 	CgroupParent   string // parent of every container's cgroup, e.g. "/wharf"
 	Images         Images
+	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
+	Volumes        Volumes  // named and anonymous volumes (mounts.go)
 	Log            *slog.Logger
 }
 

@@ -42,6 +42,9 @@ type specInput struct {
 	CgroupParent string // the daemon's cgroup parent, used unless the container names its own
 	EtcFiles     string // directory holding hostname, hosts, resolv.conf
 	NetNS        string // path of a network namespace to join; "" for a new one
+
+	Mounts []specs.Mount // volumes, binds, tmpfs (mounts.go)
+	Init   string        // host path of the --init binary, or ""
 }
 
 // buildSpec turns a container's configuration into an OCI runtime spec,
@@ -82,6 +85,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 			Options: []string{"rbind", "rprivate"},
 		})
 	}
+	addMountsAndLimits(s, c, in)
 	if hc.Privileged {
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		return s, nil

@@ -22,6 +22,7 @@ func (s *Service) Start(ctx context.Context, ref string) error {
 		return err
 	}
 	c.mu.Lock()
+	s.resetRestart(c)
 	err = s.startLocked(ctx, c)
 	// A --rm container that cannot start is removed, as dockerd does: the
 	// docker CLI waits for that removal before it reports the error.
@@ -101,10 +102,19 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err := s.writeEtcFiles(c); err != nil {
 		return 0, err
 	}
-	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent})
+	netNS, linkEnv, err := s.setupNetwork(ctx, c)
 	if err != nil {
 		return 0, err
 	}
+	mounts, initBin, err := s.prepareRun(ctx, c, rootfs)
+	if err != nil {
+		return 0, err
+	}
+	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS})
+	if err != nil {
+		return 0, err
+	}
+	spec.Process.Env = append(spec.Process.Env, linkEnv...)
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return 0, err
@@ -140,6 +150,7 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
 		}
 	}
+	s.teardownNetwork(ctx, c)
 	if err := s.unmountRootfs(c.ID); err != nil {
 		s.log.Warn("unmount", "id", c.ID, "err", err)
 	}

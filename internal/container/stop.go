@@ -28,7 +28,11 @@ func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {
 	}
 	c.mu.Lock()
 	if !c.State.Running {
+		restarting := s.cancelRestart(c)
 		c.mu.Unlock()
+		if restarting {
+			return nil
+		}
 		return errs.NotModified("container already stopped")
 	}
 	c.stopping = true

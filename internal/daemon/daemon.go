@@ -16,6 +16,7 @@ import (
 	"github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/volume"
 )
 
 // Daemon holds the running services.
@@ -58,6 +59,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
+	images.SetInsecureRegistries(cfg.InsecureRegistries)
+	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), log)
+	if err != nil {
+		return nil, fmt.Errorf("volumes: %w", err)
+	}
+	networks, err := newNetworks(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
@@ -65,11 +75,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		Images:         images,
+		Networks:       networks,
+		Volumes:        volumes,
 		Log:            log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}
+	volumes.SetUsers(containers.VolumeUsers)
+	networks.SetContainers(containers)
 	images.SetUsers(func(imageID string) []image.ContainerUse {
 		var uses []image.ContainerUse
 		for _, u := range containers.ImageUsers(imageID) {
@@ -78,6 +92,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return uses
 	})
 	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
-	d.API = api.New(api.Backends{Containers: containers, Images: images, System: d}, log)
+	d.API = api.New(api.Backends{Containers: containers, Images: images, System: d, Volumes: volumes, Networks: networks}, log)
 	return d, nil
 }

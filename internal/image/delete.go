@@ -41,17 +41,29 @@ func (s *Service) Delete(ctx context.Context, ref string, force, noprune bool) (
 			return nil, errs.Conflict("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s",
 				ref, shortID(users[0].ID), shortID(e.id.String()))
 		}
-		named, err := parseNamed(ref)
-		if err != nil {
-			return nil, errs.Invalid("%v", err)
-		}
-		s.refs.remove(named)
-		if err := s.refs.save(); err != nil {
-			return nil, err
-		}
-		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(named)})
-		if len(refs) > 1 {
-			return records, nil
+		if c, ok := parseCanonical(ref); ok {
+			// name@digest: forget that repo digest.
+			delete(s.refs.byDigest, c.String())
+			if err := s.refs.save(); err != nil {
+				return nil, err
+			}
+			records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(c)})
+			if len(refs) > 0 || len(s.refs.digestsOf(e.id)) > 0 {
+				return records, nil
+			}
+		} else {
+			named, err := parseNamed(ref)
+			if err != nil {
+				return nil, errs.Invalid("%v", err)
+			}
+			s.refs.remove(named)
+			if err := s.refs.save(); err != nil {
+				return nil, err
+			}
+			records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(named)})
+			if len(refs) > 1 {
+				return records, nil
+			}
 		}
 		quiet = true
 	} else if len(refs) == 1 {
@@ -81,6 +93,10 @@ func (s *Service) Delete(ctx context.Context, ref string, force, noprune bool) (
 		s.refs.remove(r)
 		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
 	}
+	for _, d := range s.refs.digestsOf(e.id) {
+		records = append(records, imagetypes.DeleteResponse{Untagged: d})
+	}
+	s.refs.removeDigests(e.id)
 	if err := s.refs.save(); err != nil {
 		return nil, err
 	}

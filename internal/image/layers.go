@@ -69,6 +69,12 @@ func (s *Service) ensureLayers(ctx context.Context, diffIDs []digest.Digest) err
 // images share the directory. The "committed" marker is renamed into place
 // last; a directory without it is a crashed extraction and is redone.
 func (s *Service) ensureLayer(ctx context.Context, chain, diffID digest.Digest) error {
+	return s.ensureLayerWith(ctx, chain, diffID, nil)
+}
+
+// ensureLayerWith is ensureLayer; wrap, if set, wraps the layer tar as it
+// is read (pull uses it to report extraction progress).
+func (s *Service) ensureLayerWith(ctx context.Context, chain, diffID digest.Digest, wrap func(io.ReadCloser, int64) io.ReadCloser) error {
 	unlock := s.layerLocks.lock(chain.String())
 	defer unlock()
 	if s.layerCommitted(chain) {
@@ -90,8 +96,16 @@ func (s *Service) ensureLayer(ctx context.Context, chain, diffID digest.Digest) 
 	// directories get the trusted.overlay.opaque xattr, so the directory
 	// can be used as an overlay lowerdir as is. (ApplyLayer would instead
 	// apply whiteouts as deletions; see dependencies.md pitfall 8.)
+	var src io.ReadCloser = f
+	if wrap != nil {
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		src = wrap(f, fi.Size())
+	}
 	opts := &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat}
-	if err := s.untar(ctxReader{ctx, f}, filepath.Join(dir, "diff"), opts); err != nil {
+	if err := s.untar(ctxReader{ctx, src}, filepath.Join(dir, "diff"), opts); err != nil {
 		return fmt.Errorf("extracting layer %s: %w", diffID, err)
 	}
 	link := s.shortLink(chain)

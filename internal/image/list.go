@@ -84,7 +84,15 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 			}
 			tags = append(tags, reference.FamiliarString(ref))
 		}
-		if len(tags) == 0 {
+		digests := []string{}
+		for _, d := range s.refs.digestsOf(e.id) {
+			named, err := reference.ParseNormalizedNamed(d)
+			if err != nil || (f.Has("reference") && !matchesAny(f.Get("reference"), named)) {
+				continue
+			}
+			digests = append(digests, d)
+		}
+		if len(tags) == 0 && len(digests) == 0 {
 			// Dangling: shown unless filtered by reference or dangling=false.
 			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) {
 				continue
@@ -95,7 +103,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 		out = append(out, imagetypes.Summary{
 			ID:          e.id.String(),
 			RepoTags:    tags,
-			RepoDigests: []string{},
+			RepoDigests: digests,
 			Created:     e.created().Unix(),
 			Size:        e.size,
 			Labels:      e.config.Config.Labels,
@@ -145,9 +153,10 @@ func parseTimestamp(v string) (time.Time, error) {
 func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectResponse, error) {
 	s.mu.RLock()
 	e, err := s.lookup(ref)
-	var tags []string
+	var tags, digests []string
 	if err == nil {
 		tags = s.refs.tagsOf(e.id)
+		digests = s.refs.digestsOf(e.id)
 	}
 	s.mu.RUnlock()
 	if err != nil {
@@ -157,7 +166,7 @@ func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectR
 	resp := &imagetypes.InspectResponse{
 		ID:           e.id.String(),
 		RepoTags:     tags,
-		RepoDigests:  []string{},
+		RepoDigests:  digests,
 		Author:       c.Author,
 		Config:       &c.Config,
 		Architecture: c.Architecture,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -17,14 +18,18 @@ type refStore struct {
 	// byRef is keyed by the fully normalised reference
 	// ("docker.io/library/busybox:latest").
 	byRef map[string]digest.Digest
+	// byDigest maps "docker.io/library/busybox@sha256:..." (the manifest
+	// digest a registry gave the image) to the image ID: RepoDigests.
+	byDigest map[string]digest.Digest
 }
 
 type refsFile struct {
-	Refs map[string]digest.Digest `json:"refs"`
+	Refs    map[string]digest.Digest `json:"refs"`
+	Digests map[string]digest.Digest `json:"digests,omitempty"`
 }
 
 func loadRefs(path string) (*refStore, error) {
-	r := &refStore{path: path, byRef: map[string]digest.Digest{}}
+	r := &refStore{path: path, byRef: map[string]digest.Digest{}, byDigest: map[string]digest.Digest{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
@@ -39,11 +44,14 @@ func loadRefs(path string) (*refStore, error) {
 	if f.Refs != nil {
 		r.byRef = f.Refs
 	}
+	if f.Digests != nil {
+		r.byDigest = f.Digests
+	}
 	return r, nil
 }
 
 func (r *refStore) save() error {
-	b, err := json.MarshalIndent(refsFile{Refs: r.byRef}, "", "\t")
+	b, err := json.MarshalIndent(refsFile{Refs: r.byRef, Digests: r.byDigest}, "", "\t")
 	if err != nil {
 		return err
 	}
@@ -61,6 +69,46 @@ func (r *refStore) set(ref reference.NamedTagged, id digest.Digest) {
 
 func (r *refStore) remove(ref reference.NamedTagged) {
 	delete(r.byRef, ref.String())
+}
+
+func (r *refStore) getDigest(ref reference.Canonical) (digest.Digest, bool) {
+	id, ok := r.byDigest[ref.String()]
+	return id, ok
+}
+
+// setDigest records that ref (name@manifest-digest) is image id. A
+// repository keeps one digest per image, as dockerd does.
+func (r *refStore) setDigest(ref reference.Canonical, id digest.Digest) {
+	for k, v := range r.byDigest {
+		if v == id && strings.HasPrefix(k, ref.Name()+"@") {
+			delete(r.byDigest, k)
+		}
+	}
+	r.byDigest[ref.String()] = id
+}
+
+// digestsOf returns id's repo digests in familiar form, sorted.
+func (r *refStore) digestsOf(id digest.Digest) []string {
+	out := []string{}
+	for k, v := range r.byDigest {
+		if v != id {
+			continue
+		}
+		if named, err := reference.ParseNormalizedNamed(k); err == nil {
+			out = append(out, reference.FamiliarString(named))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// removeDigests forgets id's repo digests.
+func (r *refStore) removeDigests(id digest.Digest) {
+	for k, v := range r.byDigest {
+		if v == id {
+			delete(r.byDigest, k)
+		}
+	}
 }
 
 // refsOf returns the references to id, sorted.
@@ -94,6 +142,12 @@ func (r *refStore) dropMissing(exists func(id string) bool) bool {
 	for k, id := range r.byRef {
 		if !exists(id.String()) {
 			delete(r.byRef, k)
+			changed = true
+		}
+	}
+	for k, id := range r.byDigest {
+		if !exists(id.String()) {
+			delete(r.byDigest, k)
 			changed = true
 		}
 	}
@@ -136,4 +190,17 @@ func repoTag(repo, tag string) (reference.NamedTagged, error) {
 		return nil, errors.New("invalid reference")
 	}
 	return tagged, nil
+}
+
+// parseCanonical recognises name@sha256:... references.
+func parseCanonical(s string) (reference.Canonical, bool) {
+	if !strings.Contains(s, "@") {
+		return nil, false
+	}
+	named, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return nil, false
+	}
+	c, ok := named.(reference.Canonical)
+	return c, ok
 }

@@ -1,5 +1,6 @@
 // Package image stores images on disk and answers the Engine API's image
-// verbs (list, inspect, tag, rmi, import, load, save, history).
+// verbs (list, inspect, tag, rmi, import, load, save, history) and the
+// registry ones (pull, push, login; see pull.go, push.go, login.go).
 //
 // Layout under root (every write is temp file + fsync + rename, so a kill -9
 // at any moment leaves either the old or the new state):
@@ -12,7 +13,10 @@
 //	                         because overlay mount data must fit one page
 //	images/<hex>.json        one record per image (the image exists iff this
 //	                         file exists and is not marked Deleting)
-//	repositories.json        name:tag -> image ID
+//	repositories.json        name:tag -> image ID, and name@digest -> image
+//	                         ID (RepoDigests: the manifest digests registries gave)
+//	distribution/<diff>.json for a layer, the compressed blob registries
+//	                         hold for it and where (lets push skip or mount it)
 //	tmp/                     scratch space, emptied at startup
 package image
 
@@ -83,6 +87,11 @@ type Service struct {
 	users  func(imageID string) []ContainerUse
 
 	layerLocks keyedMutex
+
+	// insecure lists registries that may be reached over plain HTTP.
+	insecure []string
+	// certsDirs overrides CertsDirs (tests).
+	certsDirs []string
 }
 
 // New opens (or creates) the store at root, finishing or undoing whatever a
@@ -256,6 +265,12 @@ func (s *Service) lookup(ref string) (*entry, error) {
 	if id, ok := fullID(ref); ok {
 		if e := s.images[id]; e != nil {
 			return e, nil
+		}
+		return nil, errs.NotFound("No such image: %s", ref)
+	}
+	if c, ok := parseCanonical(ref); ok {
+		if id, ok := s.refs.getDigest(c); ok && s.images[id] != nil {
+			return s.images[id], nil
 		}
 		return nil, errs.NotFound("No such image: %s", ref)
 	}

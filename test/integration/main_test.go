@@ -29,6 +29,7 @@ type env struct {
 	sock     string
 	daemon   *exec.Cmd
 	logFile  string
+	hostNet  hostNet // the host's network state before the suite
 }
 
 // the one daemon all tests share; set up by TestMain.
@@ -76,6 +77,7 @@ func setup() (*env, error) {
 		logFile:  filepath.Join(tmp, "wharfd.log"),
 	}
 	e.sock = filepath.Join(e.execRoot, "wharf.sock")
+	e.hostNet = saveHostNet()
 	for _, c := range []string{"wharf", "wharfd"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(e.bin, c), "../../cmd/"+c).CombinedOutput()
 		if err != nil {
@@ -158,6 +160,7 @@ func (e *env) teardown() error {
 	}
 	problems = append(problems, e.leftoverProcesses()...)
 	problems = append(problems, e.removeCgroupParent()...)
+	problems = append(problems, e.hostNet.restore()...)
 	os.RemoveAll(e.execRoot)
 	os.RemoveAll(filepath.Dir(e.root))
 	if len(problems) > 0 {

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/moby/moby/api/types/container"
+
+	ctr "github.com/wharf/wharf/internal/container"
+)
+
+func (s *Server) postContainerUpdate(w http.ResponseWriter, r *http.Request) error {
+	var u container.UpdateConfig
+	if err := readJSON(r, &u); err != nil {
+		return err
+	}
+	resp, err := s.b.Containers.Update(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// getContainerStats streams one JSON object per sample (stream=true, the
+// default) or answers with one (stream=false).
+func (s *Server) getContainerStats(w http.ResponseWriter, r *http.Request) error {
+	o := ctr.StatsOptions{Stream: true, OneShot: boolValue(r, "one-shot")}
+	if v := r.URL.Query().Get("stream"); v != "" {
+		o.Stream = boolValue(r, "stream")
+	}
+	started := false
+	enc := json.NewEncoder(w)
+	err := s.b.Containers.Stats(r.Context(), r.PathValue("id"), o, func(st container.StatsResponse) error {
+		if !started {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			started = true
+		}
+		if err := enc.Encode(st); err != nil {
+			return err
+		}
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		return nil
+	})
+	if err != nil && started {
+		s.log.Debug("stats", "id", r.PathValue("id"), "err", err)
+		return nil
+	}
+	return err
+}

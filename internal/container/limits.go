@@ -1,0 +1,169 @@
+package container
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// initPath is where docker puts its init (--init) in the container.
+const initPath = "/sbin/docker-init"
+
+// addMountsAndLimits completes a spec with what spec.go's defaults leave
+// out: the user's mounts (replacing defaults at the same place), the
+// limits resources() does not map, ulimits, and --init.
+func addMountsAndLimits(s *specs.Spec, c *Container, in specInput) {
+	hc := c.HostConfig
+	s.Mounts = withUserMounts(s.Mounts, in.Mounts)
+	r := s.Linux.Resources
+	if hc.MemorySwap == -1 && hc.Memory > 0 {
+		unlimited := int64(-1)
+		r.Memory.Swap = &unlimited
+	}
+	if hc.OomKillDisable != nil && *hc.OomKillDisable {
+		if r.Memory == nil {
+			r.Memory = &specs.LinuxMemory{}
+		}
+		r.Memory.DisableOOMKiller = hc.OomKillDisable
+	}
+	if hc.MemorySwappiness != nil && *hc.MemorySwappiness >= 0 {
+		if r.Memory == nil {
+			r.Memory = &specs.LinuxMemory{}
+		}
+		sw := uint64(*hc.MemorySwappiness)
+		r.Memory.Swappiness = &sw
+	}
+	if hc.BlkioWeight > 0 {
+		r.BlockIO = &specs.LinuxBlockIO{Weight: &hc.BlkioWeight}
+	}
+	if hc.CPURealtimePeriod > 0 || hc.CPURealtimeRuntime > 0 {
+		if r.CPU == nil {
+			r.CPU = &specs.LinuxCPU{}
+		}
+		if hc.CPURealtimePeriod > 0 {
+			p := uint64(hc.CPURealtimePeriod)
+			r.CPU.RealtimePeriod = &p
+		}
+		if hc.CPURealtimeRuntime > 0 {
+			r.CPU.RealtimeRuntime = &hc.CPURealtimeRuntime
+		}
+	}
+	s.Process.Rlimits = rlimits(hc.Ulimits)
+	if in.Init != "" {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: initPath, Type: "bind", Source: in.Init, Options: []string{"bind", "ro"}})
+		s.Process.Args = append([]string{initPath, "--"}, s.Process.Args...)
+	}
+}
+
+// rlimits turns --ulimit into spec rlimits. Only what the user asked for
+// is set: the rest is inherited from the daemon, whose own limits may be
+// lower than docker's usual defaults (raising them would fail).
+func rlimits(ulimits []*container.Ulimit) []specs.POSIXRlimit {
+	var out []specs.POSIXRlimit
+	for _, u := range ulimits {
+		if u == nil {
+			continue
+		}
+		out = append(out, specs.POSIXRlimit{Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft)})
+	}
+	return out
+}
+
+// validateResources checks limits at create and update as dockerd does.
+func validateResources(r *container.Resources) error {
+	if r.Memory > 0 && r.Memory < 6*1024*1024 {
+		return errs.Invalid("Minimum memory limit allowed is 6MB")
+	}
+	if r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory {
+		return errs.Invalid("Minimum memoryswap limit should be larger than memory limit, see usage")
+	}
+	if r.Memory == 0 && r.MemorySwap > 0 {
+		return errs.Invalid("You should always set the Memory limit when using Memoryswap limit, see usage")
+	}
+	if r.Memory > 0 && r.MemoryReservation > 0 && r.Memory < r.MemoryReservation {
+		return errs.Invalid("Minimum memory limit can not be less than memory reservation limit, see usage")
+	}
+	if r.MemorySwappiness != nil && (*r.MemorySwappiness < -1 || *r.MemorySwappiness > 100) {
+		return errs.Invalid("Invalid value: %v, valid memory swappiness range is 0-100", *r.MemorySwappiness)
+	}
+	if r.NanoCPUs > 0 && (r.CPUPeriod > 0 || r.CPUQuota > 0) {
+		return errs.Invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+	}
+	if r.NanoCPUs < 0 || r.NanoCPUs > int64(numCPU())*1e9 {
+		return errs.Invalid("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", numCPU(), numCPU())
+	}
+	if r.CPUPeriod != 0 && (r.CPUPeriod < 1000 || r.CPUPeriod > 1000000) {
+		return errs.Invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+	}
+	if r.CPUQuota > 0 && r.CPUQuota < 1000 {
+		return errs.Invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)")
+	}
+	if r.BlkioWeight > 0 && (r.BlkioWeight < 10 || r.BlkioWeight > 1000) {
+		return errs.Invalid("Range of blkio weight is from 10 to 1000")
+	}
+	for _, u := range r.Ulimits {
+		if u != nil && u.Soft > u.Hard {
+			return errs.Invalid("ulimit soft limit must be less than or equal to hard limit: %d > %d", u.Soft, u.Hard)
+		}
+	}
+	return nil
+}
+
+func numCPU() int {
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) == nil {
+		return set.Count()
+	}
+	return 1
+}
+
+// findInit locates the init binary for --init: docker-init if installed,
+// else Debian's static tini (package "tini"). A dynamically linked tini
+// would not run in images without a C library.
+func findInit() (string, error) {
+	for _, name := range []string{"docker-init", "tini-static"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errs.Invalid("exec: \"docker-init\": executable file not found in $PATH")
+}
+
+// prepareCreate checks a new container's limits and restart policy and
+// works out its mounts (creating the volumes it names).
+func (s *Service) prepareCreate(ctx context.Context, c *Container) error {
+	hc := c.HostConfig
+	if err := validateResources(&hc.Resources); err != nil {
+		return err
+	}
+	if hc.Memory > 0 && hc.MemorySwap == 0 {
+		// dockerd's default: as much swap as memory.
+		hc.MemorySwap = 2 * hc.Memory
+	}
+	if err := validateRestartPolicy(c.HostConfig); err != nil {
+		return err
+	}
+	return s.setupMounts(ctx, c)
+}
+
+// prepareRun readies what a start needs besides the root file system: the
+// mounts and, for --init, the init binary.
+func (s *Service) prepareRun(ctx context.Context, c *Container, rootfs string) ([]specs.Mount, string, error) {
+	mounts, err := s.prepareMounts(ctx, c, rootfs)
+	if err != nil {
+		return nil, "", err
+	}
+	initBin := ""
+	if c.HostConfig.Init != nil && *c.HostConfig.Init {
+		if initBin, err = findInit(); err != nil {
+			return nil, "", err
+		}
+	}
+	return mounts, initBin, nil
+}

@@ -1,0 +1,228 @@
+package container
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	apinet "github.com/moby/moby/api/types/network"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/network"
+)
+
+// Networks is what the container service needs from the network service.
+type Networks interface {
+	Exists(ref string) (string, error)
+	Attach(ctx context.Context, req network.AttachRequest) (*network.AttachResult, error)
+	Detach(ctx context.Context, containerID string)
+	NetNS(containerID string) string
+	Settings(containerID, mode string, configured map[string]*apinet.EndpointSettings) *container.NetworkSettings
+	PortSummaries(containerID string) []container.PortSummary
+}
+
+// checkNetworkMode refuses what dockerd refuses at create. Unknown
+// networks and containers are only found out at start, as with dockerd
+// (a 404 from create would make the CLI try to pull the image).
+func (s *Service) checkNetworkMode(hc *container.HostConfig) error {
+	if hc.NetworkMode.IsContainer() && (len(hc.PortBindings) > 0 || hc.PublishAllPorts) {
+		return errs.Invalid("conflicting options: port publishing and the container type network mode")
+	}
+	return nil
+}
+
+// setupNetwork gives c its network before the runtime creates it: for
+// bridge networks a new namespace with its endpoints and ports, and the
+// hosts and resolv.conf that go with them. It returns the namespace to
+// join ("" for a new, empty one) and the environment links add.
+func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []string, error) {
+	mode := c.HostConfig.NetworkMode
+	switch {
+	case mode.IsHost(), mode.IsNone():
+		return "", nil, nil
+	case mode.IsContainer():
+		return s.joinContainerNetwork(c)
+	case s.cfg.Networks == nil:
+		return "", nil, nil
+	}
+	req := network.AttachRequest{
+		ContainerID:  c.ID,
+		Name:         strings.TrimPrefix(c.Name, "/"),
+		Hostname:     c.Config.Hostname,
+		Domainname:   c.Config.Domainname,
+		Mode:         string(mode),
+		PortBindings: c.HostConfig.PortBindings,
+		ExposedPorts: c.Config.ExposedPorts,
+		PublishAll:   c.HostConfig.PublishAllPorts,
+		DNS:          addrStrings(c.HostConfig.DNS),
+		DNSSearch:    c.HostConfig.DNSSearch,
+		DNSOptions:   c.HostConfig.DNSOptions,
+		ExtraHosts:   c.HostConfig.ExtraHosts,
+	}
+	if c.Networking != nil {
+		req.Endpoints = c.Networking.EndpointsConfig
+	}
+	for _, l := range c.HostConfig.Links {
+		link, err := s.resolveLink(c, l)
+		if err != nil {
+			return "", nil, err
+		}
+		req.Links = append(req.Links, link)
+	}
+	res, err := s.cfg.Networks.Attach(ctx, req)
+	if err != nil {
+		return "", nil, err
+	}
+	dir := s.dir(c.ID)
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "hosts"), res.Hosts, 0o644, false); err != nil {
+		return "", nil, err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "resolv.conf"), res.ResolvConf, 0o644, false); err != nil {
+		return "", nil, err
+	}
+	return res.NetNS, res.LinkEnv, nil
+}
+
+// resolveLink parses a --link "name[:alias]" into its running target.
+func (s *Service) resolveLink(c *Container, l string) (network.Link, error) {
+	name, alias, ok := strings.Cut(l, ":")
+	name = strings.TrimPrefix(name, "/")
+	if !ok {
+		alias = name
+	}
+	alias = alias[strings.LastIndex(alias, "/")+1:]
+	t, err := s.get(name)
+	if err != nil {
+		return network.Link{}, errs.Invalid("could not get container for %s", name)
+	}
+	if t.ID == c.ID {
+		return network.Link{}, errs.Invalid("cannot link to self")
+	}
+	t.mu.Lock()
+	running := t.State.Running
+	t.mu.Unlock()
+	if !running {
+		return network.Link{}, errs.Invalid("Cannot link to a non running container: %s AS %s/%s", t.Name, c.Name, alias)
+	}
+	return network.Link{ContainerID: t.ID, Name: strings.TrimPrefix(t.Name, "/"), Alias: alias}, nil
+}
+
+// joinContainerNetwork is --network container:<ref>: c shares the running
+// target's namespace, hosts and resolv.conf.
+func (s *Service) joinContainerNetwork(c *Container) (string, []string, error) {
+	t, err := s.get(c.HostConfig.NetworkMode.ConnectedContainer())
+	if err != nil {
+		return "", nil, err
+	}
+	if t.ID == c.ID {
+		return "", nil, errs.Invalid("cannot join own network")
+	}
+	t.mu.Lock()
+	running, pid := t.State.Running, t.State.Pid
+	t.mu.Unlock()
+	if !running {
+		return "", nil, errs.Conflict("cannot join network namespace of a non running container: container %s is exited", t.ID)
+	}
+	for _, f := range []string{"hosts", "resolv.conf"} {
+		if data, err := os.ReadFile(filepath.Join(s.dir(t.ID), f)); err == nil {
+			fsutil.WriteFileAtomic(filepath.Join(s.dir(c.ID), f), data, 0o644, false)
+		}
+	}
+	if s.cfg.Networks != nil {
+		if p := s.cfg.Networks.NetNS(t.ID); p != "" {
+			return p, nil, nil
+		}
+	}
+	if t.HostConfig.NetworkMode.IsHost() {
+		return "/proc/1/ns/net", nil, nil
+	}
+	return "/proc/" + strconv.Itoa(pid) + "/ns/net", nil, nil
+}
+
+// teardownNetwork releases what setupNetwork made; safe to repeat.
+func (s *Service) teardownNetwork(ctx context.Context, c *Container) {
+	if s.cfg.Networks != nil {
+		s.cfg.Networks.Detach(ctx, c.ID)
+	}
+}
+
+// networkSettings is inspect's NetworkSettings.
+func (s *Service) networkSettings(c *Container) *container.NetworkSettings {
+	mode := c.HostConfig.NetworkMode
+	if s.cfg.Networks == nil || mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+		return networkSettings(c)
+	}
+	var configured map[string]*apinet.EndpointSettings
+	if c.Networking != nil {
+		configured = c.Networking.EndpointsConfig
+	}
+	return s.cfg.Networks.Settings(c.ID, string(mode), configured)
+}
+
+// portSummaries is the PORTS column of `docker ps`.
+func (s *Service) portSummaries(c *Container) []container.PortSummary {
+	if s.cfg.Networks == nil {
+		return []container.PortSummary{}
+	}
+	return s.cfg.Networks.PortSummaries(c.ID)
+}
+
+func addrStrings(as []netip.Addr) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+// networkingConfig is the persisted NetworkingConfig of a container.
+type networkingConfig = apinet.NetworkingConfig
+
+// NetworkContainer resolves ref for network connect and disconnect.
+func (s *Service) NetworkContainer(ref string) (id, name, hostname string, err error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return "", "", "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m := c.HostConfig.NetworkMode; m.IsHost() || m.IsNone() || m.IsContainer() {
+		return "", "", "", errs.Invalid("container cannot be disconnected from host network or connected to host network")
+	}
+	return c.ID, strings.TrimPrefix(c.Name, "/"), c.Config.Hostname, nil
+}
+
+// SetEndpointConfig records (or, with es nil, forgets) c's endpoint on a
+// network, so that the next start attaches it.
+func (s *Service) SetEndpointConfig(id, net string, es *apinet.EndpointSettings) error {
+	c, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Networking == nil {
+		c.Networking = &networkingConfig{}
+	}
+	if c.Networking.EndpointsConfig == nil {
+		c.Networking.EndpointsConfig = map[string]*apinet.EndpointSettings{}
+	}
+	if es == nil {
+		if _, ok := c.Networking.EndpointsConfig[net]; !ok && string(c.HostConfig.NetworkMode) != net {
+			return errs.NotFound("container %s is not connected to network %s", c.ID, net)
+		}
+		delete(c.Networking.EndpointsConfig, net)
+	} else {
+		c.Networking.EndpointsConfig[net] = es
+	}
+	return s.save(c)
+}
+
+// NetworkingConfig is the body part of POST /containers/create naming
+// each network's endpoint settings.
+type NetworkingConfig = apinet.NetworkingConfig

@@ -1,0 +1,433 @@
+package image
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/go-archive/compression"
+	registrytypes "github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client/pkg/progress"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// maxConcurrentDownloads is dockerd's default (max-concurrent-downloads).
+const maxConcurrentDownloads = 3
+
+// PullRef builds the reference for POST /images/create?fromImage=&tag=
+// the way dockerd does: tag may also be a digest; no tag means "latest".
+func PullRef(fromImage, tag string) (reference.Named, error) {
+	named, err := reference.ParseNormalizedNamed(fromImage)
+	if err != nil {
+		return nil, errs.Invalid("invalid reference format: %v", err)
+	}
+	if tag != "" {
+		if d, err := digest.Parse(tag); err == nil {
+			if _, ok := named.(reference.Digested); ok {
+				return nil, errs.Invalid("invalid reference format: image has both a digest and a digest tag")
+			}
+			named, err = reference.WithDigest(reference.TrimNamed(named), d)
+			if err != nil {
+				return nil, errs.Invalid("%v", err)
+			}
+		} else {
+			named, err = reference.WithTag(reference.TrimNamed(named), tag)
+			if err != nil {
+				return nil, errs.Invalid("invalid reference format: %v", err)
+			}
+		}
+	}
+	return reference.TagNameOnly(named), nil
+}
+
+// parsePlatform reads "os[/arch[/variant]]"; "" is linux on this machine's
+// architecture.
+func parsePlatform(s string) (v1.Platform, error) {
+	p := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	if s == "" {
+		return p, nil
+	}
+	parts := strings.Split(strings.ToLower(s), "/")
+	if len(parts) > 3 || parts[0] == "" {
+		return p, errs.Invalid("invalid platform %q: expected os[/arch[/variant]]", s)
+	}
+	p.OS = parts[0]
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	if p.Architecture == "aarch64" {
+		p.Architecture = "arm64"
+	}
+	if p.Architecture == "x86_64" || p.Architecture == "x86-64" {
+		p.Architecture = "amd64"
+	}
+	return p, nil
+}
+
+func platformString(p v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+// selectManifest picks the entry of an index for platform want, skipping
+// attestations ("unknown/unknown"), as dockerd does.
+func selectManifest(idx *v1.IndexManifest, want v1.Platform) (v1.Descriptor, error) {
+	for _, d := range idx.Manifests {
+		if !d.MediaType.IsImage() && d.MediaType != "" {
+			continue
+		}
+		p := d.Platform
+		if p == nil || p.OS != want.OS || p.Architecture != want.Architecture {
+			continue
+		}
+		if want.Variant != "" && p.Variant != want.Variant && !(p.Variant == "" && want.Variant == "v8") {
+			continue
+		}
+		return d, nil
+	}
+	return v1.Descriptor{}, errs.NotFound("no matching manifest for %s in the manifest list entries", platformString(want))
+}
+
+// PullOptions are the parameters of a pull besides the reference.
+type PullOptions struct {
+	Platform string // "os/arch[/variant]"; empty: linux/<this arch>
+	Auth     registrytypes.AuthConfig
+}
+
+// Pull fetches ref from its registry and stores it as an image, writing
+// dockerd's progress messages to out. Layers download concurrently and
+// every blob is checked against its digest; the image (record and tag)
+// appears only once everything is stored, so an interrupted pull leaves
+// no half image, and the next pull reuses the layers already fetched.
+func (s *Service) Pull(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) error {
+	changed, err := s.pullOne(ctx, ref, o, out)
+	if err != nil {
+		return err
+	}
+	writeStatus(out, reference.FamiliarString(ref), changed)
+	return nil
+}
+
+func writeStatus(out progress.Output, name string, changed bool) {
+	if changed {
+		progress.Message(out, "", "Status: Downloaded newer image for "+name)
+	} else {
+		progress.Message(out, "", "Status: Image is up to date for "+name)
+	}
+}
+
+// PullAllTags is `pull --all-tags`: every tag of repo, one after the other.
+func (s *Service) PullAllTags(ctx context.Context, repo reference.Named, o PullOptions, out progress.Output) error {
+	r, err := s.repoOf(repo)
+	if err != nil {
+		return err
+	}
+	tags, err := remote.List(r, remote.WithContext(ctx), remote.WithAuth(authenticator(o.Auth)), remote.WithTransport(s.baseTransport(r.RegistryStr())))
+	if err != nil {
+		return registryError(err, reference.TagNameOnly(repo), true)
+	}
+	sort.Strings(tags)
+	changed := false
+	for _, tag := range tags {
+		ref, err := reference.WithTag(reference.TrimNamed(repo), tag)
+		if err != nil {
+			continue
+		}
+		c, err := s.pullOne(ctx, ref, o, out)
+		if err != nil {
+			return err
+		}
+		changed = changed || c
+	}
+	writeStatus(out, reference.FamiliarName(repo), changed)
+	return nil
+}
+
+// pullOne pulls ref and reports whether anything changed (a layer was
+// downloaded, or the image or this reference to it is new).
+func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) (bool, error) {
+	platform, err := parsePlatform(o.Platform)
+	if err != nil {
+		return false, err
+	}
+	repo, err := s.repoOf(ref)
+	if err != nil {
+		return false, err
+	}
+	var rref name.Reference
+	tagOrDigest := ""
+	switch r := ref.(type) {
+	case reference.Canonical:
+		tagOrDigest = r.Digest().String()
+		rref = repo.Digest(tagOrDigest)
+	case reference.Tagged:
+		tagOrDigest = r.Tag()
+		rref = repo.Tag(tagOrDigest)
+	default:
+		return false, errs.Invalid("invalid reference %s", ref)
+	}
+	opts := []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuth(authenticator(o.Auth)),
+		remote.WithTransport(s.baseTransport(repo.RegistryStr())),
+	}
+	// As dockerd, fetch the manifest before saying anything, so a bad
+	// name or credentials give an error status rather than a stream.
+	desc, err := remote.Get(rref, opts...)
+	if err != nil {
+		return false, registryError(err, ref, true)
+	}
+	progress.Message(out, tagOrDigest, "Pulling from "+reference.Path(ref))
+	manifestDigest := digest.Digest(desc.Digest.String())
+	var img v1.Image
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return false, registryError(err, ref, true)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return false, registryError(err, ref, true)
+		}
+		child, err := selectManifest(im, platform)
+		if err != nil {
+			return false, err
+		}
+		if img, err = idx.Image(child.Digest); err != nil {
+			return false, registryError(err, ref, true)
+		}
+	} else if desc.MediaType.IsImage() {
+		if img, err = desc.Image(); err != nil {
+			return false, registryError(err, ref, true)
+		}
+	} else {
+		return false, errs.Invalid("unsupported manifest media type %s for %s", desc.MediaType, reference.FamiliarString(ref))
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return false, registryError(err, ref, true)
+	}
+	raw, err := img.RawConfigFile()
+	if err != nil {
+		return false, registryError(err, ref, true)
+	}
+	if digest.FromBytes(raw).String() != m.Config.Digest.String() {
+		return false, errs.Invalid("image config for %s does not match its digest %s", reference.FamiliarString(ref), m.Config.Digest)
+	}
+	var cfg dockerspec.DockerOCIImage
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return false, errs.Invalid("invalid image config: %v", err)
+	}
+	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
+		return false, errs.Invalid("invalid image %s: %d layers for %d diff IDs", reference.FamiliarString(ref), len(m.Layers), len(cfg.RootFS.DiffIDs))
+	}
+	if o.Platform != "" && !desc.MediaType.IsIndex() && (cfg.OS != platform.OS || cfg.Architecture != platform.Architecture) {
+		return false, errs.NotFound("image with reference %s was found but its platform (%s/%s) does not match the specified platform (%s)",
+			reference.FamiliarString(ref), cfg.OS, cfg.Architecture, platformString(platform))
+	}
+	// "Image is up to date" when the image and this reference to it were
+	// both here already.
+	configID := digest.FromBytes(raw)
+	s.mu.RLock()
+	_, existed := s.images[configID]
+	var oldID digest.Digest
+	switch r := ref.(type) {
+	case reference.NamedTagged:
+		oldID, _ = s.refs.get(r)
+	case reference.Canonical:
+		oldID, _ = s.refs.getDigest(r)
+	}
+	s.mu.RUnlock()
+
+	downloaded, err := s.pullLayers(ctx, img, m, cfg.RootFS.DiffIDs, repo.String(), out)
+	if err != nil {
+		return false, registryError(err, ref, true)
+	}
+	// Extract the new layers, lowest first, as dockerd reports them.
+	for i, chain := range identity.ChainIDs(append([]digest.Digest(nil), cfg.RootFS.DiffIDs...)) {
+		l := m.Layers[i]
+		if !downloaded[l.Digest.String()] {
+			continue
+		}
+		id := shortDigest(l.Digest.String())
+		wrap := func(rc io.ReadCloser, size int64) io.ReadCloser {
+			return progress.NewProgressReader(rc, out, size, id, "Extracting")
+		}
+		if err := s.ensureLayerWith(ctx, chain, cfg.RootFS.DiffIDs[i], wrap); err != nil {
+			return false, err
+		}
+		progress.Update(out, id, "Pull complete")
+	}
+	var tags []reference.NamedTagged
+	if t, ok := ref.(reference.NamedTagged); ok {
+		tags = append(tags, t)
+	}
+	id, _, err := s.addImage(ctx, raw, tags)
+	if err != nil {
+		return false, err
+	}
+	canon, err := reference.WithDigest(reference.TrimNamed(ref), manifestDigest)
+	if err == nil {
+		s.mu.Lock()
+		s.refs.setDigest(canon, id)
+		err = s.refs.save()
+		s.mu.Unlock()
+	}
+	if err != nil {
+		return false, err
+	}
+	progress.Message(out, "", "Digest: "+manifestDigest.String())
+	return len(downloaded) > 0 || !existed || oldID != id, nil
+}
+
+// shortDigest is the 12-hex-character ID progress lines carry.
+func shortDigest(d string) string {
+	d = strings.TrimPrefix(d, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return d
+}
+
+// pullLayers downloads the layers not yet stored, at most
+// maxConcurrentDownloads at a time, and returns the compressed digests it
+// downloaded.
+func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, diffIDs []digest.Digest, repo string, out progress.Output) (map[string]bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		layer  v1.Descriptor
+		diffID digest.Digest
+	}
+	var jobs []job
+	seen := map[digest.Digest]bool{}
+	for i, l := range m.Layers {
+		id := shortDigest(l.Digest.String())
+		if _, err := os.Stat(s.blobPath(diffIDs[i])); err == nil || seen[diffIDs[i]] {
+			if !seen[diffIDs[i]] {
+				progress.Update(out, id, "Already exists")
+			}
+			seen[diffIDs[i]] = true
+			continue
+		}
+		seen[diffIDs[i]] = true
+		progress.Update(out, id, "Pulling fs layer")
+		jobs = append(jobs, job{l, diffIDs[i]})
+	}
+	downloaded := map[string]bool{}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, maxConcurrentDownloads)
+	for i, j := range jobs {
+		if i >= maxConcurrentDownloads {
+			progress.Update(out, shortDigest(j.layer.Digest.String()), "Waiting")
+		}
+	}
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			err := s.pullLayer(ctx, img, j.layer, j.diffID, out)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				return
+			}
+			downloaded[j.layer.Digest.String()] = true
+			s.noteLayer(j.diffID, digest.Digest(j.layer.Digest.String()), j.layer.Size, string(j.layer.MediaType), repo)
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return downloaded, firstErr
+}
+
+// pullLayer downloads one layer blob, checks its digest, decompresses it
+// (gzip, zstd or none) and stores the tar, which must match diffID.
+func (s *Service) pullLayer(ctx context.Context, img v1.Image, l v1.Descriptor, diffID digest.Digest, out progress.Output) error {
+	id := shortDigest(l.Digest.String())
+	layer, err := img.LayerByDigest(l.Digest)
+	if err != nil {
+		return err
+	}
+	rc, err := layer.Compressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pr := progress.NewProgressReader(rc, out, l.Size, id, "Downloading")
+	dec, err := compression.DecompressStream(pr)
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", l.Digest, err)
+	}
+	_, _, err = s.putBlob(ctx, dec, diffID)
+	dec.Close()
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", l.Digest, err)
+	}
+	// Read to the end of the compressed stream, so its digest is checked
+	// (the verifying reader reports a mismatch at EOF).
+	if _, err := io.Copy(io.Discard, pr); err != nil {
+		s.removeBlobIfUnused(diffID)
+		return fmt.Errorf("layer %s: %w", l.Digest, err)
+	}
+	progress.Update(out, id, "Verifying Checksum")
+	progress.Update(out, id, "Download complete")
+	return nil
+}
+
+// removeBlobIfUnused drops a blob that failed verification late, unless an
+// image already uses it.
+func (s *Service) removeBlobIfUnused(d digest.Digest) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, e := range s.images {
+		for _, x := range e.config.RootFS.DiffIDs {
+			if x == d {
+				return
+			}
+		}
+	}
+	if err := os.Remove(s.blobPath(d)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.log.Warn("removing blob", "digest", d, "err", err)
+	}
+}
+
+// Reference is an image reference as pull takes it (name:tag or name@digest).
+type Reference = reference.Named

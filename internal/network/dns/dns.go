@@ -1,0 +1,114 @@
+// Package dns is the embedded resolver of user-defined networks: it
+// answers the names of the network's containers (name, aliases, short id)
+// and forwards every other question to the host's resolvers.
+package dns
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Lookup returns the addresses of name (lower case, no trailing dot) on
+// the resolver's network, and whether the name is known there at all.
+type Lookup func(name string) ([]netip.Addr, bool)
+
+// Upstreams returns the resolvers ("addr:port") that other names asked by
+// client are forwarded to.
+type Upstreams func(client netip.Addr) []string
+
+// Server answers on one address, UDP and TCP port 53.
+type Server struct {
+	lookup    Lookup
+	upstreams Upstreams
+	udp, tcp  *dns.Server
+}
+
+// Start listens on addr:53 and serves until Close.
+func Start(ctx context.Context, addr netip.Addr, lookup Lookup, upstreams Upstreams) (*Server, error) {
+	s := &Server{lookup: lookup, upstreams: upstreams}
+	hostport := netip.AddrPortFrom(addr, 53).String()
+	pc, err := (&net.ListenConfig{}).ListenPacket(ctx, "udp4", hostport)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp4", hostport)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	h := dns.HandlerFunc(s.serve)
+	s.udp = &dns.Server{PacketConn: pc, Handler: h}
+	s.tcp = &dns.Server{Listener: ln, Handler: h}
+	go s.udp.ActivateAndServe()
+	go s.tcp.ActivateAndServe()
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.udp.Shutdown()
+	s.tcp.Shutdown()
+}
+
+func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
+	if len(req.Question) != 1 {
+		m := new(dns.Msg)
+		m.SetRcode(req, dns.RcodeFormatError)
+		w.WriteMsg(m)
+		return
+	}
+	if m := Answer(req, s.lookup); m != nil {
+		w.WriteMsg(m)
+		return
+	}
+	var client netip.Addr
+	if ap, err := netip.ParseAddrPort(w.RemoteAddr().String()); err == nil {
+		client = ap.Addr().Unmap()
+	}
+	w.WriteMsg(s.forward(req, s.upstreams(client)))
+}
+
+// Answer answers req from lookup, or returns nil when the name is not ours.
+func Answer(req *dns.Msg, lookup Lookup) *dns.Msg {
+	q := req.Question[0]
+	name := strings.ToLower(strings.TrimSuffix(q.Name, "."))
+	addrs, ok := lookup(name)
+	if !ok {
+		return nil
+	}
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	m.RecursionAvailable = true
+	if q.Qtype == dns.TypeA {
+		// Round robin between containers sharing a name.
+		addrs = append([]netip.Addr(nil), addrs...)
+		rand.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
+		for _, a := range addrs {
+			m.Answer = append(m.Answer, &dns.A{
+				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 600},
+				A:   net.IP(a.AsSlice()),
+			})
+		}
+	}
+	return m
+}
+
+func (s *Server) forward(req *dns.Msg, upstreams []string) *dns.Msg {
+	c := &dns.Client{Timeout: 4 * time.Second}
+	for _, up := range upstreams {
+		resp, _, err := c.Exchange(req, up)
+		if err == nil && resp != nil {
+			return resp
+		}
+	}
+	m := new(dns.Msg)
+	m.SetRcode(req, dns.RcodeServerFailure)
+	return m
+}

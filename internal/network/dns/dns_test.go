@@ -1,0 +1,31 @@
+package dns
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+func TestAnswer(t *testing.T) {
+	lookup := func(name string) ([]netip.Addr, bool) {
+		if name == "web" {
+			return []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.3")}, true
+		}
+		return nil, false
+	}
+	q := new(dns.Msg)
+	q.SetQuestion("WEB.", dns.TypeA)
+	m := Answer(q, lookup)
+	if m == nil || len(m.Answer) != 2 || m.Rcode != dns.RcodeSuccess {
+		t.Fatalf("got %v", m)
+	}
+	q.SetQuestion("web.", dns.TypeAAAA)
+	if m := Answer(q, lookup); m == nil || len(m.Answer) != 0 || m.Rcode != dns.RcodeSuccess {
+		t.Fatalf("AAAA: %v", m)
+	}
+	q.SetQuestion("example.org.", dns.TypeA)
+	if m := Answer(q, lookup); m != nil {
+		t.Fatalf("foreign name answered: %v", m)
+	}
+}

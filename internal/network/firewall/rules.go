@@ -1,0 +1,109 @@
+// Package firewall generates the iptables rules that give wharf's bridges
+// outbound NAT, forwarding and published ports, and applies them.
+//
+// Everything lives in wharf's own chains, reached from one jump each in
+// the built-in chains: nat WHARF (DNAT of published ports, from PREROUTING
+// and OUTPUT for local destinations, so 127.0.0.1:port works),
+// nat WHARF-POSTROUTING (masquerade), filter WHARF-FORWARD (inserted first
+// in FORWARD, so a FORWARD policy of DROP set by dockerd does not stop our
+// traffic).
+package firewall
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// Chain names.
+const (
+	ChainNAT     = "WHARF"
+	ChainPost    = "WHARF-POSTROUTING"
+	ChainForward = "WHARF-FORWARD"
+)
+
+// Rule is one iptables rule: table, chain and match/target arguments.
+type Rule struct {
+	Table string
+	Chain string
+	Args  []string
+	// Insert puts the rule first in its chain instead of last.
+	Insert bool
+}
+
+// Chains are wharf's own chains, by table.
+func Chains() []Rule {
+	return []Rule{{Table: "nat", Chain: ChainNAT}, {Table: "nat", Chain: ChainPost}, {Table: "filter", Chain: ChainForward}}
+}
+
+// Jumps are the rules that lead from the built-in chains into ours.
+func Jumps() []Rule {
+	return []Rule{
+		{Table: "nat", Chain: "PREROUTING", Args: []string{"-m", "addrtype", "--dst-type", "LOCAL", "-j", ChainNAT}},
+		{Table: "nat", Chain: "OUTPUT", Args: []string{"-m", "addrtype", "--dst-type", "LOCAL", "-j", ChainNAT}},
+		{Table: "nat", Chain: "POSTROUTING", Args: []string{"-j", ChainPost}},
+		{Table: "filter", Chain: "FORWARD", Args: []string{"-j", ChainForward}, Insert: true},
+	}
+}
+
+// Bridge describes one bridge network for rule generation.
+type Bridge struct {
+	Name       string       // host interface, e.g. wharf0
+	Subnet     netip.Prefix // its IPv4 subnet
+	Internal   bool         // no traffic in or out of the bridge
+	Masquerade bool         // NAT outbound traffic to the host's address
+	// Family is a wildcard matching every wharf bridge ("wharf+"), so
+	// traffic between two wharf networks can be refused.
+	Family string
+}
+
+// BridgeRules are the rules one bridge needs while it exists.
+func BridgeRules(b Bridge) []Rule {
+	f := func(args ...string) Rule { return Rule{Table: "filter", Chain: ChainForward, Args: args} }
+	rules := []Rule{f("-i", b.Name, "-o", b.Name, "-j", "ACCEPT")}
+	if b.Internal {
+		return append(rules,
+			f("-i", b.Name, "!", "-o", b.Name, "-j", "DROP"),
+			f("-o", b.Name, "!", "-i", b.Name, "-j", "DROP"))
+	}
+	if b.Family != "" {
+		// No traffic between two wharf networks, as between docker's.
+		rules = append(rules, f("-i", b.Name, "-o", b.Family, "-j", "DROP"))
+	}
+	rules = append(rules,
+		f("-i", b.Name, "-j", "ACCEPT"),
+		f("-o", b.Name, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"),
+		f("-o", b.Name, "-m", "conntrack", "--ctstate", "DNAT", "-j", "ACCEPT"),
+		// Connections from the host's loopback DNATed to a container
+		// leave with a 127.0.0.1 source: give them the bridge's address.
+		Rule{Table: "nat", Chain: ChainPost, Args: []string{"-o", b.Name, "-m", "addrtype", "--src-type", "LOCAL", "-j", "MASQUERADE"}},
+	)
+	if b.Masquerade {
+		rules = append(rules, Rule{Table: "nat", Chain: ChainPost, Args: []string{"-s", b.Subnet.Masked().String(), "!", "-o", b.Name, "-j", "MASQUERADE"}})
+	}
+	return rules
+}
+
+// Port is one published port.
+type Port struct {
+	Proto         string     // tcp or udp
+	HostIP        netip.Addr // unspecified means every address
+	HostPort      int
+	ContainerIP   netip.Addr
+	ContainerPort int
+}
+
+// PortRules DNAT the host port to the container and let a container reach
+// its own published port through the host (hairpin).
+func PortRules(p Port) []Rule {
+	dnat := []string{}
+	if p.HostIP.IsValid() && !p.HostIP.IsUnspecified() {
+		dnat = append(dnat, "-d", p.HostIP.String()+"/32")
+	}
+	dnat = append(dnat, "-p", p.Proto, "-m", p.Proto, "--dport", strconv.Itoa(p.HostPort),
+		"-j", "DNAT", "--to-destination", p.ContainerIP.String()+":"+strconv.Itoa(p.ContainerPort))
+	return []Rule{
+		{Table: "nat", Chain: ChainNAT, Args: dnat},
+		{Table: "nat", Chain: ChainPost, Args: []string{"-s", p.ContainerIP.String() + "/32", "-d", p.ContainerIP.String() + "/32",
+			"-p", p.Proto, "-m", p.Proto, "--dport", strconv.Itoa(p.ContainerPort), "-j", "MASQUERADE"}},
+	}
+}

@@ -1,0 +1,508 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/network/bridge"
+	"github.com/wharf/wharf/internal/network/firewall"
+	"github.com/wharf/wharf/internal/network/ipam"
+	"github.com/wharf/wharf/internal/network/netns"
+)
+
+// endpoint is a container's interface on one network.
+type endpoint struct {
+	NetworkID  string
+	EndpointID string
+	IP         netip.Addr
+	PrefixLen  int
+	Gateway    netip.Addr
+	MAC        string
+	HostVeth   string
+	IfName     string
+	Aliases    []string
+	DNSNames   []string
+}
+
+// sandbox is a container's network namespace and what is attached to it.
+type sandbox struct {
+	ContainerID string
+	Name        string // without docker's "/"
+	NetNS       string
+	Endpoints   []*endpoint
+	Ports       []PortMapping
+	Exposed     []string // exposed container ports, "80/tcp"
+	DNS         []string `json:",omitempty"` // --dns: the embedded resolver's upstreams
+}
+
+// Link is a --link to another container on the default bridge.
+type Link struct {
+	ContainerID string
+	Name        string // the target's name, without "/"
+	Alias       string
+}
+
+// AttachRequest describes a container about to start in bridge mode or
+// on a user-defined network.
+type AttachRequest struct {
+	ContainerID                string
+	Name                       string // without "/"
+	Hostname                   string
+	Domainname                 string
+	Mode                       string // "bridge" or a network's name or id
+	Endpoints                  map[string]*network.EndpointSettings
+	PortBindings               network.PortMap
+	ExposedPorts               network.PortSet
+	PublishAll                 bool
+	DNS, DNSSearch, DNSOptions []string
+	ExtraHosts                 []string
+	Links                      []Link
+}
+
+// AttachResult is what the container needs to run in its namespace.
+type AttachResult struct {
+	NetNS      string // path to join
+	Hosts      []byte // /etc/hosts
+	ResolvConf []byte // /etc/resolv.conf
+	LinkEnv    []string
+}
+
+func (s *Service) sandboxPath(id string) string { return filepath.Join(s.sandboxDir(), id+".json") }
+
+func (s *Service) saveSandbox(sb *sandbox) error {
+	return fsutil.WriteJSONAtomic(s.sandboxPath(sb.ContainerID), sb, false)
+}
+
+// Attach creates the container's namespace, connects it to its networks
+// and publishes its ports. On error nothing is left behind.
+func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult, error) {
+	start := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() { s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start)) }()
+	if _, ok := s.sandboxes[req.ContainerID]; ok {
+		s.detachLocked(req.ContainerID)
+	}
+	res, err := s.attachLocked(ctx, req)
+	if err != nil {
+		s.detachLocked(req.ContainerID)
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Service) attachLocked(ctx context.Context, req AttachRequest) (*AttachResult, error) {
+	mode := req.Mode
+	if mode == "" || mode == "default" {
+		mode = network.NetworkBridge
+	}
+	primary, err := s.find(mode)
+	if err != nil {
+		return nil, err
+	}
+	nets := []*record{primary}
+	var extra []string
+	for name := range req.Endpoints {
+		if r, err := s.find(name); err == nil && r != primary {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	for _, name := range extra {
+		r, _ := s.find(name)
+		nets = append(nets, r)
+	}
+	sb := &sandbox{ContainerID: req.ContainerID, Name: req.Name, NetNS: filepath.Join(s.cfg.RunRoot, req.ContainerID), DNS: req.DNS}
+	for p := range req.ExposedPorts {
+		sb.Exposed = append(sb.Exposed, p.String())
+	}
+	sort.Strings(sb.Exposed)
+	// Registered first, so that a failure releases what was claimed.
+	s.sandboxes[sb.ContainerID] = sb
+	for i, r := range nets {
+		es := req.Endpoints[r.Name]
+		if es == nil {
+			es = req.Endpoints[r.ID]
+		}
+		if es == nil && i == 0 {
+			es = req.Endpoints[req.Mode] // an id prefix
+		}
+		if es == nil && r.isDefault() {
+			es = req.Endpoints["default"] // the CLI's key without --network
+		}
+		ep, err := s.newEndpoint(r, es, req, i)
+		if err != nil {
+			return nil, err
+		}
+		sb.Endpoints = append(sb.Endpoints, ep)
+	}
+	// The addresses are on disk before any interface exists.
+	if err := s.saveSandbox(sb); err != nil {
+		return nil, err
+	}
+	if netns.Exists(sb.NetNS) || fileExists(sb.NetNS) {
+		netns.Delete(sb.NetNS)
+	}
+	if err := netns.Create(sb.NetNS); err != nil {
+		return nil, err
+	}
+	if err := bridge.LoopbackUp(sb.NetNS); err != nil {
+		return nil, err
+	}
+	for i, ep := range sb.Endpoints {
+		r := s.networks[ep.NetworkID]
+		var gw netip.Addr
+		if i == 0 && !r.Internal {
+			gw = ep.Gateway
+		}
+		mac, err := bridge.AddEndpoint(bridge.Endpoint{
+			Bridge: r.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
+			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: 1500,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ep.MAC = mac.String()
+	}
+	if !primary.Internal {
+		if err := s.publish(sb, req); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.saveSandbox(sb); err != nil {
+		return nil, err
+	}
+	return s.etcFiles(sb, req, primary), nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// newEndpoint chooses the address, names and interface of the container's
+// idx-th endpoint, on network r.
+func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req AttachRequest, idx int) (*endpoint, error) {
+	var want netip.Addr
+	var aliases []string
+	var mac string
+	if es != nil {
+		if es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+			want = es.IPAMConfig.IPv4Address
+			if r.isDefault() {
+				return nil, errs.Invalid("user specified IP address is supported on user defined networks only")
+			}
+			if !r.UserSubnet {
+				return nil, errs.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets")
+			}
+		}
+		aliases = es.Aliases
+		if len(aliases) > 0 && r.isDefault() {
+			return nil, errs.Invalid("network-scoped alias is supported only for containers in user defined networks")
+		}
+		if len(es.MacAddress) > 0 {
+			mac = net.HardwareAddr(es.MacAddress).String()
+		}
+	}
+	used := map[netip.Addr]bool{}
+	for _, e := range s.endpointsOf(r.ID) {
+		used[e.ep.IP] = true
+	}
+	nsPath := filepath.Join(s.cfg.RunRoot, req.ContainerID)
+	var ip netip.Addr
+	for {
+		var err error
+		if ip, err = allocate(r, used, want); err != nil {
+			return nil, err
+		}
+		if s.claim(r.Bridge, ip, nsPath) {
+			break
+		}
+		if want.IsValid() {
+			return nil, errs.Invalid("Address already in use")
+		}
+		used[ip] = true
+	}
+	if mac == "" {
+		a := ip.As4()
+		mac = net.HardwareAddr{0x02, 0x42, a[0], a[1], a[2], a[3]}.String()
+	}
+	ep := &endpoint{
+		NetworkID: r.ID, EndpointID: newID(), IP: ip, PrefixLen: r.subnet().Bits(), Gateway: r.gateway(), MAC: mac,
+		HostVeth: "wv" + req.ContainerID[:9] + strconv.Itoa(idx), IfName: "eth" + strconv.Itoa(idx), Aliases: aliases,
+	}
+	if !r.isDefault() {
+		// Docker's DNS names: the container name, its aliases, its short id.
+		ep.DNSNames = append([]string{req.Name}, aliases...)
+		ep.DNSNames = append(ep.DNSNames, req.ContainerID[:12])
+	}
+	return ep, nil
+}
+
+// publish reserves the host ports and adds their DNAT rules.
+func (s *Service) publish(sb *sandbox, req AttachRequest) error {
+	maps, err := ResolvePorts(req.PortBindings, req.ExposedPorts, req.PublishAll)
+	if err != nil {
+		return err
+	}
+	ip := sb.Endpoints[0].IP
+	for _, m := range maps {
+		got, r, err := reserve(m)
+		if err != nil {
+			if errs.Is(err, errdefs.ErrConflict) {
+				return errs.Conflict("driver failed programming external connectivity on endpoint %s (%s): %v", sb.Name, sb.Endpoints[0].EndpointID, err)
+			}
+			return fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", sb.Name, sb.Endpoints[0].EndpointID, err)
+		}
+		s.resv[sb.ContainerID] = append(s.resv[sb.ContainerID], r)
+		sb.Ports = append(sb.Ports, got)
+		if err := s.fw.Add(firewall.PortRules(fwPort(got, ip))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fwPort(m PortMapping, ip netip.Addr) firewall.Port {
+	return firewall.Port{Proto: m.Proto, HostIP: m.HostIP, HostPort: m.HostPort, ContainerIP: ip, ContainerPort: m.ContainerPort}
+}
+
+// etcFiles renders the container's hosts and resolv.conf.
+func (s *Service) etcFiles(sb *sandbox, req AttachRequest, primary *record) *AttachResult {
+	hostConf, _ := os.ReadFile("/etc/resolv.conf")
+	var embedded netip.Addr
+	if !primary.isDefault() && s.dns[primary.ID] != nil {
+		embedded = primary.gateway()
+		req.DNS = nil // they are the embedded resolver's upstreams
+	}
+	var links []hostEntry
+	var env []string
+	for _, l := range req.Links {
+		t := s.sandboxes[l.ContainerID]
+		if t == nil || len(t.Endpoints) == 0 {
+			continue
+		}
+		names := []string{l.Alias}
+		if l.Alias != l.Name {
+			names = append(names, l.Name)
+		}
+		links = append(links, hostEntry{IP: t.Endpoints[0].IP, Names: append(names, t.ContainerID[:12])})
+		env = append(env, linkEnv(l, req.Name, t)...)
+	}
+	return &AttachResult{
+		NetNS:      sb.NetNS,
+		Hosts:      hostsFile(sb.Endpoints[0].IP, req.Hostname, req.Domainname, req.ExtraHosts, links),
+		ResolvConf: resolvConf(hostConf, embedded, req.DNS, req.DNSSearch, req.DNSOptions),
+		LinkEnv:    env,
+	}
+}
+
+// linkEnv is docker's environment for a link: ALIAS_NAME and, per
+// exposed port, ALIAS_PORT_80_TCP{,_ADDR,_PORT,_PROTO}.
+func linkEnv(l Link, self string, t *sandbox) []string {
+	prefix := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(l.Alias))
+	ip := t.Endpoints[0].IP.String()
+	env := []string{prefix + "_NAME=/" + self + "/" + l.Alias}
+	for i, p := range t.Exposed {
+		num, proto, _ := strings.Cut(p, "/")
+		base := prefix + "_PORT_" + num + "_" + strings.ToUpper(proto)
+		url := proto + "://" + ip + ":" + num
+		if i == 0 {
+			env = append(env, prefix+"_PORT="+url)
+		}
+		env = append(env, base+"="+url, base+"_ADDR="+ip, base+"_PORT="+num, base+"_PROTO="+proto)
+	}
+	return env
+}
+
+// Detach undoes Attach: rules, reserved ports, interfaces, namespace,
+// record. It is safe to call for a container that has nothing attached.
+func (s *Service) Detach(ctx context.Context, containerID string) {
+	start := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sandboxes[containerID] == nil && s.resv[containerID] == nil {
+		return
+	}
+	s.detachLocked(containerID)
+	s.log.Debug("network detach", "id", containerID, "took", time.Since(start))
+}
+
+func (s *Service) detachLocked(id string) {
+	for _, r := range s.resv[id] {
+		r.close()
+	}
+	delete(s.resv, id)
+	sb := s.sandboxes[id]
+	if sb == nil {
+		return
+	}
+	if len(sb.Endpoints) > 0 {
+		for _, m := range sb.Ports {
+			s.fw.Remove(firewall.PortRules(fwPort(m, sb.Endpoints[0].IP)))
+		}
+	}
+	// Unmounting the namespace lets the kernel destroy it and the veth
+	// pairs in it in the background: deleting each veth here would cost
+	// ~30 ms (an RCU grace period) on every container exit. A veth still
+	// around when the name is needed again is deleted by AddEndpoint.
+	if err := netns.Delete(sb.NetNS); err != nil {
+		s.log.Warn("deleting network namespace", "id", id, "err", err)
+	}
+	for _, ep := range sb.Endpoints {
+		if r := s.networks[ep.NetworkID]; r != nil {
+			s.unclaim(r.Bridge, ep.IP, sb.NetNS)
+		}
+	}
+	if err := os.Remove(s.sandboxPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Warn("removing sandbox record", "id", id, "err", err)
+		return
+	}
+	delete(s.sandboxes, id)
+}
+
+// restoreSandboxes puts back the rules and port reservations of the
+// containers still attached after a daemon restart. Containers that ended
+// meanwhile are detached by the container service's own restore.
+func (s *Service) restoreSandboxes() {
+	for id, sb := range s.sandboxes {
+		if !netns.Exists(sb.NetNS) || len(sb.Endpoints) == 0 {
+			continue
+		}
+		for _, m := range sb.Ports {
+			if _, r, err := reserve(m); err == nil {
+				s.resv[id] = append(s.resv[id], r)
+			} else {
+				s.log.Warn("re-reserving published port", "id", id, "port", m.HostPort, "err", err)
+			}
+			if err := s.fw.Add(firewall.PortRules(fwPort(m, sb.Endpoints[0].IP))); err != nil {
+				s.log.Warn("restoring port rules", "id", id, "err", err)
+			}
+		}
+	}
+}
+
+// NetNS returns the namespace path of an attached container, or "".
+func (s *Service) NetNS(containerID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sb := s.sandboxes[containerID]; sb != nil {
+		return sb.NetNS
+	}
+	return ""
+}
+
+// Settings is a container's NetworkSettings as inspect shows them. mode
+// and configured are the container's network mode and endpoint configs,
+// used when nothing is attached (a stopped container).
+func (s *Service) Settings(containerID, mode string, configured map[string]*network.EndpointSettings) *container.NetworkSettings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns := &container.NetworkSettings{Ports: network.PortMap{}, Networks: map[string]*network.EndpointSettings{}}
+	sb := s.sandboxes[containerID]
+	if sb == nil {
+		name := mode
+		if r, err := s.find(mode); err == nil {
+			name = r.Name
+		}
+		es := &network.EndpointSettings{}
+		if c := configured[name]; c != nil {
+			es.IPAMConfig, es.Aliases, es.MacAddress = c.IPAMConfig, c.Aliases, c.MacAddress
+		}
+		if r, err := s.find(name); err == nil {
+			es.NetworkID = r.ID
+		}
+		ns.Networks[name] = es
+		return ns
+	}
+	ns.SandboxID = containerID
+	ns.SandboxKey = sb.NetNS
+	for _, p := range sb.Exposed {
+		if port, err := network.ParsePort(p); err == nil {
+			ns.Ports[port] = nil
+		}
+	}
+	for _, m := range sb.Ports {
+		port, err := network.ParsePort(m.Key())
+		if err != nil {
+			continue
+		}
+		ns.Ports[port] = append(ns.Ports[port], network.PortBinding{HostIP: m.hostAddr(), HostPort: strconv.Itoa(m.HostPort)})
+	}
+	for _, ep := range sb.Endpoints {
+		r := s.networks[ep.NetworkID]
+		if r == nil {
+			continue
+		}
+		es := &network.EndpointSettings{
+			NetworkID: r.ID, EndpointID: ep.EndpointID, Gateway: ep.Gateway, IPAddress: ep.IP,
+			IPPrefixLen: ep.PrefixLen, MacAddress: network.HardwareAddr(parseMAC(ep.MAC)),
+			Aliases: ep.Aliases, DNSNames: ep.DNSNames,
+		}
+		if c := configured[r.Name]; c != nil {
+			es.IPAMConfig = c.IPAMConfig
+		}
+		ns.Networks[r.Name] = es
+	}
+	return ns
+}
+
+// PortSummaries are the container's ports as `docker ps` lists them.
+func (s *Service) PortSummaries(containerID string) []container.PortSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []container.PortSummary{}
+	sb := s.sandboxes[containerID]
+	if sb == nil {
+		return out
+	}
+	published := map[string]bool{}
+	for _, m := range sb.Ports {
+		published[m.Key()] = true
+		out = append(out, container.PortSummary{IP: m.hostAddr(), PrivatePort: uint16(m.ContainerPort), PublicPort: uint16(m.HostPort), Type: m.Proto})
+	}
+	for _, p := range sb.Exposed {
+		if !published[p] {
+			num, proto, _ := strings.Cut(p, "/")
+			n, _ := strconv.Atoi(num)
+			out = append(out, container.PortSummary{PrivatePort: uint16(n), Type: proto})
+		}
+	}
+	return out
+}
+
+// allocate picks an address on r; a wanted one needs a user-configured subnet.
+func allocate(r *record, used map[netip.Addr]bool, want netip.Addr) (netip.Addr, error) {
+	ip, err := ipam.Allocate(r.subnet(), r.ipRange(), r.gateway(), used, want)
+	if err != nil {
+		if want.IsValid() {
+			return netip.Addr{}, errs.Invalid("%v", err)
+		}
+		return netip.Addr{}, errs.Wrap(errdefs.ErrUnavailable, err)
+	}
+	return ip, nil
+}
+
+func parseMAC(s string) net.HardwareAddr {
+	m, err := net.ParseMAC(s)
+	if err != nil {
+		return nil
+	}
+	return m
+}

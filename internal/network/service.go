@@ -1,0 +1,628 @@
+// Package network is the network service: bridge networks (the default
+// "bridge" on wharf0 and user-defined ones), each container's network
+// namespace and endpoints, published ports and the embedded DNS.
+//
+// State is one JSON file per network (<root>/networks/<id>.json) and one
+// per attached container (<root>/sandboxes/<container id>.json). A
+// container's addresses are recorded in its sandbox file before any
+// interface is made, and the addresses in use are read back from those
+// files, so a crash can leave at worst a namespace to delete, never an
+// address handed out twice.
+package network
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/network/bridge"
+	"github.com/wharf/wharf/internal/network/dns"
+	"github.com/wharf/wharf/internal/network/firewall"
+	"github.com/wharf/wharf/internal/network/ipam"
+)
+
+// DefaultBridge is the host interface of the default "bridge" network.
+const DefaultBridge = "wharf0"
+
+// bridgeFamily matches every bridge wharf names itself.
+const bridgeFamily = "wharf+"
+
+// Config is the network service's configuration.
+type Config struct {
+	Root     string            // <data root>/network
+	RunRoot  string            // <exec root>/netns: container namespaces
+	ClaimDir string            // host-wide address claims (claim.go); "" for none
+	BIP      string            // default bridge address, e.g. "172.17.0.1/16"; "" picks one
+	Pools    []ipam.PoolSpec   // default-address-pools; nil for docker's
+	IPTables bool              // manage iptables rules
+	IPMasq   bool              // masquerade outbound traffic
+	Firewall firewall.Firewall // nil: iptables (or nothing when IPTables is off)
+	Log      *slog.Logger
+}
+
+// record is a network as persisted.
+type record struct {
+	network.Network
+	Bridge string `json:"WharfBridge"`
+	// UserSubnet: the subnet was given at create, so --ip may be used.
+	UserSubnet bool `json:"WharfUserSubnet,omitempty"`
+}
+
+func (r *record) subnet() netip.Prefix {
+	if len(r.IPAM.Config) == 0 {
+		return netip.Prefix{}
+	}
+	return r.IPAM.Config[0].Subnet
+}
+
+func (r *record) gateway() netip.Addr {
+	if len(r.IPAM.Config) == 0 {
+		return netip.Addr{}
+	}
+	return r.IPAM.Config[0].Gateway
+}
+
+func (r *record) ipRange() netip.Prefix {
+	if len(r.IPAM.Config) == 0 {
+		return netip.Prefix{}
+	}
+	return r.IPAM.Config[0].IPRange
+}
+
+func (r *record) isDefault() bool { return r.Name == network.NetworkBridge }
+
+func (r *record) fwBridge(masq bool) firewall.Bridge {
+	return firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily}
+}
+
+// Service manages networks and container endpoints.
+type Service struct {
+	cfg Config
+	fw  firewall.Firewall
+	log *slog.Logger
+
+	mu         sync.Mutex
+	networks   map[string]*record  // by id
+	sandboxes  map[string]*sandbox // by container id
+	resv       map[string][]reservation
+	dns        map[string]*dns.Server // by network id
+	upstreams  []string
+	containers Containers
+}
+
+// New loads the networks and attached containers, makes sure the default
+// bridge exists and puts back every bridge's and port's rules.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	s := &Service{
+		cfg: cfg, log: cfg.Log, fw: cfg.Firewall,
+		networks: map[string]*record{}, sandboxes: map[string]*sandbox{},
+		resv: map[string][]reservation{}, dns: map[string]*dns.Server{},
+	}
+	if s.fw == nil {
+		s.fw = firewall.Nop{}
+		if cfg.IPTables {
+			ipt, err := firewall.NewIPTables()
+			if err != nil {
+				return nil, err
+			}
+			s.fw = ipt
+		}
+	}
+	if cfg.Pools == nil {
+		s.cfg.Pools = ipam.DefaultPools()
+	}
+	if data, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+		s.upstreams = hostNameservers(data)
+	}
+	for _, d := range []string{s.netDir(), s.sandboxDir(), cfg.RunRoot} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.fw.Setup(); err != nil {
+		return nil, err
+	}
+	if on, err := bridge.EnableForwarding(); err != nil {
+		s.log.Warn("enabling IPv4 forwarding", "err", err)
+	} else if on {
+		// As dockerd: forwarding is for the bridges' traffic only.
+		if err := s.fw.DropForwarded(); err != nil {
+			s.log.Warn("setting FORWARD policy to DROP", "err", err)
+		}
+		s.log.Info("enabled IPv4 forwarding (net.ipv4.ip_forward=1), FORWARD policy DROP")
+	}
+	if err := s.ensureDefault(); err != nil {
+		return nil, err
+	}
+	for _, r := range s.networks {
+		if err := s.setupBridge(ctx, r); err != nil {
+			s.log.Error("restoring network", "network", r.Name, "err", err)
+		}
+	}
+	s.restoreSandboxes()
+	return s, nil
+}
+
+func (s *Service) netDir() string     { return filepath.Join(s.cfg.Root, "networks") }
+func (s *Service) sandboxDir() string { return filepath.Join(s.cfg.Root, "sandboxes") }
+
+func (s *Service) load() error {
+	entries, err := os.ReadDir(s.netDir())
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		var r record
+		if err := readJSON(filepath.Join(s.netDir(), e.Name()), &r); err != nil {
+			s.log.Error("skipping unreadable network record", "file", e.Name(), "err", err)
+			continue
+		}
+		s.networks[r.ID] = &r
+	}
+	entries, err = os.ReadDir(s.sandboxDir())
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		var sb sandbox
+		if err := readJSON(filepath.Join(s.sandboxDir(), e.Name()), &sb); err != nil {
+			s.log.Error("skipping unreadable sandbox record", "file", e.Name(), "err", err)
+			continue
+		}
+		s.sandboxes[sb.ContainerID] = &sb
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+func (s *Service) saveNetwork(r *record) error {
+	return fsutil.WriteJSONAtomic(filepath.Join(s.netDir(), r.ID+".json"), r, true)
+}
+
+// ensureDefault creates the record of the default bridge network if it
+// is missing, choosing its subnet: bip if set, else the first default
+// pool subnet that collides with no host route (docker0's 172.17/16, say).
+func (s *Service) ensureDefault() error {
+	var subnet netip.Prefix
+	var gw netip.Addr
+	if s.cfg.BIP != "" {
+		p, err := netip.ParsePrefix(s.cfg.BIP)
+		if err != nil || !p.Addr().Is4() {
+			return fmt.Errorf("invalid bip %q", s.cfg.BIP)
+		}
+		subnet, gw = p.Masked(), p.Addr()
+	}
+	if r := s.byName(network.NetworkBridge); r != nil {
+		if !subnet.IsValid() || (r.subnet() == subnet && r.gateway() == gw) {
+			return nil
+		}
+		s.log.Info("default bridge address changed by bip", "old", r.subnet(), "new", subnet)
+		r.IPAM.Config = []network.IPAMConfig{{Subnet: subnet, Gateway: gw}}
+		return s.saveNetwork(r)
+	}
+	if !subnet.IsValid() {
+		var err error
+		used := s.usedSubnets("")
+		// The bridge may be up from an earlier run: its own route is no collision.
+		for _, rt := range bridge.RoutesExcept(DefaultBridge) {
+			used = append(used, rt)
+		}
+		subnet, err = ipam.NextSubnet(s.cfg.Pools, used)
+		if err != nil {
+			return err
+		}
+		if def := s.cfg.Pools[0].Base; subnet != netip.PrefixFrom(def.Addr(), s.cfg.Pools[0].Size).Masked() {
+			s.log.Info("default bridge subnet in use on this host (docker0?), using the next free pool", "subnet", subnet)
+		}
+		gw = ipam.Gateway(subnet)
+	}
+	r := &record{Bridge: DefaultBridge}
+	r.Network = network.Network{
+		Name: network.NetworkBridge, ID: newID(), Created: time.Now(), Scope: "local", Driver: "bridge",
+		EnableIPv4: true,
+		IPAM:       network.IPAM{Driver: "default", Config: []network.IPAMConfig{{Subnet: subnet, Gateway: gw}}},
+		Options: map[string]string{
+			"com.docker.network.bridge.default_bridge":       "true",
+			"com.docker.network.bridge.enable_icc":           "true",
+			"com.docker.network.bridge.enable_ip_masquerade": "true",
+			"com.docker.network.bridge.host_binding_ipv4":    "0.0.0.0",
+			"com.docker.network.bridge.name":                 DefaultBridge,
+			"com.docker.network.driver.mtu":                  "1500",
+		},
+		Labels: map[string]string{},
+	}
+	s.networks[r.ID] = r
+	return s.saveNetwork(r)
+}
+
+// usedSubnets lists the subnets of every network but skip.
+func (s *Service) usedSubnets(skip string) []netip.Prefix {
+	var out []netip.Prefix
+	for id, r := range s.networks {
+		if id != skip && r.subnet().IsValid() {
+			out = append(out, r.subnet())
+		}
+	}
+	return out
+}
+
+func (s *Service) masquerade(r *record) bool {
+	if !s.cfg.IPMasq {
+		return false
+	}
+	return r.Options["com.docker.network.bridge.enable_ip_masquerade"] != "false"
+}
+
+// setupBridge makes r's bridge, rules and resolver exist. Idempotent.
+func (s *Service) setupBridge(ctx context.Context, r *record) error {
+	if err := bridge.Ensure(r.Bridge, r.gateway(), r.subnet()); err != nil {
+		return err
+	}
+	if err := s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r)))); err != nil {
+		return err
+	}
+	if !r.isDefault() && s.dns[r.ID] == nil {
+		id := r.ID
+		srv, err := dns.Start(ctx, r.gateway(), func(name string) ([]netip.Addr, bool) { return s.lookup(id, name) }, func(client netip.Addr) []string { return s.upstreamsFor(id, client) })
+		if err != nil {
+			// Containers still work, by address.
+			s.log.Warn("embedded DNS not started", "network", r.Name, "err", err)
+		} else {
+			s.dns[r.ID] = srv
+		}
+	}
+	return nil
+}
+
+func (s *Service) teardownBridge(r *record) {
+	if srv := s.dns[r.ID]; srv != nil {
+		srv.Close()
+		delete(s.dns, r.ID)
+	}
+	s.fw.Remove(firewall.BridgeRules(r.fwBridge(s.masquerade(r))))
+	if err := bridge.Delete(r.Bridge); err != nil {
+		s.log.Warn("deleting bridge", "bridge", r.Bridge, "err", err)
+	}
+	if s.cfg.ClaimDir != "" {
+		os.Remove(filepath.Join(s.cfg.ClaimDir, r.Bridge)) // only if empty
+	}
+}
+
+// lookup answers the embedded DNS of network id.
+func (s *Service) lookup(id, name string) ([]netip.Addr, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []netip.Addr
+	for _, sb := range s.sandboxes {
+		for _, ep := range sb.Endpoints {
+			if ep.NetworkID != id {
+				continue
+			}
+			for _, n := range ep.DNSNames {
+				if strings.EqualFold(n, name) {
+					out = append(out, ep.IP)
+					break
+				}
+			}
+		}
+	}
+	return out, len(out) > 0
+}
+
+// upstreamsFor gives the resolvers for the container at client on network
+// id: its --dns servers, or the host's.
+func (s *Service) upstreamsFor(id string, client netip.Addr) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sb := range s.sandboxes {
+		for _, ep := range sb.Endpoints {
+			if ep.NetworkID == id && ep.IP == client && len(sb.DNS) > 0 {
+				var out []string
+				for _, d := range sb.DNS {
+					if a, err := netip.ParseAddr(d); err == nil {
+						out = append(out, netip.AddrPortFrom(a, 53).String())
+					}
+				}
+				return out
+			}
+		}
+	}
+	return s.upstreams
+}
+
+// byName finds a network by exact name. Callers hold s.mu (or are in New).
+func (s *Service) byName(name string) *record {
+	for _, r := range s.networks {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// find resolves a network by name, full id or unique id prefix.
+func (s *Service) find(ref string) (*record, error) {
+	if r, ok := s.networks[ref]; ok {
+		return r, nil
+	}
+	if r := s.byName(ref); r != nil {
+		return r, nil
+	}
+	var found *record
+	for id, r := range s.networks {
+		if ref != "" && strings.HasPrefix(id, ref) {
+			if found != nil {
+				return nil, errs.Invalid("network %s is ambiguous (%d matches found on name)", ref, 2)
+			}
+			found = r
+		}
+	}
+	if found == nil {
+		return nil, errs.NotFound("network %s not found", ref)
+	}
+	return found, nil
+}
+
+// Exists reports whether ref names a network containers can join; it
+// returns the network's name.
+func (s *Service) Exists(ref string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.find(ref)
+	if err != nil {
+		return "", err
+	}
+	return r.Name, nil
+}
+
+var predefined = map[string]string{network.NetworkBridge: "bridge", network.NetworkHost: "host", network.NetworkNone: "null"}
+
+// Create makes a user-defined bridge network.
+func (s *Service) Create(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
+	var resp network.CreateResponse
+	if req.Name == "" {
+		return resp, errs.Invalid("network name must not be empty")
+	}
+	if _, ok := predefined[req.Name]; ok {
+		return resp, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be created", req.Name))
+	}
+	if req.Driver == "" {
+		req.Driver = "bridge"
+	}
+	if req.Driver != "bridge" {
+		return resp, errs.NotFound("plugin %q not found", req.Driver)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byName(req.Name) != nil {
+		return resp, errs.Conflict("network with name %s already exists", req.Name)
+	}
+	var cfg network.IPAMConfig
+	if req.IPAM != nil {
+		var v4 []network.IPAMConfig
+		for _, c := range req.IPAM.Config {
+			if c.Subnet.IsValid() && !c.Subnet.Addr().Is4() {
+				return resp, errs.Invalid("IPv6 is not supported by wharf yet: %s", c.Subnet)
+			}
+			v4 = append(v4, c)
+		}
+		if len(v4) > 1 {
+			return resp, errs.Invalid("only one IPv4 subnet per network is supported")
+		}
+		if len(v4) == 1 {
+			cfg = v4[0]
+		}
+	}
+	userSubnet := cfg.Subnet.IsValid()
+	if !cfg.Subnet.IsValid() && (cfg.Gateway.IsValid() || cfg.IPRange.IsValid()) {
+		return resp, errs.Invalid("gateway and ip-range need a subnet")
+	}
+	if cfg.Subnet.IsValid() {
+		if err := ipam.Validate(cfg.Subnet, cfg.Gateway, cfg.IPRange); err != nil {
+			return resp, errs.Invalid("%v", err)
+		}
+		for _, u := range s.usedSubnets("") {
+			if u.Overlaps(cfg.Subnet) {
+				return resp, errs.Wrap(errdefs.ErrPermissionDenied, errors.New("invalid pool request: Pool overlaps with other one on this address space"))
+			}
+		}
+	} else {
+		used := append(s.usedSubnets(""), bridge.Routes()...)
+		subnet, err := ipam.NextSubnet(s.cfg.Pools, used)
+		if err != nil {
+			return resp, errs.Wrap(errdefs.ErrPermissionDenied, err)
+		}
+		cfg.Subnet = subnet
+	}
+	if !cfg.Gateway.IsValid() {
+		cfg.Gateway = ipam.Gateway(cfg.Subnet)
+	}
+	id := newID()
+	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet}
+	if name := req.Options["com.docker.network.bridge.name"]; name != "" {
+		r.Bridge = name
+	}
+	opts := req.Options
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	labels := req.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	r.Network = network.Network{
+		Name: req.Name, ID: id, Created: time.Now(), Scope: "local", Driver: "bridge", EnableIPv4: true,
+		IPAM:     network.IPAM{Driver: "default", Options: map[string]string{}, Config: []network.IPAMConfig{cfg}},
+		Internal: req.Internal, Attachable: req.Attachable, Options: opts, Labels: labels,
+	}
+	if err := s.setupBridge(ctx, r); err != nil {
+		s.teardownBridge(r)
+		return resp, err
+	}
+	if err := s.saveNetwork(r); err != nil {
+		s.teardownBridge(r)
+		return resp, err
+	}
+	s.networks[r.ID] = r
+	return network.CreateResponse{ID: r.ID}, nil
+}
+
+// Remove deletes a user-defined network without active endpoints.
+func (s *Service) Remove(ctx context.Context, ref string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := predefined[ref]; ok {
+		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", ref))
+	}
+	r, err := s.find(ref)
+	if err != nil {
+		return err
+	}
+	if r.isDefault() {
+		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", r.Name))
+	}
+	if eps := s.endpointsOf(r.ID); len(eps) > 0 {
+		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("error while removing network: network %s id %s has active endpoints", r.Name, r.ID))
+	}
+	s.teardownBridge(r)
+	if err := os.Remove(filepath.Join(s.netDir(), r.ID+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	delete(s.networks, r.ID)
+	return nil
+}
+
+// Prune removes every unused user-defined network (matching the label filters).
+func (s *Service) Prune(ctx context.Context, match func(labels map[string]string) bool) (network.PruneReport, error) {
+	s.mu.Lock()
+	var names []string
+	for _, r := range s.networks {
+		if !r.isDefault() && len(s.endpointsOf(r.ID)) == 0 && (match == nil || match(r.Labels)) {
+			names = append(names, r.Name)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(names)
+	report := network.PruneReport{NetworksDeleted: []string{}}
+	for _, n := range names {
+		if err := s.Remove(ctx, n); err == nil {
+			report.NetworksDeleted = append(report.NetworksDeleted, n)
+		}
+	}
+	return report, nil
+}
+
+type epRef struct {
+	sb *sandbox
+	ep *endpoint
+}
+
+// endpointsOf lists the endpoints on network id. Callers hold s.mu.
+func (s *Service) endpointsOf(id string) []epRef {
+	var out []epRef
+	for _, sb := range s.sandboxes {
+		for _, ep := range sb.Endpoints {
+			if ep.NetworkID == id {
+				out = append(out, epRef{sb, ep})
+			}
+		}
+	}
+	return out
+}
+
+// List returns every network: the predefined ones and the user's.
+func (s *Service) List(ctx context.Context) []network.Inspect {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []network.Inspect{}
+	for _, r := range s.networks {
+		out = append(out, s.inspect(r))
+	}
+	out = append(out, s.pseudo()...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// pseudo are the "host" and "none" networks, which have no state.
+func (s *Service) pseudo() []network.Inspect {
+	var out []network.Inspect
+	for _, n := range []string{network.NetworkHost, network.NetworkNone} {
+		out = append(out, network.Inspect{Network: network.Network{
+			Name: n, ID: pseudoID(n), Scope: "local", Driver: predefined[n], EnableIPv4: true,
+			IPAM:    network.IPAM{Driver: "default", Config: []network.IPAMConfig{}},
+			Options: map[string]string{}, Labels: map[string]string{},
+		}, Containers: map[string]network.EndpointResource{}})
+	}
+	return out
+}
+
+// pseudoID gives host and none stable ids.
+func pseudoID(name string) string {
+	sum := sha256.Sum256([]byte("wharf-predefined-network-" + name))
+	return hex.EncodeToString(sum[:])
+}
+
+// Inspect returns one network.
+func (s *Service) Inspect(ctx context.Context, ref string) (network.Inspect, error) {
+	for _, p := range s.pseudo() {
+		if ref == p.Name || ref == p.ID {
+			return p, nil
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.find(ref)
+	if err != nil {
+		return network.Inspect{}, err
+	}
+	return s.inspect(r), nil
+}
+
+func (s *Service) inspect(r *record) network.Inspect {
+	in := network.Inspect{Network: r.Network, Containers: map[string]network.EndpointResource{}}
+	in.IPAM.Config = append([]network.IPAMConfig(nil), r.IPAM.Config...)
+	for _, e := range s.endpointsOf(r.ID) {
+		in.Containers[e.sb.ContainerID] = network.EndpointResource{
+			Name: e.sb.Name, EndpointID: e.ep.EndpointID, MacAddress: network.HardwareAddr(parseMAC(e.ep.MAC)),
+			IPv4Address: netip.PrefixFrom(e.ep.IP, r.subnet().Bits()),
+		}
+	}
+	return in
+}
+
+func newID() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
