@@ -1,0 +1,52 @@
+#!/bin/sh
+# Network benchmark against a private wharfd: HTTP requests per second
+# with wrk through a published port on 127.0.0.1 versus straight to the
+# container's address, and TCP throughput between two containers on one
+# bridge. All traffic stays on this host: loopback and our own bridge.
+# Usage: bench/network.sh   (from the repository root, as root)
+set -eu
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+tmp=$(mktemp -d /tmp/wharf-netbench-XXXXXX)
+exec_root=/run/wharf-netbench
+sock=$exec_root/wharf.sock
+w() { bin/wharf -H "unix://$sock" "$@"; }
+cleanup() {
+	w rm -f web sink src >/dev/null 2>&1 || true
+	w network rm benchnet >/dev/null 2>&1 || true
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && sleep 0.5
+	umount -R "$tmp/root" 2>/dev/null || true
+	rm -rf "$tmp" "$exec_root"
+}
+trap cleanup EXIT
+go build -o bin/wharf ./cmd/wharf
+go build -o bin/wharfd ./cmd/wharfd
+bin/wharfd -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" -H "unix://$sock" -cgroup-parent wharf-netbench >"$tmp/wharfd.log" 2>&1 &
+pid=$!
+for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+hack/busybox-image.sh "$tmp/busybox.tar"
+w import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+
+# A small static page served by busybox httpd.
+w run -d --name web -p 127.0.0.1:18080:80 busybox sh -c \
+	'mkdir -p /www && head -c 1024 /dev/zero | tr "\0" x > /www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+ip=$(w inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' web)
+sleep 0.5
+rps() { wrk -t2 -c32 -d"${DURATION:-5}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+echo "| path | requests/s (wrk -t2 -c32, 1 KiB page) |"
+echo "|---|---|"
+for round in 1 2 3; do
+	echo "| direct http://$ip:80/ (round $round) | $(rps "http://$ip:80/") |"
+	echo "| published http://127.0.0.1:18080/ (round $round) | $(rps http://127.0.0.1:18080/) |"
+done
+
+# TCP throughput between two containers on one user-defined bridge:
+# httpd in one sends a 256 MiB file, nc in the other reads it (the
+# client's own clock, so container start-up is not counted).
+w network create benchnet >/dev/null
+w run -d --name sink --network benchnet busybox sh -c \
+	'mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && exec httpd -f -p 80 -h /www' >/dev/null
+sleep 2
+echo "container to container, 256 MiB over HTTP (busybox time):"
+w run --rm --name src --network benchnet busybox time sh -c \
+	"printf 'GET /big HTTP/1.0\r\n\r\n' | nc sink 80 | wc -c"
