@@ -104,12 +104,12 @@ func (s *Service) resolveLink(c *Container, l string) (network.Link, error) {
 		return network.Link{}, errs.Invalid("cannot link to self")
 	}
 	t.mu.Lock()
-	running := t.State.Running
+	running, env := t.State.Running, t.Config.Env
 	t.mu.Unlock()
 	if !running {
 		return network.Link{}, errs.Invalid("Cannot link to a non running container: %s AS %s/%s", t.Name, c.Name, alias)
 	}
-	return network.Link{ContainerID: t.ID, Name: strings.TrimPrefix(t.Name, "/"), Alias: alias}, nil
+	return network.Link{ContainerID: t.ID, Name: strings.TrimPrefix(t.Name, "/"), Alias: alias, Env: env}, nil
 }
 
 // joinContainerNetwork is --network container:<ref>: c shares the running

@@ -37,12 +37,13 @@ func TestResolvConf(t *testing.T) {
 func TestLinkEnv(t *testing.T) {
 	target := &sandbox{ContainerID: "0123456789abcdef", Exposed: []string{"5432/tcp", "53/udp"},
 		Endpoints: []*endpoint{{IP: netip.MustParseAddr("172.17.0.3")}}}
-	got := linkEnv(Link{Name: "db", Alias: "my-db"}, "web", target)
+	got := linkEnv(Link{Name: "db", Alias: "my-db", Env: []string{"PATH=/bin", "POSTGRES_PASSWORD=pw", "HOME=/root"}}, "web", target)
 	want := []string{
 		"MY_DB_NAME=/web/my-db",
 		"MY_DB_PORT=tcp://172.17.0.3:5432",
 		"MY_DB_PORT_5432_TCP=tcp://172.17.0.3:5432", "MY_DB_PORT_5432_TCP_ADDR=172.17.0.3", "MY_DB_PORT_5432_TCP_PORT=5432", "MY_DB_PORT_5432_TCP_PROTO=tcp",
 		"MY_DB_PORT_53_UDP=udp://172.17.0.3:53", "MY_DB_PORT_53_UDP_ADDR=172.17.0.3", "MY_DB_PORT_53_UDP_PORT=53", "MY_DB_PORT_53_UDP_PROTO=udp",
+		"MY_DB_ENV_POSTGRES_PASSWORD=pw",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %q", got)

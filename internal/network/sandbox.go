@@ -56,6 +56,7 @@ type Link struct {
 	ContainerID string
 	Name        string // the target's name, without "/"
 	Alias       string
+	Env         []string // the target's environment, exported as ALIAS_ENV_*
 }
 
 // AttachRequest describes a container about to start in bridge mode or
@@ -313,8 +314,9 @@ func (s *Service) etcFiles(sb *sandbox, req AttachRequest, primary *record) *Att
 	}
 }
 
-// linkEnv is docker's environment for a link: ALIAS_NAME and, per
-// exposed port, ALIAS_PORT_80_TCP{,_ADDR,_PORT,_PROTO}.
+// linkEnv is docker's environment for a link: ALIAS_NAME, per exposed
+// port ALIAS_PORT_80_TCP{,_ADDR,_PORT,_PROTO}, and the target's own
+// variables as ALIAS_ENV_<name> (but HOME and PATH, as docker).
 func linkEnv(l Link, self string, t *sandbox) []string {
 	prefix := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(l.Alias))
 	ip := t.Endpoints[0].IP.String()
@@ -327,6 +329,12 @@ func linkEnv(l Link, self string, t *sandbox) []string {
 			env = append(env, prefix+"_PORT="+url)
 		}
 		env = append(env, base+"="+url, base+"_ADDR="+ip, base+"_PORT="+num, base+"_PROTO="+proto)
+	}
+	for _, kv := range l.Env {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && k != "HOME" && k != "PATH" {
+			env = append(env, prefix+"_ENV_"+k+"="+v)
+		}
 	}
 	return env
 }

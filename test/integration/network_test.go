@@ -270,7 +270,7 @@ func TestNetworkErrors(t *testing.T) {
 
 func TestNetworkContainerModeAndLinks(t *testing.T) {
 	web := uniqueName(t, "web")
-	runDetached(t, "wharf", web, "--expose", "80", "busybox", "sh", "-c", httpServer)
+	runDetached(t, "wharf", web, "--expose", "80", "-e", "SECRET=s3", "busybox", "sh", "-c", httpServer)
 	ip := inspectField(t, web, "{{.NetworkSettings.Networks.bridge.IPAddress}}")
 	// container:<name> shares the namespace: the same address, and the
 	// server answers on its loopback.
@@ -279,7 +279,8 @@ func TestNetworkContainerModeAndLinks(t *testing.T) {
 		t.Fatalf("container mode:\n%s", out)
 	}
 	out = cli(t, "wharf", "run", "--rm", "--link", web+":db", "busybox", "sh", "-c", "cat /etc/hosts; env")
-	if !strings.Contains(out, ip+"\tdb "+web) || !strings.Contains(out, "DB_PORT_80_TCP_ADDR="+ip) || !strings.Contains(out, "DB_PORT=tcp://"+ip+":80") {
+	if !strings.Contains(out, ip+"\tdb "+web) || !strings.Contains(out, "DB_PORT_80_TCP_ADDR="+ip) || !strings.Contains(out, "DB_PORT=tcp://"+ip+":80") ||
+		!strings.Contains(out, "DB_ENV_SECRET=s3") {
 		t.Fatalf("link:\n%s", out)
 	}
 }
