@@ -113,7 +113,8 @@ func (s *Service) resolveLink(c *Container, l string) (network.Link, error) {
 }
 
 // joinContainerNetwork is --network container:<ref>: c shares the running
-// target's namespace, hosts and resolv.conf.
+// target's namespace, hosts and resolv.conf, and takes its host name, as
+// in docker.
 func (s *Service) joinContainerNetwork(c *Container) (string, []string, error) {
 	t, err := s.get(c.HostConfig.NetworkMode.ConnectedContainer())
 	if err != nil {
@@ -124,11 +125,13 @@ func (s *Service) joinContainerNetwork(c *Container) (string, []string, error) {
 	}
 	t.mu.Lock()
 	running, pid := t.State.Running, t.State.Pid
+	hostname, domainname := t.Config.Hostname, t.Config.Domainname
 	t.mu.Unlock()
 	if !running {
 		return "", nil, errs.Conflict("cannot join network namespace of a non running container: container %s is exited", t.ID)
 	}
-	for _, f := range []string{"hosts", "resolv.conf"} {
+	c.Config.Hostname, c.Config.Domainname = hostname, domainname
+	for _, f := range []string{"hostname", "hosts", "resolv.conf"} {
 		if data, err := os.ReadFile(filepath.Join(s.dir(t.ID), f)); err == nil {
 			fsutil.WriteFileAtomic(filepath.Join(s.dir(c.ID), f), data, 0o644, false)
 		}

@@ -274,8 +274,8 @@ func TestNetworkContainerModeAndLinks(t *testing.T) {
 	ip := inspectField(t, web, "{{.NetworkSettings.Networks.bridge.IPAddress}}")
 	// container:<name> shares the namespace: the same address, and the
 	// server answers on its loopback.
-	out := cli(t, "wharf", "run", "--rm", "--network", "container:"+web, "busybox", "ip", "addr")
-	if !strings.Contains(out, "inet "+ip+"/") {
+	out := cli(t, "wharf", "run", "--rm", "--network", "container:"+web, "busybox", "sh", "-c", "ip addr; hostname")
+	if !strings.Contains(out, "inet "+ip+"/") || !strings.HasSuffix(out, inspectField(t, web, "{{.Config.Hostname}}")+"\n") {
 		t.Fatalf("container mode:\n%s", out)
 	}
 	out = cli(t, "wharf", "run", "--rm", "--link", web+":db", "busybox", "sh", "-c", "cat /etc/hosts; env")
