@@ -164,3 +164,21 @@ func TestHostileLayers(t *testing.T) {
 		}
 	}
 }
+
+// A layer with a device node is refused before anything is extracted.
+func TestDeviceNodesRefused(t *testing.T) {
+	for _, typ := range []byte{tar.TypeBlock, tar.TypeChar} {
+		s, root := newTestService(t)
+		tarball := makeTar(t, tarEntry{name: "ok", body: "x"}, tarEntry{name: "disk", typ: typ})
+		_, err := s.Import(context.Background(), bytes.NewReader(tarball), "dev", "latest", "", nil)
+		if err == nil || !strings.Contains(err.Error(), "device node (disk): refused") {
+			t.Fatalf("type %c: %v", typ, err)
+		}
+		if _, err := s.Get(context.Background(), "dev:latest"); err == nil {
+			t.Fatalf("type %c: an image was registered", typ)
+		}
+		if layers, _ := os.ReadDir(filepath.Join(root, "layers")); len(layers) != 0 {
+			t.Fatalf("type %c: layer directories left: %v", typ, layers)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/errs"
 )
 
 // untarFunc unpacks an uncompressed layer tar into dest.
@@ -80,6 +83,14 @@ func (s *Service) ensureLayerWith(ctx context.Context, chain, diffID digest.Dige
 	if s.layerCommitted(chain) {
 		return nil
 	}
+	f, err := s.openBlob(diffID)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := refuseDevices(f, diffID); err != nil {
+		return err
+	}
 	dir := s.layerDir(chain)
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -87,11 +98,6 @@ func (s *Service) ensureLayerWith(ctx context.Context, chain, diffID digest.Dige
 	if err := os.MkdirAll(filepath.Join(dir, "diff"), 0o755); err != nil {
 		return err
 	}
-	f, err := s.openBlob(diffID)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	// Overlay format: whiteouts become 0/0 character devices and opaque
 	// directories get the trusted.overlay.opaque xattr, so the directory
 	// can be used as an overlay lowerdir as is. (ApplyLayer would instead
@@ -178,4 +184,26 @@ func (s *Service) LayerDirs(ctx context.Context, img *Image) ([]string, error) {
 		dirs = append(dirs, s.shortLink(chain))
 	}
 	return dirs, nil
+}
+
+// refuseDevices rejects a layer holding device nodes: an image has no
+// business shipping them (a container's /dev is made at run time), and a
+// block device in a layer would be a way at the host's disks. The scan
+// reads headers only (tar skips file bodies by seeking), then rewinds.
+func refuseDevices(f *os.File, diffID digest.Digest) error {
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return errs.Invalid("layer %s is not a valid tar archive: %v", diffID, err)
+		}
+		if h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock {
+			return errs.Invalid("layer %s holds a device node (%s): refused", diffID, h.Name)
+		}
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return err
 }
