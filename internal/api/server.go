@@ -24,6 +24,7 @@ type Backends struct {
 	System     SystemBackend
 	Networks   NetworkBackend
 	Volumes    VolumeBackend
+	Events     EventsBackend
 }
 
 // Server is the Engine API's HTTP handler.
@@ -41,10 +42,13 @@ func New(b Backends, log *slog.Logger) *Server {
 	s := &Server{b: b, log: log, mux: http.NewServeMux()}
 	s.systemRoutes()
 	s.containerRoutes()
+	s.archiveRoutes()
+	s.systemDFRoutes()
 	s.execRoutes()
 	s.imageRoutes()
 	s.networkRoutes()
 	s.volumeRoutes()
+	s.eventRoutes()
 	return s
 }
 

@@ -101,6 +101,7 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	s.mu.Lock()
 	s.byID[c.ID] = c
 	s.mu.Unlock()
+	s.event(c, "create", nil)
 	s.log.Debug("container created", "id", c.ID, "name", c.Name)
 	return container.CreateResponse{ID: c.ID, Warnings: []string{}}, nil
 }

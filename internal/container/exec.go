@@ -59,6 +59,7 @@ func (s *Service) ExecCreate(ctx context.Context, ref string, cfg container.Exec
 	s.mu.Lock()
 	s.execs[e.ID] = e
 	s.mu.Unlock()
+	s.execEvent(c, e, "exec_create", nil)
 	return e.ID, nil
 }
 
@@ -173,6 +174,7 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	e.mu.Lock()
 	e.running = true
 	e.mu.Unlock()
+	s.execEvent(c, e, "exec_start", nil)
 
 	if pid, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
 		n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
@@ -208,6 +210,7 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		}
 		e.mu.Unlock()
 		close(e.done)
+		s.execEvent(c, e, "exec_die", map[string]string{"exitCode": strconv.Itoa(code)})
 		os.RemoveAll(dir)
 		return nil
 	}

@@ -115,7 +115,7 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 	if !o.All && !st.Running && !f.Has("status") && o.Limit <= 0 && !f.Has("exited") {
 		return container.Summary{}, false
 	}
-	if c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) {
+	if c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) || !f.Exact("health", healthStatus(st)) {
 		return container.Summary{}, false
 	}
 	if len(m.names) > 0 && !anyMatch(m.names, c.Name) && !anyMatch(m.names, strings.TrimPrefix(c.Name, "/")) {
@@ -146,7 +146,7 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 		Ports:   s.portSummaries(c),
 		Labels:  c.Config.Labels,
 		State:   st.Status,
-		Status:  statusText(st),
+		Status:  statusText(st) + healthSuffix(st),
 		NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
 			string(c.HostConfig.NetworkMode): {NetworkID: string(c.HostConfig.NetworkMode)},
 		}},

@@ -43,6 +43,7 @@ func (s *Service) Rename(ctx context.Context, ref, newName string) error {
 	s.mu.Lock()
 	delete(s.byName, old)
 	s.mu.Unlock()
+	s.event(c, "rename", map[string]string{"oldName": old})
 	return nil
 }
 
@@ -183,6 +184,7 @@ func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 	}
 	s.save(c)
 	c.notify()
+	s.pauseEvent(c, pause)
 	return nil
 }
 

@@ -122,6 +122,7 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
 	c.notify()
+	s.exitEvents(c)
 	s.log.Debug("container exited", "id", c.ID, "code", code)
 }
 

@@ -71,6 +71,7 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	}
 	c.notify()
 	s.failPending(c, errs.NotFound("No such container: %s", c.ID))
+	s.event(c, "destroy", nil)
 	s.log.Debug("container removed", "id", c.ID)
 	return nil
 }

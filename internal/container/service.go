@@ -34,6 +34,7 @@ type Config struct {
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)
 	Log            *slog.Logger
+	Events         EventLogger // container events (events.go); nil: none
 }
 
 // Service manages containers.
@@ -71,6 +72,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.watchExits(ctx); err != nil {
 		return nil, err
 	}
+	s.resumeHealth()
 	s.restore(ctx)
 	return s, nil
 }

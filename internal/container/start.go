@@ -76,10 +76,12 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 	if c.State.FinishedAt == "" {
 		c.State.FinishedAt = formatTime(time.Time{})
 	}
+	s.startHealth(c)
 	if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
 	c.notify()
+	s.event(c, "start", nil)
 	s.log.Debug("container started", "id", c.ID, "took", time.Since(start))
 	return nil
 }

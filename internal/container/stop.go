@@ -37,7 +37,7 @@ func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {
 	}
 	c.stopping = true
 	c.mu.Unlock()
-	return s.stop(ctx, c, o)
+	return s.afterEvent(c, "stop", s.stop(ctx, c, o))
 }
 
 func (s *Service) stop(ctx context.Context, c *Container, o StopOptions) error {
@@ -101,6 +101,7 @@ func (s *Service) signal(ctx context.Context, c *Container, sig syscall.Signal) 
 		}
 		return err
 	}
+	s.killEvent(c, sig)
 	return nil
 }
 
@@ -170,9 +171,9 @@ func (s *Service) Restart(ctx context.Context, ref string, o StopOptions) error 
 	c.stopping = running
 	c.mu.Unlock()
 	if running {
-		if err := s.stop(ctx, c, o); err != nil {
+		if err := s.afterEvent(c, "stop", s.stop(ctx, c, o)); err != nil {
 			return err
 		}
 	}
-	return s.Start(ctx, c.ID)
+	return s.afterEvent(c, "restart", s.Start(ctx, c.ID))
 }

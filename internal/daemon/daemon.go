@@ -14,6 +14,7 @@ import (
 	"github.com/wharf/wharf/internal/api"
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
+	"github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/volume"
@@ -68,6 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	bus := events.New()
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
@@ -76,8 +78,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		CgroupParent:   cfg.CgroupParent,
 		Images:         images,
 		Networks:       networks,
-		Volumes:        volumes,
+		Volumes:        volumeEvents{volumes, bus},
 		Log:            log,
+		Events:         bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
@@ -92,6 +95,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return uses
 	})
 	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
-	d.API = api.New(api.Backends{Containers: containers, Images: images, System: d, Volumes: volumes, Networks: networks}, log)
+	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus}, log)
 	return d, nil
 }

@@ -235,9 +235,7 @@ func (s *Service) ensureDefault() error {
 		var err error
 		used := s.usedSubnets("")
 		// The bridge may be up from an earlier run: its own route is no collision.
-		for _, rt := range bridge.RoutesExcept(DefaultBridge) {
-			used = append(used, rt)
-		}
+		used = append(used, bridge.RoutesExcept(DefaultBridge)...)
 		subnet, err = ipam.NextSubnet(s.cfg.Pools, used)
 		if err != nil {
 			return err

@@ -48,7 +48,6 @@ func (e regError) with(detail any) regError { e.Detail = detail; return e }
 var (
 	errBlobUnknown       = regError{http.StatusNotFound, "BLOB_UNKNOWN", "blob unknown to registry", nil}
 	errUploadUnknown     = regError{http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry", nil}
-	errUploadInvalid     = regError{http.StatusBadRequest, "BLOB_UPLOAD_INVALID", "blob upload invalid", nil}
 	errDigestInvalid     = regError{http.StatusBadRequest, "DIGEST_INVALID", "provided digest did not match uploaded content", nil}
 	errManifestUnknown   = regError{http.StatusNotFound, "MANIFEST_UNKNOWN", "manifest unknown", nil}
 	errManifestInvalid   = regError{http.StatusBadRequest, "MANIFEST_INVALID", "manifest invalid", nil}

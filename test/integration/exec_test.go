@@ -89,6 +89,8 @@ func TestExecTTY(t *testing.T) {
 			runDetached(t, c, name, "busybox", "sleep", "60")
 			waitState(t, name, "running")
 			p := startPty(t, c, "exec", "-it", name, "sh")
+			// Type only once the shell prompts, as a person would.
+			p.expect("# ")
 			p.write("tty; stty size; exit 5\r")
 			p.expect("24 80")
 			if code := p.wait(); code != 5 {

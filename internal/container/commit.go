@@ -1,0 +1,142 @@
+package container
+
+import (
+	"context"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/go-archive"
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/image"
+)
+
+// Committer makes an image of a parent image and one more layer; the
+// image store provides it.
+type Committer interface {
+	Commit(ctx context.Context, parentID string, layer io.Reader, o image.CommitOptions) (string, error)
+}
+
+// CommitOptions are the query parameters and body of POST /commit.
+type CommitOptions struct {
+	Repo, Tag, Comment, Author string
+	Changes                    []string
+	Pause                      bool
+	Config                     *container.Config // fields set here override the container's
+}
+
+// Commit is POST /commit: a new image made of the container's image and
+// its writable layer, whiteouts turned into ".wh." entries. It returns
+// the image ID.
+func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (string, error) {
+	committer, ok := s.cfg.Images.(Committer)
+	if !ok {
+		return "", errs.Invalid("commit is not supported by this image store")
+	}
+	c, err := s.get(ref)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	pause := o.Pause && c.State.Running && !c.State.Paused
+	c.mu.Unlock()
+	if pause {
+		if err := s.Pause(ctx, c.ID); err != nil {
+			return "", err
+		}
+		defer func() {
+			if err := s.Unpause(context.WithoutCancel(ctx), c.ID); err != nil {
+				s.log.Warn("unpause after commit", "id", c.ID, "err", err)
+			}
+		}()
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.removed || c.State.Status == container.StateRemoving {
+		return "", errs.NotFound("No such container: %s", ref)
+	}
+	upper := filepath.Join(s.dir(c.ID), "upper")
+	if err := os.MkdirAll(upper, 0o755); err != nil {
+		return "", err
+	}
+	img, err := s.cfg.Images.Get(ctx, c.ImageID)
+	if err != nil {
+		return "", err
+	}
+	lowers, err := s.cfg.Images.LayerDirs(ctx, img)
+	if err != nil {
+		return "", err
+	}
+	var exclude []string
+	for p := range madeMountpoints(upper, lowers) {
+		exclude = append(exclude, strings.TrimPrefix(p, "/"))
+	}
+	layer, err := archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, ExcludePatterns: exclude})
+	if err != nil {
+		return "", err
+	}
+	defer layer.Close()
+	return committer.Commit(ctx, c.ImageID, layer, image.CommitOptions{
+		Repo:      o.Repo,
+		Tag:       o.Tag,
+		Comment:   o.Comment,
+		Author:    o.Author,
+		CreatedBy: strings.Join(c.Config.Cmd, " "),
+		Config:    imageConfig(c.Config, o.Config),
+		Changes:   o.Changes,
+	})
+}
+
+// imageConfig is the image configuration of a container's cfg, with the
+// fields that override sets replacing cfg's.
+func imageConfig(cfg, override *container.Config) dockerspec.DockerOCIImageConfig {
+	var ic dockerspec.DockerOCIImageConfig
+	if cfg == nil {
+		return ic
+	}
+	ic.User = cfg.User
+	ic.Env = slices.Clone(cfg.Env)
+	ic.Entrypoint = slices.Clone(cfg.Entrypoint)
+	ic.Cmd = slices.Clone(cfg.Cmd)
+	ic.WorkingDir = cfg.WorkingDir
+	ic.Labels = maps.Clone(cfg.Labels)
+	ic.StopSignal = cfg.StopSignal
+	ic.Volumes = maps.Clone(cfg.Volumes)
+	ic.Healthcheck = cfg.Healthcheck
+	ic.OnBuild = slices.Clone(cfg.OnBuild)
+	ic.Shell = slices.Clone(cfg.Shell)
+	for p := range cfg.ExposedPorts {
+		if ic.ExposedPorts == nil {
+			ic.ExposedPorts = map[string]struct{}{}
+		}
+		ic.ExposedPorts[p.String()] = struct{}{}
+	}
+	if override != nil {
+		if override.User != "" {
+			ic.User = override.User
+		}
+		if len(override.Env) > 0 {
+			ic.Env = override.Env
+		}
+		if len(override.Entrypoint) > 0 {
+			ic.Entrypoint = override.Entrypoint
+		}
+		if len(override.Cmd) > 0 {
+			ic.Cmd = override.Cmd
+		}
+		if override.WorkingDir != "" {
+			ic.WorkingDir = override.WorkingDir
+		}
+		if len(override.Labels) > 0 {
+			ic.Labels = override.Labels
+		}
+	}
+	return ic
+}

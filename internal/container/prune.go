@@ -1,0 +1,85 @@
+package container
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/filters"
+)
+
+// Prune is POST /containers/prune: removes every container that is not
+// running and matches f ("label", "label!", "until").
+func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneReport, error) {
+	rep := container.PruneReport{ContainersDeleted: []string{}}
+	if err := f.Validate("label", "label!", "until"); err != nil {
+		return rep, errs.Invalid("%v", err)
+	}
+	var until time.Time
+	if f.Has("until") {
+		t, err := parseUntil(f.Get("until")[0])
+		if err != nil {
+			return rep, err
+		}
+		until = t
+	}
+	s.mu.RLock()
+	var candidates []*Container
+	for _, c := range s.byID {
+		candidates = append(candidates, c)
+	}
+	s.mu.RUnlock()
+	for _, c := range candidates {
+		c.mu.Lock()
+		keep := c.State.Running || c.removed ||
+			(!until.IsZero() && !c.Created.Before(until)) ||
+			!f.Labels("label", c.Config.Labels) ||
+			anyLabel(f.Get("label!"), c.Config.Labels)
+		c.mu.Unlock()
+		if keep {
+			continue
+		}
+		size := dirSize(filepath.Join(s.dir(c.ID), "upper"))
+		if err := s.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
+			s.log.Warn("prune: removing container", "id", c.ID, "err", err)
+			continue
+		}
+		rep.ContainersDeleted = append(rep.ContainersDeleted, c.ID)
+		rep.SpaceReclaimed += uint64(size)
+	}
+	return rep, nil
+}
+
+// anyLabel reports whether labels has one of terms ("k" or "k=v").
+func anyLabel(terms []string, labels map[string]string) bool {
+	for _, t := range terms {
+		k, v, hasVal := strings.Cut(t, "=")
+		if got, ok := labels[k]; ok && (!hasVal || got == v) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseUntil reads docker's "until" filter: RFC 3339 time, Unix seconds
+// or a duration before now.
+func parseUntil(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	var sec int64
+	for _, ch := range v {
+		if ch < '0' || ch > '9' {
+			return time.Time{}, errs.Invalid("invalid timestamp %q", v)
+		}
+		sec = sec*10 + int64(ch-'0')
+	}
+	return time.Unix(sec, 0), nil
+}
