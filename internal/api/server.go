@@ -25,6 +25,7 @@ type Backends struct {
 	Networks   NetworkBackend
 	Volumes    VolumeBackend
 	Events     EventsBackend
+	Build      BuildBackend // nil: POST /build is refused
 }
 
 // Server is the Engine API's HTTP handler.
@@ -49,6 +50,7 @@ func New(b Backends, log *slog.Logger) *Server {
 	s.networkRoutes()
 	s.volumeRoutes()
 	s.eventRoutes()
+	s.buildRoutes()
 	return s
 }
 

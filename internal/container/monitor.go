@@ -117,6 +117,8 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 		StartedAt:  c.State.StartedAt,
 		FinishedAt: formatTime(time.Now()),
 		OOMKilled:  oomErr == nil,
+		// The last health state stays visible after the exit, as in docker.
+		Health: c.State.Health,
 	}
 	if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/wharf/wharf/internal/api"
+	"github.com/wharf/wharf/internal/build"
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/events"
@@ -95,6 +96,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return uses
 	})
 	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
-	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus}, log)
+	builder, err := build.New(filepath.Join(cfg.Root, "build"), images, containers, log)
+	if err != nil {
+		return nil, fmt.Errorf("builder: %w", err)
+	}
+	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
 	return d, nil
 }

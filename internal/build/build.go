@@ -1,0 +1,216 @@
+// Package build is the classic Dockerfile builder behind POST /build: it
+// unpacks the context, parses the Dockerfile with buildkit's parser and
+// runs each instruction, committing one image per step and caching steps
+// by parent image and instruction.
+package build
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/moby/api/types/container"
+
+	wcontainer "github.com/wharf/wharf/internal/container"
+	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/image"
+)
+
+// Images is what the builder needs of the image store.
+type Images interface {
+	Get(ctx context.Context, ref string) (*image.Image, error)
+	Derive(ctx context.Context, parentID string, layer io.Reader, cfg dockerspec.DockerOCIImageConfig, createdBy string) (string, error)
+	Tag(ctx context.Context, ref, repo, tag string) error
+}
+
+// Containers is what the builder needs of the container service, for RUN
+// and COPY --from.
+type Containers interface {
+	Create(ctx context.Context, o wcontainer.CreateOptions) (container.CreateResponse, error)
+	Start(ctx context.Context, ref string) error
+	Wait(ctx context.Context, ref string, condition container.WaitCondition) (<-chan wcontainer.WaitResult, error)
+	Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o wcontainer.LogsOptions) (bool, error)
+	LayerTar(ctx context.Context, ref string) (io.ReadCloser, error)
+	ArchivePath(ctx context.Context, ref, path string) (io.ReadCloser, container.PathStat, error)
+	Remove(ctx context.Context, ref string, o wcontainer.RemoveOptions) error
+}
+
+// Options are POST /build's parameters.
+type Options struct {
+	Dockerfile  string // path in the context; "Dockerfile" if empty
+	Tags        []string
+	BuildArgs   map[string]*string
+	Target      string
+	NoCache     bool
+	Labels      map[string]string
+	NetworkMode string
+}
+
+// Builder runs builds.
+type Builder struct {
+	images     Images
+	containers Containers
+	cache      *cache
+	tmp        string
+	memTmp     string // a tmpfs for small contexts ("" for none)
+	log        *slog.Logger
+}
+
+// New returns a builder keeping its cache and scratch space under root.
+func New(root string, images Images, containers Containers, log *slog.Logger) (*Builder, error) {
+	// Scratch space a killed daemon left behind.
+	_ = os.RemoveAll(filepath.Join(root, "tmp"))
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o700); err != nil {
+		return nil, err
+	}
+	c, err := openCache(filepath.Join(root, "cache.json"))
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{images: images, containers: containers, cache: c, tmp: filepath.Join(root, "tmp"), memTmp: "/dev/shm", log: log}, nil
+}
+
+// Build builds the context tarball src, writing docker's classic progress
+// text to out, and returns the final image ID.
+func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Writer) (string, error) {
+	var tags []reference.NamedTagged
+	for _, t := range o.Tags {
+		named, err := parseTag(t)
+		if err != nil {
+			return "", err
+		}
+		tags = append(tags, named)
+	}
+	start := time.Now()
+	dir, err := b.unpackContext(ctx, src)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	b.log.Debug("build context unpacked", "took", time.Since(start))
+	defer func() { b.log.Debug("build finished", "took", time.Since(start)) }()
+	name := o.Dockerfile
+	if name == "" {
+		name = "Dockerfile"
+	}
+	rel, ok := cleanRel(name)
+	if !ok {
+		return "", errs.Invalid("the Dockerfile (%s) must be within the build context", name)
+	}
+	df, err := os.ReadFile(filepath.Join(dir, rel))
+	if err != nil {
+		return "", errs.Invalid("Cannot locate specified Dockerfile: %s", name)
+	}
+	patterns, err := readIgnore(dir)
+	if err != nil {
+		return "", errs.Invalid("reading .dockerignore: %v", err)
+	}
+	if err := applyIgnore(dir, patterns); err != nil {
+		return "", err
+	}
+	stages, metaArgs, err := parseDockerfile(df)
+	if err != nil {
+		return "", err
+	}
+	r := &run{b: b, opts: o, out: out, contextDir: dir, buildArgs: o.BuildArgs, metaArgs: metaArgs, stages: stages, built: map[int]*stageState{}}
+	id, err := r.buildAll(ctx)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(out, "Successfully built %s\n", shortID(id))
+	for _, t := range tags {
+		if err := b.images.Tag(ctx, id, reference.FamiliarName(t), t.Tag()); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(out, "Successfully tagged %s\n", reference.FamiliarString(t))
+	}
+	return id, nil
+}
+
+// memContextMax is the largest context unpacked in memory (a tmpfs):
+// creating thousands of small files there is many times faster than on
+// disk, and that is most of the time a cached build takes.
+const memContextMax = 128 << 20
+
+// unpackContext unpacks the context tarball into a new directory: under
+// /dev/shm when the tarball is small enough, else under the builder's
+// scratch directory. The caller removes the directory.
+func (b *Builder) unpackContext(ctx context.Context, src io.Reader) (string, error) {
+	var head bytes.Buffer
+	n, err := io.Copy(&head, io.LimitReader(src, memContextMax+1))
+	if err != nil {
+		return "", errs.Invalid("reading build context: %v", err)
+	}
+	parent := b.tmp
+	if st, err := os.Stat(b.memTmp); err == nil && st.IsDir() && n <= memContextMax {
+		parent = b.memTmp
+	}
+	dir, err := os.MkdirTemp(parent, "wharf-build-context-")
+	if err != nil {
+		return "", err
+	}
+	if err := extractContext(ctx, io.MultiReader(&head, src), dir); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// parseDockerfile parses df into stages and the ARGs before the first FROM.
+func parseDockerfile(df []byte) ([]instructions.Stage, []instructions.ArgCommand, error) {
+	res, err := parser.Parse(bytes.NewReader(df))
+	if err != nil {
+		return nil, nil, errs.Invalid("failed to parse Dockerfile: %v", err)
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return nil, nil, errs.Invalid("%s", withLine(err))
+	}
+	if len(stages) == 0 {
+		return nil, nil, errs.Invalid("the Dockerfile has no FROM instruction")
+	}
+	return stages, metaArgs, nil
+}
+
+// withLine prefixes err with its Dockerfile line, as docker does.
+func withLine(err error) string {
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 && !strings.Contains(err.Error(), "line ") {
+		return fmt.Sprintf("Dockerfile parse error line %d: %v", le.Locations[0][0].Start.Line, err)
+	}
+	return err.Error()
+}
+
+func parseTag(t string) (reference.NamedTagged, error) {
+	named, err := reference.ParseNormalizedNamed(t)
+	if err != nil {
+		return nil, errs.Invalid("invalid tag %q: %v", t, err)
+	}
+	if _, ok := named.(reference.Digested); ok {
+		return nil, errs.Invalid("invalid tag %q: build tag cannot contain a digest", t)
+	}
+	nt, ok := reference.TagNameOnly(named).(reference.NamedTagged)
+	if !ok {
+		return nil, errs.Invalid("invalid tag %q", t)
+	}
+	return nt, nil
+}
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

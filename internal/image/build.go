@@ -1,0 +1,55 @@
+package image
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"runtime"
+	"slices"
+	"time"
+
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Derive makes an image for one Dockerfile step: parentID's image ("" for
+// scratch) with cfg as its configuration, one history entry createdBy and,
+// when layer is not nil, one more uncompressed tar layer. It returns the
+// new image's ID.
+func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, cfg dockerspec.DockerOCIImageConfig, createdBy string) (string, error) {
+	img := dockerspec.DockerOCIImage{Image: ocispec.Image{
+		Platform: ocispec.Platform{Architecture: runtime.GOARCH, OS: "linux"},
+		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}},
+	}}
+	if parentID != "" {
+		parent, err := s.Get(ctx, parentID)
+		if err != nil {
+			return "", err
+		}
+		img = parent.Config
+		img.RootFS.DiffIDs = slices.Clone(img.RootFS.DiffIDs)
+		img.History = slices.Clone(img.History)
+	}
+	created := time.Now().UTC()
+	h := ocispec.History{Created: &created, CreatedBy: createdBy, EmptyLayer: layer == nil}
+	if layer != nil {
+		diffID, _, err := s.putBlob(ctx, layer, "")
+		if err != nil {
+			return "", err
+		}
+		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, diffID)
+	}
+	img.Created = &created
+	img.Config = cfg
+	img.History = append(img.History, h)
+	raw, err := json.Marshal(img)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := s.addImage(ctx, raw, nil)
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
