@@ -3,7 +3,6 @@ package container
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
+	"github.com/wharf/wharf/internal/fsutil"
 )
 
 // ListOptions are the query parameters of GET /containers/json.
@@ -188,29 +188,16 @@ func statusText(st container.State) string {
 // sizes returns the bytes in c's writable layer and in its whole root
 // file system (writable layer plus image layers).
 func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
-	rw = dirSize(filepath.Join(s.dir(c.ID), "upper"))
+	rw = fsutil.DirSize(filepath.Join(s.dir(c.ID), "upper"))
 	rootfs = rw
 	if img, err := s.cfg.Images.Get(ctx, c.ImageID); err == nil {
 		if dirs, err := s.cfg.Images.LayerDirs(ctx, img); err == nil {
 			for _, d := range dirs {
-				rootfs += dirSize(d)
+				rootfs += fsutil.DirSize(d)
 			}
 		}
 	}
 	return rw, rootfs
-}
-
-func dirSize(root string) int64 {
-	var n int64
-	filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }
 
 func anyMatch(res []*regexp.Regexp, s string) bool {

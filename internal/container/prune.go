@@ -10,6 +10,7 @@ import (
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
+	"github.com/wharf/wharf/internal/fsutil"
 )
 
 // Prune is POST /containers/prune: removes every container that is not
@@ -43,7 +44,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 		if keep {
 			continue
 		}
-		size := dirSize(filepath.Join(s.dir(c.ID), "upper"))
+		size := fsutil.DirSize(filepath.Join(s.dir(c.ID), "upper"))
 		if err := s.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
 			s.log.Warn("prune: removing container", "id", c.ID, "err", err)
 			continue

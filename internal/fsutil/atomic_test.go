@@ -23,3 +23,14 @@ func TestWriteJSONAtomicReplacesAndLeavesNoTemp(t *testing.T) {
 		t.Fatalf("temporary files left: %v", entries)
 	}
 }
+
+func TestDirSize(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a"), make([]byte, 100), 0o644)
+	os.MkdirAll(filepath.Join(dir, "d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "d", "b"), make([]byte, 23), 0o644)
+	os.Symlink("a", filepath.Join(dir, "link"))
+	if got := DirSize(dir); got != 123 {
+		t.Fatalf("DirSize %d, want 123", got)
+	}
+}

@@ -345,7 +345,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (volume.PruneReport
 		if !f.Labels("label", r.Labels) || !notLabels(f, r.Labels) || len(s.users(r.Name)) > 0 {
 			continue
 		}
-		size := dirSize(s.dataDir(r.Name))
+		size := fsutil.DirSize(s.dataDir(r.Name))
 		if err := s.removeLocked(r.Name); err != nil {
 			s.log.Warn("prune", "volume", r.Name, "err", err)
 			continue
@@ -464,17 +464,4 @@ func randomName() string {
 func isMounted(path string) bool {
 	ok, err := mountinfo.Mounted(path)
 	return err == nil && ok
-}
-
-func dirSize(root string) int64 {
-	var n int64
-	filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }
