@@ -7,23 +7,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-tmp=$(mktemp -d /tmp/wharf-bench-build-XXXXXX)
-exec_root=/run/wharf-bench-build
-sock=$exec_root/wharf.sock
-cleanup() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && sleep 0.5
-	umount -R "$tmp/root" 2>/dev/null || true
-	rm -rf "$tmp" "$exec_root"
-}
-trap cleanup EXIT
-go build -o bin/wharf ./cmd/wharf
-go build -o bin/wharfd ./cmd/wharfd
-bin/wharfd -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" -H "unix://$sock" >"$tmp/wharfd.log" 2>&1 &
-pid=$!
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+. bench/lib.sh
+trap stop_wharfd EXIT
+start_wharfd buildbench
 export DOCKER_HOST="unix://$sock" DOCKER_BUILDKIT=0
-hack/busybox-image.sh "$tmp/busybox.tar"
-bin/wharf import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
 
 ctx=$tmp/ctx
 mkdir -p "$ctx"

@@ -7,25 +7,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-tmp=$(mktemp -d /tmp/wharf-netbench-XXXXXX)
-exec_root=/run/wharf-netbench
-sock=$exec_root/wharf.sock
-w() { bin/wharf -H "unix://$sock" "$@"; }
+. bench/lib.sh
 cleanup() {
-	w rm -f web sink src >/dev/null 2>&1 || true
 	w network rm benchnet >/dev/null 2>&1 || true
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && sleep 0.5
-	umount -R "$tmp/root" 2>/dev/null || true
-	rm -rf "$tmp" "$exec_root"
+	stop_wharfd
 }
 trap cleanup EXIT
-go build -o bin/wharf ./cmd/wharf
-go build -o bin/wharfd ./cmd/wharfd
-bin/wharfd -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" -H "unix://$sock" -cgroup-parent wharf-netbench >"$tmp/wharfd.log" 2>&1 &
-pid=$!
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-hack/busybox-image.sh "$tmp/busybox.tar"
-w import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+start_wharfd netbench
 
 # A 1 KiB page from a small static keep-alive server of ours.
 CGO_ENABLED=0 go build -o "$tmp/httpd" ./bench/httpd

@@ -4,26 +4,17 @@
 # half text), each timed on the wall clock. Usage: bench/registry.sh
 set -eu
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d /tmp/wharf-regbench-XXXXXX)
-exec_root=/run/wharf-regbench
-sock=$exec_root/wharf.sock
 port=${PORT:-15099}
 ref=127.0.0.1:$port/bench/big:1
-w() { bin/wharf -H "unix://$sock" "$@"; }
+. bench/lib.sh
 cleanup() {
 	[ -n "${reg:-}" ] && kill "$reg" 2>/dev/null
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && sleep 0.5
-	umount -R "$tmp/root" 2>/dev/null || true
-	rm -rf "$tmp" "$exec_root"
+	stop_wharfd
 }
 trap cleanup EXIT
-go build -o bin/wharf ./cmd/wharf
-go build -o bin/wharfd ./cmd/wharfd
-bin/wharfd -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" -H "unix://$sock" -cgroup-parent wharf-regbench >"$tmp/wharfd.log" 2>&1 &
-pid=$!
+start_wharfd regbench
 bin/wharf registry serve --addr "127.0.0.1:$port" --root "$tmp/registry" >"$tmp/registry.log" 2>&1 &
 reg=$!
-for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 sleep 0.5
 
 # The image: 150 MB of random bytes and 150 MB of text in one layer.

@@ -1,0 +1,31 @@
+# Sourced by the benchmarks (from the repository root, as root): builds
+# wharf and wharfd and runs a private wharfd named after the benchmark, with
+# its own data root, exec root, socket and cgroup parent, and a busybox
+# image; stop_wharfd undoes all of it. `w` is the wharf CLI against it.
+
+start_wharfd() {
+	bench_name=$1
+	tmp=$(mktemp -d "/tmp/wharf-$bench_name-XXXXXX")
+	exec_root=/run/wharf-$bench_name
+	sock=$exec_root/wharf.sock
+	go build -o bin/wharf ./cmd/wharf
+	go build -o bin/wharfd ./cmd/wharfd
+	bin/wharfd -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" \
+		-H "unix://$sock" -cgroup-parent "wharf-$bench_name" >"$tmp/wharfd.log" 2>&1 &
+	wharfd_pid=$!
+	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	hack/busybox-image.sh "$tmp/busybox.tar"
+	w import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+}
+
+w() { bin/wharf -H "unix://$sock" "$@"; }
+
+stop_wharfd() {
+	w ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix://$sock" rm -f >/dev/null 2>&1 || true
+	[ -n "${wharfd_pid:-}" ] && kill "$wharfd_pid" 2>/dev/null && sleep 0.5
+	umount -R "$tmp/root" 2>/dev/null || true
+	for d in /sys/fs/cgroup/*/"wharf-$bench_name" /sys/fs/cgroup/unified/"wharf-$bench_name"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	rm -rf "$tmp" "$exec_root"
+}
