@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 . bench/lib.sh
 cleanup() {
+	w rm -f web sink >/dev/null 2>&1 || true
 	w network rm benchnet >/dev/null 2>&1 || true
 	stop_wharfd
 }
