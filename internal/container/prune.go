@@ -22,7 +22,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 	}
 	var until time.Time
 	if f.Has("until") {
-		t, err := parseUntil(f.Get("until")[0])
+		t, err := filters.Timestamp(f.Get("until")[0])
 		if err != nil {
 			return rep, err
 		}
@@ -64,23 +64,4 @@ func anyLabel(terms []string, labels map[string]string) bool {
 		}
 	}
 	return false
-}
-
-// parseUntil reads docker's "until" filter: RFC 3339 time, Unix seconds
-// or a duration before now.
-func parseUntil(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(v); err == nil {
-		return time.Now().Add(-d), nil
-	}
-	var sec int64
-	for _, ch := range v {
-		if ch < '0' || ch > '9' {
-			return time.Time{}, errs.Invalid("invalid timestamp %q", v)
-		}
-		sec = sec*10 + int64(ch-'0')
-	}
-	return time.Unix(sec, 0), nil
 }

@@ -8,6 +8,9 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/wharf/wharf/internal/errs"
 )
 
 // Args maps a filter term to its set of values; an item matches when every
@@ -126,4 +129,23 @@ func (a Args) Labels(term string, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Timestamp reads a since/until filter value as docker does: RFC 3339, a
+// Go duration before now ("10m"), or Unix seconds ("0" is the epoch).
+func Timestamp(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	var sec int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			if d, err := time.ParseDuration(v); err == nil {
+				return time.Now().Add(-d), nil
+			}
+			return time.Time{}, errs.Invalid("invalid timestamp %q", v)
+		}
+		sec = sec*10 + int64(c-'0')
+	}
+	return time.Unix(sec, 0), nil
 }

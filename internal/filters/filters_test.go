@@ -1,6 +1,9 @@
 package filters
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestParseBothForms(t *testing.T) {
 	for _, in := range []string{`{"status":{"running":true}}`, `{"status":["running"]}`} {
@@ -51,4 +54,22 @@ func FuzzParse(f *testing.F) {
 			_ = a.Get("status")
 		}
 	})
+}
+
+func TestTimestamp(t *testing.T) {
+	if got, err := Timestamp("0"); err != nil || got.Unix() != 0 {
+		t.Errorf(`"0": %v %v`, got, err)
+	}
+	if got, err := Timestamp("1700000000"); err != nil || got.Unix() != 1700000000 {
+		t.Errorf("unix seconds: %v %v", got, err)
+	}
+	if got, err := Timestamp("2026-11-23T07:05:07Z"); err != nil || got.Unix() != 1795417507 {
+		t.Errorf("RFC 3339: %v %v", got, err)
+	}
+	if got, err := Timestamp("10m"); err != nil || time.Since(got) < 9*time.Minute {
+		t.Errorf("duration: %v %v", got, err)
+	}
+	if _, err := Timestamp("yesterday"); err == nil || err.Error() != `invalid timestamp "yesterday"` {
+		t.Errorf("garbage: %v", err)
+	}
 }

@@ -234,7 +234,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 	danglingOnly := !(f.Exact("dangling", "false") || f.Exact("dangling", "0")) || !f.Has("dangling")
 	var until time.Time
 	if f.Has("until") {
-		t, err := parseTimestamp(f.Get("until")[0])
+		t, err := filters.Timestamp(f.Get("until")[0])
 		if err != nil {
 			return rep, err
 		}

@@ -38,7 +38,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 	}
 	var until time.Time
 	if f.Has("until") {
-		t, err := parseTimestamp(f.Get("until")[0])
+		t, err := filters.Timestamp(f.Get("until")[0])
 		if err != nil {
 			return nil, errs.Invalid("%v", err)
 		}
@@ -128,25 +128,6 @@ func matchesAny(patterns []string, ref reference.Named) bool {
 		}
 	}
 	return false
-}
-
-// parseTimestamp accepts RFC 3339 times and Unix seconds, the common forms
-// of docker's "until" filter.
-func parseTimestamp(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	var sec int64
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			if d, err := time.ParseDuration(v); err == nil {
-				return time.Now().Add(-d), nil
-			}
-			return time.Time{}, errs.Invalid("invalid timestamp %q", v)
-		}
-		sec = sec*10 + int64(c-'0')
-	}
-	return time.Unix(sec, 0), nil
 }
 
 // Inspect answers GET /images/{name}/json.
