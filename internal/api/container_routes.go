@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -241,6 +243,22 @@ func (s *Server) getContainerLogs(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// hijackStreams takes over the connection for a container's or exec's
+// stdio and returns the writers for its stdout and stderr (see
+// streamWriters) and the reader for the client's stdin.
+func hijackStreams(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.ReadWriter, io.Writer, io.Writer, error) {
+	contentType := "application/vnd.docker.multiplexed-stream"
+	if tty {
+		contentType = "application/vnd.docker.raw-stream"
+	}
+	conn, rw, err := hijack(w, r, contentType)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	stdout, stderr, _ := streamWriters(conn, tty)
+	return conn, rw, stdout, stderr, nil
+}
+
 // streamWriters returns the writers for a container's stdout and stderr:
 // raw for a TTY, multiplexed (docker's stdcopy framing) otherwise. Each
 // write is flushed so followers see output at once.
@@ -291,16 +309,11 @@ func (s *Server) postContainerAttach(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	contentType := "application/vnd.docker.multiplexed-stream"
-	if tty {
-		contentType = "application/vnd.docker.raw-stream"
-	}
-	conn, rw, err := hijack(w, r, contentType)
+	conn, rw, stdout, stderr, err := hijackStreams(w, r, tty)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	stdout, stderr, _ := streamWriters(conn, tty)
 	o := ctr.AttachOptions{Logs: boolValue(r, "logs"), Stream: boolValue(r, "stream"), DetachKeys: keys}
 	if boolValue(r, "stdin") {
 		o.Stdin = rw.Reader

@@ -45,16 +45,11 @@ func (s *Server) postExecStart(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeJSON(w, http.StatusOK, struct{}{})
 	}
-	contentType := "application/vnd.docker.multiplexed-stream"
-	if tty {
-		contentType = "application/vnd.docker.raw-stream"
-	}
-	conn, rw, err := hijack(w, r, contentType)
+	conn, rw, stdout, stderr, err := hijackStreams(w, r, tty)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	stdout, stderr, _ := streamWriters(conn, tty)
 	err = s.b.Containers.ExecStart(context.WithoutCancel(r.Context()), id, ctr.ExecStartOptions{
 		Stdin: rw.Reader, Stdout: stdout, Stderr: stderr, ConsoleSize: req.ConsoleSize,
 	})
