@@ -309,23 +309,24 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 			add(&cp)
 		}
 	}
-	explicit := map[string]bool{}
+	// -v and --mount entries, in that order; each destination once.
+	var given []*MountPoint
 	for _, raw := range hc.Binds {
 		mp, err := parseBind(raw)
 		if err != nil {
 			return err
 		}
-		if explicit[mp.Destination] {
-			return errs.Invalid("Duplicate mount point: %s", mp.Destination)
-		}
-		explicit[mp.Destination] = true
-		add(mp)
+		given = append(given, mp)
 	}
 	for _, m := range hc.Mounts {
 		mp, err := parseMount(m)
 		if err != nil {
 			return err
 		}
+		given = append(given, mp)
+	}
+	explicit := map[string]bool{}
+	for _, mp := range given {
 		if explicit[mp.Destination] {
 			return errs.Invalid("Duplicate mount point: %s", mp.Destination)
 		}
