@@ -3,16 +3,24 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini
+DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini docker-compose
 SOCK      := /run/wharf/wharf.sock
 
-.PHONY: all build deps demo test unit integration bench lint clean
+.PHONY: all build compose-plugin deps demo test unit integration bench lint clean
 
 all: build
 
+# `wharf compose version` prints the version of the compose module built in.
+COMPOSE_LDFLAGS = -X github.com/docker/compose/v5/internal.Version=$(shell $(GO) list -m -f '{{.Version}}' github.com/docker/compose/v5)
+
 build:
-	$(GO) build -o $(BIN)/wharf ./cmd/wharf
+	$(GO) build -ldflags "$(COMPOSE_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
 	$(GO) build -o $(BIN)/wharfd ./cmd/wharfd
+
+# The docker compose v2 CLI plugin, built from the same compose module, for
+# the integration tests that point the docker CLI's `docker compose` at wharfd.
+compose-plugin:
+	$(GO) build -ldflags "$(COMPOSE_LDFLAGS)" -o $(BIN)/docker-compose github.com/docker/compose/v5/cmd
 
 # Debian packages the engine runs with (installed only when missing).
 deps:

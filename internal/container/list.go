@@ -13,7 +13,6 @@ import (
 
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/network"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
@@ -137,20 +136,18 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 		return container.Summary{}, false
 	}
 	sum := container.Summary{
-		ID:      c.ID,
-		Names:   []string{c.Name},
-		Image:   c.Config.Image,
-		ImageID: c.ImageID,
-		Command: command(c),
-		Created: c.Created.Unix(),
-		Ports:   s.portSummaries(c),
-		Labels:  c.Config.Labels,
-		State:   st.Status,
-		Status:  statusText(st) + healthSuffix(st),
-		NetworkSettings: &container.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{
-			string(c.HostConfig.NetworkMode): {NetworkID: string(c.HostConfig.NetworkMode)},
-		}},
-		Mounts: s.inspectMounts(c),
+		ID:              c.ID,
+		Names:           []string{c.Name},
+		Image:           c.Config.Image,
+		ImageID:         c.ImageID,
+		Command:         command(c),
+		Created:         c.Created.Unix(),
+		Ports:           s.portSummaries(c),
+		Labels:          c.Config.Labels,
+		State:           st.Status,
+		Status:          statusText(st) + healthSuffix(st),
+		NetworkSettings: &container.NetworkSettingsSummary{Networks: s.networkSettings(c).Networks},
+		Mounts:          s.inspectMounts(c),
 	}
 	sum.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
 	return sum, true

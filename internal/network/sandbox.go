@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -425,18 +426,26 @@ func (s *Service) Settings(containerID, mode string, configured map[string]*netw
 	ns := &container.NetworkSettings{Ports: network.PortMap{}, Networks: map[string]*network.EndpointSettings{}}
 	sb := s.sandboxes[containerID]
 	if sb == nil {
-		name := mode
+		// Not running: the networks it was created with (and connected to).
+		names := []string{mode}
 		if r, err := s.find(mode); err == nil {
-			name = r.Name
+			names[0] = r.Name
 		}
-		es := &network.EndpointSettings{}
-		if c := configured[name]; c != nil {
-			es.IPAMConfig, es.Aliases, es.MacAddress = c.IPAMConfig, c.Aliases, c.MacAddress
+		for name := range configured {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
 		}
-		if r, err := s.find(name); err == nil {
-			es.NetworkID = r.ID
+		for _, name := range names {
+			es := &network.EndpointSettings{}
+			if c := configured[name]; c != nil {
+				es.IPAMConfig, es.Aliases, es.MacAddress, es.DNSNames = c.IPAMConfig, c.Aliases, c.MacAddress, c.DNSNames
+			}
+			if r, err := s.find(name); err == nil {
+				es.NetworkID = r.ID
+			}
+			ns.Networks[name] = es
 		}
-		ns.Networks[name] = es
 		return ns
 	}
 	ns.SandboxID = containerID

@@ -78,11 +78,16 @@ func setup() (*env, error) {
 	}
 	e.sock = filepath.Join(e.execRoot, "wharf.sock")
 	e.hostNet = saveHostNet()
-	for _, c := range []string{"wharf", "wharfd"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(e.bin, c), "../../cmd/"+c).CombinedOutput()
-		if err != nil {
-			return e, fmt.Errorf("building %s: %v\n%s", c, err, out)
-		}
+	if out, err := exec.Command("make", "-C", "../..", "build", "compose-plugin", "BIN="+e.bin).CombinedOutput(); err != nil {
+		return e, fmt.Errorf("building: %v\n%s", err, out)
+	}
+	// `docker compose` finds the plugin in the suite's DOCKER_CONFIG.
+	plugins := filepath.Join(filepath.Dir(e.root), "dockercfg", "cli-plugins")
+	if err := os.MkdirAll(plugins, 0o755); err != nil {
+		return e, err
+	}
+	if err := os.Symlink(filepath.Join(e.bin, "docker-compose"), filepath.Join(plugins, "docker-compose")); err != nil {
+		return e, err
 	}
 	if err := e.startDaemon(); err != nil {
 		return e, err
@@ -239,13 +244,23 @@ func (e *env) run(cli string, args ...string) result {
 
 // runIn is run with stdin.
 func (e *env) runIn(stdin []byte, cli string, args ...string) result {
+	return e.runDir("", stdin, cli, args...)
+}
+
+// runDir is runIn in the directory dir. cli is "wharf", "docker" (the
+// official docker CLI) or "docker-compose" (Debian's docker-compose 1.29).
+func (e *env) runDir(dir string, stdin []byte, cli string, args ...string) result {
 	path := filepath.Join(e.bin, "wharf")
-	if cli == "docker" {
+	switch cli {
+	case "docker":
 		path = "/usr/local/bin/docker"
+	case "docker-compose":
+		path = "/usr/bin/docker-compose"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+e.sock, "DOCKER_CONFIG="+filepath.Join(filepath.Dir(e.root), "dockercfg"))
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
