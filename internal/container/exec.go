@@ -251,7 +251,7 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, path string) error {
 		p.User = specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: u.Sgids}
 	}
 	if e.Config.Privileged {
-		caps := allCaps()
+		caps := privilegedCaps()
 		p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	}
 	out, err := json.Marshal(p)

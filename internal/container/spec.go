@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -241,7 +242,7 @@ func hasSecurityOpt(hc *container.HostConfig, opt string) bool {
 // capabilities applies --cap-add/--cap-drop to docker's default set.
 func capabilities(hc *container.HostConfig) ([]string, error) {
 	if hc.Privileged {
-		return allCaps(), nil
+		return privilegedCaps(), nil
 	}
 	norm := func(c string) string {
 		c = strings.ToUpper(c)
@@ -289,6 +290,40 @@ func knownCap(c string) bool {
 		}
 	}
 	return false
+}
+
+// privilegedCaps is what --privileged gets: every capability wharfd itself
+// may hand on (its bounding set). Asking for more makes runc fail with
+// "unable to apply caps" on hosts (or in sandboxes) that withhold some.
+func privilegedCaps() []string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return allCaps()
+	}
+	return boundedCaps(allCaps(), string(data))
+}
+
+// boundedCaps keeps the capabilities in the CapBnd mask of a
+// /proc/<pid>/status text; caps are indexed by capability number.
+func boundedCaps(caps []string, status string) []string {
+	for _, line := range strings.Split(status, "\n") {
+		hex, ok := strings.CutPrefix(line, "CapBnd:")
+		if !ok {
+			continue
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+		if err != nil {
+			return caps
+		}
+		var out []string
+		for i, c := range caps {
+			if mask&(1<<i) != 0 {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	return caps
 }
 
 // allCaps lists the capabilities this kernel generation knows, in order.

@@ -87,7 +87,7 @@ func TestBuildSpecHostNetworkAndPrivileged(t *testing.T) {
 	if s.Linux.Seccomp != nil || len(s.Linux.MaskedPaths) != 0 {
 		t.Error("privileged container is confined")
 	}
-	if len(s.Process.Capabilities.Bounding) != len(allCaps()) {
+	if !slices.Equal(s.Process.Capabilities.Bounding, privilegedCaps()) || !slices.Contains(s.Process.Capabilities.Bounding, "CAP_SYS_ADMIN") {
 		t.Error("privileged container lacks capabilities")
 	}
 }
@@ -166,5 +166,16 @@ func TestResources(t *testing.T) {
 	}
 	if r.Devices[0].Allow || r.Devices[0].Access != "rwm" {
 		t.Error("device cgroup does not start from deny-all")
+	}
+}
+
+func TestBoundedCaps(t *testing.T) {
+	status := "Name:\twharfd\nCapInh:\t0000000000000000\nCapBnd:\t000001fffeffffff\n"
+	got := boundedCaps(allCaps(), status)
+	if len(got) != len(allCaps())-1 || slices.Contains(got, "CAP_SYS_RESOURCE") || !slices.Contains(got, "CAP_SYS_ADMIN") {
+		t.Errorf("bounded by a mask without bit 24: %d caps, %v", len(got), got)
+	}
+	if got := boundedCaps(allCaps(), "CapBnd:\tzz\n"); len(got) != len(allCaps()) {
+		t.Errorf("an unreadable mask should keep every capability, got %d", len(got))
 	}
 }
