@@ -23,6 +23,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -292,7 +293,7 @@ func (s *Service) setupBridge(ctx context.Context, r *record) error {
 	}
 	if !r.isDefault() && s.dns[r.ID] == nil {
 		id := r.ID
-		srv, err := dns.Start(ctx, r.gateway(), func(name string) ([]netip.Addr, bool) { return s.lookup(id, name) }, func(client netip.Addr) []string { return s.upstreamsFor(id, client) })
+		srv, err := dns.Start(ctx, r.gateway(), func(client netip.Addr, name string) ([]netip.Addr, bool) { return s.lookup(id, client, name) }, func(client netip.Addr) []string { return s.upstreamsFor(id, client) })
 		if err != nil {
 			// Containers still work, by address.
 			s.log.Warn("embedded DNS not started", "network", r.Name, "err", err)
@@ -317,25 +318,43 @@ func (s *Service) teardownBridge(r *record) {
 	}
 }
 
-// lookup answers the embedded DNS of network id.
-func (s *Service) lookup(id, name string) ([]netip.Addr, bool) {
+// lookup answers the embedded DNS of network id for the container at
+// client: names on network id first, then on the other networks that
+// container is attached to.
+func (s *Service) lookup(id string, client netip.Addr, name string) ([]netip.Addr, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	networks := []string{id}
+	for _, sb := range s.sandboxes {
+		if slices.ContainsFunc(sb.Endpoints, func(ep *endpoint) bool { return ep.NetworkID == id && ep.IP == client }) {
+			for _, ep := range sb.Endpoints {
+				if !slices.Contains(networks, ep.NetworkID) {
+					networks = append(networks, ep.NetworkID)
+				}
+			}
+			break
+		}
+	}
+	for _, nid := range networks {
+		if out := s.namedOn(nid, name); len(out) > 0 {
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// namedOn lists the addresses on network id of the endpoints called name.
+// Callers hold s.mu.
+func (s *Service) namedOn(id, name string) []netip.Addr {
 	var out []netip.Addr
 	for _, sb := range s.sandboxes {
 		for _, ep := range sb.Endpoints {
-			if ep.NetworkID != id {
-				continue
-			}
-			for _, n := range ep.DNSNames {
-				if strings.EqualFold(n, name) {
-					out = append(out, ep.IP)
-					break
-				}
+			if ep.NetworkID == id && slices.ContainsFunc(ep.DNSNames, func(n string) bool { return strings.EqualFold(n, name) }) {
+				out = append(out, ep.IP)
 			}
 		}
 	}
-	return out, len(out) > 0
+	return out
 }
 
 // upstreamsFor gives the resolvers for the container at client on network

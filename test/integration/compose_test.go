@@ -391,3 +391,80 @@ volumes:
 		t.Errorf("volume left after down -v")
 	}
 }
+
+// composeOptions is a file that uses most service and network options of
+// the Compose specification.
+const composeOptions = `services:
+  a:
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    hostname: alpha
+    user: "1000:1000"
+    working_dir: /tmp
+    labels: {tier: front}
+    extra_hosts: ["myhost:10.9.9.9"]
+    init: true
+    stop_signal: SIGTERM
+    stop_grace_period: 3s
+    tty: true
+    stdin_open: true
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    read_only: true
+    tmpfs: [/run]
+    sysctls: {net.ipv4.ip_forward: "1"}
+    ulimits:
+      nofile: {soft: 1024, hard: 2048}
+    mem_limit: 64m
+    cpus: 0.5
+    logging:
+      driver: json-file
+      options: {max-size: 1m}
+    restart: unless-stopped
+    networks:
+      front:
+        aliases: [alpha-alias]
+        ipv4_address: 172.31.250.10
+      back: {}
+  b:
+    image: busybox
+    command: sleep 300
+    privileged: true
+    deploy:
+      replicas: 2
+      resources:
+        limits: {memory: 32M, cpus: "0.25"}
+    networks: [back, front]
+networks:
+  front:
+    ipam:
+      config: [{subnet: 172.31.250.0/24}]
+  back:
+    internal: true
+`
+
+// TestComposeServiceOptions: service and network options reach the
+// containers.
+func TestComposeServiceOptions(t *testing.T) {
+	p := newProject(t, "wharf", "copts", map[string]string{"compose.yaml": composeOptions})
+	p.must("up", "-d", "--wait")
+	got := strings.TrimSpace(p.must("exec", "-T", "a", "sh", "-c",
+		"hostname; id -u; pwd; grep -c myhost /etc/hosts; ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_forward; touch /ro 2>/dev/null || echo ro; touch /run/x && echo tmpfs; ip -4 -o addr show | grep -c 172.31.250.10; cat /proc/1/cmdline | tr '\\0' ' '"))
+	want := "alpha\n1000\n/tmp\n1\n1024\n2048\n1\nro\ntmpfs\n1\n/sbin/docker-init -- sh -c"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("inside a:\n%s\nwant prefix:\n%s", got, want)
+	}
+	if got := inspectField(t, "copts-a-1", `{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{.Config.Tty}} {{.Config.OpenStdin}} {{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}} {{index .Config.Labels "tier"}}`); got != "67108864 500000000 unless-stopped json-file 1m SIGTERM 3 true true [CAP_NET_ADMIN] [CAP_MKNOD] front" {
+		t.Errorf("a's config: %s", got)
+	}
+	if got := inspectField(t, "copts-b-2", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.Privileged}} {{.State.Running}}"); got != "33554432 250000000 true true" {
+		t.Errorf("b's config: %s", got)
+	}
+	// DNS by service name and by alias on a shared network.
+	if got := p.must("exec", "-T", "--index", "2", "b", "ping", "-c1", "-W2", "alpha-alias"); !strings.Contains(got, "172.31.250.10") {
+		t.Errorf("alias alpha-alias: %s", got)
+	}
+	if got := inspectField(t, "copts_back", "{{.Internal}}"); got != "true" {
+		t.Errorf("back network internal = %s", got)
+	}
+}

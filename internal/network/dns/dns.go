@@ -16,7 +16,10 @@ import (
 
 // Lookup returns the addresses of name (lower case, no trailing dot) on
 // the resolver's network, and whether the name is known there at all.
-type Lookup func(name string) ([]netip.Addr, bool)
+//
+// client is the address the query came from: a container on several
+// networks resolves the names of all of them, as with docker.
+type Lookup func(client netip.Addr, name string) ([]netip.Addr, bool)
 
 // Upstreams returns the resolvers ("addr:port") that other names asked by
 // client are forwarded to.
@@ -63,22 +66,22 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		w.WriteMsg(m)
 		return
 	}
-	if m := Answer(req, s.lookup); m != nil {
-		w.WriteMsg(m)
-		return
-	}
 	var client netip.Addr
 	if ap, err := netip.ParseAddrPort(w.RemoteAddr().String()); err == nil {
 		client = ap.Addr().Unmap()
+	}
+	if m := Answer(req, client, s.lookup); m != nil {
+		w.WriteMsg(m)
+		return
 	}
 	w.WriteMsg(s.forward(req, s.upstreams(client)))
 }
 
 // Answer answers req from lookup, or returns nil when the name is not ours.
-func Answer(req *dns.Msg, lookup Lookup) *dns.Msg {
+func Answer(req *dns.Msg, client netip.Addr, lookup Lookup) *dns.Msg {
 	q := req.Question[0]
 	name := strings.ToLower(strings.TrimSuffix(q.Name, "."))
-	addrs, ok := lookup(name)
+	addrs, ok := lookup(client, name)
 	if !ok {
 		return nil
 	}

@@ -8,24 +8,25 @@ import (
 )
 
 func TestAnswer(t *testing.T) {
-	lookup := func(name string) ([]netip.Addr, bool) {
-		if name == "web" {
+	client := netip.MustParseAddr("10.0.0.9")
+	lookup := func(from netip.Addr, name string) ([]netip.Addr, bool) {
+		if from == client && name == "web" {
 			return []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.3")}, true
 		}
 		return nil, false
 	}
 	q := new(dns.Msg)
 	q.SetQuestion("WEB.", dns.TypeA)
-	m := Answer(q, lookup)
+	m := Answer(q, client, lookup)
 	if m == nil || len(m.Answer) != 2 || m.Rcode != dns.RcodeSuccess {
 		t.Fatalf("got %v", m)
 	}
 	q.SetQuestion("web.", dns.TypeAAAA)
-	if m := Answer(q, lookup); m == nil || len(m.Answer) != 0 || m.Rcode != dns.RcodeSuccess {
+	if m := Answer(q, client, lookup); m == nil || len(m.Answer) != 0 || m.Rcode != dns.RcodeSuccess {
 		t.Fatalf("AAAA: %v", m)
 	}
 	q.SetQuestion("example.org.", dns.TypeA)
-	if m := Answer(q, lookup); m != nil {
+	if m := Answer(q, client, lookup); m != nil {
 		t.Fatalf("foreign name answered: %v", m)
 	}
 }
