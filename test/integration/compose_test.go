@@ -468,3 +468,27 @@ func TestComposeServiceOptions(t *testing.T) {
 		t.Errorf("back network internal = %s", got)
 	}
 }
+
+// TestComposeBuildPushPull: compose build tags the service image, push
+// sends it to a registry (ours, on loopback) and pull brings it back for
+// the services that only name it.
+func TestComposeBuildPushPull(t *testing.T) {
+	for _, tool := range composeTools {
+		t.Run(tool, func(t *testing.T) {
+			reg := startRegistry(t, "")
+			ref := reg + "/compose/app:v1"
+			p := newProject(t, tool, "cpush-"+tool, map[string]string{
+				"compose.yaml":   fmt.Sprintf("services:\n  app:\n    image: %s\n    build: ./app\n    command: cat /p\n  user:\n    image: %s\n    command: cat /p\n", ref, ref),
+				"app/Dockerfile": "FROM busybox\nRUN echo pushed-" + tool + " > /p\n",
+			})
+			t.Cleanup(func() { testEnv.run("wharf", "rmi", "-f", ref) })
+			p.must("build")
+			p.must("push", "app")
+			cli(t, "wharf", "rmi", ref)
+			p.must("pull", "user")
+			if got := strings.TrimSpace(p.must("run", "--rm", "-T", "user")); got != "pushed-"+tool {
+				t.Errorf("pulled image runs %q", got)
+			}
+		})
+	}
+}
