@@ -492,3 +492,34 @@ func TestComposeBuildPushPull(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeExternalAndOrphans: external networks and volumes are used,
+// not made or removed; a service dropped from the file is an orphan that
+// --remove-orphans removes.
+func TestComposeExternalAndOrphans(t *testing.T) {
+	cli(t, "wharf", "network", "create", "cext-net")
+	t.Cleanup(func() { testEnv.run("wharf", "network", "rm", "cext-net") })
+	cli(t, "wharf", "volume", "create", "cext-vol")
+	t.Cleanup(func() { testEnv.run("wharf", "volume", "rm", "cext-vol") })
+	p := newProject(t, "wharf", "cext", map[string]string{
+		"compose.yaml": "services:\n  a:\n    image: busybox\n    command: sleep 300\n    networks: [outside]\n    volumes: [shared:/data]\n  b:\n    image: busybox\n    command: sleep 300\n    networks: [outside]\nnetworks:\n  outside:\n    external: true\n    name: cext-net\nvolumes:\n  shared:\n    external: true\n    name: cext-vol\n",
+	})
+	p.must("up", "-d")
+	if got := inspectField(t, "cext-a-1", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}} {{range .Mounts}}{{.Name}}{{end}}"); got != "cext-net cext-vol" {
+		t.Errorf("a's network and volume: %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "compose.yaml"), []byte("services:\n  a:\n    image: busybox\n    command: sleep 300\n    networks: [outside]\n    volumes: [shared:/data]\nnetworks:\n  outside:\n    external: true\n    name: cext-net\nvolumes:\n  shared:\n    external: true\n    name: cext-vol\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := p.run("up", "-d")
+	if r.code != 0 || !strings.Contains(r.stderr, "orphan") {
+		t.Errorf("up without b: exit %d, want an orphan warning:\n%s", r.code, r.stderr)
+	}
+	p.must("up", "-d", "--remove-orphans")
+	if r := testEnv.run("wharf", "inspect", "cext-b-1"); r.code == 0 {
+		t.Errorf("orphan cext-b-1 still there after --remove-orphans")
+	}
+	p.must("down", "-v", "-t", "1")
+	cli(t, "wharf", "network", "inspect", "cext-net")
+	cli(t, "wharf", "volume", "inspect", "cext-vol")
+}
