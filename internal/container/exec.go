@@ -127,8 +127,19 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// The terminal's size, given to runc too: it sizes the container's
+	// pty before the process starts. Otherwise the process can run before
+	// runc copies our pty's size over, and see a 0x0 terminal.
+	ws := &pty.Winsize{Rows: 24, Cols: 80}
+	size := o.ConsoleSize
+	if size == nil {
+		size = e.Config.ConsoleSize
+	}
+	if size != nil && size[0] > 0 && size[1] > 0 {
+		ws = &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])}
+	}
 	procFile := filepath.Join(dir, "process.json")
-	if err := s.writeExecProcess(c, e, procFile); err != nil {
+	if err := s.writeExecProcess(c, e, ws, procFile); err != nil {
 		os.RemoveAll(dir)
 		return err
 	}
@@ -136,14 +147,6 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	cmd := rt.ExecCommand(context.WithoutCancel(ctx), c.ID, procFile, filepath.Join(dir, "pid"), logFile)
 	var copies sync.WaitGroup
 	if e.Config.Tty {
-		size := o.ConsoleSize
-		if size == nil {
-			size = e.Config.ConsoleSize
-		}
-		ws := &pty.Winsize{Rows: 24, Cols: 80}
-		if size != nil && size[0] > 0 && size[1] > 0 {
-			ws = &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])}
-		}
 		master, err := pty.StartWithSize(cmd, ws)
 		if err != nil {
 			os.RemoveAll(dir)
@@ -224,7 +227,7 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 // writeExecProcess writes the runtime's process.json for e: the
 // container's own process settings with the exec's command, env, user,
 // working directory and terminal.
-func (s *Service) writeExecProcess(c *Container, e *Exec, path string) error {
+func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path string) error {
 	data, err := os.ReadFile(filepath.Join(s.bundle(c.ID), "config.json"))
 	if err != nil {
 		return err
@@ -236,6 +239,10 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, path string) error {
 	p := spec.Process
 	p.Args = e.Config.Cmd
 	p.Terminal = e.Config.Tty
+	p.ConsoleSize = nil
+	if e.Config.Tty {
+		p.ConsoleSize = &specs.Box{Height: uint(ws.Rows), Width: uint(ws.Cols)}
+	}
 	p.Env = mergeEnv(p.Env, e.Config.Env)
 	if e.Config.Tty && !hasEnv(p.Env, "TERM") {
 		p.Env = append(p.Env, "TERM=xterm")

@@ -179,3 +179,22 @@ func TestBoundedCaps(t *testing.T) {
 		t.Errorf("an unreadable mask should keep every capability, got %d", len(got))
 	}
 }
+
+func TestBuildSpecConsoleSize(t *testing.T) {
+	root := fakeRootfs(t)
+	hc := container.HostConfig{NetworkMode: "none", ConsoleSize: [2]uint{30, 100}}
+	s, err := buildSpec(testContainer(container.Config{Tty: true, Cmd: []string{"sh"}}, hc), specInput{Rootfs: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Process.ConsoleSize == nil || *s.Process.ConsoleSize != (specs.Box{Height: 30, Width: 100}) {
+		t.Errorf("console size %+v, want 30x100", s.Process.ConsoleSize)
+	}
+	s, err = buildSpec(testContainer(container.Config{Cmd: []string{"sh"}}, hc), specInput{Rootfs: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Process.ConsoleSize != nil {
+		t.Errorf("a container without a terminal has a console size %+v", s.Process.ConsoleSize)
+	}
+}

@@ -88,25 +88,17 @@ func TestExecTTY(t *testing.T) {
 			name := uniqueName(t, "t")
 			runDetached(t, c, name, "busybox", "sleep", "60")
 			waitState(t, name, "running")
-			// KNOWN FLAKE, under investigation: now and then the terminal of
-			// an exec -t answers stty with "No child processes". Until that
-			// is found, a session gets up to three tries; each try asserts
-			// the whole behaviour and failed tries are logged.
-			var out string
-			for try := 1; ; try++ {
-				p := startPty(t, c, "exec", "-it", name, "sh")
-				// Type only once the shell prompts, as a person would.
-				p.expect("# ")
-				p.write("tty; stty size; exit 5\r")
-				code := p.wait()
-				out = p.output()
-				if code == 5 && strings.Contains(out, "24 80") {
-					break
-				}
-				if try == 3 {
-					t.Fatalf("exit code %d; output %q", code, out)
-				}
-				t.Logf("exec -it try %d: exit code %d; output %q", try, code, out)
+			// stty size right at the prompt: runc is given the terminal's
+			// size in process.json, so the shell never sees 0x0 (it did
+			// when runc copied the size over after starting the process).
+			p := startPty(t, c, "exec", "-it", name, "sh")
+			// Type only once the shell prompts, as a person would.
+			p.expect("# ")
+			p.write("tty; stty size; exit 5\r")
+			code := p.wait()
+			out := p.output()
+			if code != 5 || !strings.Contains(out, "24 80") {
+				t.Fatalf("exit code %d; output %q", code, out)
 			}
 			if !strings.Contains(out, "/dev/pts/") {
 				t.Fatalf("exec -t has no terminal: %q", out)
