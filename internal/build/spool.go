@@ -26,6 +26,7 @@ type spool struct {
 	chunks [][]byte
 	size   int64
 	f      *os.File
+	buf    []byte // append's, reused: a context is thousands of appends
 }
 
 func newSpool(dir string, memMax int64) *spool {
@@ -39,7 +40,10 @@ func (s *spool) append(r io.Reader, limit int64) (off, n int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	off = s.size
-	buf := make([]byte, 32<<10)
+	if s.buf == nil {
+		s.buf = make([]byte, 32<<10)
+	}
+	buf := s.buf
 	for {
 		if limit >= 0 && n > limit {
 			s.truncate(off)
