@@ -53,7 +53,7 @@ func newContextIndex(sp *spool) *contextIndex {
 var errOutside = errors.New("outside the build context")
 
 // readContextIndex reads the (possibly compressed) tarball r into a new
-// index spooling under dir.
+// index whose file contents go to sp.
 func readContextIndex(ctx context.Context, r io.Reader, sp *spool) (*contextIndex, error) {
 	ix := newContextIndex(sp)
 	if err := ix.addTar(ctx, r, ""); err != nil {
