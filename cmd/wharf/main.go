@@ -92,6 +92,7 @@ func execute(ctx context.Context, dockerCLI *command.DockerCli) error {
 	root.Flags().BoolP("version", "v", false, "Print version information and quit")
 	commands.AddCommands(root, dockerCLI)
 	addWharfCommands(root, dockerCLI)
+	fastContext(root)
 
 	top := cli.NewTopLevelCommand(root, dockerCLI, opts, root.Flags())
 	cmd, args, err := top.HandleGlobalFlags()

@@ -1,5 +1,5 @@
 // Package build is the classic Dockerfile builder behind POST /build: it
-// unpacks the context, parses the Dockerfile with buildkit's parser and
+// indexes the context, parses the Dockerfile with buildkit's parser and
 // runs each instruction, committing one image per step and caching steps
 // by parent image and instruction.
 package build
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ type Builder struct {
 	containers Containers
 	cache      *cache
 	tmp        string
-	memTmp     string // a tmpfs for small contexts ("" for none)
+	http       *http.Client // for ADD of remote URLs
 	log        *slog.Logger
 }
 
@@ -78,7 +79,7 @@ func New(root string, images Images, containers Containers, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Builder{images: images, containers: containers, cache: c, tmp: filepath.Join(root, "tmp"), memTmp: "/dev/shm", log: log}, nil
+	return &Builder{images: images, containers: containers, cache: c, tmp: filepath.Join(root, "tmp"), http: &http.Client{}, log: log}, nil
 }
 
 // Build builds the context tarball src, writing docker's classic progress
@@ -93,12 +94,12 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 		tags = append(tags, named)
 	}
 	start := time.Now()
-	dir, err := b.unpackContext(ctx, src)
+	ix, err := b.readContext(ctx, src)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(dir)
-	b.log.Debug("build context unpacked", "took", time.Since(start))
+	defer ix.close()
+	b.log.Debug("build context indexed", "took", time.Since(start), "entries", len(ix.entries), "bytes", ix.total)
 	defer func() { b.log.Debug("build finished", "took", time.Since(start)) }()
 	name := o.Dockerfile
 	if name == "" {
@@ -108,22 +109,22 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 	if !ok {
 		return "", errs.Invalid("the Dockerfile (%s) must be within the build context", name)
 	}
-	df, err := os.ReadFile(filepath.Join(dir, rel))
+	df, err := ix.readFile(rel)
 	if err != nil {
 		return "", errs.Invalid("Cannot locate specified Dockerfile: %s", name)
 	}
-	patterns, err := readIgnore(dir)
+	patterns, err := readIgnore(ix)
 	if err != nil {
 		return "", errs.Invalid("reading .dockerignore: %v", err)
 	}
-	if err := applyIgnore(dir, patterns); err != nil {
+	if err := applyIgnore(ix, patterns); err != nil {
 		return "", err
 	}
 	stages, metaArgs, err := parseDockerfile(df)
 	if err != nil {
 		return "", err
 	}
-	r := &run{b: b, opts: o, out: out, contextDir: dir, buildArgs: o.BuildArgs, metaArgs: metaArgs, stages: stages, built: map[int]*stageState{}}
+	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: metaArgs, stages: stages, built: map[int]*stageState{}}
 	id, err := r.buildAll(ctx)
 	if err != nil {
 		return "", err
@@ -138,33 +139,19 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 	return id, nil
 }
 
-// memContextMax is the largest context unpacked in memory (a tmpfs):
-// creating thousands of small files there is many times faster than on
-// disk, and that is most of the time a cached build takes.
-const memContextMax = 128 << 20
-
-// unpackContext unpacks the context tarball into a new directory: under
-// /dev/shm when the tarball is small enough, else under the builder's
-// scratch directory. The caller removes the directory.
-func (b *Builder) unpackContext(ctx context.Context, src io.Reader) (string, error) {
-	var head bytes.Buffer
-	n, err := io.Copy(&head, io.LimitReader(src, memContextMax+1))
+// readContext reads the context tarball into an index: nothing is
+// extracted, file contents are hashed and spooled in one pass (in memory
+// up to memSpoolMax, the rest in an unlinked file under the scratch
+// directory, so concurrent builds share nothing and a killed daemon
+// leaves nothing behind). The caller closes the index.
+func (b *Builder) readContext(ctx context.Context, src io.Reader) (*contextIndex, error) {
+	sp := newSpool(b.tmp, memSpoolMax)
+	ix, err := readContextIndex(ctx, src, sp)
 	if err != nil {
-		return "", errs.Invalid("reading build context: %v", err)
+		sp.close()
+		return nil, err
 	}
-	parent := b.tmp
-	if st, err := os.Stat(b.memTmp); err == nil && st.IsDir() && n <= memContextMax {
-		parent = b.memTmp
-	}
-	dir, err := os.MkdirTemp(parent, "wharf-build-context-")
-	if err != nil {
-		return "", err
-	}
-	if err := extractContext(ctx, io.MultiReader(&head, src), dir); err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	return dir, nil
+	return ix, nil
 }
 
 // parseDockerfile parses df into stages and the ARGs before the first FROM.

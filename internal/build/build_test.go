@@ -1,63 +1,13 @@
 package build
 
 import (
-	"archive/tar"
-	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 )
-
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-func exists(dir, name string) bool {
-	_, err := os.Lstat(filepath.Join(dir, name))
-	return err == nil
-}
-
-func TestDockerignore(t *testing.T) {
-	dir := writeTree(t, map[string]string{
-		"Dockerfile": "FROM scratch", "keep.txt": "k", "secret.txt": "s",
-		"logs/a.log": "a", "logs/important.log": "i", "node_modules/x/y.js": "y", "sub/secret.txt": "s2",
-	})
-	patterns := []string{"*.txt", "!keep.txt", "logs/*.log", "!logs/important.log", "node_modules", "**/secret.txt", "Dockerfile"}
-	if err := applyIgnore(dir, patterns, "Dockerfile"); err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]bool{
-		"Dockerfile": true, "keep.txt": true, "secret.txt": false, "logs/a.log": false,
-		"logs/important.log": true, "node_modules": false, "sub/secret.txt": false,
-	} {
-		if got := exists(dir, name); got != want {
-			t.Errorf("%s: exists = %v, want %v", name, got, want)
-		}
-	}
-}
-
-func TestReadIgnoreMissing(t *testing.T) {
-	p, err := readIgnore(t.TempDir())
-	if err != nil || p != nil {
-		t.Fatalf("readIgnore = %v, %v", p, err)
-	}
-}
 
 func TestCacheKey(t *testing.T) {
 	a := cacheKey("sha256:1", "RUN x")
@@ -80,95 +30,6 @@ func TestCacheKey(t *testing.T) {
 	}
 	if id, ok := c2.get(a); !ok || id != "sha256:img" {
 		t.Errorf("reloaded cache: %q %v", id, ok)
-	}
-}
-
-func TestCopyChecksum(t *testing.T) {
-	dir := writeTree(t, map[string]string{"a/1.txt": "one", "a/2.txt": "two"})
-	sum := func() string {
-		entries, err := collect(dir, "/", copySpec{sources: []string{"a"}, dest: "/dst/"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := checksum(entries, 0, 0, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	first := sum()
-	os.Chtimes(filepath.Join(dir, "a/1.txt"), timeAgo(), timeAgo())
-	if sum() != first {
-		t.Error("touching a file changed the checksum")
-	}
-	os.WriteFile(filepath.Join(dir, "a/1.txt"), []byte("changed"), 0o644)
-	if sum() == first {
-		t.Error("changing a file left the checksum")
-	}
-}
-
-func TestCollect(t *testing.T) {
-	dir := writeTree(t, map[string]string{"a.go": "a", "b.go": "b", "c.txt": "c", "d/e": "e"})
-	names := func(c copySpec, workdir string) []string {
-		entries, err := collect(dir, workdir, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range entries {
-			out = append(out, e.name)
-		}
-		slices.Sort(out)
-		return out
-	}
-	if got := names(copySpec{sources: []string{"*.go"}, dest: "/src"}, "/"); !slices.Equal(got, []string{"src/a.go", "src/b.go"}) {
-		t.Errorf("glob: %q", got)
-	}
-	if got := names(copySpec{sources: []string{"c.txt"}, dest: "x"}, "/app"); !slices.Equal(got, []string{"app/x"}) {
-		t.Errorf("file to relative dest: %q", got)
-	}
-	if got := names(copySpec{sources: []string{"."}, dest: "/ctx/"}, "/"); len(got) != 5 {
-		t.Errorf("whole context: %q", got)
-	}
-	if got := names(copySpec{sources: []string{"d"}, dest: "/opt/"}, "/"); !slices.Equal(got, []string{"opt/e"}) {
-		t.Errorf("directory: %q", got)
-	}
-	for _, src := range []string{"../x", "missing"} {
-		if _, err := collect(dir, "/", copySpec{sources: []string{src}, dest: "/"}); err == nil {
-			t.Errorf("%s: no error", src)
-		}
-	}
-}
-
-func TestWriteLayer(t *testing.T) {
-	dir := writeTree(t, map[string]string{"f": "data"})
-	entries, err := collect(dir, "/", copySpec{sources: []string{"f"}, dest: "/g"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mode := os.FileMode(0o600)
-	var buf bytes.Buffer
-	if err := writeLayer(&buf, entries, 1000, 1001, &mode); err != nil {
-		t.Fatal(err)
-	}
-	h, err := tar.NewReader(&buf).Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Name != "g" || h.Uid != 1000 || h.Gid != 1001 || h.Mode != 0o600 || h.Size != 4 {
-		t.Errorf("header: %+v", h)
-	}
-}
-
-func TestParseChown(t *testing.T) {
-	for in, want := range map[string][2]int{"": {0, 0}, "1000": {1000, 1000}, "1:2": {1, 2}, "root:5": {0, 5}} {
-		u, g, err := parseChown(in)
-		if err != nil || u != want[0] || g != want[1] {
-			t.Errorf("%q: %d %d %v", in, u, g, err)
-		}
-	}
-	if _, _, err := parseChown("nobody"); err == nil {
-		t.Error("names: no error")
 	}
 }
 
@@ -245,5 +106,3 @@ FROM busybox AS d
 		t.Errorf("ARG before FROM: base %q", got)
 	}
 }
-
-func timeAgo() (t time.Time) { return time.Now().Add(-time.Hour) }

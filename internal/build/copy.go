@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -29,31 +27,40 @@ type copySpec struct {
 	dest         string
 	from         string
 	chown, chmod string
+	checksum     string // ADD --checksum, for a remote source
 	add          bool
+}
+
+func (c copySpec) verb() string {
+	if c.add {
+		return "ADD"
+	}
+	return "COPY"
 }
 
 // copyEntry is one file system object the layer will hold.
 type copyEntry struct {
-	src     string // path on this machine
+	e       *ctxEntry
 	name    string // path in the layer, without a leading slash
-	fi      fs.FileInfo
-	archive bool // ADD of a local tar: its entries go under name
+	url     string // where a remote ADD source came from
+	archive bool   // ADD of a local tar: its entries go under name
 }
 
-// copyStep is COPY/ADD: a layer tar of the sources, built directly
-// from the context (or another stage's or image's files).
+// copyStep is COPY/ADD: a layer tar of the sources, written straight from
+// the context index (or an index of another stage's or image's files).
+// The cache checksum comes from the index's digests, so a cache hit reads
+// and writes no file contents at all.
 func (r *run) copyStep(ctx context.Context, st *stageState, c copySpec) error {
-	root := r.contextDir
+	ix := r.index
 	if c.from != "" {
-		dir, err := r.fromRoot(ctx, c)
+		fix, err := r.fromIndex(ctx, c)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		root = dir
+		defer fix.close()
+		ix = fix
 	}
-	uid, gid, err := parseChown(c.chown)
-	if err != nil {
+	if err := validChown(c.chown); err != nil {
 		return err
 	}
 	var mode *os.FileMode
@@ -65,23 +72,23 @@ func (r *run) copyStep(ctx context.Context, st *stageState, c copySpec) error {
 		fm := os.FileMode(m)
 		mode = &fm
 	}
-	entries, err := collect(root, st.cfg.WorkingDir, c)
+	entries, err := r.collectAll(ctx, ix, st.cfg.WorkingDir, c)
 	if err != nil {
 		return err
 	}
-	sum, err := checksum(entries, uid, gid, mode)
-	if err != nil {
-		return err
-	}
-	verb := "COPY"
-	if c.add {
-		verb = "ADD"
-	}
-	createdBy := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s in %s", verb, kindOf(entries), sum, c.dest)
+	sum := checksum(entries, c.chown, mode)
+	createdBy := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s in %s", c.verb(), kindOf(entries), sum, c.dest)
 	if c.from != "" {
 		createdBy += " (from " + c.from + ")"
 	}
 	return r.commit(ctx, st, createdBy, func() (io.ReadCloser, error) {
+		// Names in --chown are looked up only now: the key holds the
+		// names, and the parent image, which has the passwd and group
+		// files, is part of the key too.
+		uid, gid, err := r.chownIDs(ctx, st, c.chown)
+		if err != nil {
+			return nil, err
+		}
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(writeLayer(pw, entries, uid, gid, mode)) }()
 		return pr, nil
@@ -89,36 +96,98 @@ func (r *run) copyStep(ctx context.Context, st *stageState, c copySpec) error {
 }
 
 func kindOf(entries []copyEntry) string {
-	if len(entries) == 1 && entries[0].fi.Mode().IsRegular() {
+	if len(entries) == 1 && entries[0].e.typ == tar.TypeReg {
 		return "file"
 	}
 	return "dir"
 }
 
-// collect resolves the sources against root into the layer's entries.
-func collect(root, workdir string, c copySpec) ([]copyEntry, error) {
-	verb := "COPY"
-	if c.add {
-		verb = "ADD"
+// collectAll is collect, with remote ADD sources downloaded first.
+func (r *run) collectAll(ctx context.Context, ix *contextIndex, workdir string, c copySpec) ([]copyEntry, error) {
+	var remote []copyEntry
+	var local []string
+	for _, src := range c.sources {
+		if !isURL(src) {
+			local = append(local, src)
+			continue
+		}
+		if !c.add {
+			return nil, errs.Invalid("COPY failed: source can't be a URL for COPY: %s", src)
+		}
+		e, name, err := r.b.download(ctx, r.index.sp, src, c.checksum)
+		if err != nil {
+			return nil, err
+		}
+		remote = append(remote, copyEntry{e: e, name: name, url: src})
 	}
+	if c.checksum != "" && len(local) > 0 {
+		return nil, errs.Invalid("ADD failed: checksum can't be specified for non-HTTP(S) sources")
+	}
+	dest, destDir := destOf(workdir, c)
+	if len(c.sources) > 1 {
+		destDir = true
+	}
+	for i, rc := range remote {
+		switch {
+		case destDir && rc.name == "":
+			return nil, errs.Invalid("ADD failed: cannot determine filename for source %s", rc.url)
+		case destDir:
+			remote[i].name = strings.TrimPrefix(path.Join(dest, rc.name), "/")
+		default:
+			remote[i].name = strings.TrimPrefix(dest, "/")
+		}
+	}
+	if len(local) == 0 {
+		return remote, nil
+	}
+	lc := c
+	lc.sources = local
+	if len(remote) > 0 {
+		// With a URL among the sources the destination is a directory.
+		lc.dest, workdir = dest+"/", "/"
+	}
+	entries, err := collect(ix, workdir, lc)
+	if err != nil {
+		return nil, err
+	}
+	return append(remote, entries...), nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// destOf is the destination's absolute path and whether it names a
+// directory.
+func destOf(workdir string, c copySpec) (string, bool) {
 	dest := c.dest
 	if !path.IsAbs(dest) {
 		dest = path.Join("/", workdir, dest)
 	}
-	destDir := strings.HasSuffix(c.dest, "/") || strings.HasSuffix(c.dest, "/.") || c.dest == "."
+	return dest, strings.HasSuffix(c.dest, "/") || strings.HasSuffix(c.dest, "/.") || c.dest == "."
+}
+
+// collect resolves the local sources against the index into the layer's
+// entries. Symbolic links are followed within the context; one leading
+// out of it is refused.
+func collect(ix *contextIndex, workdir string, c copySpec) ([]copyEntry, error) {
+	verb := c.verb()
+	dest, destDir := destOf(workdir, c)
 	var matches []string
 	for _, src := range c.sources {
-		if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-			return nil, errs.Invalid("%s failed: remote URLs are not supported by this builder: %s", verb, src)
+		if isURL(src) {
+			return nil, errs.Invalid("%s failed: source can't be a URL for %s: %s", verb, verb, src)
 		}
-		clean := filepath.Clean(filepath.FromSlash(src))
+		clean := path.Clean(src)
 		if clean == ".." || strings.HasPrefix(clean, "../") {
 			return nil, errs.Invalid("%s failed: forbidden path outside the build context: %s", verb, src)
 		}
 		rel, _ := cleanRel(src)
-		p := filepath.Join(root, rel)
 		if strings.ContainsAny(rel, "*?[") {
-			ms, err := filepath.Glob(p)
+			ms, err := ix.glob(rel)
+			if errors.Is(err, errOutside) {
+				return nil, errs.Invalid("%s failed: forbidden path outside the build context: %s", verb, src)
+			}
 			if err != nil {
 				return nil, errs.Invalid("%s failed: %v", verb, err)
 			}
@@ -128,84 +197,49 @@ func collect(root, workdir string, c copySpec) ([]copyEntry, error) {
 			matches = append(matches, ms...)
 			continue
 		}
-		if _, err := os.Lstat(p); err != nil {
+		if _, _, err := ix.lstat(rel); err != nil && !errors.Is(err, errOutside) {
 			return nil, errs.Invalid("%s failed: file not found in build context or excluded by .dockerignore: stat %s: file does not exist", verb, src)
 		}
-		matches = append(matches, p)
+		matches = append(matches, rel)
 	}
 	if len(matches) > 1 {
 		destDir = true
 	}
 	var out []copyEntry
 	for _, m := range matches {
-		if err := inside(root, m); err != nil {
-			return nil, errs.Invalid("%s failed: forbidden path outside the build context: %s", verb, strings.TrimPrefix(m, root))
+		real, e, err := ix.lstat(m)
+		if errors.Is(err, errOutside) {
+			return nil, errs.Invalid("%s failed: forbidden path outside the build context: %s", verb, m)
 		}
-		fi, err := os.Lstat(m)
 		if err != nil {
-			return nil, err
+			return nil, errs.Invalid("%s failed: file not found in build context or excluded by .dockerignore: stat %s: file does not exist", verb, m)
 		}
-		if !fi.IsDir() {
+		if e.typ != tar.TypeDir {
 			name := dest
 			if destDir {
-				name = path.Join(dest, filepath.Base(m))
+				name = path.Join(dest, path.Base(m))
 			}
-			e := copyEntry{src: m, name: strings.TrimPrefix(name, "/"), fi: fi}
-			if c.add && fi.Mode().IsRegular() && isArchive(m) {
-				e.name, e.archive = strings.TrimPrefix(dest, "/"), true
+			ce := copyEntry{e: e, name: strings.TrimPrefix(name, "/")}
+			if c.add && e.typ == tar.TypeReg && isArchive(e) {
+				ce.name, ce.archive = strings.TrimPrefix(dest, "/"), true
 			}
-			out = append(out, e)
+			out = append(out, ce)
 			continue
 		}
-		err = filepath.WalkDir(m, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
+		// A directory's contents are copied, not the directory itself.
+		for _, n := range ix.under(real) {
+			rel := n
+			if real != "." {
+				rel = n[len(real)+1:]
 			}
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(m, p)
-			if rel == "." {
-				return nil // the directory's contents are copied, not itself
-			}
-			name := strings.TrimPrefix(path.Join(dest, filepath.ToSlash(rel)), "/")
-			out = append(out, copyEntry{src: p, name: name, fi: fi})
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			out = append(out, copyEntry{e: ix.entries[n], name: strings.TrimPrefix(path.Join(dest, rel), "/")})
 		}
 	}
 	return out, nil
 }
 
-// inside checks that p, with its symbolic links resolved, is under root.
-func inside(root, p string) error {
-	if filepath.Clean(p) != filepath.Clean(root) {
-		p = filepath.Dir(p) // p itself may be a link, copied as one
-	}
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return err
-	}
-	rootReal, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return err
-	}
-	if real != rootReal && !strings.HasPrefix(real, rootReal+string(filepath.Separator)) {
-		return errors.New("outside")
-	}
-	return nil
-}
-
-func isArchive(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	rc, err := compression.DecompressStream(f)
+func isArchive(e *ctxEntry) bool {
+	rc, err := compression.DecompressStream(e.content())
 	if err != nil {
 		return false
 	}
@@ -214,82 +248,45 @@ func isArchive(p string) bool {
 	return err == nil
 }
 
-// parseChown parses --chown's numeric "uid[:gid]" ("root" is 0).
-func parseChown(s string) (int, int, error) {
-	if s == "" {
-		return 0, 0, nil
-	}
-	u, g, hasG := strings.Cut(s, ":")
-	if !hasG {
-		g = u
-	}
-	num := func(v string) (int, error) {
-		if v == "root" {
-			return 0, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return 0, errs.Invalid("unable to convert uid/gid chown string to host mapping: only numeric ids and root are supported: %s", s)
-		}
-		return n, nil
-	}
-	uid, err := num(u)
-	if err != nil {
-		return 0, 0, err
-	}
-	gid, err := num(g)
-	return uid, gid, err
-}
-
 // header is the tar header of e in the layer.
-func header(e copyEntry, uid, gid int, mode *os.FileMode) (*tar.Header, error) {
-	link := ""
-	if e.fi.Mode()&os.ModeSymlink != 0 {
-		l, err := os.Readlink(e.src)
-		if err != nil {
-			return nil, err
-		}
-		link = l
+func header(e copyEntry, uid, gid int, mode *os.FileMode) *tar.Header {
+	h := &tar.Header{
+		Typeflag: e.e.typ,
+		Name:     e.name,
+		Mode:     e.e.mode,
+		ModTime:  e.e.mtime,
+		Linkname: e.e.link,
+		Uid:      uid,
+		Gid:      gid,
+		Format:   tar.FormatPAX,
 	}
-	h, err := tar.FileInfoHeader(e.fi, link)
-	if err != nil {
-		return nil, err
-	}
-	h.Name = e.name
-	if e.fi.IsDir() {
+	switch e.e.typ {
+	case tar.TypeDir:
 		h.Name += "/"
+	case tar.TypeReg:
+		h.Size = e.e.size
 	}
-	h.Uid, h.Gid, h.Uname, h.Gname = uid, gid, "", ""
-	if mode != nil && e.fi.Mode()&os.ModeSymlink == 0 {
+	if mode != nil && e.e.typ != tar.TypeSymlink {
 		h.Mode = int64(*mode)
 	}
-	h.Format = tar.FormatPAX
-	return h, nil
+	return h
 }
 
-// checksum is the content's checksum for the cache: names, modes,
-// owners, link targets and contents, but not modification times.
-func checksum(entries []copyEntry, uid, gid int, mode *os.FileMode) (string, error) {
+// checksum is the sources' checksum for the cache: names, types, modes,
+// link targets, sizes and content digests, the --chown as written and,
+// for remote sources, the URL; not modification times. It reads no file
+// contents: the index has their digests.
+func checksum(entries []copyEntry, chown string, mode *os.FileMode) string {
 	h := sha256.New()
+	fmt.Fprintf(h, "chown=%s\x00", chown)
 	for _, e := range entries {
-		hd, err := header(e, uid, gid, mode)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s\x00%o\x00%d\x00%d\x00%s\x00%d\x00%t\x00", hd.Name, hd.Mode, hd.Uid, hd.Gid, hd.Linkname, hd.Size, e.archive)
-		if e.fi.Mode().IsRegular() {
-			f, err := os.Open(e.src)
-			if err != nil {
-				return "", err
-			}
-			_, err = io.Copy(h, f)
-			f.Close()
-			if err != nil {
-				return "", err
-			}
+		hd := header(e, 0, 0, mode)
+		fmt.Fprintf(h, "%s\x00%c\x00%o\x00%s\x00%d\x00%t\x00%s\x00", hd.Name, hd.Typeflag, hd.Mode, hd.Linkname, hd.Size, e.archive, e.url)
+		if e.e.typ == tar.TypeReg {
+			h.Write(e.e.sum[:])
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // writeLayer writes the entries as an uncompressed layer tar to w.
@@ -302,21 +299,11 @@ func writeLayer(w io.Writer, entries []copyEntry, uid, gid int, mode *os.FileMod
 			}
 			continue
 		}
-		hd, err := header(e, uid, gid, mode)
-		if err != nil {
+		if err := tw.WriteHeader(header(e, uid, gid, mode)); err != nil {
 			return err
 		}
-		if err := tw.WriteHeader(hd); err != nil {
-			return err
-		}
-		if e.fi.Mode().IsRegular() {
-			f, err := os.Open(e.src)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(tw, f)
-			f.Close()
-			if err != nil {
+		if e.e.typ == tar.TypeReg {
+			if _, err := io.Copy(tw, e.e.content()); err != nil {
 				return err
 			}
 		}
@@ -324,14 +311,9 @@ func writeLayer(w io.Writer, entries []copyEntry, uid, gid int, mode *os.FileMod
 	return tw.Close()
 }
 
-// copyArchive writes the entries of the local tar e.src under e.name (ADD).
+// copyArchive writes the entries of the local tar e under e.name (ADD).
 func copyArchive(tw *tar.Writer, e copyEntry) error {
-	f, err := os.Open(e.src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	rc, err := compression.DecompressStream(f)
+	rc, err := compression.DecompressStream(e.e.content())
 	if err != nil {
 		return err
 	}
@@ -349,13 +331,13 @@ func copyArchive(tw *tar.Writer, e copyEntry) error {
 		if !ok || rel == "." {
 			continue
 		}
-		h.Name = path.Join(e.name, filepath.ToSlash(rel))
+		h.Name = path.Join(e.name, rel)
 		if h.Typeflag == tar.TypeDir {
 			h.Name += "/"
 		}
 		if h.Typeflag == tar.TypeLink {
 			lrel, _ := cleanRel(h.Linkname)
-			h.Linkname = path.Join(e.name, filepath.ToSlash(lrel))
+			h.Linkname = path.Join(e.name, lrel)
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return err
@@ -366,58 +348,79 @@ func copyArchive(tw *tar.Writer, e copyEntry) error {
 	}
 }
 
-// fromRoot copies COPY --from's sources out of a stage's or an image's
-// file system into a new directory and returns it.
-func (r *run) fromRoot(ctx context.Context, c copySpec) (string, error) {
+// fromIndex indexes COPY --from's sources out of a stage's or an image's
+// file system. A glob source brings the directory its pattern starts in.
+func (r *run) fromIndex(ctx context.Context, c copySpec) (*contextIndex, error) {
 	imageID := ""
 	if j := r.stageIndex(c.from, len(r.stages)); j >= 0 {
 		st, ok := r.built[j]
 		if !ok {
-			return "", errs.Invalid("COPY --from=%s: stage not built", c.from)
+			return nil, errs.Invalid("COPY --from=%s: stage not built", c.from)
 		}
 		imageID = st.imageID
 	} else {
 		img, err := r.b.images.Get(ctx, c.from)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		imageID = img.ID
 	}
-	dir, err := os.MkdirTemp(r.b.tmp, "from-")
-	if err != nil {
-		return "", err
-	}
+	ix := newContextIndex(newSpool(r.b.tmp, memSpoolMax))
 	if imageID == "" {
-		return dir, nil
+		return ix, nil
 	}
+	err := r.withContainer(ctx, imageID, func(id string) error {
+		for _, src := range c.sources {
+			rel, _ := cleanRel(src)
+			if strings.ContainsAny(rel, "*?[") {
+				rel = fixedPrefix(rel)
+			}
+			p := "/" + rel
+			if rel == "." {
+				p = "/"
+			}
+			tr, _, err := r.b.containers.ArchivePath(ctx, id, p)
+			if err != nil {
+				return errs.Invalid("COPY failed: stat %s: file does not exist", src)
+			}
+			err = ix.addTar(ctx, tr, path.Dir(rel))
+			tr.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		ix.close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// fixedPrefix is the directory part of pattern before its first element
+// with a wildcard ("." if that is the first).
+func fixedPrefix(pattern string) string {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		if strings.ContainsAny(p, "*?[") {
+			if i == 0 {
+				return "."
+			}
+			return strings.Join(parts[:i], "/")
+		}
+	}
+	return pattern
+}
+
+// withContainer runs f with a container of imageID that is never
+// started: a way at the image's files.
+func (r *run) withContainer(ctx context.Context, imageID string, f func(id string) error) error {
 	cs := r.b.containers
 	resp, err := cs.Create(ctx, wcontainer.CreateOptions{Config: &container.Config{Image: imageID, Entrypoint: []string{"/wharf-build-copy"}}})
 	if err != nil {
-		os.RemoveAll(dir)
-		return "", err
+		return err
 	}
 	defer cs.Remove(context.WithoutCancel(ctx), resp.ID, wcontainer.RemoveOptions{Force: true})
-	for _, src := range c.sources {
-		rel, _ := cleanRel(src)
-		if strings.ContainsAny(rel, "*?[") {
-			os.RemoveAll(dir)
-			return "", errs.Invalid("COPY --from: wildcards are not supported by this builder: %s", src)
-		}
-		tr, _, err := cs.ArchivePath(ctx, resp.ID, "/"+filepath.ToSlash(rel))
-		if err != nil {
-			os.RemoveAll(dir)
-			return "", errs.Invalid("COPY failed: stat %s: file does not exist", src)
-		}
-		target := filepath.Join(dir, filepath.Dir(rel))
-		err = os.MkdirAll(target, 0o755)
-		if err == nil {
-			err = extractContext(ctx, tr, target)
-		}
-		tr.Close()
-		if err != nil {
-			os.RemoveAll(dir)
-			return "", err
-		}
-	}
-	return dir, nil
+	return f(resp.ID)
 }

@@ -21,16 +21,16 @@ import (
 
 // run is one build in progress.
 type run struct {
-	b          *Builder
-	opts       Options
-	out        io.Writer
-	contextDir string
-	buildArgs  map[string]*string
-	metaArgs   []instructions.ArgCommand
-	stages     []instructions.Stage
-	built      map[int]*stageState
-	step       int
-	steps      int
+	b         *Builder
+	opts      Options
+	out       io.Writer
+	index     *contextIndex // the build context
+	buildArgs map[string]*string
+	metaArgs  []instructions.ArgCommand
+	stages    []instructions.Stage
+	built     map[int]*stageState
+	step      int
+	steps     int
 }
 
 // stageState is a stage's image so far: its ID ("" for scratch) and
@@ -227,7 +227,7 @@ func (r *run) dispatch(ctx context.Context, st *stageState, c instructions.Comma
 	case *instructions.CopyCommand:
 		return r.copyStep(ctx, st, copySpec{sources: c.SourcePaths, dest: c.DestPath, from: c.From, chown: c.Chown, chmod: c.Chmod})
 	case *instructions.AddCommand:
-		return r.copyStep(ctx, st, copySpec{sources: c.SourcePaths, dest: c.DestPath, chown: c.Chown, chmod: c.Chmod, add: true})
+		return r.copyStep(ctx, st, copySpec{sources: c.SourcePaths, dest: c.DestPath, chown: c.Chown, chmod: c.Chmod, checksum: c.Checksum, add: true})
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
 			v := ""

@@ -1,8 +1,10 @@
 package build
 
 import (
-	"io/fs"
-	"os"
+	"archive/tar"
+	"bytes"
+	"errors"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -10,23 +12,23 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// readIgnore reads dir/.dockerignore; a missing file is no patterns.
-func readIgnore(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
-	if os.IsNotExist(err) {
+// readIgnore reads the context's .dockerignore; a missing file is no
+// patterns.
+func readIgnore(ix *contextIndex) ([]string, error) {
+	b, err := ix.readFile(".dockerignore")
+	if errors.Is(err, errNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return ignorefile.ReadAll(f)
+	return ignorefile.ReadAll(bytes.NewReader(b))
 }
 
-// applyIgnore removes from dir the files the .dockerignore patterns
-// exclude, as the docker CLI leaves them out of the context it sends.
-// keep lists paths (the Dockerfile, .dockerignore) that are never removed.
-func applyIgnore(dir string, patterns []string, keep ...string) error {
+// applyIgnore removes from the index the entries the .dockerignore
+// patterns exclude, as the docker CLI leaves them out of the context it
+// sends. keep lists paths (the Dockerfile, .dockerignore) never removed.
+func applyIgnore(ix *contextIndex, patterns []string, keep ...string) error {
 	if len(patterns) == 0 {
 		return nil
 	}
@@ -36,34 +38,34 @@ func applyIgnore(dir string, patterns []string, keep ...string) error {
 	}
 	kept := map[string]bool{}
 	for _, k := range keep {
-		kept[filepath.Clean(k)] = true
+		kept[path.Clean(filepath.ToSlash(k))] = true
 	}
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	removed := "" // the last directory removed with all it holds
+	for _, name := range ix.sorted() {
+		if removed != "" && strings.HasPrefix(name, removed+"/") {
+			delete(ix.entries, name)
+			continue
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." || kept[rel] {
-			return nil
+		if kept[name] {
+			continue
 		}
-		ignored, err := pm.MatchesOrParentMatches(filepath.ToSlash(rel))
+		ignored, err := pm.MatchesOrParentMatches(name)
 		if err != nil {
 			return err
 		}
 		if !ignored {
-			return nil
+			continue
 		}
-		if d.IsDir() {
-			if pm.Exclusions() && hasExceptionUnder(patterns, rel) {
-				return nil // a "!" pattern may keep something inside
+		if ix.entries[name].typ == tar.TypeDir {
+			if pm.Exclusions() && hasExceptionUnder(patterns, name) {
+				continue // a "!" pattern may keep something inside
 			}
-			if err := os.RemoveAll(p); err != nil {
-				return err
-			}
-			return filepath.SkipDir
+			removed = name
 		}
-		return os.Remove(p)
-	})
+		delete(ix.entries, name)
+	}
+	ix.names = nil
+	return nil
 }
 
 // hasExceptionUnder reports whether an exception pattern could match

@@ -3,10 +3,16 @@
 package integration
 
 import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildContext writes files into a new context directory.
@@ -172,5 +178,141 @@ func TestBuildDockerignore(t *testing.T) {
 				t.Fatalf("files in the image:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestBuildCacheSteps: an unchanged context reuses every step; one
+// changed copied file rebuilds from its COPY on, and only that.
+func TestBuildCacheSteps(t *testing.T) {
+	noBuildkit(t)
+	tag := uniqueName(t, "cache")
+	cleanupImages(t, tag)
+	files := map[string]string{"Dockerfile": `FROM busybox
+RUN echo one > /one
+RUN echo two > /two
+COPY files /files
+RUN cat /files/d/b > /copied
+CMD ["cat", "/copied"]
+`}
+	for i := range 40 {
+		files[fmt.Sprintf("files/d/f%d", i)] = strings.Repeat("x", i*100)
+	}
+	files["files/d/b"] = "first\n"
+	dir := buildContext(t, files)
+	cli(t, "wharf", "build", "-t", tag, dir)
+	out := cli(t, "wharf", "build", "-t", tag, dir)
+	if n := strings.Count(out, "Using cache"); n != 5 {
+		t.Fatalf("unchanged context: cache used %d times, want 5:\n%s", n, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "files/d/b"), []byte("second\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = cli(t, "wharf", "build", "-t", tag, dir)
+	steps := strings.Split(out, "Step ")
+	for i, s := range steps[1:] {
+		cached := strings.Contains(s, "Using cache")
+		if want := i == 1 || i == 2; cached != want { // the RUNs before COPY cached; COPY on rebuilt
+			t.Fatalf("step %d cached=%v, want %v:\n%s", i+1, cached, want, out)
+		}
+	}
+	if got := cli(t, "wharf", "run", "--rm", tag); got != "second\n" {
+		t.Fatalf("run: %q", got)
+	}
+	// A file's mtime alone does not invalidate the cache.
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "files/d/f1"), future, future); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli(t, "wharf", "build", "-t", tag, dir); strings.Count(out, "Using cache") != 5 {
+		t.Fatalf("after touching a file:\n%s", out)
+	}
+}
+
+func TestBuildChownByName(t *testing.T) {
+	noBuildkit(t)
+	tag := uniqueName(t, "chown")
+	cleanupImages(t, tag)
+	dir := buildContext(t, map[string]string{
+		"Dockerfile": `FROM busybox
+RUN echo 'app:x:1234:2345::/home/app:/bin/sh' >> /etc/passwd && echo 'app:x:2345:' >> /etc/group && echo 'staff2:x:3456:' >> /etc/group
+COPY --chown=app a.txt /a.txt
+COPY --chown=app:staff2 d /d/
+ADD --chown=1:app a.txt /b.txt
+`,
+		"a.txt": "a", "d/x": "x",
+	})
+	cli(t, "wharf", "build", "-t", tag, dir)
+	got := cli(t, "wharf", "run", "--rm", tag, "stat", "-c", "%n %u:%g", "/a.txt", "/d/x", "/b.txt")
+	if want := "/a.txt 1234:2345\n/d/x 1234:3456\n/b.txt 1:2345\n"; got != want {
+		t.Fatalf("owners:\n%s\nwant\n%s", got, want)
+	}
+	dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY --chown=nosuchuser a /a\n", "a": "a"})
+	r := testEnv.run("wharf", "build", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "nosuchuser") {
+		t.Fatalf("unknown user: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestBuildCopyFromGlob(t *testing.T) {
+	noBuildkit(t)
+	tag := uniqueName(t, "fromglob")
+	cleanupImages(t, tag)
+	dir := buildContext(t, map[string]string{"Dockerfile": `FROM busybox AS builder
+RUN mkdir -p /out/sub && echo 1 > /out/a.bin && echo 2 > /out/b.bin && echo no > /out/c.txt && echo 3 > /out/sub/d.bin
+FROM busybox
+COPY --from=builder /out/*.bin /bin2/
+COPY --from=builder /out/*/*.bin /deep/
+CMD ["ls", "/bin2", "/deep"]
+`})
+	cli(t, "wharf", "build", "-t", tag, dir)
+	if got, want := cli(t, "wharf", "run", "--rm", tag), "/bin2:\na.bin\nb.bin\n\n/deep:\nd.bin\n"; got != want {
+		t.Fatalf("run: %q, want %q", got, want)
+	}
+	dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox AS b\nFROM busybox\nCOPY --from=b /etc/*.none /x/\n"})
+	if r := testEnv.run("wharf", "build", dir); r.code != 1 || !strings.Contains(r.stderr, "no source files were specified") {
+		t.Fatalf("no match: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestBuildRemoteAdd(t *testing.T) {
+	noBuildkit(t)
+	content := "served over http\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/pkg/tool.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Last-Modified", "Wed, 01 Jan 2020 00:00:00 GMT")
+		io.WriteString(w, content)
+	}))
+	defer srv.Close()
+	url := srv.URL + "/pkg/tool.txt"
+	sum := sha256.Sum256([]byte(content))
+	tag := uniqueName(t, "remote")
+	cleanupImages(t, tag)
+	dir := buildContext(t, map[string]string{"Dockerfile": fmt.Sprintf(`FROM busybox
+ADD %s /opt/
+ADD --checksum=sha256:%x %s /named
+`, url, sum, url)})
+	cli(t, "wharf", "build", "-t", tag, dir)
+	got := cli(t, "wharf", "run", "--rm", tag, "sh", "-c", "cat /opt/tool.txt /named; stat -c '%a %Y' /opt/tool.txt")
+	if want := content + content + "600 1577836800\n"; got != want {
+		t.Fatalf("run: %q, want %q", got, want)
+	}
+	if out := cli(t, "wharf", "build", "-t", tag, dir); strings.Count(out, "Using cache") != 2 {
+		t.Fatalf("second build not cached:\n%s", out)
+	}
+	plain := buildContext(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox\nADD %s /opt/\n", url)})
+	if out := cli(t, "wharf", "build", "-t", tag, plain); strings.Count(out, "Using cache") != 1 {
+		t.Fatalf("same download not cached:\n%s", out)
+	}
+	content = "changed\n"
+	if out := cli(t, "wharf", "build", "-t", tag, plain); strings.Count(out, "Using cache") != 0 {
+		t.Fatalf("changed download still cached:\n%s", out)
+	}
+	// The --checksum line now fails.
+	dir = buildContext(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox\nADD --checksum=sha256:%x %s /named\n", sum, url)})
+	if r := testEnv.run("wharf", "build", dir); r.code != 1 || !strings.Contains(r.stderr, "checksum mismatch") {
+		t.Fatalf("wrong checksum: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
