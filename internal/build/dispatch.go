@@ -38,9 +38,11 @@ type run struct {
 	// stage writes only its own entry, and the stages using it wait
 	// for it to finish first.
 	built map[int]*stageState
-	step  int // this stage's next step number
+	stage int // the stage this copy of run builds
+	step  int // this stage's last step number
 	steps int
 	args  *declaredArgs
+	pulls *pulls
 }
 
 // stageState is a stage's image so far: its ID ("" for scratch) and
@@ -50,6 +52,7 @@ type stageState struct {
 	cfg     dockerspec.DockerOCIImageConfig
 	args    map[string]string
 	argKeys []string
+	done    chan struct{} // closed once the stage is built
 }
 
 // env is what variables expand against: the stage's ARGs overridden by its ENV.
@@ -168,12 +171,13 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 			r.args.add(kv.Key)
 		}
 	}
+	if r.pulls == nil {
+		r.pulls = &pulls{}
+	}
 	p := r.plan(target)
 	r.steps = p.steps
-	done := map[int]chan struct{}{}
 	for _, i := range p.order {
-		r.built[i] = &stageState{args: map[string]string{}}
-		done[i] = make(chan struct{})
+		r.built[i] = &stageState{args: map[string]string{}, done: make(chan struct{})}
 	}
 	seq := newOrderedOutput(r.out, len(p.order))
 	g, gctx := errgroup.WithContext(ctx)
@@ -183,22 +187,21 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 	for pos, i := range p.order {
 		g.Go(func() error {
 			for _, d := range p.deps[i] {
-				select {
-				case <-done[d]:
-				case <-gctx.Done():
+				if err := r.waitStage(gctx, d); err != nil {
 					seq.finish(pos, false)
-					return gctx.Err()
+					return err
 				}
 			}
 			sr := *r
 			sr.out = seq.writer(pos)
 			sr.step = p.first[i] - 1
+			sr.stage = i
 			err := sr.buildStage(gctx, i)
 			seq.finish(pos, err != nil)
 			if err != nil {
 				return err
 			}
-			close(done[i])
+			close(r.built[i].done)
 			return nil
 		})
 	}
@@ -213,6 +216,16 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 		return "", errs.Invalid("No image was generated. Is your Dockerfile empty?")
 	}
 	return st.imageID, nil
+}
+
+// waitStage waits until stage j is built.
+func (r *run) waitStage(ctx context.Context, j int) error {
+	select {
+	case <-r.built[j].done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // stageIndex finds a stage by name or number among the first n stages.
@@ -367,6 +380,9 @@ func (r *run) dispatch(ctx context.Context, st *stageState, c instructions.Comma
 	case *instructions.RunCommand:
 		return r.runStep(ctx, st, c)
 	case *instructions.CopyCommand:
+		if err := r.waitCopySource(ctx, c.From); err != nil {
+			return err
+		}
 		if len(c.SourceContents) > 0 {
 			return r.copyInline(ctx, st, c)
 		}
@@ -413,6 +429,26 @@ func (r *run) dispatch(ctx context.Context, st *stageState, c instructions.Comma
 		return errs.Invalid("Unknown instruction: %s", strings.ToUpper(c.Name()))
 	}
 	return r.commitConfig(ctx, st, text)
+}
+
+// waitCopySource waits for the stage COPY --from names, if it is one.
+// The plan has the stages a stage's own COPYs name built first, but an
+// ONBUILD trigger's COPY is known only now.
+func (r *run) waitCopySource(ctx context.Context, from string) error {
+	if from == "" {
+		return nil
+	}
+	j := r.stageIndex(from, len(r.stages))
+	if j < 0 {
+		return nil
+	}
+	if j >= r.stage {
+		return errs.Invalid("COPY --from=%s: a stage can only copy from an earlier stage", from)
+	}
+	if _, needed := r.built[j]; !needed {
+		return errs.Invalid("COPY --from=%s: stage %s is not built for this target", from, from)
+	}
+	return r.waitStage(ctx, j)
 }
 
 func argText(c *instructions.ArgCommand) string {

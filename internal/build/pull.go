@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -13,9 +14,21 @@ import (
 	"github.com/wharf/wharf/internal/image"
 )
 
+// pulls are the images a build pulled: stages building concurrently
+// from the same missing image pull it once, one after the other.
+type pulls struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
 // baseImage is FROM's image: the local one, pulled if missing or if the
 // build asked for --pull (as docker's classic builder does).
 func (r *run) baseImage(ctx context.Context, ref string) (*image.Image, error) {
+	r.pulls.mu.Lock()
+	defer r.pulls.mu.Unlock()
+	if r.pulls.done[ref] {
+		return r.b.images.Get(ctx, ref)
+	}
 	img, err := r.b.images.Get(ctx, ref)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return nil, err
@@ -36,6 +49,10 @@ func (r *run) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 	if err := r.b.images.Pull(ctx, named, image.PullOptions{Auth: r.authFor(named)}, lineProgress{r.out}); err != nil {
 		return nil, err
 	}
+	if r.pulls.done == nil {
+		r.pulls.done = map[string]bool{}
+	}
+	r.pulls.done[ref] = true
 	return r.b.images.Get(ctx, reference.FamiliarString(named))
 }
 
