@@ -261,20 +261,21 @@ func TestBuildOnbuild(t *testing.T) {
 		t.Run(c, func(t *testing.T) {
 			base, child := uniqueName(t, "base"), uniqueName(t, "child")
 			cleanupImages(t, child, base)
-			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nONBUILD RUN echo triggered > /t\nONBUILD ENV FROM_TRIGGER=1\n"})
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nONBUILD RUN echo triggered > /t\nONBUILD ENV FROM_TRIGGER=1\nONBUILD COPY app.txt /app/\n"})
 			cli(t, c, "build", "-t", base, dir)
-			if got := inspectField(t, base, "{{json .Config.OnBuild}}"); got != `["RUN echo triggered > /t","ENV FROM_TRIGGER=1"]` {
+			if got := inspectField(t, base, "{{json .Config.OnBuild}}"); got != `["RUN echo triggered > /t","ENV FROM_TRIGGER=1","COPY app.txt /app/"]` {
 				t.Fatalf("OnBuild: %s", got)
 			}
 			if got := cli(t, c, "run", "--rm", base, "sh", "-c", "cat /t 2>/dev/null; echo $FROM_TRIGGER"); got != "\n" {
 				t.Fatalf("the triggers ran in the base image: %q", got)
 			}
-			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo after >> /t\n"})
+			// The triggers' COPY takes from the child's context.
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo after >> /t\n", "app.txt": "app of " + c + "\n"})
 			out := cli(t, c, "build", "-t", child, dir)
-			if !strings.Contains(out, "# Executing 2 build triggers") {
+			if !strings.Contains(out, "# Executing 3 build triggers") {
 				t.Fatalf("build output:\n%s", out)
 			}
-			if got := cli(t, c, "run", "--rm", child, "sh", "-c", "cat /t; echo $FROM_TRIGGER"); got != "triggered\nafter\n1\n" {
+			if got := cli(t, c, "run", "--rm", child, "sh", "-c", "cat /t /app/app.txt; echo $FROM_TRIGGER"); got != "triggered\nafter\napp of "+c+"\n1\n" {
 				t.Fatalf("child: %q", got)
 			}
 			if got := inspectField(t, child, "{{len .Config.OnBuild}}"); got != "0" {
@@ -460,6 +461,40 @@ func TestBuildFailureLeavesNothing(t *testing.T) {
 			}
 			if got := buildMounts(t); got != mounts {
 				t.Errorf("mounts under the daemon root: %d before, %d after", mounts, got)
+			}
+		})
+	}
+}
+
+func TestBuildParallelStageFails(t *testing.T) {
+	noBuildkit(t)
+	df := `FROM busybox AS slow
+RUN sleep 30
+FROM busybox AS failing
+RUN sleep 1; echo failing here; exit 7
+FROM busybox
+COPY --from=slow /etc/passwd /a
+COPY --from=failing /etc/passwd /b
+`
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			before := containerCount(t)
+			dir := buildContext(t, map[string]string{"Dockerfile": df})
+			start := time.Now()
+			r := testEnv.run(c, "build", "--no-cache", dir)
+			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c sleep 1; echo failing here; exit 7' returned a non-zero code: 7") {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			// The failure stops the other stage rather than waiting for it,
+			// and its output is shown.
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("the build took %s", took)
+			}
+			if !strings.Contains(r.stdout, "failing here") {
+				t.Errorf("no output of the failed stage:\n%s", r.stdout)
+			}
+			if after := containerCount(t); after != before {
+				t.Errorf("containers: %d before, %d after", before, after)
 			}
 		})
 	}
