@@ -86,7 +86,7 @@ func (d *declaredArgs) unused(buildArgs map[string]*string) []string {
 	defer d.mu.Unlock()
 	var out []string
 	for k := range buildArgs {
-		if !d.names[k] && !proxyArgs[k] {
+		if !d.names[k] && !isProxyArg(k) {
 			out = append(out, k)
 		}
 	}
@@ -94,15 +94,16 @@ func (d *declaredArgs) unused(buildArgs map[string]*string) []string {
 	return out
 }
 
-// proxyArgs are docker's predefined build args: usable without an ARG,
-// and, unless an ARG declares them, left out of the history and cache
-// key, so that a proxy setting does not change the image.
-var proxyArgs = map[string]bool{
-	"HTTP_PROXY": true, "http_proxy": true,
-	"HTTPS_PROXY": true, "https_proxy": true,
-	"FTP_PROXY": true, "ftp_proxy": true,
-	"NO_PROXY": true, "no_proxy": true,
-	"ALL_PROXY": true, "all_proxy": true,
+// isProxyArg reports whether k is one of docker's predefined build args:
+// usable without an ARG and, unless an ARG declares them, left out of the
+// history and cache key, so that a proxy setting does not change the image.
+func isProxyArg(k string) bool {
+	switch k {
+	case "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+		"NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy":
+		return true
+	}
+	return false
 }
 
 // maxParallelStages bounds how many independent stages build at once.
@@ -230,6 +231,9 @@ func (r *run) waitStage(ctx context.Context, j int) error {
 
 // stageIndex finds a stage by name or number among the first n stages.
 func (r *run) stageIndex(name string, n int) int {
+	if name == "" {
+		return -1 // not the stages without a name
+	}
 	for i := 0; i < n; i++ {
 		if strings.EqualFold(r.stages[i].Name, name) {
 			return i
@@ -360,11 +364,7 @@ func (r *run) expand(st *stageState, c instructions.Command) error {
 		return nil
 	}
 	lex := r.lex()
-	vars := st.env()
-	for _, kv := range proxyEnv(st, r.buildArgs) {
-		vars = append([]string{kv}, vars...)
-	}
-	env := shell.EnvsFromSlice(vars)
+	env := shell.EnvsFromSlice(append(proxyEnv(st, r.buildArgs), st.env()...))
 	return ex.Expand(func(word string) (string, error) {
 		out, _, err := lex.ProcessWord(word, env)
 		return out, err

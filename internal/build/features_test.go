@@ -78,6 +78,13 @@ func TestRunArgvHeredoc(t *testing.T) {
 	}
 }
 
+func TestRunArgvScriptName(t *testing.T) {
+	_, _, err := runArgv(&dockerspec.DockerOCIImageConfig{}, runCommand(t, "RUN <<../x\n#!/bin/sh\n../x"))
+	if err == nil || !strings.Contains(err.Error(), "invalid heredoc name") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestParseTrigger(t *testing.T) {
 	for expr, want := range map[string]string{
 		"RUN echo hi":            "",

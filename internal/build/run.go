@@ -83,6 +83,10 @@ func runArgv(cfg *dockerspec.DockerOCIImageConfig, c *instructions.RunCommand) (
 				data = parser.ChompHeredocContent(data)
 			}
 			if strings.HasPrefix(data, "#!") {
+				// The name becomes a file's: it must stay one.
+				if f.Name == "" || f.Name == "." || f.Name == ".." || strings.ContainsAny(f.Name, "/\\") {
+					return nil, nil, errs.Invalid("RUN: invalid heredoc name %q", f.Name)
+				}
 				script = &inlineScript{name: f.Name, data: data}
 				args = []string{path.Join(scriptDir, f.Name)}
 			} else {
@@ -122,7 +126,7 @@ func declaredArgEnv(st *stageState) []string {
 func proxyEnv(st *stageState, buildArgs map[string]*string) []string {
 	var env []string
 	for k, v := range buildArgs {
-		if v == nil || !proxyArgs[k] || hasEnv(st.cfg.Env, k) {
+		if v == nil || !isProxyArg(k) || hasEnv(st.cfg.Env, k) {
 			continue
 		}
 		if _, declared := st.args[k]; declared {
