@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
@@ -36,11 +37,14 @@ func (r *run) makeWorkdir(ctx context.Context, imageID, dir string) (io.ReadClos
 	if err != nil {
 		return nil, err
 	}
+	// As docker's, the step shows its container.
+	fmt.Fprintf(r.out, " ---> Running in %s\n", shortID(resp.ID))
 	remove := func() {
 		if err := cs.Remove(context.WithoutCancel(ctx), resp.ID, wcontainer.RemoveOptions{Force: true}); err != nil {
 			r.b.log.Warn("build: removing WORKDIR container", "id", resp.ID, "err", err)
 		}
 	}
+	defer fmt.Fprintf(r.out, "Removing intermediate container %s\n", shortID(resp.ID))
 	st, err := cs.StatPath(ctx, resp.ID, dir)
 	switch {
 	case err == nil && st.Mode.IsDir():

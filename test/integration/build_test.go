@@ -304,6 +304,22 @@ func TestBuildWorkdir(t *testing.T) {
 			if got := inspectField(t, tag, "{{.Config.WorkingDir}}"); got != "/srv/app/sub" {
 				t.Fatalf("WorkingDir %q", got)
 			}
+
+			// On scratch the directory and its parents make the layer.
+			scratch := uniqueName(t, "wdscratch")
+			cleanupImages(t, scratch)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM scratch\nWORKDIR /x/y\nCOPY f .\n", "f": "f"})
+			cli(t, c, "build", "-t", scratch, dir)
+			if got := layerCount(t, scratch); got != 2 {
+				t.Fatalf("scratch: %d layers, want 2", got)
+			}
+			ctr := uniqueName(t, "wdctr")
+			cleanupContainers(t, ctr)
+			cli(t, c, "create", "--name", ctr, scratch, "/none")
+			// The tar of the one file: its header, then its content.
+			if out := cli(t, c, "cp", ctr+":/x/y/f", "-"); !strings.HasPrefix(out, "f\x00") || !strings.Contains(out, "\x00f\x00") {
+				t.Fatalf("cp of /x/y/f: %q", out)
+			}
 		})
 	}
 }
