@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // buildContext writes files into a new context directory.
@@ -511,6 +513,42 @@ COPY --from=failing /etc/passwd /b
 			}
 			if after := containerCount(t); after != before {
 				t.Errorf("containers: %d before, %d after", before, after)
+			}
+		})
+	}
+}
+
+// TestBuildPullAuth pulls a base image from a password-protected registry
+// with the credentials the CLI sends along with the build.
+func TestBuildPullAuth(t *testing.T) {
+	noBuildkit(t)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := startRegistry(t, "alice:"+string(hash)+"\n")
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			base := host + "/private/" + uniqueName(t, "base") + ":1"
+			tag := uniqueName(t, "img")
+			cleanupImages(t, tag, base)
+			t.Cleanup(func() { testEnv.run(c, "logout", host) })
+			if r := testEnv.runIn([]byte("s3cret\n"), c, "login", "-u", "alice", "--password-stdin", host); r.code != 0 {
+				t.Fatalf("login: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			cli(t, "wharf", "tag", "busybox", base)
+			cli(t, c, "push", base)
+			cli(t, "wharf", "rmi", base)
+
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo ok > /ok\n"})
+			if out := cli(t, c, "build", "-t", tag, dir); !strings.Contains(out, "Status: Downloaded newer image for "+base) {
+				t.Fatalf("build output:\n%s", out)
+			}
+			cli(t, "wharf", "rmi", base)
+			cli(t, c, "logout", host)
+			r := testEnv.run(c, "build", "-t", tag, dir)
+			if r.code != 1 || !strings.Contains(r.stderr, "pull access denied for "+strings.TrimSuffix(base, ":1")) {
+				t.Fatalf("build after logout: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
 	}
