@@ -24,11 +24,6 @@ type pulls struct {
 // baseImage is FROM's image: the local one, pulled if missing or if the
 // build asked for --pull (as docker's classic builder does).
 func (r *run) baseImage(ctx context.Context, ref string) (*image.Image, error) {
-	r.pulls.mu.Lock()
-	defer r.pulls.mu.Unlock()
-	if r.pulls.done[ref] {
-		return r.b.images.Get(ctx, ref)
-	}
 	img, err := r.b.images.Get(ctx, ref)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return nil, err
@@ -45,6 +40,11 @@ func (r *run) baseImage(ctx context.Context, ref string) (*image.Image, error) {
 	}
 	if _, digested := named.(reference.Digested); !digested {
 		named = reference.TagNameOnly(named)
+	}
+	r.pulls.mu.Lock()
+	defer r.pulls.mu.Unlock()
+	if r.pulls.done[ref] {
+		return r.b.images.Get(ctx, ref)
 	}
 	if err := r.b.images.Pull(ctx, named, image.PullOptions{Auth: r.authFor(named)}, lineProgress{r.out}); err != nil {
 		return nil, err

@@ -433,6 +433,13 @@ func TestBuildPull(t *testing.T) {
 			if out := cli(t, c, "build", "--pull", "-t", tag, dir); !strings.Contains(out, "Status: Image is up to date for "+base) {
 				t.Fatalf("--pull:\n%s", out)
 			}
+			// Two stages from the same missing image pull it once.
+			cli(t, "wharf", "rmi", base)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + base + " AS a\nRUN echo a > /a\nFROM " + base + "\nCOPY --from=a /a /a\n"})
+			if out := cli(t, c, "build", dir); strings.Count(out, "Status: Downloaded newer image for "+base) != 1 || strings.Contains(out, "Status: Image is up to date") {
+				t.Fatalf("two stages from one missing image:\n%s", out)
+			}
+
 			// A base image neither here nor in the registry fails the build.
 			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + host + "/it/missing:1\n"})
 			if r := testEnv.run(c, "build", dir); r.code != 1 || !strings.Contains(r.stderr, "missing") {
