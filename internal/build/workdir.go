@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -46,6 +47,13 @@ func (r *run) makeWorkdir(ctx context.Context, imageID, dir string) (io.ReadClos
 	}
 	defer fmt.Fprintf(r.out, "Removing intermediate container %s\n", shortID(resp.ID))
 	st, err := cs.StatPath(ctx, resp.ID, dir)
+	if err == nil && st.Mode&os.ModeSymlink != 0 {
+		// A link to a directory will do, as in docker.
+		if st, err = cs.StatPath(ctx, resp.ID, dir+"/."); err != nil {
+			remove()
+			return nil, errs.Invalid("Cannot mkdir: %s is not a directory", dir)
+		}
+	}
 	switch {
 	case err == nil && st.Mode.IsDir():
 		remove()

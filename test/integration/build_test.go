@@ -307,6 +307,19 @@ func TestBuildWorkdir(t *testing.T) {
 				t.Fatalf("WorkingDir %q", got)
 			}
 
+			// A link to a directory is a directory; a file is not.
+			linked := uniqueName(t, "wdlink")
+			cleanupImages(t, linked)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN ln -s /tmp /tmplink && touch /file\nWORKDIR /tmplink\n"})
+			cli(t, c, "build", "-t", linked, dir)
+			if got, want := layerCount(t, linked), layerCount(t, "busybox")+1; got != want {
+				t.Fatalf("WORKDIR of a link: %d layers, want %d", got, want)
+			}
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN touch /file\nWORKDIR /file\n"})
+			if r := testEnv.run(c, "build", dir); r.code != 1 || !strings.Contains(r.stderr, "Cannot mkdir: /file is not a directory") {
+				t.Fatalf("WORKDIR of a file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+
 			// On scratch the directory and its parents make the layer.
 			scratch := uniqueName(t, "wdscratch")
 			cleanupImages(t, scratch)
