@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/registry"
 
 	"github.com/wharf/wharf/internal/build"
 	"github.com/wharf/wharf/internal/errs"
@@ -39,7 +42,13 @@ func (s *Server) postBuild(w http.ResponseWriter, r *http.Request) error {
 		Target:      q.Get("target"),
 		NoCache:     boolValue(r, "nocache"),
 		NetworkMode: q.Get("networkmode"),
+		Pull:        boolValue(r, "pull"),
 	}
+	ac, err := decodeRegistryConfig(r.Header.Get("X-Registry-Config"))
+	if err != nil {
+		return err
+	}
+	o.AuthConfigs = ac
 	if v := q.Get("buildargs"); v != "" {
 		if err := json.Unmarshal([]byte(v), &o.BuildArgs); err != nil {
 			return errs.Invalid("invalid buildargs: %v", err)
@@ -67,6 +76,26 @@ func (s *Server) postBuild(w http.ResponseWriter, r *http.Request) error {
 		st.send(jsonstream.Message{Stream: id + "\n"})
 	}
 	return nil
+}
+
+// decodeRegistryConfig reads X-Registry-Config: the credentials the
+// client has, by registry, base64url-encoded JSON.
+func decodeRegistryConfig(header string) (map[string]registry.AuthConfig, error) {
+	if header == "" {
+		return nil, nil
+	}
+	b, err := base64.URLEncoding.DecodeString(header)
+	if err != nil {
+		b, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
+	}
+	var ac map[string]registry.AuthConfig
+	if err == nil {
+		err = json.Unmarshal(b, &ac)
+	}
+	if err != nil {
+		return nil, errs.Invalid("invalid X-Registry-Config header: %v", err)
+	}
+	return ac, nil
 }
 
 // streamWriter sends what is written to it as "stream" messages.

@@ -22,6 +22,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client/pkg/progress"
 
 	wcontainer "github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/errs"
@@ -33,6 +35,8 @@ type Images interface {
 	Get(ctx context.Context, ref string) (*image.Image, error)
 	Derive(ctx context.Context, parentID string, layer io.Reader, cfg dockerspec.DockerOCIImageConfig, createdBy string) (string, error)
 	Tag(ctx context.Context, ref, repo, tag string) error
+	// Pull fetches a base image that is missing (or, with --pull, always).
+	Pull(ctx context.Context, ref reference.Named, o image.PullOptions, out progress.Output) error
 }
 
 // Containers is what the builder needs of the container service, for RUN
@@ -44,6 +48,8 @@ type Containers interface {
 	Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o wcontainer.LogsOptions) (bool, error)
 	LayerTar(ctx context.Context, ref string) (io.ReadCloser, error)
 	ArchivePath(ctx context.Context, ref, path string) (io.ReadCloser, container.PathStat, error)
+	StatPath(ctx context.Context, ref, path string) (container.PathStat, error)
+	ExtractToDir(ctx context.Context, ref, path string, content io.Reader, o wcontainer.ExtractOptions) error
 	Remove(ctx context.Context, ref string, o wcontainer.RemoveOptions) error
 }
 
@@ -56,6 +62,8 @@ type Options struct {
 	NoCache     bool
 	Labels      map[string]string
 	NetworkMode string
+	Pull        bool                           // pull base images even if present
+	AuthConfigs map[string]registry.AuthConfig // by registry host, for pulls
 }
 
 // Builder runs builds.
@@ -120,11 +128,11 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 	if err := applyIgnore(ix, patterns); err != nil {
 		return "", err
 	}
-	stages, metaArgs, err := parseDockerfile(df)
+	p, err := parse(df)
 	if err != nil {
 		return "", err
 	}
-	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: metaArgs, stages: stages, built: map[int]*stageState{}}
+	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: p.metaArgs, stages: p.stages, escape: p.escape, built: map[int]*stageState{}}
 	id, err := r.buildAll(ctx)
 	if err != nil {
 		return "", err
@@ -154,29 +162,56 @@ func (b *Builder) readContext(ctx context.Context, src io.Reader) (*contextIndex
 	return ix, nil
 }
 
-// parseDockerfile parses df into stages and the ARGs before the first FROM.
-func parseDockerfile(df []byte) ([]instructions.Stage, []instructions.ArgCommand, error) {
+// dockerfile is a parsed Dockerfile.
+type dockerfile struct {
+	stages   []instructions.Stage
+	metaArgs []instructions.ArgCommand // the ARGs before the first FROM
+	escape   rune                      // the escape directive's character
+}
+
+// parse parses df with buildkit's parser: directives (escape, syntax,
+// check), line continuations, heredocs and all.
+func parse(df []byte) (dockerfile, error) {
 	res, err := parser.Parse(bytes.NewReader(df))
 	if err != nil {
-		return nil, nil, errs.Invalid("failed to parse Dockerfile: %v", err)
+		return dockerfile{}, errs.Invalid("failed to parse Dockerfile: %v", err)
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
-		return nil, nil, errs.Invalid("%s", withLine(err))
+		return dockerfile{}, errs.Invalid("%s", parseErrorText(err))
 	}
 	if len(stages) == 0 {
-		return nil, nil, errs.Invalid("the Dockerfile has no FROM instruction")
+		return dockerfile{}, errs.Invalid("the Dockerfile has no FROM instruction")
 	}
-	return stages, metaArgs, nil
+	return dockerfile{stages: stages, metaArgs: metaArgs, escape: res.EscapeToken}, nil
 }
 
-// withLine prefixes err with its Dockerfile line, as docker does.
-func withLine(err error) string {
-	var le *parser.LocationError
-	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 && !strings.Contains(err.Error(), "line ") {
-		return fmt.Sprintf("Dockerfile parse error line %d: %v", le.Locations[0][0].Start.Line, err)
+// parseDockerfile parses df into stages and the ARGs before the first FROM.
+func parseDockerfile(df []byte) ([]instructions.Stage, []instructions.ArgCommand, error) {
+	p, err := parse(df)
+	return p.stages, p.metaArgs, err
+}
+
+// parseErrorText words an instruction error as docker's classic builder
+// does: "Dockerfile parse error line N: ..." (buildkit says "dockerfile
+// parse error on line N: ..." and suggests instruction names).
+func parseErrorText(err error) string {
+	var ui *instructions.UnknownInstructionError
+	if errors.As(err, &ui) {
+		return fmt.Sprintf("Dockerfile parse error line %d: unknown instruction: %s", ui.Line, strings.ToUpper(ui.Instruction))
 	}
-	return err.Error()
+	msg := err.Error()
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		line := le.Locations[0][0].Start.Line
+		if rest, ok := strings.CutPrefix(msg, fmt.Sprintf("dockerfile parse error on line %d: ", line)); ok {
+			return fmt.Sprintf("Dockerfile parse error line %d: %s", line, rest)
+		}
+		if !strings.Contains(msg, "line ") {
+			return fmt.Sprintf("Dockerfile parse error line %d: %s", line, msg)
+		}
+	}
+	return msg
 }
 
 func parseTag(t string) (reference.NamedTagged, error) {

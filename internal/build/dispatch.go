@@ -11,6 +11,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -19,7 +22,9 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// run is one build in progress.
+// run is one build in progress. Stages build concurrently, each with its
+// own shallow copy of run (out and step are per stage; the rest is shared
+// and read-only once the stages start, save what the pointers guard).
 type run struct {
 	b         *Builder
 	opts      Options
@@ -28,9 +33,16 @@ type run struct {
 	buildArgs map[string]*string
 	metaArgs  []instructions.ArgCommand
 	stages    []instructions.Stage
-	built     map[int]*stageState
-	step      int
-	steps     int
+	escape    rune
+	// built has an entry for every needed stage before any starts; a
+	// stage writes only its own entry, and the stages using it wait
+	// for it to finish first.
+	built map[int]*stageState
+	stage int // the stage this copy of run builds
+	step  int // this stage's last step number
+	steps int
+	args  *declaredArgs
+	pulls *pulls
 }
 
 // stageState is a stage's image so far: its ID ("" for scratch) and
@@ -40,6 +52,7 @@ type stageState struct {
 	cfg     dockerspec.DockerOCIImageConfig
 	args    map[string]string
 	argKeys []string
+	done    chan struct{} // closed once the stage is built
 }
 
 // env is what variables expand against: the stage's ARGs overridden by its ENV.
@@ -51,8 +64,98 @@ func (st *stageState) env() []string {
 	return append(env, st.cfg.Env...)
 }
 
-// buildAll builds the target stage and the stages it needs, in order,
-// and returns the target's image ID.
+// declaredArgs are the ARG names the build declared so far, for docker's
+// warning about build args nothing used.
+type declaredArgs struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (d *declaredArgs) add(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.names == nil {
+		d.names = map[string]bool{}
+	}
+	d.names[name] = true
+}
+
+// unused are the build args given but neither declared nor predefined.
+func (d *declaredArgs) unused(buildArgs map[string]*string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for k := range buildArgs {
+		if !d.names[k] && !isProxyArg(k) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isProxyArg reports whether k is one of docker's predefined build args:
+// usable without an ARG and, unless an ARG declares them, left out of the
+// history and cache key, so that a proxy setting does not change the image.
+func isProxyArg(k string) bool {
+	switch k {
+	case "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+		"NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy":
+		return true
+	}
+	return false
+}
+
+// maxParallelStages bounds how many independent stages build at once.
+const maxParallelStages = 4
+
+// stagePlan is the order and dependencies of the stages a target needs.
+type stagePlan struct {
+	order []int         // the needed stages, in Dockerfile order
+	deps  map[int][]int // the stages each needed stage builds on or copies from
+	first map[int]int   // each needed stage's first step number
+	steps int
+}
+
+// plan works out which stages target needs and how they depend on each
+// other; steps are numbered as if the stages ran one after the other.
+func (r *run) plan(target int) stagePlan {
+	need := map[int]bool{}
+	r.markNeeded(target, need)
+	p := stagePlan{deps: map[int][]int{}, first: map[int]int{}}
+	for i := 0; i <= target; i++ {
+		if !need[i] {
+			continue
+		}
+		p.order = append(p.order, i)
+		p.first[i] = p.steps + 1
+		p.steps += 1 + len(r.stages[i].Commands)
+		p.deps[i] = r.stageDeps(i)
+	}
+	return p
+}
+
+// stageDeps are the earlier stages stage i builds on or copies from.
+func (r *run) stageDeps(i int) []int {
+	var deps []int
+	if j := r.stageIndex(r.baseName(i), i); j >= 0 {
+		deps = append(deps, j)
+	}
+	for _, c := range r.stages[i].Commands {
+		if cp, ok := c.(*instructions.CopyCommand); ok && cp.From != "" {
+			if j := r.stageIndex(cp.From, i); j >= 0 && !slices.Contains(deps, j) {
+				deps = append(deps, j)
+			}
+		}
+	}
+	sort.Ints(deps)
+	return deps
+}
+
+// buildAll builds the target stage and the stages it needs, independent
+// ones concurrently, and returns the target's image ID. The output reads
+// as if the stages had run one after the other: the earliest unfinished
+// stage streams, the others are held back until it is done.
 func (r *run) buildAll(ctx context.Context) (string, error) {
 	target := len(r.stages) - 1
 	if r.opts.Target != "" {
@@ -61,20 +164,53 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 			return "", errs.Invalid("failed to reach build target %s in Dockerfile", r.opts.Target)
 		}
 	}
-	need := map[int]bool{}
-	r.markNeeded(target, need)
-	for i := range r.stages {
-		if need[i] {
-			r.steps += 1 + len(r.stages[i].Commands)
+	if r.args == nil {
+		r.args = &declaredArgs{}
+	}
+	for _, a := range r.metaArgs {
+		for _, kv := range a.Args {
+			r.args.add(kv.Key)
 		}
 	}
-	for i := 0; i <= target; i++ {
-		if !need[i] {
-			continue
-		}
-		if err := r.buildStage(ctx, i); err != nil {
-			return "", err
-		}
+	if r.pulls == nil {
+		r.pulls = &pulls{}
+	}
+	p := r.plan(target)
+	r.steps = p.steps
+	for _, i := range p.order {
+		r.built[i] = &stageState{args: map[string]string{}, done: make(chan struct{})}
+	}
+	seq := newOrderedOutput(r.out, len(p.order))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallelStages)
+	// Stages start in order and depend only on earlier ones, so a stage
+	// waiting for its dependencies never holds up one of them.
+	for pos, i := range p.order {
+		g.Go(func() error {
+			for _, d := range p.deps[i] {
+				if err := r.waitStage(gctx, d); err != nil {
+					seq.finish(pos, false)
+					return err
+				}
+			}
+			sr := *r
+			sr.out = seq.writer(pos)
+			sr.step = p.first[i] - 1
+			sr.stage = i
+			err := sr.buildStage(gctx, i)
+			seq.finish(pos, err != nil)
+			if err != nil {
+				return err
+			}
+			close(r.built[i].done)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	if unused := r.args.unused(r.buildArgs); len(unused) > 0 {
+		fmt.Fprintf(r.out, "[Warning] One or more build-args %v were not consumed\n", unused)
 	}
 	st := r.built[target]
 	if st.imageID == "" {
@@ -83,8 +219,21 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 	return st.imageID, nil
 }
 
+// waitStage waits until stage j is built.
+func (r *run) waitStage(ctx context.Context, j int) error {
+	select {
+	case <-r.built[j].done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // stageIndex finds a stage by name or number among the first n stages.
 func (r *run) stageIndex(name string, n int) int {
+	if name == "" {
+		return -1 // not the stages without a name
+	}
 	for i := 0; i < n; i++ {
 		if strings.EqualFold(r.stages[i].Name, name) {
 			return i
@@ -102,22 +251,22 @@ func (r *run) markNeeded(i int, need map[int]bool) {
 		return
 	}
 	need[i] = true
-	if j := r.stageIndex(r.baseName(i), i); j >= 0 {
+	for _, j := range r.stageDeps(i) {
 		r.markNeeded(j, need)
 	}
-	for _, c := range r.stages[i].Commands {
-		if cp, ok := c.(*instructions.CopyCommand); ok && cp.From != "" {
-			if j := r.stageIndex(cp.From, i); j >= 0 {
-				r.markNeeded(j, need)
-			}
-		}
+}
+
+func (r *run) lex() *shell.Lex {
+	if r.escape == 0 {
+		return shell.NewLex('\\')
 	}
+	return shell.NewLex(r.escape)
 }
 
 // metaEnv is the ARGs before the first FROM, with build args applied.
 func (r *run) metaEnv() []string {
 	var env []string
-	lex := shell.NewLex('\\')
+	lex := r.lex()
 	for _, a := range r.metaArgs {
 		for _, kv := range a.Args {
 			v := ""
@@ -134,7 +283,7 @@ func (r *run) metaEnv() []string {
 }
 
 func (r *run) baseName(i int) string {
-	name, _, err := shell.NewLex('\\').ProcessWord(r.stages[i].BaseName, shell.EnvsFromSlice(r.metaEnv()))
+	name, _, err := r.lex().ProcessWord(r.stages[i].BaseName, shell.EnvsFromSlice(r.metaEnv()))
 	if err != nil {
 		return r.stages[i].BaseName
 	}
@@ -149,20 +298,25 @@ func (r *run) printStep(text string) {
 func (r *run) buildStage(ctx context.Context, i int) error {
 	s := r.stages[i]
 	r.printStep(s.SourceCode)
-	st := &stageState{args: map[string]string{}}
+	st := r.built[i]
 	base := r.baseName(i)
 	switch j := r.stageIndex(base, i); {
 	case j >= 0:
 		st.imageID, st.cfg = r.built[j].imageID, cloneConfig(r.built[j].cfg)
 	case base == "scratch":
+	case base == "":
+		return errs.Invalid("base name (%s) should not be blank", s.BaseName)
 	default:
-		img, err := r.b.images.Get(ctx, base)
+		img, err := r.baseImage(ctx, base)
 		if err != nil {
 			return err
 		}
 		st.imageID, st.cfg = img.ID, cloneConfig(img.Config.Config)
 	}
 	fmt.Fprintf(r.out, " ---> %s\n", shortID(st.imageID))
+	if err := r.runTriggers(ctx, st); err != nil {
+		return err
+	}
 	for _, c := range s.Commands {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -177,7 +331,6 @@ func (r *run) buildStage(ctx context.Context, i int) error {
 			return err
 		}
 	}
-	r.built[i] = st
 	return nil
 }
 
@@ -202,14 +355,16 @@ func (r *run) commitLabels(ctx context.Context, st *stageState) error {
 	return r.commitConfig(ctx, st, "LABEL "+strings.Join(parts, " "))
 }
 
-// expand expands the variables in c's words against st's ARGs and ENV.
-func expand(st *stageState, c instructions.Command) error {
+// expand expands the variables in c's words against st's ARGs and ENV
+// (and the predefined proxy args given), with the Dockerfile's escape
+// character.
+func (r *run) expand(st *stageState, c instructions.Command) error {
 	ex, ok := c.(instructions.SupportsSingleWordExpansion)
 	if !ok {
 		return nil
 	}
-	lex := shell.NewLex('\\')
-	env := shell.EnvsFromSlice(st.env())
+	lex := r.lex()
+	env := shell.EnvsFromSlice(append(proxyEnv(st, r.buildArgs), st.env()...))
 	return ex.Expand(func(word string) (string, error) {
 		out, _, err := lex.ProcessWord(word, env)
 		return out, err
@@ -218,18 +373,34 @@ func expand(st *stageState, c instructions.Command) error {
 
 // dispatch runs one instruction of a stage.
 func (r *run) dispatch(ctx context.Context, st *stageState, c instructions.Command) error {
-	if err := expand(st, c); err != nil {
+	if err := r.expand(st, c); err != nil {
 		return errs.Invalid("%v", err)
 	}
 	switch c := c.(type) {
 	case *instructions.RunCommand:
 		return r.runStep(ctx, st, c)
 	case *instructions.CopyCommand:
+		if err := r.waitCopySource(ctx, c.From); err != nil {
+			return err
+		}
+		if len(c.SourceContents) > 0 {
+			return r.copyInline(ctx, st, c)
+		}
 		return r.copyStep(ctx, st, copySpec{sources: c.SourcePaths, dest: c.DestPath, from: c.From, chown: c.Chown, chmod: c.Chmod})
 	case *instructions.AddCommand:
+		if len(c.SourceContents) > 0 {
+			return errs.Invalid("ADD with heredocs is not supported by this builder")
+		}
 		return r.copyStep(ctx, st, copySpec{sources: c.SourcePaths, dest: c.DestPath, chown: c.Chown, chmod: c.Chmod, checksum: c.Checksum, add: true})
+	case *instructions.WorkdirCommand:
+		text, err := applyConfig(&st.cfg, c)
+		if err != nil {
+			return err
+		}
+		return r.workdirStep(ctx, st, text)
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
+			r.args.add(kv.Key)
 			v := ""
 			if kv.Value != nil {
 				v = *kv.Value
@@ -258,6 +429,26 @@ func (r *run) dispatch(ctx context.Context, st *stageState, c instructions.Comma
 		return errs.Invalid("Unknown instruction: %s", strings.ToUpper(c.Name()))
 	}
 	return r.commitConfig(ctx, st, text)
+}
+
+// waitCopySource waits for the stage COPY --from names, if it is one.
+// The plan has the stages a stage's own COPYs name built first, but an
+// ONBUILD trigger's COPY is known only now.
+func (r *run) waitCopySource(ctx context.Context, from string) error {
+	if from == "" {
+		return nil
+	}
+	j := r.stageIndex(from, len(r.stages))
+	if j < 0 {
+		return nil
+	}
+	if j >= r.stage {
+		return errs.Invalid("COPY --from=%s: a stage can only copy from an earlier stage", from)
+	}
+	if _, needed := r.built[j]; !needed {
+		return errs.Invalid("COPY --from=%s: stage %s is not built for this target", from, from)
+	}
+	return r.waitStage(ctx, j)
 }
 
 func argText(c *instructions.ArgCommand) string {
@@ -396,7 +587,7 @@ func (r *run) commitConfig(ctx context.Context, st *stageState, text string) err
 }
 
 // commit finishes a step: a cache hit, or a new image from st's parent
-// with layer (nil for none) made by mk.
+// with the layer (nil for none) mk makes; mk is not called on a hit.
 func (r *run) commit(ctx context.Context, st *stageState, createdBy string, mk func() (io.ReadCloser, error)) error {
 	key := cacheKey(st.imageID, createdBy+"\x00"+configKey(st))
 	if !r.opts.NoCache {
@@ -408,14 +599,18 @@ func (r *run) commit(ctx context.Context, st *stageState, createdBy string, mk f
 			}
 		}
 	}
+	// mk may find there is nothing to add (nil, as WORKDIR of a directory
+	// that exists): the step then has no layer.
 	var layer io.Reader
 	if mk != nil {
 		rc, err := mk()
 		if err != nil {
 			return err
 		}
-		defer rc.Close()
-		layer = rc
+		if rc != nil {
+			defer rc.Close()
+			layer = rc
+		}
 	}
 	id, err := r.b.images.Derive(ctx, st.imageID, layer, st.cfg, createdBy)
 	if err != nil {

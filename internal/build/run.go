@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
 
 	wcontainer "github.com/wharf/wharf/internal/container"
@@ -17,39 +22,126 @@ import (
 // runStep is RUN: the command runs in a container of the current image;
 // its file system changes become the step's layer.
 func (r *run) runStep(ctx context.Context, st *stageState, c *instructions.RunCommand) error {
-	if len(c.Files) > 0 {
-		return errs.Invalid("RUN with heredocs is not supported by this builder")
+	if len(c.FlagsUsed) > 0 {
+		return errs.Invalid("the --%s option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled", c.FlagsUsed[0])
 	}
-	argv := cmdLine(&st.cfg, c.ShellDependantCmdLine)
+	argv, script, err := runArgv(&st.cfg, c)
+	if err != nil {
+		return err
+	}
 	if len(argv) == 0 {
 		return errs.Invalid("RUN requires at least one argument")
 	}
 	// Build args not overridden by ENV reach the command's environment
-	// and, as in docker's history, its CREATED BY.
-	var argEnv []string
-	keys := append([]string(nil), st.argKeys...)
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !hasEnv(st.cfg.Env, k) {
-			argEnv = append(argEnv, k+"="+st.args[k])
-		}
-	}
+	// and, as in docker's history, its CREATED BY; predefined proxy args
+	// reach only the environment.
+	argEnv := declaredArgEnv(st)
 	createdBy := strings.Join(argv, " ")
+	if script != nil {
+		// The command names the script; its text is what the step runs.
+		createdBy += "\n" + script.data
+	}
 	if len(argEnv) > 0 {
 		createdBy = fmt.Sprintf("|%d %s %s", len(argEnv), strings.Join(argEnv, " "), createdBy)
 	}
 	if st.imageID == "" {
 		return errs.Invalid("The command '%s' returned a non-zero code: 127", strings.Join(argv, " "))
 	}
+	env := append(argEnv, proxyEnv(st, r.buildArgs)...)
 	return r.commit(ctx, st, createdBy, func() (io.ReadCloser, error) {
-		return r.execRun(ctx, st, argv, argEnv)
+		return r.execRun(ctx, st, argv, env, script)
 	})
+}
+
+// scriptDir is where a RUN heredoc with a shebang is mounted, as buildkit
+// does.
+const scriptDir = "/dev/pipes"
+
+// inlineScript is a RUN heredoc that starts with a shebang: it runs as an
+// executable file rather than as the shell's input.
+type inlineScript struct {
+	name, data string
+}
+
+// runArgv is RUN's command line as buildkit's Dockerfile frontend makes
+// it. A RUN whose only argument is one heredoc runs the heredoc's text as
+// the shell command (or, starting with "#!", as a script file); any other
+// heredoc use goes to the shell as written, heredocs and all, for it to
+// handle.
+func runArgv(cfg *dockerspec.DockerOCIImageConfig, c *instructions.RunCommand) ([]string, *inlineScript, error) {
+	line := c.ShellDependantCmdLine
+	var script *inlineScript
+	if len(line.Files) > 0 {
+		if len(line.CmdLine) != 1 || !line.PrependShell {
+			return nil, nil, errs.Invalid("parsing produced an invalid run command: %v", line.CmdLine)
+		}
+		args := line.CmdLine
+		if parser.MustParseHeredoc(args[0]) != nil {
+			f := line.Files[0]
+			data := f.Data
+			if f.Chomp {
+				data = parser.ChompHeredocContent(data)
+			}
+			if strings.HasPrefix(data, "#!") {
+				// The name becomes a file's: it must stay one.
+				if f.Name == "" || f.Name == "." || f.Name == ".." || strings.ContainsAny(f.Name, "/\\") {
+					return nil, nil, errs.Invalid("RUN: invalid heredoc name %q", f.Name)
+				}
+				script = &inlineScript{name: f.Name, data: data}
+				args = []string{path.Join(scriptDir, f.Name)}
+			} else {
+				args = []string{data}
+			}
+		} else {
+			var b strings.Builder
+			b.WriteString(args[0])
+			for _, f := range line.Files {
+				b.WriteByte('\n')
+				b.WriteString(f.Data)
+				b.WriteString(f.Name)
+			}
+			args = []string{b.String()}
+		}
+		line.CmdLine = args
+	}
+	return cmdLine(cfg, line), script, nil
+}
+
+// declaredArgEnv is the stage's ARGs that ENV does not override, sorted,
+// as RUN's environment and history record them.
+func declaredArgEnv(st *stageState) []string {
+	var env []string
+	for _, k := range st.argKeys {
+		if !hasEnv(st.cfg.Env, k) {
+			env = append(env, k+"="+st.args[k])
+		}
+	}
+	sort.Strings(env)
+	return env
+}
+
+// proxyEnv is the predefined proxy args given as build args that the
+// stage neither declares with ARG nor sets with ENV, sorted: docker passes
+// them to RUN without an ARG but keeps them out of the history and cache.
+func proxyEnv(st *stageState, buildArgs map[string]*string) []string {
+	var env []string
+	for k, v := range buildArgs {
+		if v == nil || !isProxyArg(k) || hasEnv(st.cfg.Env, k) {
+			continue
+		}
+		if _, declared := st.args[k]; declared {
+			continue
+		}
+		env = append(env, k+"="+*v)
+	}
+	sort.Strings(env)
+	return env
 }
 
 // execRun runs argv in a container of st's image, writes its output, and
 // returns the container's changes as a tar; the container is removed
 // when the tar is closed (or at once on failure).
-func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string) (io.ReadCloser, error) {
+func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string, script *inlineScript) (io.ReadCloser, error) {
 	cs := r.b.containers
 	cfg := &container.Config{
 		Image:      st.imageID,
@@ -60,8 +152,22 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 		Labels:     map[string]string{},
 	}
 	hc := &container.HostConfig{NetworkMode: container.NetworkMode(r.opts.NetworkMode)}
+	cleanup := func() {}
+	if script != nil {
+		dir, err := os.MkdirTemp(r.b.tmp, "script-")
+		if err != nil {
+			return nil, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		if err := os.WriteFile(filepath.Join(dir, script.name), []byte(script.data), 0o755); err != nil {
+			cleanup()
+			return nil, err
+		}
+		hc.Binds = []string{dir + ":" + scriptDir + ":ro"}
+	}
 	resp, err := cs.Create(ctx, wcontainer.CreateOptions{Config: cfg, HostConfig: hc})
 	if err != nil {
+		cleanup()
 		return nil, err
 	}
 	id := resp.ID
@@ -69,6 +175,7 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 		if err := cs.Remove(context.WithoutCancel(ctx), id, wcontainer.RemoveOptions{Force: true}); err != nil {
 			r.b.log.Warn("build: removing RUN container", "id", id, "err", err)
 		}
+		cleanup()
 	}
 	fmt.Fprintf(r.out, " ---> Running in %s\n", shortID(id))
 	code, err := r.startAndWait(ctx, id)

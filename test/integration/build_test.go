@@ -10,9 +10,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // buildContext writes files into a new context directory.
@@ -118,7 +122,7 @@ func TestBuildErrors(t *testing.T) {
 	for _, c := range clis {
 		t.Run(c, func(t *testing.T) {
 			for df, want := range map[string]string{
-				"FROM busybox\nBOGUS x\n":        "line 2",
+				"FROM busybox\nBOGUS x\n":        "Dockerfile parse error line 2: unknown instruction: BOGUS",
 				"FROM busybox\nCOPY ../x /\n":    "forbidden path outside the build context: ../x",
 				"FROM busybox\nCOPY missing /\n": "file not found in build context",
 			} {
@@ -314,5 +318,405 @@ ADD --checksum=sha256:%x %s /named
 	dir = buildContext(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox\nADD --checksum=sha256:%x %s /named\n", sum, url)})
 	if r := testEnv.run("wharf", "build", dir); r.code != 1 || !strings.Contains(r.stderr, "checksum mismatch") {
 		t.Fatalf("wrong checksum: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// layerCount is how many layers the image has.
+func layerCount(t *testing.T, ref string) int {
+	t.Helper()
+	return len(strings.Fields(inspectField(t, ref, "{{range .RootFS.Layers}}{{.}} {{end}}")))
+}
+
+// buildMounts is how many mounts there are under the daemon's root.
+func buildMounts(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), testEnv.root)
+}
+
+const heredocDockerfile = `# syntax=docker/dockerfile:1
+FROM busybox
+RUN <<EOF
+echo one > /one
+echo two >> /one
+EOF
+RUN cat <<A > /a && cat <<B > /b
+first
+A
+second
+B
+RUN <<EOF sh
+echo "via sh" > /c
+EOF
+RUN <<EOF
+#!/bin/sh
+echo "script $0" > /d
+EOF
+RUN <<-EOF
+	echo chomped > /e
+	EOF
+ENV NAME=world
+COPY <<EOF /etc/inline.txt
+hello $NAME
+EOF
+COPY <<'EOF' /etc/raw.txt
+hello $NAME
+EOF
+`
+
+func TestBuildHeredoc(t *testing.T) {
+	noBuildkit(t)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			tag := uniqueName(t, "heredoc")
+			cleanupImages(t, tag)
+			// Each CLI has its own steps, not the other's cache.
+			df := strings.Replace(heredocDockerfile, "FROM busybox\n", "FROM busybox\nENV CLI="+c+"\n", 1)
+			dir := buildContext(t, map[string]string{"Dockerfile": df})
+			cli(t, c, "build", "-t", tag, dir)
+			got := cli(t, c, "run", "--rm", tag, "cat", "/one", "/a", "/b", "/c", "/d", "/e", "/etc/inline.txt", "/etc/raw.txt")
+			want := "one\ntwo\nfirst\nsecond\nvia sh\nscript /dev/pipes/EOF\nchomped\nhello world\nhello $NAME\n"
+			if got != want {
+				t.Fatalf("files: %q, want %q", got, want)
+			}
+			// The script's text is the step's: a changed script is a new step.
+			df = strings.Replace(df, `echo "script $0"`, `echo "changed $0"`, 1)
+			if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := cli(t, c, "build", "-t", tag, dir)
+			if n := strings.Count(out, "Using cache"); n != 4 {
+				t.Fatalf("after changing the script the cache was used %d times, want 4:\n%s", n, out)
+			}
+			if got := cli(t, c, "run", "--rm", tag, "cat", "/d"); got != "changed /dev/pipes/EOF\n" {
+				t.Fatalf("/d: %q", got)
+			}
+		})
+	}
+}
+
+func TestBuildOnbuild(t *testing.T) {
+	noBuildkit(t)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			base, child := uniqueName(t, "base"), uniqueName(t, "child")
+			cleanupImages(t, child, base)
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nONBUILD RUN echo triggered > /t\nONBUILD ENV FROM_TRIGGER=1\nONBUILD COPY app.txt /app/\n"})
+			cli(t, c, "build", "-t", base, dir)
+			if got := inspectField(t, base, "{{json .Config.OnBuild}}"); got != `["RUN echo triggered > /t","ENV FROM_TRIGGER=1","COPY app.txt /app/"]` {
+				t.Fatalf("OnBuild: %s", got)
+			}
+			if got := cli(t, c, "run", "--rm", base, "sh", "-c", "cat /t 2>/dev/null; echo $FROM_TRIGGER"); got != "\n" {
+				t.Fatalf("the triggers ran in the base image: %q", got)
+			}
+			// The triggers' COPY takes from the child's context.
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo after >> /t\n", "app.txt": "app of " + c + "\n"})
+			out := cli(t, c, "build", "-t", child, dir)
+			if !strings.Contains(out, "# Executing 3 build triggers") {
+				t.Fatalf("build output:\n%s", out)
+			}
+			if got := cli(t, c, "run", "--rm", child, "sh", "-c", "cat /t /app/app.txt; echo $FROM_TRIGGER"); got != "triggered\nafter\napp of "+c+"\n1\n" {
+				t.Fatalf("child: %q", got)
+			}
+			if got := inspectField(t, child, "{{len .Config.OnBuild}}"); got != "0" {
+				t.Fatalf("the triggers passed on: %s", got)
+			}
+		})
+	}
+}
+
+func TestBuildWorkdir(t *testing.T) {
+	noBuildkit(t)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			tag := uniqueName(t, "wd")
+			cleanupImages(t, tag)
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nWORKDIR /srv/app\nWORKDIR sub\nWORKDIR /tmp\nWORKDIR /srv/app/sub\nRUN pwd > here\n"})
+			cli(t, c, "build", "-t", tag, dir)
+			if got := cli(t, c, "run", "--rm", tag, "sh", "-c", "cat /srv/app/sub/here; stat -c '%a %u' /srv/app /srv/app/sub"); got != "/srv/app/sub\n755 0\n755 0\n" {
+				t.Fatalf("image: %q", got)
+			}
+			// busybox's layers, one for each WORKDIR that made its
+			// directory, one for the RUN.
+			if got, want := layerCount(t, tag), layerCount(t, "busybox")+3; got != want {
+				t.Fatalf("%d layers, want %d", got, want)
+			}
+			if got := inspectField(t, tag, "{{.Config.WorkingDir}}"); got != "/srv/app/sub" {
+				t.Fatalf("WorkingDir %q", got)
+			}
+
+			// A link to a directory is a directory; a file is not.
+			linked := uniqueName(t, "wdlink")
+			cleanupImages(t, linked)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN ln -s /tmp /tmplink && touch /file\nWORKDIR /tmplink\n"})
+			cli(t, c, "build", "-t", linked, dir)
+			if got, want := layerCount(t, linked), layerCount(t, "busybox")+1; got != want {
+				t.Fatalf("WORKDIR of a link: %d layers, want %d", got, want)
+			}
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN touch /file\nWORKDIR /file\n"})
+			if r := testEnv.run(c, "build", dir); r.code != 1 || !strings.Contains(r.stderr, "Cannot mkdir: /file is not a directory") {
+				t.Fatalf("WORKDIR of a file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+
+			// On scratch the directory and its parents make the layer.
+			scratch := uniqueName(t, "wdscratch")
+			cleanupImages(t, scratch)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM scratch\nWORKDIR /x/y\nCOPY f .\n", "f": "f"})
+			cli(t, c, "build", "-t", scratch, dir)
+			if got := layerCount(t, scratch); got != 2 {
+				t.Fatalf("scratch: %d layers, want 2", got)
+			}
+			ctr := uniqueName(t, "wdctr")
+			cleanupContainers(t, ctr)
+			cli(t, c, "create", "--name", ctr, scratch, "/none")
+			// The tar of the one file: its header, then its content.
+			if out := cli(t, c, "cp", ctr+":/x/y/f", "-"); !strings.HasPrefix(out, "f\x00") || !strings.Contains(out, "\x00f\x00") {
+				t.Fatalf("cp of /x/y/f: %q", out)
+			}
+		})
+	}
+}
+
+func TestBuildProxyArgs(t *testing.T) {
+	noBuildkit(t)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			tag := uniqueName(t, "proxy")
+			cleanupImages(t, tag)
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nARG USED\nRUN echo \"$HTTP_PROXY $no_proxy $USED\" > /p\n"})
+			out := cli(t, c, "build", "-t", tag, "--build-arg", "HTTP_PROXY=http://proxy.invalid:3128", "--build-arg", "no_proxy=local",
+				"--build-arg", "USED=u", "--build-arg", "ZZZ=1", "--build-arg", "AAA=2", dir)
+			if !strings.Contains(out, "[Warning] One or more build-args [AAA ZZZ] were not consumed") {
+				t.Fatalf("no warning about unused build args:\n%s", out)
+			}
+			if got := cli(t, c, "run", "--rm", tag, "cat", "/p"); got != "http://proxy.invalid:3128 local u\n" {
+				t.Fatalf("/p: %q", got)
+			}
+			hist := cli(t, c, "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag)
+			if strings.Contains(hist, "proxy.invalid") || !strings.Contains(hist, "|1 USED=u /bin/sh -c") {
+				t.Fatalf("history:\n%s", hist)
+			}
+			// Another proxy makes the same image.
+			out = cli(t, c, "build", "-t", tag, "--build-arg", "HTTP_PROXY=http://other.invalid:8080", "--build-arg", "USED=u", dir)
+			if n := strings.Count(out, "Using cache"); n != 2 || strings.Contains(out, "[Warning]") {
+				t.Fatalf("rebuild with another proxy:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestBuildParallelStages(t *testing.T) {
+	noBuildkit(t)
+	// Each stage notes the host's uptime (/proc/uptime is not namespaced)
+	// when its RUN starts and ends.
+	df := `FROM busybox AS a
+RUN cut -d" " -f1 /proc/uptime > /a && sleep 2 && cut -d" " -f1 /proc/uptime >> /a
+FROM busybox AS b
+RUN cut -d" " -f1 /proc/uptime > /b && sleep 2 && cut -d" " -f1 /proc/uptime >> /b
+FROM busybox AS unused
+RUN exit 1
+FROM busybox
+COPY --from=a /a /a
+COPY --from=b /b /b
+CMD ["cat", "/a", "/b"]
+`
+	stepRe := regexp.MustCompile(`(?m)^Step (\d+)/(\d+) : (.*)$`)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			tag := uniqueName(t, "par")
+			cleanupImages(t, tag)
+			dir := buildContext(t, map[string]string{"Dockerfile": df})
+			out := cli(t, c, "build", "--no-cache", "-t", tag, dir)
+			var times []float64
+			for _, f := range strings.Fields(cli(t, c, "run", "--rm", tag)) {
+				v, err := strconv.ParseFloat(f, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				times = append(times, v)
+			}
+			// The two stages ran side by side: each started before the
+			// other ended.
+			if len(times) != 4 || times[0] >= times[3] || times[2] >= times[1] {
+				t.Errorf("stage a ran from/to, then stage b: %v: not at the same time", times)
+			}
+			// The output reads as a serial build: steps in order, each
+			// stage's lines together.
+			steps := stepRe.FindAllStringSubmatch(out, -1)
+			if len(steps) != 8 {
+				t.Fatalf("%d steps:\n%s", len(steps), out)
+			}
+			for i, m := range steps {
+				if m[1] != strconv.Itoa(i+1) || m[2] != "8" {
+					t.Fatalf("step %d is %q:\n%s", i+1, m[0], out)
+				}
+			}
+			if !strings.HasSuffix(steps[1][3], ">> /a") || !strings.HasSuffix(steps[3][3], ">> /b") {
+				t.Fatalf("stages out of order:\n%s", out)
+			}
+			a, b := strings.Index(out, "Step 2/8"), strings.Index(out, "Step 3/8")
+			if between := out[a:b]; !strings.Contains(between, "Running in") || !strings.Contains(between, "Removing intermediate container") {
+				t.Fatalf("stage a's output is not together:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestBuildPull(t *testing.T) {
+	noBuildkit(t)
+	host := startRegistry(t, "")
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			base := host + "/it/" + uniqueName(t, "base") + ":1"
+			tag := uniqueName(t, "pulled")
+			cleanupImages(t, tag, base)
+			cli(t, "wharf", "tag", "busybox", base)
+			cli(t, "wharf", "push", base)
+			cli(t, "wharf", "rmi", base)
+
+			// A missing base image is pulled.
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo built > /built\n"})
+			out := cli(t, c, "build", "-t", tag, dir)
+			if !strings.Contains(out, "Status: Downloaded newer image for "+base) {
+				t.Fatalf("build output:\n%s", out)
+			}
+			if got := cli(t, c, "run", "--rm", tag, "cat", "/built"); got != "built\n" {
+				t.Fatalf("run: %q", got)
+			}
+			// Present, it is used as it is; --pull asks the registry anyway.
+			if out := cli(t, c, "build", "-t", tag, dir); strings.Contains(out, "Status:") {
+				t.Fatalf("pulled a present image:\n%s", out)
+			}
+			if out := cli(t, c, "build", "--pull", "-t", tag, dir); !strings.Contains(out, "Status: Image is up to date for "+base) {
+				t.Fatalf("--pull:\n%s", out)
+			}
+			// Two stages from the same missing image pull it once.
+			cli(t, "wharf", "rmi", base)
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + base + " AS a\nRUN echo a > /a\nFROM " + base + "\nCOPY --from=a /a /a\n"})
+			if out := cli(t, c, "build", dir); strings.Count(out, "Status: Downloaded newer image for "+base) != 1 || strings.Contains(out, "Status: Image is up to date") {
+				t.Fatalf("two stages from one missing image:\n%s", out)
+			}
+
+			// A base image neither here nor in the registry fails the build.
+			dir = buildContext(t, map[string]string{"Dockerfile": "FROM " + host + "/it/missing:1\n"})
+			if r := testEnv.run(c, "build", dir); r.code != 1 || !strings.Contains(r.stderr, "missing") {
+				t.Fatalf("missing base: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestBuildDirectives(t *testing.T) {
+	noBuildkit(t)
+	df := "# syntax=docker/dockerfile:1\n# escape=`\n\nFROM busybox\nENV WINPATH=C:\\dir\\file\nRUN echo one `\n    two `\n  three > /joined\nLABEL a=1 `\n      b=2\n"
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			tag := uniqueName(t, "dir")
+			cleanupImages(t, tag)
+			dir := buildContext(t, map[string]string{"Dockerfile": df})
+			cli(t, c, "build", "-t", tag, dir)
+			if got := cli(t, c, "run", "--rm", tag, "sh", "-c", "cat /joined; echo $WINPATH"); got != "one two three\nC:\\dir\\file\n" {
+				t.Fatalf("run: %q", got)
+			}
+			if got := inspectField(t, tag, "{{.Config.Labels.a}}{{.Config.Labels.b}}"); got != "12" {
+				t.Fatalf("labels: %q", got)
+			}
+		})
+	}
+}
+
+func TestBuildFailureLeavesNothing(t *testing.T) {
+	noBuildkit(t)
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			containers, images, mounts := containerCount(t), len(lines(cli(t, "wharf", "images", "-aq"))), buildMounts(t)
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN false\n"})
+			r := testEnv.run(c, "build", "-t", uniqueName(t, "never"), dir)
+			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c false' returned a non-zero code: 1") {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			if got := containerCount(t); got != containers {
+				t.Errorf("containers: %d before, %d after", containers, got)
+			}
+			if got := len(lines(cli(t, "wharf", "images", "-aq"))); got != images {
+				t.Errorf("images: %d before, %d after", images, got)
+			}
+			if got := buildMounts(t); got != mounts {
+				t.Errorf("mounts under the daemon root: %d before, %d after", mounts, got)
+			}
+		})
+	}
+}
+
+func TestBuildParallelStageFails(t *testing.T) {
+	noBuildkit(t)
+	df := `FROM busybox AS slow
+RUN sleep 30
+FROM busybox AS failing
+RUN sleep 1; echo failing here; exit 7
+FROM busybox
+COPY --from=slow /etc/passwd /a
+COPY --from=failing /etc/passwd /b
+`
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			before := containerCount(t)
+			dir := buildContext(t, map[string]string{"Dockerfile": df})
+			start := time.Now()
+			r := testEnv.run(c, "build", "--no-cache", dir)
+			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c sleep 1; echo failing here; exit 7' returned a non-zero code: 7") {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			// The failure stops the other stage rather than waiting for it,
+			// and its output is shown.
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("the build took %s", took)
+			}
+			if !strings.Contains(r.stdout, "failing here") {
+				t.Errorf("no output of the failed stage:\n%s", r.stdout)
+			}
+			if after := containerCount(t); after != before {
+				t.Errorf("containers: %d before, %d after", before, after)
+			}
+		})
+	}
+}
+
+// TestBuildPullAuth pulls a base image from a password-protected registry
+// with the credentials the CLI sends along with the build.
+func TestBuildPullAuth(t *testing.T) {
+	noBuildkit(t)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := startRegistry(t, "alice:"+string(hash)+"\n")
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			base := host + "/private/" + uniqueName(t, "base") + ":1"
+			tag := uniqueName(t, "img")
+			cleanupImages(t, tag, base)
+			t.Cleanup(func() { testEnv.run(c, "logout", host) })
+			if r := testEnv.runIn([]byte("s3cret\n"), c, "login", "-u", "alice", "--password-stdin", host); r.code != 0 {
+				t.Fatalf("login: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			cli(t, "wharf", "tag", "busybox", base)
+			cli(t, c, "push", base)
+			cli(t, "wharf", "rmi", base)
+
+			dir := buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo ok > /ok\n"})
+			if out := cli(t, c, "build", "-t", tag, dir); !strings.Contains(out, "Status: Downloaded newer image for "+base) {
+				t.Fatalf("build output:\n%s", out)
+			}
+			cli(t, "wharf", "rmi", base)
+			cli(t, c, "logout", host)
+			r := testEnv.run(c, "build", "-t", tag, dir)
+			if r.code != 1 || !strings.Contains(r.stderr, "pull access denied for "+strings.TrimSuffix(base, ":1")) {
+				t.Fatalf("build after logout: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
 }
