@@ -21,6 +21,12 @@ import (
 // It returns the image ID and, for each tag that moved away from another
 // image, that image's ID (keyed by familiar tag).
 func (s *Service) addImage(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged) (digest.Digest, map[string]digest.Digest, error) {
+	return s.addImageWith(ctx, rawConfig, tags, true)
+}
+
+// addImageWith is addImage; extract false leaves the layers to be
+// extracted when first used (LayerDirs does it).
+func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool) (digest.Digest, map[string]digest.Digest, error) {
 	var cfg dockerspec.DockerOCIImage
 	if err := json.Unmarshal(rawConfig, &cfg); err != nil {
 		return "", nil, errs.Invalid("invalid image config: %v", err)
@@ -36,8 +42,10 @@ func (s *Service) addImage(ctx context.Context, rawConfig []byte, tags []referen
 			return "", nil, fmt.Errorf("layer %s missing: %w", d, err)
 		}
 	}
-	if err := s.ensureLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
-		return "", nil, err
+	if extract {
+		if err := s.ensureLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
+			return "", nil, err
+		}
 	}
 	id, err := s.putBlobBytes(ctx, rawConfig)
 	if err != nil {

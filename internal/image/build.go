@@ -38,6 +38,16 @@ func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, 
 		if err != nil {
 			return "", err
 		}
+		// Refused now, though extracted later: a build must fail here.
+		f, err := s.openBlob(diffID)
+		if err != nil {
+			return "", err
+		}
+		err = refuseDevices(f, diffID)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
 		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, diffID)
 	}
 	img.Created = &created
@@ -47,7 +57,10 @@ func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, 
 	if err != nil {
 		return "", err
 	}
-	id, _, err := s.addImage(ctx, raw, nil)
+	// The new layer is extracted when a container first needs it: the
+	// next RUN does so anyway, and the last steps' layers (COPY, then
+	// metadata) need not be extracted for the build to finish.
+	id, _, err := s.addImageWith(ctx, raw, nil, false)
 	if err != nil {
 		return "", err
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // Derive stores and extracts a builder's layer: the layer directory holds
-// its files; the same layer again is reused; no scratch is left behind.
+// its files when first used (not before); the same layer again is reused;
+// no scratch is left behind.
 func TestDeriveExtracts(t *testing.T) {
 	s, root := newTestService(t)
 	ctx := context.Background()
@@ -25,6 +26,9 @@ func TestDeriveExtracts(t *testing.T) {
 	img, err := s.Get(ctx, id)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if des, _ := os.ReadDir(filepath.Join(root, "layers")); len(des) != 1 {
+		t.Errorf("layers right after Derive: %d, want the base's only", len(des))
 	}
 	dirs, err := s.LayerDirs(ctx, img)
 	if err != nil || len(dirs) != 2 {

@@ -186,6 +186,15 @@ func (s *Service) LayerDirs(ctx context.Context, img *Image) ([]string, error) {
 	return dirs, nil
 }
 
+// layerPaths is LayerDirs without the extraction.
+func (s *Service) layerPaths(img *Image) []string {
+	var dirs []string
+	for _, chain := range identity.ChainIDs(append([]digest.Digest(nil), img.Config.RootFS.DiffIDs...)) {
+		dirs = append(dirs, s.shortLink(chain))
+	}
+	return dirs
+}
+
 // refuseDevices rejects a layer holding device nodes: an image has no
 // business shipping them (a container's /dev is made at run time), and a
 // block device in a layer would be a way at the host's disks. The scan

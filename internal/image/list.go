@@ -180,10 +180,10 @@ func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectR
 // graphDriver describes the image's layers the way overlay2 does: the top
 // layer as UpperDir, the rest as LowerDir (top first, colon separated).
 func (s *Service) graphDriver(e *entry) *storage.DriverData {
-	img := &Image{Config: e.config}
-	dirs, err := s.LayerDirs(context.Background(), img)
+	// The paths, without extracting a layer not yet extracted.
+	dirs := s.layerPaths(&Image{Config: e.config})
 	gd := &storage.DriverData{Name: "overlay2", Data: map[string]string{}}
-	if err != nil || len(dirs) == 0 {
+	if len(dirs) == 0 {
 		return gd
 	}
 	gd.Data["UpperDir"] = dirs[len(dirs)-1]
