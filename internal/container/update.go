@@ -47,6 +47,7 @@ func (s *Service) Update(ctx context.Context, ref string, u container.UpdateConf
 	}
 	if c.State.Running {
 		if err := s.applyResources(ctx, c, &hc); err != nil {
+			//lint:ignore ST1005 dockerd's wording
 			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
 		}
 	}

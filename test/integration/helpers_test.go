@@ -115,7 +115,6 @@ type ptyProc struct {
 	mu   sync.Mutex
 	out  bytes.Buffer
 	done chan error
-	err  error
 }
 
 // startPty runs a CLI against the test daemon on a new 24x80 terminal.

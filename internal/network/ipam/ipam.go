@@ -109,9 +109,11 @@ func Allocate(subnet, rng netip.Prefix, gateway netip.Addr, used map[netip.Addr]
 		case !subnet.Contains(want):
 			return netip.Addr{}, fmt.Errorf("no available IPv4 addresses on this network's address pools: %s (%s)", subnet, want)
 		case want == network || want == broadcast || want == gateway:
-			return netip.Addr{}, fmt.Errorf("Address already in use")
+			//lint:ignore ST1005 dockerd's wording
+			return netip.Addr{}, errors.New("Address already in use")
 		case used[want]:
-			return netip.Addr{}, fmt.Errorf("Address already in use")
+			//lint:ignore ST1005 dockerd's wording
+			return netip.Addr{}, errors.New("Address already in use")
 		}
 		return want, nil
 	}
