@@ -33,6 +33,11 @@ func fastContext(root *cobra.Command) {
 		if err != nil || cmd == root || cmd.Name() != "build" || cmd.RunE == nil {
 			continue
 		}
+		if cmd.Flags().Lookup("progress") == nil {
+			// BuildKit's flag, which docker users pass out of habit; the
+			// classic builder's output is always plain.
+			cmd.Flags().String("progress", "auto", "Set type of progress output (auto, plain, tty); the classic builder's is always plain")
+		}
 		orig := cmd.RunE
 		cmd.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {

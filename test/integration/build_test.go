@@ -720,3 +720,25 @@ func TestBuildPullAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildCLIFlags: the flags users pass to docker build, BuildKit's
+// --progress included, and COPY --link --chmod.
+func TestBuildCLIFlags(t *testing.T) {
+	noBuildkit(t)
+	a, b := uniqueName(t, "a"), uniqueName(t, "b")
+	cleanupImages(t, a, b)
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY --link --chmod=751 f /f\n", "f": "x\n"})
+	iid := filepath.Join(t.TempDir(), "iid")
+	id := strings.TrimSpace(cli(t, "wharf", "build", "-q", "--iidfile", iid, "--label", "l=1", "--network", "none", "--progress", "plain", "-t", a, "-t", b, dir))
+	data, err := os.ReadFile(iid)
+	// With -q the CLI writes what the daemon printed, newline included, as with dockerd.
+	if err != nil || strings.TrimSpace(string(data)) != id || !strings.HasPrefix(id, "sha256:") {
+		t.Fatalf("-q printed %q, --iidfile holds %q (%v)", id, data, err)
+	}
+	if got := inspectField(t, b, `{{.Id}} {{index .Config.Labels "l"}}`); got != id+" 1" {
+		t.Errorf("second tag: %q", got)
+	}
+	if got := cli(t, "wharf", "run", "--rm", a, "stat", "-c", "%a", "/f"); got != "751\n" {
+		t.Errorf("COPY --chmod: %q", got)
+	}
+}
