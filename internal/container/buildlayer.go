@@ -24,11 +24,7 @@ func (s *Service) LayerTar(ctx context.Context, ref string) (io.ReadCloser, erro
 	if err := os.MkdirAll(upper, 0o755); err != nil {
 		return nil, err
 	}
-	img, err := s.cfg.Images.Get(ctx, c.ImageID)
-	if err != nil {
-		return nil, err
-	}
-	lowers, err := s.cfg.Images.LayerDirs(ctx, img)
+	lowers, err := s.imageLayers(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -66,11 +66,7 @@ func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (stri
 	if err := os.MkdirAll(upper, 0o755); err != nil {
 		return "", err
 	}
-	img, err := s.cfg.Images.Get(ctx, c.ImageID)
-	if err != nil {
-		return "", err
-	}
-	lowers, err := s.cfg.Images.LayerDirs(ctx, img)
+	lowers, err := s.imageLayers(ctx, c)
 	if err != nil {
 		return "", err
 	}

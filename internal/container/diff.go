@@ -23,11 +23,7 @@ func (s *Service) Changes(ctx context.Context, ref string) ([]container.Filesyst
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	img, err := s.cfg.Images.Get(ctx, c.ImageID)
-	if err != nil {
-		return nil, err
-	}
-	lowers, err := s.cfg.Images.LayerDirs(ctx, img)
+	lowers, err := s.imageLayers(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -187,11 +187,9 @@ func statusText(st container.State) string {
 func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
 	rw = fsutil.DirSize(filepath.Join(s.dir(c.ID), "upper"))
 	rootfs = rw
-	if img, err := s.cfg.Images.Get(ctx, c.ImageID); err == nil {
-		if dirs, err := s.cfg.Images.LayerDirs(ctx, img); err == nil {
-			for _, d := range dirs {
-				rootfs += fsutil.DirSize(d)
-			}
+	if dirs, err := s.imageLayers(ctx, c); err == nil {
+		for _, d := range dirs {
+			rootfs += fsutil.DirSize(d)
 		}
 	}
 	return rw, rootfs

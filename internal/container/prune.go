@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
 
@@ -20,13 +19,9 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 	if err := f.Validate("label", "label!", "until"); err != nil {
 		return rep, errs.Invalid("%v", err)
 	}
-	var until time.Time
-	if f.Has("until") {
-		t, err := filters.Timestamp(f.Get("until")[0])
-		if err != nil {
-			return rep, err
-		}
-		until = t
+	until, err := f.Time("until")
+	if err != nil {
+		return rep, err
 	}
 	s.mu.RLock()
 	var candidates []*Container

@@ -17,13 +17,19 @@ import (
 
 func (s *Service) rootfsPath(id string) string { return filepath.Join(s.dir(id), "rootfs") }
 
-// mountRootfs mounts the overlay for c at rootfsPath.
-func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error) {
+// imageLayers is c's image's layer directories, lowest first, extracted
+// if they were not yet.
+func (s *Service) imageLayers(ctx context.Context, c *Container) ([]string, error) {
 	img, err := s.cfg.Images.Get(ctx, c.ImageID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	lowers, err := s.cfg.Images.LayerDirs(ctx, img)
+	return s.cfg.Images.LayerDirs(ctx, img)
+}
+
+// mountRootfs mounts the overlay for c at rootfsPath.
+func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error) {
+	lowers, err := s.imageLayers(ctx, c)
 	if err != nil {
 		return "", err
 	}

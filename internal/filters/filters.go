@@ -131,6 +131,15 @@ func (a Args) Labels(term string, labels map[string]string) bool {
 	return true
 }
 
+// Time is the term's timestamp value (see Timestamp), or the zero time
+// when the term is absent.
+func (a Args) Time(term string) (time.Time, error) {
+	if !a.Has(term) {
+		return time.Time{}, nil
+	}
+	return Timestamp(a.Get(term)[0])
+}
+
 // Timestamp reads a since/until filter value as docker does: RFC 3339, a
 // Go duration before now ("10m"), or Unix seconds ("0" is the epoch).
 func Timestamp(v string) (time.Time, error) {

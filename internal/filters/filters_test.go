@@ -73,3 +73,19 @@ func TestTimestamp(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+func TestTime(t *testing.T) {
+	a := Args{}
+	if got, err := a.Time("until"); err != nil || !got.IsZero() {
+		t.Errorf("absent term: %v, %v", got, err)
+	}
+	a.Add("until", "1700000000")
+	if got, err := a.Time("until"); err != nil || got.Unix() != 1700000000 {
+		t.Errorf("unix seconds: %v, %v", got, err)
+	}
+	a = Args{}
+	a.Add("until", "yesterday")
+	if _, err := a.Time("until"); err == nil {
+		t.Error("a bad timestamp is accepted")
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -232,13 +231,9 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 		return rep, errs.Invalid("%v", err)
 	}
 	danglingOnly := !(f.Exact("dangling", "false") || f.Exact("dangling", "0")) || !f.Has("dangling")
-	var until time.Time
-	if f.Has("until") {
-		t, err := filters.Timestamp(f.Get("until")[0])
-		if err != nil {
-			return rep, err
-		}
-		until = t
+	until, err := f.Time("until")
+	if err != nil {
+		return rep, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

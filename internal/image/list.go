@@ -36,13 +36,9 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 			return nil, errs.Invalid("Invalid filter 'dangling=%s'", f.Get("dangling")[0])
 		}
 	}
-	var until time.Time
-	if f.Has("until") {
-		t, err := filters.Timestamp(f.Get("until")[0])
-		if err != nil {
-			return nil, errs.Invalid("%v", err)
-		}
-		until = t
+	until, err := f.Time("until")
+	if err != nil {
+		return nil, err
 	}
 
 	s.mu.RLock()

@@ -129,7 +129,7 @@ func (s *Service) Disconnect(ctx context.Context, ref string, req network.Discon
 			}
 			found = true
 			bridge.RemoveInterface(sb.NetNS, ep.IfName)
-			bridge.DeleteLink(ep.HostVeth)
+			bridge.Delete(ep.HostVeth)
 			s.unclaim(r.Bridge, ep.IP, sb.NetNS)
 			sb.Endpoints = append(sb.Endpoints[:i], sb.Endpoints[i+1:]...)
 			s.saveSandbox(sb)

@@ -56,7 +56,7 @@ func Ensure(name string, gw netip.Addr, subnet netip.Prefix) error {
 	return sysctl("net/ipv4/conf/"+name+"/route_localnet", "1")
 }
 
-// Delete removes the bridge; a missing one is fine.
+// Delete removes the link (a bridge, a veth); a missing one is fine.
 func Delete(name string) error {
 	link, err := netlink.LinkByName(name)
 	if err != nil {
@@ -104,12 +104,12 @@ func AddEndpoint(ep Endpoint) (net.HardwareAddr, error) {
 	if ep.MAC != nil {
 		veth.PeerHardwareAddr = ep.MAC
 	}
-	DeleteLink(ep.HostVeth) // left by an earlier run whose namespace is still going away
+	Delete(ep.HostVeth) // left by an earlier run whose namespace is still going away
 	if err := netlink.LinkAdd(veth); err != nil {
 		return nil, fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
 	}
 	fail := func(err error) (net.HardwareAddr, error) {
-		DeleteLink(ep.HostVeth)
+		Delete(ep.HostVeth)
 		return nil, err
 	}
 	host, err := netlink.LinkByName(ep.HostVeth)
@@ -156,14 +156,20 @@ func AddEndpoint(ep Endpoint) (net.HardwareAddr, error) {
 	return peer.Attrs().HardwareAddr, nil
 }
 
-// RemoveInterface deletes the interface name inside the namespace at nsPath.
-func RemoveInterface(nsPath, name string) error {
+// handleIn opens a netlink handle inside the namespace at nsPath; the
+// caller closes it.
+func handleIn(nsPath string) (*netlink.Handle, error) {
 	ns, err := netns.GetFromPath(nsPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	return netlink.NewHandleAt(ns)
+}
+
+// RemoveInterface deletes the interface name inside the namespace at nsPath.
+func RemoveInterface(nsPath, name string) error {
+	h, err := handleIn(nsPath)
 	if err != nil {
 		return err
 	}
@@ -177,12 +183,7 @@ func RemoveInterface(nsPath, name string) error {
 
 // LoopbackUp brings lo up in the namespace at nsPath.
 func LoopbackUp(nsPath string) error {
-	ns, err := netns.GetFromPath(nsPath)
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	h, err := handleIn(nsPath)
 	if err != nil {
 		return err
 	}
@@ -192,13 +193,6 @@ func LoopbackUp(nsPath string) error {
 		return err
 	}
 	return h.LinkSetUp(lo)
-}
-
-// DeleteLink removes a host link; a missing one is fine.
-func DeleteLink(name string) {
-	if link, err := netlink.LinkByName(name); err == nil {
-		netlink.LinkDel(link)
-	}
 }
 
 // Routes returns the IPv4 destinations routed on the host, to keep new
