@@ -49,19 +49,23 @@ func (n networkEvents) Remove(ctx context.Context, ref string) error {
 }
 
 func (n networkEvents) Connect(ctx context.Context, ref string, req network.ConnectRequest) error {
-	err := n.Service.Connect(ctx, ref, req)
-	if nw, inspectErr := n.Service.Inspect(ctx, ref); err == nil && inspectErr == nil {
-		n.log(events.ActionConnect, nw.ID, nw.Name, nw.Driver, map[string]string{"container": req.Container})
-	}
-	return err
+	return n.logMember(ctx, events.ActionConnect, ref, req.Container, n.Service.Connect(ctx, ref, req))
 }
 
 func (n networkEvents) Disconnect(ctx context.Context, ref string, req network.DisconnectRequest) error {
-	err := n.Service.Disconnect(ctx, ref, req)
-	if nw, inspectErr := n.Service.Inspect(ctx, ref); err == nil && inspectErr == nil {
-		n.log(events.ActionDisconnect, nw.ID, nw.Name, nw.Driver, map[string]string{"container": req.Container})
+	return n.logMember(ctx, events.ActionDisconnect, ref, req.Container, n.Service.Disconnect(ctx, ref, req))
+}
+
+// logMember publishes a container's connect or disconnect, if err (the
+// operation's result) is nil, and returns err.
+func (n networkEvents) logMember(ctx context.Context, action events.Action, ref, container string, err error) error {
+	if err != nil {
+		return err
 	}
-	return err
+	if nw, ierr := n.Service.Inspect(ctx, ref); ierr == nil {
+		n.log(action, nw.ID, nw.Name, nw.Driver, map[string]string{"container": container})
+	}
+	return nil
 }
 
 // volumeEvents is the volume service as the API and the container service

@@ -30,12 +30,7 @@ import (
 // temporary root (and htpasswd file, if given) and returns host:port.
 func startRegistry(t *testing.T, htpasswd string, extra ...string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	dir := t.TempDir()
 	args := []string{"registry", "serve", "--addr", addr, "--root", filepath.Join(dir, "root")}
 	if htpasswd != "" {
@@ -46,7 +41,14 @@ func startRegistry(t *testing.T, htpasswd string, extra ...string) string {
 		args = append(args, "--htpasswd", p)
 	}
 	args = append(args, extra...)
-	cmd := exec.Command(filepath.Join(testEnv.bin, "wharf"), args...)
+	return runRegistry(t, "registry", addr, exec.Command(filepath.Join(testEnv.bin, "wharf"), args...))
+}
+
+// runRegistry starts cmd, a registry listening on addr, stops it when the
+// test ends (showing its output if the test failed) and returns addr once
+// the registry answers.
+func runRegistry(t *testing.T, name, addr string, cmd *exec.Cmd) string {
+	t.Helper()
 	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -56,10 +58,10 @@ func startRegistry(t *testing.T, htpasswd string, extra ...string) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("registry log:\n%s", logs.String())
+			t.Logf("%s log:\n%s", name, logs.String())
 		}
 	})
-	waitFor(t, 10*time.Second, "the registry to answer", func() bool {
+	waitFor(t, 10*time.Second, name+" to answer", func() bool {
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err != nil {
 			return false
@@ -244,40 +246,14 @@ func startDistribution(t *testing.T) string {
 	if err != nil {
 		t.Skip("docker-registry (Debian package docker-registry) is not installed")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	dir := t.TempDir()
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
 	cfgPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", cfgPath)
-	var logs lockedBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("docker-registry log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, 10*time.Second, "docker-registry to answer", func() bool {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return true
-	})
-	return addr
+	return runRegistry(t, "docker-registry", addr, exec.Command(bin, "serve", cfgPath))
 }
 
 // TestDistributionPeer pushes to and pulls from Debian's docker-registry,
