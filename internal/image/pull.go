@@ -22,6 +22,7 @@ import (
 	"github.com/moby/moby/client/pkg/progress"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -314,8 +315,6 @@ func shortDigest(d string) string {
 // maxConcurrentDownloads at a time, and returns the compressed digests it
 // downloaded.
 func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, diffIDs []digest.Digest, repo string, out progress.Output) (map[string]bool, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	type job struct {
 		layer  v1.Descriptor
 		diffID digest.Digest
@@ -335,47 +334,33 @@ func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, 
 		progress.Update(out, id, "Pulling fs layer")
 		jobs = append(jobs, job{l, diffIDs[i]})
 	}
-	downloaded := map[string]bool{}
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	sem := make(chan struct{}, maxConcurrentDownloads)
 	for i, j := range jobs {
 		if i >= maxConcurrentDownloads {
 			progress.Update(out, shortDigest(j.layer.Digest.String()), "Waiting")
 		}
 	}
+	// The first failure cancels the other downloads and is the error.
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxConcurrentDownloads)
+	var mu sync.Mutex
+	downloaded := map[string]bool{}
 	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			defer func() { <-sem }()
-			err := s.pullLayer(ctx, img, j.layer, j.diffID, out)
+			if err := s.pullLayer(ctx, img, j.layer, j.diffID, out); err != nil {
+				return err
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				return
-			}
 			downloaded[j.layer.Digest.String()] = true
 			s.noteLayer(j.diffID, digest.Digest(j.layer.Digest.String()), j.layer.Size, string(j.layer.MediaType), repo)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
-	}
-	return downloaded, firstErr
+	err := g.Wait()
+	return downloaded, err
 }
 
 // pullLayer downloads one layer blob, checks its digest, decompresses it

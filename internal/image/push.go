@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -20,6 +18,7 @@ import (
 	registrytypes "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 	"github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -270,8 +269,6 @@ const maxConcurrentUploads = 5
 // pushLayers pushes the layers, at most maxConcurrentUploads at a time,
 // and returns their descriptors in order.
 func (s *Service) pushLayers(ctx context.Context, c *registryClient, diffIDs []digest.Digest, repoName string, out progress.Output) ([]descriptor, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	for i, diffID := range diffIDs {
 		if i < maxConcurrentUploads {
 			progress.Update(out, shortDigest(diffID.String()), "Preparing")
@@ -279,37 +276,22 @@ func (s *Service) pushLayers(ctx context.Context, c *registryClient, diffIDs []d
 			progress.Update(out, shortDigest(diffID.String()), "Waiting")
 		}
 	}
+	// The first failure cancels the other uploads and is the error.
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxConcurrentUploads)
 	layers := make([]descriptor, len(diffIDs))
-	errs := make([]error, len(diffIDs))
-	sem := make(chan struct{}, maxConcurrentUploads)
-	var wg sync.WaitGroup
 	for i, diffID := range diffIDs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			defer func() { <-sem }()
-			layers[i], errs[i] = s.pushLayer(ctx, c, diffID, repoName, out)
-			if errs[i] != nil {
-				cancel()
-			}
-		}()
+			var err error
+			layers[i], err = s.pushLayer(ctx, c, diffID, repoName, out)
+			return err
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return layers, nil
 }
