@@ -21,10 +21,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -36,6 +38,7 @@ func main() {
 	daemonName := flag.String("daemon", "wharfd", "daemon process name, for its RSS")
 	monitorName := flag.String("monitor", "conmon", "per-container monitor process name, for its RSS")
 	cliPath := flag.String("cli", "", "also time `<cli> run --rm busybox true` (e.g. bin/wharf)")
+	parallel := flag.Int("parallel", 0, "only measure this many concurrent create+starts (and one alone), -runs rounds")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -44,6 +47,10 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
+	if *parallel > 0 {
+		parallelStarts(ctx, c, *parallel, *runs)
+		return
+	}
 	if *rootfs != "" {
 		report("runc run (direct, same spec and rootfs)", timeN(*runs, func(i int) error { return runcRun(*rootfs, *bundleConfig, i) }))
 	}
@@ -187,6 +194,65 @@ func detachedStarts(ctx context.Context, c *client.Client, n int, daemonName, mo
 	}
 	fmt.Printf("| API: rm -f of a running container (mean of %d) | %s | | | %d |\n", len(ids), ms(time.Duration(total/int64(len(ids)))), len(ids))
 	ids = nil
+}
+
+// startDetached creates and starts one `sleep` container and returns its id.
+func startDetached(ctx context.Context, c *client.Client) (string, error) {
+	created, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{Image: "busybox", Cmd: []string{"sleep", "3600"}},
+	})
+	if err != nil {
+		return "", err
+	}
+	_, err = c.ContainerStart(ctx, created.ID, client.ContainerStartOptions{})
+	return created.ID, err
+}
+
+// parallelStarts times n concurrent create+starts on the default bridge
+// (the whole batch, until the last has started) beside one alone, over
+// rounds rounds after a warm-up, removing the containers between rounds
+// (untimed).
+func parallelStarts(ctx context.Context, c *client.Client, n, rounds int) {
+	batchOf := func(k int) (time.Duration, error) {
+		var mu sync.Mutex
+		var ids []string
+		defer func() {
+			for _, id := range ids {
+				c.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true})
+			}
+		}()
+		var g errgroup.Group
+		start := time.Now()
+		for range k {
+			g.Go(func() error {
+				id, err := startDetached(ctx, c)
+				mu.Lock()
+				ids = append(ids, id)
+				mu.Unlock()
+				return err
+			})
+		}
+		err := g.Wait()
+		return time.Since(start), err
+	}
+	var one, batch []time.Duration
+	for i := -1; i < rounds; i++ {
+		d1, err := batchOf(1)
+		if err != nil {
+			log.Fatal(err)
+		}
+		dn, err := batchOf(n)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if i >= 0 {
+			one, batch = append(one, d1), append(batch, dn)
+		}
+	}
+	report("API: create+start, one alone", one)
+	report(fmt.Sprintf("API: %d concurrent create+starts, the whole batch", n), batch)
+	// report sorted both: the middle elements are the medians.
+	fmt.Printf("| batch / one alone (medians) | %.1f× | | | %d |\n", float64(batch[len(batch)/2])/float64(one[len(one)/2]), rounds)
 }
 
 // memOf sums the resident (RSS) and proportional (PSS: shared pages

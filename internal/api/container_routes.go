@@ -14,6 +14,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	apinetwork "github.com/moby/moby/api/types/network"
 
 	ctr "github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/errs"
@@ -40,6 +41,8 @@ type ContainerBackend interface {
 	Unpause(ctx context.Context, ref string) error
 	Update(ctx context.Context, ref string, u container.UpdateConfig) (container.UpdateResponse, error)
 	Stats(ctx context.Context, ref string, o ctr.StatsOptions, out func(container.StatsResponse) error) error
+	ConnectNetwork(ctx context.Context, ref, network string, es *apinetwork.EndpointSettings) error
+	DisconnectNetwork(ctx context.Context, ref, network string, force bool) error
 
 	ExecCreate(ctx context.Context, ref string, cfg container.ExecCreateRequest) (string, error)
 	ExecStart(ctx context.Context, id string, o ctr.ExecStartOptions) error

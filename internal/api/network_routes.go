@@ -18,8 +18,6 @@ type NetworkBackend interface {
 	List(ctx context.Context) []network.Inspect
 	Inspect(ctx context.Context, ref string) (network.Inspect, error)
 	Remove(ctx context.Context, ref string) error
-	Connect(ctx context.Context, ref string, req network.ConnectRequest) error
-	Disconnect(ctx context.Context, ref string, req network.DisconnectRequest) error
 	Prune(ctx context.Context, match func(labels map[string]string) bool) (network.PruneReport, error)
 }
 
@@ -113,7 +111,7 @@ func (s *Server) postNetworkConnect(w http.ResponseWriter, r *http.Request) erro
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	if err := s.b.Networks.Connect(r.Context(), r.PathValue("id"), req); err != nil {
+	if err := s.b.Containers.ConnectNetwork(r.Context(), req.Container, r.PathValue("id"), req.EndpointConfig); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
@@ -125,7 +123,7 @@ func (s *Server) postNetworkDisconnect(w http.ResponseWriter, r *http.Request) e
 	if err := readJSON(r, &req); err != nil {
 		return err
 	}
-	if err := s.b.Networks.Disconnect(r.Context(), r.PathValue("id"), req); err != nil {
+	if err := s.b.Containers.DisconnectNetwork(r.Context(), req.Container, r.PathValue("id"), req.Force); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

@@ -66,6 +66,14 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		State:      container.State{Status: container.StateCreated},
 		changed:    make(chan struct{}),
 	}
+	// Recorded as the image's user, then the image looked up again: an
+	// image removal either sees this container or has finished, and then
+	// the create fails here instead of making a container without an image.
+	s.cfg.Uses.SetImage(c.ID, img.ID)
+	if _, err := s.cfg.Images.Get(ctx, img.ID); err != nil {
+		s.cfg.Uses.Remove(c.ID)
+		return resp, err
+	}
 	if c.Runtime == "" {
 		c.Runtime = s.cfg.DefaultRuntime
 	}
@@ -81,11 +89,16 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if name == "" {
 		name = s.generateName()
 	}
+	c.Name = "/" + strings.TrimPrefix(name, "/")
+	// Found by its name from here on: held until it is complete.
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err := s.reserveName(name, c); err != nil {
+		s.cfg.Uses.Remove(c.ID)
 		return resp, err
 	}
-	c.Name = "/" + strings.TrimPrefix(name, "/")
 	if err := s.prepareCreate(ctx, c); err != nil {
+		c.removed = true
 		s.forget(c)
 		return resp, err
 	}
@@ -94,6 +107,7 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		err = s.save(c)
 	}
 	if err != nil {
+		c.removed = true
 		s.forget(c)
 		os.RemoveAll(s.dir(c.ID))
 		return resp, err
@@ -106,14 +120,15 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	return container.CreateResponse{ID: c.ID, Warnings: []string{}}, nil
 }
 
-// forget drops c from the indexes.
+// forget drops c from the indexes: it uses nothing any more.
 func (s *Service) forget(c *Container) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.byName[c.Name] == c {
 		delete(s.byName, c.Name)
 	}
 	delete(s.byID, c.ID)
+	s.mu.Unlock()
+	s.cfg.Uses.Remove(c.ID)
 }
 
 func validateHostConfig(hc *container.HostConfig) error {

@@ -187,22 +187,3 @@ func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 	s.pauseEvent(c, pause)
 	return nil
 }
-
-// ImageUsers lists containers made from an image, for image removal.
-func (s *Service) ImageUsers(imageID string) []ImageUse {
-	var uses []ImageUse
-	for _, c := range s.all() {
-		c.mu.Lock()
-		if c.ImageID == imageID && !c.removed {
-			uses = append(uses, ImageUse{ID: c.ID, Running: c.State.Running})
-		}
-		c.mu.Unlock()
-	}
-	return uses
-}
-
-// ImageUse is one container using an image.
-type ImageUse struct {
-	ID      string
-	Running bool
-}

@@ -10,8 +10,11 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/errs"
 )
 
 // watchExits follows conmon's exit directory with inotify: conmon writes
@@ -111,6 +114,7 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 	_, oomErr := os.Stat(filepath.Join(s.bundle(c.ID), "persist", "oom"))
 	s.cleanupRun(ctx, c)
+	s.cfg.Uses.SetRunning(c.ID, false)
 	c.State = container.State{
 		Status:     container.StateExited,
 		ExitCode:   code,
@@ -133,6 +137,14 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 // whose monitor vanished (a reboot) are marked exited with 255, as docker
 // does.
 func (s *Service) restore(ctx context.Context) {
+	if s.cfg.Networks != nil {
+		for _, id := range s.cfg.Networks.Attached() {
+			if _, err := s.get(id); errs.Is(err, errdefs.ErrNotFound) {
+				s.log.Warn("detaching the network of a container that is gone", "id", id)
+				s.cfg.Networks.Detach(ctx, id)
+			}
+		}
+	}
 	for _, c := range s.all() {
 		c.mu.Lock()
 		exited := false

@@ -24,8 +24,9 @@ import (
 // Volumes is what the container service needs from the volume service.
 type Volumes interface {
 	// CreateFor returns the named volume, creating it if missing; an
-	// empty name makes an anonymous volume. It returns the volume's name.
-	CreateFor(ctx context.Context, name string) (string, error)
+	// empty name makes an anonymous volume. It returns the volume's name
+	// and records container id as its user (in Config.Uses).
+	CreateFor(ctx context.Context, id, name string) (string, error)
 	// Mount readies a volume and returns the host directory to bind.
 	Mount(ctx context.Context, name string) (string, error)
 	Remove(ctx context.Context, name string, force bool) error
@@ -367,7 +368,7 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 				return errs.Invalid("volumes are not supported")
 			}
 			created := mp.Name == ""
-			name, err := s.cfg.Volumes.CreateFor(ctx, mp.Name)
+			name, err := s.cfg.Volumes.CreateFor(ctx, c.ID, mp.Name)
 			if err != nil {
 				return err
 			}
@@ -561,23 +562,6 @@ func usesVolume(c *Container, name string) bool {
 		}
 	}
 	return false
-}
-
-// VolumeUsers lists the containers that mount a volume, for volume rm.
-// It takes no container lock (the volume service calls it holding its
-// own): MountPoints never change once a container is in the index.
-func (s *Service) VolumeUsers(name string) []string {
-	var ids []string
-	for _, c := range s.all() {
-		for _, mp := range c.MountPoints {
-			if mp.Type == mount.TypeVolume && mp.Name == name {
-				ids = append(ids, c.ID)
-				break
-			}
-		}
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 // removeVolumes removes c's anonymous volumes (rm -v). Callers hold c.mu;

@@ -17,10 +17,16 @@ import (
 )
 
 // Networks is what the container service needs from the network service.
+// The network service never calls back: the container service holds a
+// container's lock while it calls these, so lock order is always
+// container → network.
 type Networks interface {
 	Exists(ref string) (string, error)
 	Attach(ctx context.Context, req network.AttachRequest) (*network.AttachResult, error)
 	Detach(ctx context.Context, containerID string)
+	AttachEndpoint(ctx context.Context, req network.EndpointRequest) (network.NetworkRef, error)
+	DetachEndpoint(ctx context.Context, containerID, ref string) (network.NetworkRef, bool, error)
+	Attached() []string
 	NetNS(containerID string) string
 	Settings(containerID, mode string, configured map[string]*apinet.EndpointSettings) *container.NetworkSettings
 	PortSummaries(containerID string) []container.PortSummary
@@ -185,46 +191,6 @@ func addrStrings(as []netip.Addr) []string {
 
 // networkingConfig is the persisted NetworkingConfig of a container.
 type networkingConfig = apinet.NetworkingConfig
-
-// NetworkContainer resolves ref for network connect and disconnect.
-func (s *Service) NetworkContainer(ref string) (id, name, hostname string, err error) {
-	c, err := s.get(ref)
-	if err != nil {
-		return "", "", "", err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if m := c.HostConfig.NetworkMode; m.IsHost() || m.IsNone() || m.IsContainer() {
-		return "", "", "", errs.Invalid("container cannot be disconnected from host network or connected to host network")
-	}
-	return c.ID, strings.TrimPrefix(c.Name, "/"), c.Config.Hostname, nil
-}
-
-// SetEndpointConfig records (or, with es nil, forgets) c's endpoint on a
-// network, so that the next start attaches it.
-func (s *Service) SetEndpointConfig(id, net string, es *apinet.EndpointSettings) error {
-	c, err := s.get(id)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.Networking == nil {
-		c.Networking = &networkingConfig{}
-	}
-	if c.Networking.EndpointsConfig == nil {
-		c.Networking.EndpointsConfig = map[string]*apinet.EndpointSettings{}
-	}
-	if es == nil {
-		if _, ok := c.Networking.EndpointsConfig[net]; !ok && string(c.HostConfig.NetworkMode) != net {
-			return errs.NotFound("container %s is not connected to network %s", c.ID, net)
-		}
-		delete(c.Networking.EndpointsConfig, net)
-	} else {
-		c.Networking.EndpointsConfig[net] = es
-	}
-	return s.save(c)
-}
 
 // NetworkingConfig is the body part of POST /containers/create naming
 // each network's endpoint settings.

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moby/moby/api/types/mount"
+
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
+	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/runtime"
 )
 
@@ -33,11 +36,21 @@ type Config struct {
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)
-	Log            *slog.Logger
-	Events         EventLogger // container events (events.go); nil: none
+	// Uses records each container's image, volumes and running state for
+	// the image and volume services (nil: a private index).
+	Uses   *inuse.Index
+	Log    *slog.Logger
+	Events EventLogger // container events (events.go); nil: none
 }
 
 // Service manages containers.
+//
+// Lock order: a container's mu, then s.mu (the indexes below, held only
+// to read or change them), then the leaves: the network service's lock,
+// the image and volume stores' locks, the uses index, the event bus. The
+// services called while a container's mu is held never call back into
+// this one, so no cycle can form. Two containers' locks are never held
+// at once.
 type Service struct {
 	cfg     Config
 	exitDir string
@@ -53,6 +66,9 @@ type Service struct {
 // for exits. Containers that ended while the daemon was down get their
 // exit codes recorded.
 func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Uses == nil {
+		cfg.Uses = inuse.New()
+	}
 	s := &Service{
 		cfg:     cfg,
 		exitDir: filepath.Join(cfg.RunRoot, "exits"),
@@ -111,8 +127,20 @@ func (s *Service) load() error {
 		}
 		s.byID[c.ID] = c
 		s.byName[c.Name] = c
+		s.recordUses(c)
 	}
 	return nil
+}
+
+// recordUses puts c's image, volumes and running state in the uses index.
+func (s *Service) recordUses(c *Container) {
+	s.cfg.Uses.SetImage(c.ID, c.ImageID)
+	s.cfg.Uses.SetRunning(c.ID, c.State.Running)
+	for _, mp := range c.MountPoints {
+		if mp.Type == mount.TypeVolume {
+			s.cfg.Uses.AddVolume(c.ID, mp.Name)
+		}
+	}
 }
 
 // get finds a container by full id, name, or unique id prefix.

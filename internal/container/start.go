@@ -65,6 +65,7 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 	}
 	c.StartGen++
 	c.stopping = false
+	s.cfg.Uses.SetRunning(c.ID, true)
 	c.State = container.State{
 		Status:    container.StateRunning,
 		Running:   true,

@@ -17,6 +17,7 @@ import (
 	"github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/image"
+	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/volume"
 )
@@ -57,12 +58,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if _, ok := runtimes[cfg.DefaultRuntime]; !ok {
 		return nil, fmt.Errorf("default runtime %q not found (install runc)", cfg.DefaultRuntime)
 	}
-	images, err := image.New(filepath.Join(cfg.Root, "image"), log)
+	// Which containers use which images and volumes: written by the
+	// container service, read by the image and volume services.
+	uses := inuse.New()
+	images, err := image.New(filepath.Join(cfg.Root, "image"), uses, log)
 	if err != nil {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
-	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), log)
+	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), uses, log)
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)
 	}
@@ -80,21 +84,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Images:         images,
 		Networks:       networks,
 		Volumes:        volumeEvents{volumes, bus},
+		Uses:           uses,
 		Log:            log,
 		Events:         bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}
-	volumes.SetUsers(containers.VolumeUsers)
-	networks.SetContainers(containers)
-	images.SetUsers(func(imageID string) []image.ContainerUse {
-		var uses []image.ContainerUse
-		for _, u := range containers.ImageUsers(imageID) {
-			uses = append(uses, image.ContainerUse{ID: u.ID, Running: u.Running})
-		}
-		return uses
-	})
 	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
 	builder, err := build.New(filepath.Join(cfg.Root, "build"), images, containers, log)
 	if err != nil {

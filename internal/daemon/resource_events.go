@@ -48,26 +48,6 @@ func (n networkEvents) Remove(ctx context.Context, ref string) error {
 	return err
 }
 
-func (n networkEvents) Connect(ctx context.Context, ref string, req network.ConnectRequest) error {
-	return n.logMember(ctx, events.ActionConnect, ref, req.Container, n.Service.Connect(ctx, ref, req))
-}
-
-func (n networkEvents) Disconnect(ctx context.Context, ref string, req network.DisconnectRequest) error {
-	return n.logMember(ctx, events.ActionDisconnect, ref, req.Container, n.Service.Disconnect(ctx, ref, req))
-}
-
-// logMember publishes a container's connect or disconnect, if err (the
-// operation's result) is nil, and returns err.
-func (n networkEvents) logMember(ctx context.Context, action events.Action, ref, container string, err error) error {
-	if err != nil {
-		return err
-	}
-	if nw, ierr := n.Service.Inspect(ctx, ref); ierr == nil {
-		n.log(action, nw.ID, nw.Name, nw.Driver, map[string]string{"container": container})
-	}
-	return nil
-}
-
 // volumeEvents is the volume service as the API and the container service
 // see it, publishing volume create, mount and destroy.
 type volumeEvents struct {
@@ -92,9 +72,9 @@ func (v volumeEvents) Create(ctx context.Context, req volume.CreateRequest) (vol
 }
 
 // CreateFor is the container service's create: an event only for a new volume.
-func (v volumeEvents) CreateFor(ctx context.Context, name string) (string, error) {
+func (v volumeEvents) CreateFor(ctx context.Context, id, name string) (string, error) {
 	_, existed := v.Service.Inspect(ctx, name)
-	got, err := v.Service.CreateFor(ctx, name)
+	got, err := v.Service.CreateFor(ctx, id, name)
 	if err == nil && (name == "" || existed != nil) {
 		v.log(events.ActionCreate, got, nil)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
+	"github.com/wharf/wharf/internal/inuse"
 )
 
 // Delete answers DELETE /images/{name}, following dockerd's ImageDelete:
@@ -142,7 +143,7 @@ func (c *deleteConflict) Error() string {
 func (c *deleteConflict) Unwrap() error { return errdefs.ErrConflict }
 
 // conflict checks, in dockerd's order, what blocks removing e.
-func (s *Service) conflict(e *entry, users []ContainerUse, mask conflictMask) *deleteConflict {
+func (s *Service) conflict(e *entry, users []inuse.User, mask conflictMask) *deleteConflict {
 	if mask&conflictRunning != 0 {
 		for _, u := range users {
 			if u.Running {

@@ -11,6 +11,7 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 
 	"github.com/wharf/wharf/internal/filters"
+	"github.com/wharf/wharf/internal/inuse"
 )
 
 func TestDeleteUntagsThenDeletes(t *testing.T) {
@@ -39,15 +40,9 @@ func TestDeleteConflicts(t *testing.T) {
 	ctx := context.Background()
 	id := importTar(t, s, simpleRootfs(t), "busybox", "")
 	short := id[7:19]
-	var users []ContainerUse
-	s.SetUsers(func(imageID string) []ContainerUse {
-		if imageID == id {
-			return users
-		}
-		return nil
-	})
-
-	users = []ContainerUse{{ID: "abcdef0123456789", Running: false}}
+	users := inuse.New()
+	s.users = users
+	users.SetImage("abcdef0123456789", id)
 	_, err := s.Delete(ctx, "busybox", false, false)
 	if !errdefs.IsConflict(err) || err.Error() != `conflict: unable to remove repository reference "busybox" (must force) - container abcdef012345 is using its referenced image `+short {
 		t.Fatalf("by name: %v", err)
@@ -56,7 +51,7 @@ func TestDeleteConflicts(t *testing.T) {
 	if !errdefs.IsConflict(err) || err.Error() != "conflict: unable to delete "+short+" (must be forced) - image is being used by stopped container abcdef012345" {
 		t.Fatalf("by id, stopped: %v", err)
 	}
-	users[0].Running = true
+	users.SetRunning("abcdef0123456789", true)
 	_, err = s.Delete(ctx, id, true, false)
 	if !errdefs.IsConflict(err) || err.Error() != "conflict: unable to delete "+short+" (cannot be forced) - image is being used by running container abcdef012345" {
 		t.Fatalf("by id, running: %v", err)
@@ -70,7 +65,7 @@ func TestDeleteConflicts(t *testing.T) {
 		t.Fatal("in-use image removed")
 	}
 	// Stopped + force: removed, layers kept for the container.
-	users[0].Running = false
+	users.SetRunning("abcdef0123456789", false)
 	img, _ := s.Get(ctx, id)
 	dirs, _ := s.LayerDirs(ctx, img)
 	if _, err := s.Delete(ctx, id, true, false); err != nil {

@@ -36,6 +36,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/inuse"
 )
 
 // Image is what the container service needs to know about an image.
@@ -45,10 +46,11 @@ type Image struct {
 	RepoTags []string // familiar form, e.g. "busybox:latest"
 }
 
-// ContainerUse is a container that uses an image, as reported by the daemon.
-type ContainerUse struct {
-	ID      string
-	Running bool
+// Users tells which containers use an image (the daemon's inuse.Index,
+// which the container service keeps). The store reads it while holding
+// its lock; it must never call back into the store.
+type Users interface {
+	ImageUsers(imageID string) []inuse.User
 }
 
 // record is the per-image file images/<hex>.json.
@@ -79,12 +81,14 @@ type Service struct {
 	log   *slog.Logger
 	untar untarFunc
 
-	// mu guards images, refs and users. Held only for index work, never
-	// across extraction or network/disk streaming of layers.
+	// mu guards images and refs. Held only for index work, never across
+	// extraction or network/disk streaming of layers. Lock order: mu, then
+	// a layer lock or the users index (a leaf); the store calls no other
+	// service.
 	mu     sync.RWMutex
 	images map[digest.Digest]*entry
 	refs   *refStore
-	users  func(imageID string) []ContainerUse
+	users  Users
 
 	layerLocks keyedMutex
 
@@ -95,13 +99,15 @@ type Service struct {
 }
 
 // New opens (or creates) the store at root, finishing or undoing whatever a
-// crash interrupted, and builds the in-memory index.
-func New(root string, log *slog.Logger) (*Service, error) {
+// crash interrupted, and builds the in-memory index. users tells which
+// containers use an image (nil: none do).
+func New(root string, users Users, log *slog.Logger) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
 		root:   root,
+		users:  users,
 		log:    log,
 		untar:  defaultUntar(),
 		images: map[digest.Digest]*entry{},
@@ -129,25 +135,17 @@ func New(root string, log *slog.Logger) (*Service, error) {
 	return s, nil
 }
 
-// SetUsers tells the store how to find containers using an image, so rmi
-// can refuse to remove images in use.
-func (s *Service) SetUsers(users func(imageID string) []ContainerUse) {
-	s.mu.Lock()
-	s.users = users
-	s.mu.Unlock()
-}
-
 // Ping reports whether the store is usable.
 func (s *Service) Ping(ctx context.Context) error {
 	_, err := os.Stat(filepath.Join(s.root, "images"))
 	return err
 }
 
-func (s *Service) usersOf(id digest.Digest) []ContainerUse {
+func (s *Service) usersOf(id digest.Digest) []inuse.User {
 	if s.users == nil {
 		return nil
 	}
-	return s.users(id.String())
+	return s.users.ImageUsers(id.String())
 }
 
 func (s *Service) recordPath(id digest.Digest) string {

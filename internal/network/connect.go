@@ -2,9 +2,9 @@ package network
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,132 +15,145 @@ import (
 	"github.com/wharf/wharf/internal/network/bridge"
 )
 
-// Containers is what connect and disconnect need from the container
-// service: finding a container, and recording its endpoint configuration
-// so that it is attached again at its next start.
-type Containers interface {
-	NetworkContainer(ref string) (id, name, hostname string, err error)
-	SetEndpointConfig(id, network string, es *network.EndpointSettings) error
+// EndpointRequest asks for a container's endpoint on one network
+// (network connect).
+type EndpointRequest struct {
+	ContainerID string
+	Name        string // without "/"
+	Hostname    string
+	Network     string                    // name, id or unique id prefix
+	Settings    *network.EndpointSettings // nil: defaults
 }
 
-// SetContainers wires the container service in (it is built after us)
-// and detaches what belongs to containers that no longer exist (a removal
-// cut short by a crash).
-func (s *Service) SetContainers(c Containers) {
+// NetworkRef names the network an endpoint call resolved.
+type NetworkRef struct {
+	ID, Name, Driver string
+}
+
+func (r *record) ref() NetworkRef { return NetworkRef{ID: r.ID, Name: r.Name, Driver: r.Driver} }
+
+// AttachEndpoint connects a container to a network. A container with a
+// sandbox (a running one) gets its interface at once; for one without,
+// the request is only checked, and the caller records it for the next
+// Attach. Like Attach, the interface is made outside s.mu.
+func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (NetworkRef, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.containers = c
-	for id := range s.sandboxes {
-		if _, _, _, err := c.NetworkContainer(id); errors.Is(err, errdefs.ErrNotFound) {
-			s.log.Warn("detaching the network of a container that is gone", "id", id)
-			s.detachLocked(id)
-		}
-	}
-}
-
-// Connect attaches a container to a network: at once if it is running,
-// and at every later start.
-func (s *Service) Connect(ctx context.Context, ref string, req network.ConnectRequest) error {
-	if s.containers == nil {
-		return errs.Invalid("connect is not available")
-	}
-	id, name, hostname, err := s.containers.NetworkContainer(req.Container)
+	r, err := s.find(req.Network)
 	if err != nil {
-		return err
+		s.mu.Unlock()
+		return NetworkRef{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.find(ref)
-	if err != nil {
-		return err
+	if es := req.Settings; r.isDefault() && es != nil && (len(es.Aliases) > 0 || (es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid())) {
+		s.mu.Unlock()
+		return NetworkRef{}, errs.Invalid("network-scoped alias is supported only for containers in user defined networks")
 	}
-	if r.isDefault() {
-		if es := req.EndpointConfig; es != nil && (len(es.Aliases) > 0 || (es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid())) {
-			return errs.Invalid("network-scoped alias is supported only for containers in user defined networks")
-		}
+	old := s.sandboxes[req.ContainerID]
+	if old == nil {
+		s.mu.Unlock()
+		return r.ref(), nil
 	}
-	sb := s.sandboxes[id]
-	if sb != nil {
-		for _, ep := range sb.Endpoints {
-			if ep.NetworkID == r.ID {
-				return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("endpoint with name %s already exists in network %s", name, r.Name))
-			}
-		}
-		idx := 0
-		for _, ep := range sb.Endpoints {
-			if n, err := strconv.Atoi(strings.TrimPrefix(ep.IfName, "eth")); err == nil && n >= idx {
-				idx = n + 1
-			}
-		}
-		ep, err := s.newEndpoint(r, req.EndpointConfig, AttachRequest{ContainerID: id, Name: name, Hostname: hostname}, idx)
-		if err != nil {
-			return err
-		}
-		sb.Endpoints = append(sb.Endpoints, ep)
-		if err := s.saveSandbox(sb); err != nil {
-			sb.Endpoints = sb.Endpoints[:len(sb.Endpoints)-1]
-			return err
-		}
-		mac, err := bridge.AddEndpoint(bridge.Endpoint{
-			Bridge: r.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: 1500,
-		})
-		if err != nil {
-			sb.Endpoints = sb.Endpoints[:len(sb.Endpoints)-1]
-			s.saveSandbox(sb)
-			s.unclaim(r.Bridge, ep.IP, sb.NetNS)
-			return err
-		}
-		ep.MAC = mac.String()
-		s.saveSandbox(sb)
-	}
-	es := req.EndpointConfig
-	if es == nil {
-		es = &network.EndpointSettings{}
-	}
-	return s.containers.SetEndpointConfig(id, r.Name, es)
-}
-
-// Disconnect detaches a container from a network.
-func (s *Service) Disconnect(ctx context.Context, ref string, req network.DisconnectRequest) error {
-	if s.containers == nil {
-		return errs.Invalid("disconnect is not available")
-	}
-	s.mu.Lock()
-	r, err := s.find(ref)
+	sb, ep, err := s.addEndpoint(old, r, req)
 	s.mu.Unlock()
 	if err != nil {
-		return err
+		return NetworkRef{}, err
 	}
-	id, name, _, err := s.containers.NetworkContainer(req.Container)
+	if err := s.saveSandbox(sb); err != nil {
+		s.dropEndpoint(sb, ep)
+		return NetworkRef{}, err
+	}
+	mac, err := bridge.AddEndpoint(bridge.Endpoint{
+		Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
+		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: 1500,
+	})
 	if err != nil {
-		if req.Force && errors.Is(err, errdefs.ErrNotFound) {
-			return nil
-		}
-		return err
+		s.dropEndpoint(sb, ep)
+		return NetworkRef{}, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	found := false
-	if sb := s.sandboxes[id]; sb != nil {
-		for i, ep := range sb.Endpoints {
-			if ep.NetworkID != r.ID {
-				continue
+	if cur := s.sandboxes[req.ContainerID]; cur != nil {
+		sb = cur.clone()
+		for _, e := range sb.Endpoints {
+			if e.EndpointID == ep.EndpointID {
+				e.MAC = mac.String()
 			}
-			found = true
-			bridge.RemoveInterface(sb.NetNS, ep.IfName)
-			bridge.Delete(ep.HostVeth)
-			s.unclaim(r.Bridge, ep.IP, sb.NetNS)
-			sb.Endpoints = append(sb.Endpoints[:i], sb.Endpoints[i+1:]...)
-			s.saveSandbox(sb)
-			break
+		}
+		s.sandboxes[req.ContainerID] = sb
+	}
+	s.mu.Unlock()
+	s.saveSandbox(sb)
+	return r.ref(), nil
+}
+
+// addEndpoint chooses the address and interface of a new endpoint on r
+// and registers a copy of old with it. Callers hold s.mu.
+func (s *Service) addEndpoint(old *sandbox, r *record, req EndpointRequest) (*sandbox, *endpoint, error) {
+	idx := 0
+	for _, ep := range old.Endpoints {
+		if ep.NetworkID == r.ID {
+			return nil, nil, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("endpoint with name %s already exists in network %s", req.Name, r.Name))
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(ep.IfName, "eth")); err == nil && n >= idx {
+			idx = n + 1
 		}
 	}
-	if err := s.containers.SetEndpointConfig(id, r.Name, nil); err != nil {
-		if !found {
-			return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("container %s is not connected to network %s", name, r.Name))
-		}
-		return err
+	ep, err := s.newEndpoint(r, req.Settings, AttachRequest{ContainerID: req.ContainerID, Name: req.Name, Hostname: req.Hostname}, idx)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil
+	sb := old.clone()
+	sb.Endpoints = append(sb.Endpoints, ep)
+	s.sandboxes[sb.ContainerID] = sb
+	return sb.clone(), ep, nil
+}
+
+// dropEndpoint undoes addEndpoint after a failure to make the interface.
+func (s *Service) dropEndpoint(sb *sandbox, ep *endpoint) {
+	s.mu.Lock()
+	if cur := s.sandboxes[sb.ContainerID]; cur != nil {
+		s.sandboxes[sb.ContainerID] = withoutEndpoint(cur, ep.EndpointID)
+		sb = s.sandboxes[sb.ContainerID]
+	}
+	s.mu.Unlock()
+	s.saveSandbox(sb)
+	s.unclaim(ep.Bridge, ep.IP, sb.NetNS)
+}
+
+// withoutEndpoint is a copy of sb without the endpoint id.
+func withoutEndpoint(sb *sandbox, id string) *sandbox {
+	c := sb.clone()
+	c.Endpoints = slices.DeleteFunc(c.Endpoints, func(e *endpoint) bool { return e.EndpointID == id })
+	return c
+}
+
+// DetachEndpoint removes a running container's interface on a network
+// and reports whether it had one. A container without a sandbox has none:
+// the caller forgets its configuration.
+func (s *Service) DetachEndpoint(ctx context.Context, containerID, ref string) (NetworkRef, bool, error) {
+	s.mu.Lock()
+	r, err := s.find(ref)
+	if err != nil {
+		s.mu.Unlock()
+		return NetworkRef{}, false, err
+	}
+	var ep *endpoint
+	sb := s.sandboxes[containerID]
+	if sb != nil {
+		for _, e := range sb.Endpoints {
+			if e.NetworkID == r.ID {
+				ep = e
+			}
+		}
+	}
+	if ep == nil {
+		s.mu.Unlock()
+		return r.ref(), false, nil
+	}
+	sb = withoutEndpoint(sb, ep.EndpointID)
+	s.sandboxes[containerID] = sb
+	s.mu.Unlock()
+	bridge.RemoveInterface(sb.NetNS, ep.IfName)
+	bridge.Delete(ep.HostVeth)
+	s.unclaim(ep.Bridge, ep.IP, sb.NetNS)
+	s.saveSandbox(sb)
+	return r.ref(), true, nil
 }

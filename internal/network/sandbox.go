@@ -37,8 +37,11 @@ type endpoint struct {
 	MAC        string
 	HostVeth   string
 	IfName     string
-	Aliases    []string
-	DNSNames   []string
+	// Bridge is the network's bridge, so that the endpoint can be torn
+	// down without the network's record (empty in records of old versions).
+	Bridge   string `json:",omitempty"`
+	Aliases  []string
+	DNSNames []string
 }
 
 // sandbox is a container's network namespace and what is attached to it.
@@ -91,32 +94,62 @@ func (s *Service) saveSandbox(sb *sandbox) error {
 	return fsutil.WriteJSONAtomic(s.sandboxPath(sb.ContainerID), sb, false)
 }
 
+// clone copies sb and its endpoints: a sandbox in s.sandboxes is never
+// changed in place, so that work done outside s.mu on a copy races with
+// no reader.
+func (sb *sandbox) clone() *sandbox {
+	c := *sb
+	c.Endpoints = make([]*endpoint, len(sb.Endpoints))
+	for i, ep := range sb.Endpoints {
+		e := *ep
+		c.Endpoints[i] = &e
+	}
+	c.Ports = slices.Clone(sb.Ports)
+	return &c
+}
+
 // Attach creates the container's namespace, connects it to its networks
-// and publishes its ports. On error nothing is left behind.
+// and publishes its ports. On error nothing is left behind. Addresses are
+// chosen under s.mu; the namespace, interfaces and rules are made outside
+// it, so containers attach in parallel.
 func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult, error) {
 	start := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	defer func() { s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start)) }()
-	if _, ok := s.sandboxes[req.ContainerID]; ok {
-		s.detachLocked(req.ContainerID)
-	}
-	res, err := s.attachLocked(ctx, req)
+	s.Detach(ctx, req.ContainerID) // what an earlier run may have left
+	sb, primary, err := s.reserveSandbox(req)
 	if err != nil {
-		s.detachLocked(req.ContainerID)
+		s.Detach(ctx, req.ContainerID)
+		return nil, err
+	}
+	resv, err := s.buildSandbox(sb, req, primary)
+	s.mu.Lock()
+	s.sandboxes[sb.ContainerID] = sb
+	s.resv[sb.ContainerID] = resv
+	var res *AttachResult
+	if err == nil {
+		res = s.etcFiles(sb, req, primary)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.Detach(ctx, req.ContainerID)
 		return nil, err
 	}
 	return res, nil
 }
 
-func (s *Service) attachLocked(ctx context.Context, req AttachRequest) (*AttachResult, error) {
+// reserveSandbox chooses the container's networks and addresses and
+// registers its sandbox, so that no other container gets them. It returns
+// a copy of the sandbox for buildSandbox to fill in.
+func (s *Service) reserveSandbox(req AttachRequest) (*sandbox, *record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	mode := req.Mode
 	if mode == "" || mode == "default" {
 		mode = network.NetworkBridge
 	}
 	primary, err := s.find(mode)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nets := []*record{primary}
 	var extra []string
@@ -150,11 +183,18 @@ func (s *Service) attachLocked(ctx context.Context, req AttachRequest) (*AttachR
 		}
 		ep, err := s.newEndpoint(r, es, req, i)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sb.Endpoints = append(sb.Endpoints, ep)
 	}
-	// The addresses are on disk before any interface exists.
+	return sb.clone(), primary, nil
+}
+
+// buildSandbox makes what sb describes: its record on disk (before any
+// interface exists), the namespace, the interfaces and the published
+// ports. It runs without s.mu and returns the port reservations made,
+// also on error, for Detach to release.
+func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) ([]reservation, error) {
 	if err := s.saveSandbox(sb); err != nil {
 		return nil, err
 	}
@@ -168,13 +208,12 @@ func (s *Service) attachLocked(ctx context.Context, req AttachRequest) (*AttachR
 		return nil, err
 	}
 	for i, ep := range sb.Endpoints {
-		r := s.networks[ep.NetworkID]
 		var gw netip.Addr
-		if i == 0 && !r.Internal {
+		if i == 0 && !primary.Internal {
 			gw = ep.Gateway
 		}
 		mac, err := bridge.AddEndpoint(bridge.Endpoint{
-			Bridge: r.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
+			Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
 			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: 1500,
 		})
 		if err != nil {
@@ -182,15 +221,14 @@ func (s *Service) attachLocked(ctx context.Context, req AttachRequest) (*AttachR
 		}
 		ep.MAC = mac.String()
 	}
+	var resv []reservation
 	if !primary.Internal {
-		if err := s.publish(sb, req); err != nil {
-			return nil, err
+		var err error
+		if resv, err = s.publish(sb, req); err != nil {
+			return resv, err
 		}
 	}
-	if err := s.saveSandbox(sb); err != nil {
-		return nil, err
-	}
-	return s.etcFiles(sb, req, primary), nil
+	return resv, s.saveSandbox(sb)
 }
 
 func fileExists(p string) bool {
@@ -248,6 +286,7 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	ep := &endpoint{
 		NetworkID: r.ID, EndpointID: newID(), IP: ip, PrefixLen: r.subnet().Bits(), Gateway: r.gateway(), MAC: mac,
 		HostVeth: "wv" + req.ContainerID[:9] + strconv.Itoa(idx), IfName: "eth" + strconv.Itoa(idx), Aliases: aliases,
+		Bridge: r.Bridge,
 	}
 	if !r.isDefault() {
 		// Docker's DNS names: the container name, its aliases, its short id.
@@ -257,28 +296,30 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	return ep, nil
 }
 
-// publish reserves the host ports and adds their DNAT rules.
-func (s *Service) publish(sb *sandbox, req AttachRequest) error {
+// publish reserves the host ports and adds their DNAT rules. It returns
+// the reservations made, also on error.
+func (s *Service) publish(sb *sandbox, req AttachRequest) ([]reservation, error) {
 	maps, err := ResolvePorts(req.PortBindings, req.ExposedPorts, req.PublishAll)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ip := sb.Endpoints[0].IP
+	var resv []reservation
 	for _, m := range maps {
 		got, r, err := reserve(m)
 		if err != nil {
 			if errs.Is(err, errdefs.ErrConflict) {
-				return errs.Conflict("driver failed programming external connectivity on endpoint %s (%s): %v", sb.Name, sb.Endpoints[0].EndpointID, err)
+				return resv, errs.Conflict("driver failed programming external connectivity on endpoint %s (%s): %v", sb.Name, sb.Endpoints[0].EndpointID, err)
 			}
-			return fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", sb.Name, sb.Endpoints[0].EndpointID, err)
+			return resv, fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", sb.Name, sb.Endpoints[0].EndpointID, err)
 		}
-		s.resv[sb.ContainerID] = append(s.resv[sb.ContainerID], r)
+		resv = append(resv, r)
 		sb.Ports = append(sb.Ports, got)
 		if err := s.fw.Add(firewall.PortRules(fwPort(got, ip))); err != nil {
-			return err
+			return resv, err
 		}
 	}
-	return nil
+	return resv, nil
 }
 
 func fwPort(m PortMapping, ip netip.Addr) firewall.Port {
@@ -342,26 +383,30 @@ func linkEnv(l Link, self string, t *sandbox) []string {
 
 // Detach undoes Attach: rules, reserved ports, interfaces, namespace,
 // record. It is safe to call for a container that has nothing attached.
+// Only forgetting the sandbox takes s.mu; the rest runs outside it.
 func (s *Service) Detach(ctx context.Context, containerID string) {
 	start := time.Now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sandboxes[containerID] == nil && s.resv[containerID] == nil {
+	sb, resv := s.sandboxes[containerID], s.resv[containerID]
+	delete(s.sandboxes, containerID)
+	delete(s.resv, containerID)
+	s.mu.Unlock()
+	if sb == nil && resv == nil {
 		return
 	}
-	s.detachLocked(containerID)
+	for _, r := range resv {
+		r.close()
+	}
+	if sb != nil {
+		s.removeSandbox(sb)
+	}
 	s.log.Debug("network detach", "id", containerID, "took", time.Since(start))
 }
 
-func (s *Service) detachLocked(id string) {
-	for _, r := range s.resv[id] {
-		r.close()
-	}
-	delete(s.resv, id)
-	sb := s.sandboxes[id]
-	if sb == nil {
-		return
-	}
+// removeSandbox deletes what sb made: port rules, the namespace (and the
+// interfaces in it), address claims and the record. sb is no longer in
+// s.sandboxes.
+func (s *Service) removeSandbox(sb *sandbox) {
 	if len(sb.Endpoints) > 0 {
 		for _, m := range sb.Ports {
 			s.fw.Remove(firewall.PortRules(fwPort(m, sb.Endpoints[0].IP)))
@@ -372,18 +417,28 @@ func (s *Service) detachLocked(id string) {
 	// ~30 ms (an RCU grace period) on every container exit. A veth still
 	// around when the name is needed again is deleted by AddEndpoint.
 	if err := netns.Delete(sb.NetNS); err != nil {
-		s.log.Warn("deleting network namespace", "id", id, "err", err)
+		s.log.Warn("deleting network namespace", "id", sb.ContainerID, "err", err)
 	}
 	for _, ep := range sb.Endpoints {
-		if r := s.networks[ep.NetworkID]; r != nil {
-			s.unclaim(r.Bridge, ep.IP, sb.NetNS)
-		}
+		s.unclaim(ep.Bridge, ep.IP, sb.NetNS)
 	}
-	if err := os.Remove(s.sandboxPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		s.log.Warn("removing sandbox record", "id", id, "err", err)
-		return
+	if err := os.Remove(s.sandboxPath(sb.ContainerID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Warn("removing sandbox record", "id", sb.ContainerID, "err", err)
 	}
-	delete(s.sandboxes, id)
+}
+
+// Attached lists the containers that have a sandbox, for the container
+// service to detach those it no longer knows (a removal cut short by a
+// crash).
+func (s *Service) Attached() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.sandboxes))
+	for id := range s.sandboxes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // restoreSandboxes puts back the rules and port reservations of the

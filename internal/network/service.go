@@ -100,13 +100,19 @@ type Service struct {
 	fw  firewall.Firewall
 	log *slog.Logger
 
-	mu         sync.Mutex
-	networks   map[string]*record  // by id
-	sandboxes  map[string]*sandbox // by container id
-	resv       map[string][]reservation
-	dns        map[string]*dns.Server // by network id
-	upstreams  []string
-	containers Containers
+	// mu guards the maps below. It is held only to read or change them
+	// (choosing addresses included), never across netlink, firewall or
+	// namespace work on a container's behalf, and the service never calls
+	// another service: it is a leaf in the daemon's lock order (container
+	// lock → network mu → firewall mu). Calls for one container are
+	// serialised by its caller (the container service holds the
+	// container's lock); calls for different containers run in parallel.
+	mu        sync.Mutex
+	networks  map[string]*record  // by id
+	sandboxes map[string]*sandbox // by container id; replaced, never changed in place
+	resv      map[string][]reservation
+	dns       map[string]*dns.Server // by network id
+	upstreams []string
 }
 
 // New loads the networks and attached containers, makes sure the default
@@ -193,6 +199,11 @@ func (s *Service) load() error {
 		if err := readJSON(filepath.Join(s.sandboxDir(), e.Name()), &sb); err != nil {
 			s.log.Error("skipping unreadable sandbox record", "file", e.Name(), "err", err)
 			continue
+		}
+		for _, ep := range sb.Endpoints {
+			if r := s.networks[ep.NetworkID]; r != nil && ep.Bridge == "" {
+				ep.Bridge = r.Bridge // a record of an older version
+			}
 		}
 		s.sandboxes[sb.ContainerID] = &sb
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
 	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/inuse"
 )
 
 // AnonymousLabel marks volumes made for one container (docker's label);
@@ -53,14 +54,28 @@ type Service struct {
 	root string
 	log  *slog.Logger
 
+	// mu guards vols. Lock order: mu, then the users index (a leaf); the
+	// service calls no other service.
 	mu    sync.Mutex
 	vols  map[string]*record
-	users func(name string) []string
+	users Users
+}
+
+// Users records which containers use a volume (the daemon's inuse.Index).
+// The service reads and adds to it while holding its lock; it must never
+// call back into the service.
+type Users interface {
+	VolumeUsers(name string) []string
+	AddVolume(containerID, name string)
 }
 
 // New loads the volumes under root, finishing removals a crash cut short.
-func New(root string, log *slog.Logger) (*Service, error) {
-	s := &Service{root: root, log: log, vols: map[string]*record{}, users: func(string) []string { return nil }}
+// users records the containers using each volume (nil: a private index).
+func New(root string, users Users, log *slog.Logger) (*Service, error) {
+	if users == nil {
+		users = inuse.New()
+	}
+	s := &Service{root: root, log: log, vols: map[string]*record{}, users: users}
 	if err := os.MkdirAll(root, 0o701); err != nil {
 		return nil, err
 	}
@@ -108,13 +123,6 @@ func readRecord(dir string) (*record, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-// SetUsers tells the service how to find the containers that use a volume.
-func (s *Service) SetUsers(users func(name string) []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.users = users
 }
 
 func (s *Service) dataDir(name string) string { return filepath.Join(s.root, name, "_data") }
@@ -205,7 +213,7 @@ func (s *Service) view(r *record, usage bool) volume.Volume {
 		Scope:      "local",
 	}
 	if usage {
-		v.UsageData = &volume.UsageData{RefCount: int64(len(s.users(r.Name))), Size: -1}
+		v.UsageData = &volume.UsageData{RefCount: int64(len(s.users.VolumeUsers(r.Name))), Size: -1}
 	}
 	return v
 }
@@ -228,7 +236,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) (volume.ListResponse
 		if !matchName(f, r.Name) || !f.Labels("label", r.Labels) || !f.Exact("driver", DriverName) {
 			continue
 		}
-		if dangling != nil && (len(s.users(r.Name)) == 0) != *dangling {
+		if dangling != nil && (len(s.users.VolumeUsers(r.Name)) == 0) != *dangling {
 			continue
 		}
 		out.Volumes = append(out.Volumes, s.view(r, false))
@@ -288,7 +296,7 @@ func (s *Service) Remove(ctx context.Context, name string, force bool) error {
 		}
 		return errs.NotFound("get %s: no such volume", name)
 	}
-	if users := s.users(name); len(users) > 0 {
+	if users := s.users.VolumeUsers(name); len(users) > 0 {
 		return errs.Conflict("remove %s: volume is in use - [%s]", name, strings.Join(users, ", "))
 	}
 	return s.removeLocked(name)
@@ -342,7 +350,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (volume.PruneReport
 		if _, anon := r.Labels[AnonymousLabel]; !anon && !all {
 			continue
 		}
-		if !f.Labels("label", r.Labels) || !notLabels(f, r.Labels) || len(s.users(r.Name)) > 0 {
+		if !f.Labels("label", r.Labels) || !notLabels(f, r.Labels) || len(s.users.VolumeUsers(r.Name)) > 0 {
 			continue
 		}
 		size := fsutil.DirSize(s.dataDir(r.Name))
@@ -367,9 +375,11 @@ func notLabels(f filters.Args, labels map[string]string) bool {
 	return true
 }
 
-// CreateFor returns the volume a container names, creating it if
+// CreateFor returns the volume container id names, creating it if
 // missing; an empty name makes an anonymous volume. It returns the name.
-func (s *Service) CreateFor(ctx context.Context, name string) (string, error) {
+// The container is recorded as a user before the lock is let go, so no
+// removal or prune sees the volume unused in between.
+func (s *Service) CreateFor(ctx context.Context, id, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var labels map[string]string
@@ -380,6 +390,7 @@ func (s *Service) CreateFor(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.users.AddVolume(id, r.Name)
 	return r.Name, nil
 }
 

@@ -12,11 +12,17 @@ import (
 	"github.com/moby/moby/api/types/volume"
 
 	"github.com/wharf/wharf/internal/filters"
+	"github.com/wharf/wharf/internal/inuse"
 )
 
 func newService(t *testing.T, root string) *Service {
 	t.Helper()
-	s, err := New(root, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return newServiceWith(t, root, nil)
+}
+
+func newServiceWith(t *testing.T, root string, users Users) *Service {
+	t.Helper()
+	s, err := New(root, users, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,18 +77,23 @@ func TestCreateErrors(t *testing.T) {
 
 func TestRemoveInUseAndPrune(t *testing.T) {
 	ctx := context.Background()
-	s := newService(t, t.TempDir())
-	users := map[string][]string{"used": {"abc"}}
-	s.SetUsers(func(name string) []string { return users[name] })
+	users := inuse.New()
+	users.AddVolume("abc", "used")
+	s := newServiceWith(t, t.TempDir(), users)
 	for _, n := range []string{"used", "named"} {
 		if _, err := s.Create(ctx, volume.CreateRequest{Name: n}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	anon, err := s.CreateFor(ctx, "")
+	anon, err := s.CreateFor(ctx, "def", "")
 	if err != nil || len(anon) != 64 {
 		t.Fatalf("anonymous: %q %v", anon, err)
 	}
+	// In use by its container from the start, until the container goes.
+	if err := s.Remove(ctx, anon, false); err == nil {
+		t.Fatal("removed an anonymous volume in use")
+	}
+	users.Remove("def")
 	err = s.Remove(ctx, "used", false)
 	if err == nil || err.Error() != "remove used: volume is in use - [abc]" {
 		t.Fatalf("got %v", err)

@@ -164,6 +164,12 @@ func (e *env) teardown() error {
 		}
 	}
 	problems = append(problems, e.leftoverProcesses()...)
+	// A daemon built with GOFLAGS=-race reports races in its log.
+	if data, err := os.ReadFile(e.logFile); err == nil {
+		if i := bytes.Index(data, []byte("WARNING: DATA RACE")); i >= 0 {
+			problems = append(problems, "the daemon found data races:\n"+string(data[i:min(len(data), i+20000)]))
+		}
+	}
 	problems = append(problems, e.removeCgroupParent()...)
 	problems = append(problems, e.hostNet.restore()...)
 	os.RemoveAll(e.execRoot)
