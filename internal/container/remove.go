@@ -30,7 +30,9 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 		c.mu.Unlock()
 		return errAlreadyRemoving
 	}
-	if c.State.Running {
+	// Killed until it stays down: a start may slip in while the lock is
+	// let go to wait for the exit.
+	for c.State.Running {
 		if !o.Force {
 			c.mu.Unlock()
 			if c.State.Paused {
@@ -39,11 +41,12 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 			return errs.Conflict("cannot remove container %q: container is running: stop the container before removing or force remove", c.Name)
 		}
 		c.stopping = true
+		gen := c.StartGen
 		c.mu.Unlock()
-		if err := s.signal(ctx, c, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
+		if err := s.signal(ctx, c, gen, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
 			return err
 		}
-		if err := s.waitStopped(ctx, c, 0); err != nil {
+		if err := s.waitStopped(ctx, c, gen, 0); err != nil {
 			return err
 		}
 		c.mu.Lock()

@@ -36,11 +36,14 @@ func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {
 		return errs.NotModified("container already stopped")
 	}
 	c.stopping = true
+	gen := c.StartGen
 	c.mu.Unlock()
-	return s.afterEvent(c, "stop", s.stop(ctx, c, o))
+	return s.afterEvent(c, "stop", s.stop(ctx, c, gen, o))
 }
 
-func (s *Service) stop(ctx context.Context, c *Container, o StopOptions) error {
+// stop ends run gen of c: the stop signal, then SIGKILL after the timeout.
+// It returns once that run has ended, even if another has started since.
+func (s *Service) stop(ctx context.Context, c *Container, gen int, o StopOptions) error {
 	sigName := o.Signal
 	if sigName == "" {
 		sigName = c.Config.StopSignal
@@ -60,31 +63,31 @@ func (s *Service) stop(ctx context.Context, c *Container, o StopOptions) error {
 	if o.Timeout != nil {
 		timeout = *o.Timeout
 	}
-	if err := s.signal(ctx, c, sig); err != nil && !errors.Is(err, errNotRunning) {
+	if err := s.signal(ctx, c, gen, sig); err != nil && !errors.Is(err, errNotRunning) {
 		return err
 	}
 	if timeout < 0 {
-		return s.waitStopped(ctx, c, 0)
+		return s.waitStopped(ctx, c, gen, 0)
 	}
 	// A timeout of 0 kills at once, as with dockerd.
 	if timeout > 0 {
-		if err := s.waitStopped(ctx, c, time.Duration(timeout)*time.Second); err == nil {
+		if err := s.waitStopped(ctx, c, gen, time.Duration(timeout)*time.Second); err == nil {
 			return nil
 		}
 	}
-	if err := s.signal(ctx, c, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
+	if err := s.signal(ctx, c, gen, syscall.SIGKILL); err != nil && !errors.Is(err, errNotRunning) {
 		return err
 	}
-	return s.waitStopped(ctx, c, 0)
+	return s.waitStopped(ctx, c, gen, 0)
 }
 
 var errNotRunning = errors.New("container not running")
 
-// signal delivers sig to c's main process.
-func (s *Service) signal(ctx context.Context, c *Container, sig syscall.Signal) error {
+// signal delivers sig to the main process of c's run gen (StartGen).
+func (s *Service) signal(ctx context.Context, c *Container, gen int, sig syscall.Signal) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.State.Running {
+	if !c.State.Running || c.StartGen != gen {
 		return errNotRunning
 	}
 	if c.State.Paused && sig != syscall.SIGKILL {
@@ -105,8 +108,10 @@ func (s *Service) signal(ctx context.Context, c *Container, sig syscall.Signal) 
 	return nil
 }
 
-// waitStopped waits until c is not running; timeout 0 waits until ctx ends.
-func (s *Service) waitStopped(ctx context.Context, c *Container, timeout time.Duration) error {
+// waitStopped waits until c's run gen has ended: c is not running, or a
+// later run has started (a restart racing with a stop). Timeout 0 waits
+// until ctx ends.
+func (s *Service) waitStopped(ctx context.Context, c *Container, gen int, timeout time.Duration) error {
 	var expire <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -115,7 +120,7 @@ func (s *Service) waitStopped(ctx context.Context, c *Container, timeout time.Du
 	}
 	for {
 		c.mu.Lock()
-		running, changed := c.State.Running, c.changed
+		running, changed := c.State.Running && c.StartGen == gen, c.changed
 		c.mu.Unlock()
 		if !running {
 			return nil
@@ -146,8 +151,9 @@ func (s *Service) Kill(ctx context.Context, ref, sigName string) error {
 	if c.State.Running && (sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT) {
 		c.stopping = true
 	}
+	gen := c.StartGen
 	c.mu.Unlock()
-	if err := s.signal(ctx, c, sig); err != nil {
+	if err := s.signal(ctx, c, gen, sig); err != nil {
 		if errors.Is(err, errNotRunning) {
 			return errs.Conflict("Cannot kill container: %s: Container %s is not running", ref, c.ID)
 		}
@@ -155,7 +161,7 @@ func (s *Service) Kill(ctx context.Context, ref, sigName string) error {
 	}
 	if sig == syscall.SIGKILL {
 		// Like dockerd, return once the container is really gone.
-		return s.waitStopped(ctx, c, 0)
+		return s.waitStopped(ctx, c, gen, 0)
 	}
 	return nil
 }
@@ -167,11 +173,11 @@ func (s *Service) Restart(ctx context.Context, ref string, o StopOptions) error 
 		return err
 	}
 	c.mu.Lock()
-	running := c.State.Running
+	running, gen := c.State.Running, c.StartGen
 	c.stopping = running
 	c.mu.Unlock()
 	if running {
-		if err := s.afterEvent(c, "stop", s.stop(ctx, c, o)); err != nil {
+		if err := s.afterEvent(c, "stop", s.stop(ctx, c, gen, o)); err != nil {
 			return err
 		}
 	}

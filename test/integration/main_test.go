@@ -173,6 +173,12 @@ func (e *env) teardown() error {
 	problems = append(problems, e.removeCgroupParent()...)
 	problems = append(problems, e.hostNet.restore()...)
 	os.RemoveAll(e.execRoot)
+	// WHARF_IT_LOG=path keeps the daemon's log for a post-mortem.
+	if keep := os.Getenv("WHARF_IT_LOG"); keep != "" {
+		if data, err := os.ReadFile(e.logFile); err == nil {
+			os.WriteFile(keep, data, 0o644)
+		}
+	}
 	os.RemoveAll(filepath.Dir(e.root))
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
