@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moby/moby/api/types/container"
+
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
@@ -29,7 +31,8 @@ type Config struct {
 	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
 	Runtimes       map[string]*runtime.Runtime
 	DefaultRuntime string
-	CgroupParent   string // parent of every container's cgroup, e.g. "/wharf"
+	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
+	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)

@@ -77,6 +77,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Runtimes:       runtimes,
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
+		DefaultUlimits: cfg.DefaultUlimits,
 		Images:         images,
 		Networks:       networks,
 		Volumes:        volumeEvents{volumes, bus},

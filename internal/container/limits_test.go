@@ -1,0 +1,58 @@
+package container
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func TestRlimits(t *testing.T) {
+	nofile := func(soft, hard uint64) specs.POSIXRlimit {
+		return specs.POSIXRlimit{Type: "RLIMIT_NOFILE", Soft: soft, Hard: hard}
+	}
+	defaults := map[string]*container.Ulimit{
+		"nproc":  {Name: "nproc", Soft: 50, Hard: 100},
+		"core":   {Name: "core", Soft: 0, Hard: 0},
+		"nofile": {Name: "nofile", Soft: 4000, Hard: 8000},
+	}
+	cases := []struct {
+		name      string
+		own       []*container.Ulimit
+		defaults  map[string]*container.Ulimit
+		maxNofile uint64
+		want      []specs.POSIXRlimit
+	}{
+		{"nothing set: docker's nofile", nil, nil, 0, []specs.POSIXRlimit{nofile(1024, 524288)}},
+		{"default capped at the daemon's hard limit", nil, nil, 20000, []specs.POSIXRlimit{nofile(1024, 20000)}},
+		{"a daemon below 1024", nil, nil, 512, []specs.POSIXRlimit{nofile(512, 512)}},
+		{"the container's own, uncapped", []*container.Ulimit{{Name: "nofile", Soft: 1000, Hard: 50000}}, nil, 20000,
+			[]specs.POSIXRlimit{nofile(1000, 50000)}},
+		{"daemon defaults in name order after the container's", []*container.Ulimit{{Name: "nproc", Soft: 7, Hard: 9}, nil}, defaults, 0,
+			[]specs.POSIXRlimit{{Type: "RLIMIT_NPROC", Soft: 7, Hard: 9}, {Type: "RLIMIT_CORE"}, nofile(4000, 8000)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := rlimits(c.own, c.defaults, c.maxNofile); !slices.Equal(got, c.want) {
+				t.Fatalf("got %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestMergeUlimitsLeavesRecordAlone(t *testing.T) {
+	own := make([]*container.Ulimit, 1, 4)
+	own[0] = &container.Ulimit{Name: "nofile", Soft: 1, Hard: 2}
+	merged := mergeUlimits(own, map[string]*container.Ulimit{"nproc": {Name: "nproc", Soft: 3, Hard: 4}})
+	if len(merged) != 2 || merged[1].Name != "nproc" {
+		t.Fatalf("merged: %+v", merged)
+	}
+	if full := own[:cap(own)]; full[1] != nil {
+		t.Fatal("merge wrote into the container's ulimits")
+	}
+	// Without defaults the record's list is shown as it is (nil or empty).
+	if got := mergeUlimits([]*container.Ulimit{}, nil); got == nil || len(got) != 0 {
+		t.Fatalf("empty list became %#v", got)
+	}
+}
