@@ -1,11 +1,16 @@
 package container
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/wharf/wharf/internal/execinit"
 )
 
 func TestRlimits(t *testing.T) {
@@ -54,5 +59,48 @@ func TestMergeUlimitsLeavesRecordAlone(t *testing.T) {
 	// Without defaults the record's list is shown as it is (nil or empty).
 	if got := mergeUlimits([]*container.Ulimit{}, nil); got == nil || len(got) != 0 {
 		t.Fatalf("empty list became %#v", got)
+	}
+}
+
+func TestExecProcessCarriesTheContainersRlimits(t *testing.T) {
+	run := t.TempDir()
+	s := &Service{cfg: Config{RunRoot: run, ExecInit: "/bin/true"}}
+	c := &Container{ID: "c1"}
+	write := func(rl []specs.POSIXRlimit) *specs.Process {
+		t.Helper()
+		os.MkdirAll(s.bundle(c.ID), 0o700)
+		data, _ := json.Marshal(specs.Spec{Process: &specs.Process{Args: []string{"sleep", "9"}, Rlimits: rl}})
+		os.WriteFile(filepath.Join(s.bundle(c.ID), "config.json"), data, 0o600)
+		path := filepath.Join(run, "process.json")
+		files, err := s.writeExecProcess(c, &Exec{Config: container.ExecCreateRequest{Cmd: []string{"sh", "-c", "ulimit -n"}}}, nil, path, filepath.Join(run, "runtime.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			f.Close()
+		}
+		if len(files) != 0 && len(files) != 2 {
+			t.Fatalf("%d files", len(files))
+		}
+		var p specs.Process
+		data, _ = os.ReadFile(path)
+		if err := json.Unmarshal(data, &p); err != nil {
+			t.Fatal(err)
+		}
+		return &p
+	}
+	rl := []specs.POSIXRlimit{{Type: "RLIMIT_NPROC", Soft: 5, Hard: 6}, {Type: "RLIMIT_NOFILE", Soft: 1000, Hard: 2000}}
+	p := write(rl)
+	if !slices.Equal(p.Rlimits, rl) {
+		t.Fatalf("rlimits %+v", p.Rlimits)
+	}
+	// A soft nofile below the hard one goes through wharf-exec-init.
+	if want := execinit.Args(1000, 2000, []string{"sh", "-c", "ulimit -n"}); !slices.Equal(p.Args, want) {
+		t.Fatalf("args %q, want %q", p.Args, want)
+	}
+	// Otherwise the runtime runs the command itself.
+	rl[1].Soft = 2000
+	if p := write(rl); !slices.Equal(p.Args, []string{"sh", "-c", "ulimit -n"}) {
+		t.Fatalf("args %q", p.Args)
 	}
 }

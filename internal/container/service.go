@@ -33,6 +33,7 @@ type Config struct {
 	DefaultRuntime string
 	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
+	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)
