@@ -153,6 +153,8 @@ func privateDaemon(t *testing.T, daemonJSON string, wrap ...string) *env {
 	dir := t.TempDir()
 	e := newEnv(testEnv.bin, dir, fmt.Sprintf("%s-%d", testEnv.execRoot, privateDaemons.Add(1)))
 	e.wrap = wrap
+	// The host's network is the suite's to put back, when its daemon ends.
+	e.hostNet = testEnv.hostNet
 	e.config = filepath.Join(dir, "daemon.json")
 	if err := os.WriteFile(e.config, []byte(daemonJSON), 0o644); err != nil {
 		t.Fatal(err)
