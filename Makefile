@@ -13,9 +13,12 @@ all: build
 # `wharf compose version` prints the version of the compose module built in.
 COMPOSE_LDFLAGS = -X github.com/docker/compose/v5/internal.Version=$(shell $(GO) list -m -f '{{.Version}}' github.com/docker/compose/v5)
 
+# wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
+# static whatever its imports become.
 build:
 	$(GO) build -ldflags "$(COMPOSE_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
 	$(GO) build -o $(BIN)/wharfd ./cmd/wharfd
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 
 # The docker compose v2 CLI plugin, built from the same compose module, for
 # the integration tests that point the docker CLI's `docker compose` at wharfd.

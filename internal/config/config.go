@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/moby/moby/api/types/container"
 )
 
 // Runtime names an OCI runtime binary.
@@ -31,6 +33,10 @@ type Config struct {
 	// InsecureRegistries may be reached over plain HTTP: host[:port]
 	// names or CIDRs, as in dockerd's daemon.json. 127.0.0.0/8 always may.
 	InsecureRegistries []string `json:"insecure-registries"`
+	// DefaultUlimits are the rlimits of every container that does not set
+	// its own of the same name (--ulimit), in dockerd's shape:
+	// {"nofile":{"Name":"nofile","Hard":64000,"Soft":64000}}.
+	DefaultUlimits map[string]*container.Ulimit `json:"default-ulimits,omitempty"`
 }
 
 // Default returns the built-in settings.
@@ -62,6 +68,30 @@ func (c *Config) LoadFile(path string) error {
 	// Unmarshal adds the file's runtimes to the built-in ones.
 	if err := json.Unmarshal(data, c); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.checkUlimits(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// checkUlimits fills in a default ulimit's Name from its key, which is
+// what users expect to be enough (dockerd would pass an empty name on to
+// the runtime and fail every start with "RLIMIT_: unknown"), and rejects
+// what could never be applied.
+func (c *Config) checkUlimits() error {
+	for key, u := range c.DefaultUlimits {
+		switch {
+		case u == nil:
+			return fmt.Errorf("default-ulimits: %q has no value", key)
+		case u.Name == "":
+			u.Name = key
+		case u.Name != key:
+			return fmt.Errorf("default-ulimits: %q names %q", key, u.Name)
+		}
+		if u.Soft > u.Hard {
+			return fmt.Errorf("default-ulimits: %s: soft limit %d is above the hard limit %d", key, u.Soft, u.Hard)
+		}
 	}
 	return nil
 }

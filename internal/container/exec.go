@@ -18,6 +18,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/execinit"
 	"github.com/wharf/wharf/internal/runtime"
 )
 
@@ -139,15 +140,23 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		ws = &pty.Winsize{Rows: uint16(size[0]), Cols: uint16(size[1])}
 	}
 	procFile := filepath.Join(dir, "process.json")
-	if err := s.writeExecProcess(c, e, ws, procFile); err != nil {
+	logFile := filepath.Join(dir, "runtime.log")
+	files, err := s.writeExecProcess(c, e, ws, procFile, logFile)
+	if err != nil {
 		os.RemoveAll(dir)
 		return err
 	}
-	logFile := filepath.Join(dir, "runtime.log")
-	cmd := rt.ExecCommand(context.WithoutCancel(ctx), c.ID, procFile, filepath.Join(dir, "pid"), logFile)
+	cmd := rt.ExecCommand(context.WithoutCancel(ctx), c.ID, procFile, filepath.Join(dir, "pid"), logFile, files...)
+	// The runtime has its own copies once started (or failed to start).
+	closeFiles := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 	var copies sync.WaitGroup
 	if e.Config.Tty {
 		master, err := pty.StartWithSize(cmd, ws)
+		closeFiles()
 		if err != nil {
 			os.RemoveAll(dir)
 			return err
@@ -169,7 +178,9 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		}
 		cmd.Stdout = writerOrDiscard(o.Stdout, e.Config.AttachStdout && !o.Detach)
 		cmd.Stderr = runtimeErrorFilter{writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach)}
-		if err := cmd.Start(); err != nil {
+		err := cmd.Start()
+		closeFiles()
+		if err != nil {
 			os.RemoveAll(dir)
 			return err
 		}
@@ -226,15 +237,18 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 
 // writeExecProcess writes the runtime's process.json for e: the
 // container's own process settings with the exec's command, env, user,
-// working directory and terminal.
-func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path string) error {
+// working directory and terminal. Its rlimits are the container's init's,
+// all of them, as dockerd gives an exec: a runtime leaves a limit missing
+// from the list as it finds it in its own process, which is the daemon's.
+// It returns the files the runtime must pass on to the process.
+func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path, logFile string) ([]*os.File, error) {
 	data, err := os.ReadFile(filepath.Join(s.bundle(c.ID), "config.json"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var spec specs.Spec
 	if err := json.Unmarshal(data, &spec); err != nil {
-		return err
+		return nil, err
 	}
 	p := spec.Process
 	p.Args = e.Config.Cmd
@@ -253,7 +267,7 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path 
 	if e.Config.User != "" {
 		u, err := resolveUser(s.rootfsPath(c.ID), e.Config.User)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.User = specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: u.Sgids}
 	}
@@ -261,11 +275,37 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path 
 		caps := privilegedCaps()
 		p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	}
-	out, err := json.Marshal(p)
-	if err != nil {
-		return err
+	var files []*os.File
+	if soft, hard, ok := nofileBelowHard(p.Rlimits); ok && s.cfg.ExecInit != "" {
+		// The runtime may raise the soft limit to the hard one (package
+		// execinit): wharf-exec-init sets it again, then runs the command.
+		if files, err = execinit.Files(s.cfg.ExecInit, logFile); err != nil {
+			return nil, err
+		}
+		p.Args = execinit.Args(soft, hard, p.Args)
 	}
-	return os.WriteFile(path, out, 0o600)
+	out, err := json.Marshal(p)
+	if err == nil {
+		err = os.WriteFile(path, out, 0o600)
+	}
+	if err != nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, err
+	}
+	return files, nil
+}
+
+// nofileBelowHard returns the RLIMIT_NOFILE of rlimits if its soft limit
+// is below the hard one.
+func nofileBelowHard(rlimits []specs.POSIXRlimit) (soft, hard uint64, ok bool) {
+	for _, r := range rlimits {
+		if r.Type == "RLIMIT_NOFILE" {
+			return r.Soft, r.Hard, r.Soft < r.Hard
+		}
+	}
+	return 0, 0, false
 }
 
 // ExecInspect reports an exec's state.
@@ -336,7 +376,7 @@ func writerOrDiscard(w io.Writer, want bool) io.Writer {
 type runtimeErrorFilter struct{ w io.Writer }
 
 func (f runtimeErrorFilter) Write(p []byte) (int, error) {
-	if bytes.HasPrefix(p, []byte("exec failed: unable to start container process: ")) {
+	if bytes.HasPrefix(p, []byte(execinit.StartFailure)) {
 		return len(p), nil
 	}
 	return f.w.Write(p)

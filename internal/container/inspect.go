@@ -29,6 +29,8 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 	}
 	cfg := *c.Config
 	hc := *c.HostConfig
+	// As dockerd shows them: with the daemon's default-ulimits.
+	hc.Ulimits = mergeUlimits(hc.Ulimits, s.cfg.DefaultUlimits)
 	dir := s.dir(c.ID)
 	resp := container.InspectResponse{
 		ID:             c.ID,

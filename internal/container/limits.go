@@ -2,7 +2,9 @@ package container
 
 import (
 	"context"
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -54,25 +56,71 @@ func addMountsAndLimits(s *specs.Spec, c *Container, in specInput) {
 			r.CPU.RealtimeRuntime = &hc.CPURealtimeRuntime
 		}
 	}
-	s.Process.Rlimits = rlimits(hc.Ulimits)
+	s.Process.Rlimits = rlimits(hc.Ulimits, in.DefaultUlimits, in.MaxNofile)
 	if in.Init != "" {
 		s.Mounts = append(s.Mounts, specs.Mount{Destination: initPath, Type: "bind", Source: in.Init, Options: []string{"bind", "ro"}})
 		s.Process.Args = append([]string{initPath, "--"}, s.Process.Args...)
 	}
 }
 
-// rlimits turns --ulimit into spec rlimits. Only what the user asked for
-// is set: the rest is inherited from the daemon, whose own limits may be
-// lower than docker's usual defaults (raising them would fail).
-func rlimits(ulimits []*container.Ulimit) []specs.POSIXRlimit {
-	var out []specs.POSIXRlimit
-	for _, u := range ulimits {
+// defaultNofile is RLIMIT_NOFILE for a container for which neither
+// --ulimit nor the daemon's default-ulimits set one: what containers get
+// from dockerd on a systemd host, systemd's default, since docker and
+// containerd stopped raising it (moby#45534). Leaving it to the daemon's
+// own limit would make a container's behaviour depend on how the daemon
+// was started (a shell's ulimit -n, a unit's LimitNOFILE=).
+var defaultNofile = container.Ulimit{Name: "nofile", Soft: 1024, Hard: 524288}
+
+// mergeUlimits is dockerd's mergeUlimits: the container's own ulimits,
+// then the daemon's default-ulimits for the names it does not set (in
+// name order, so that the same container always gets the same spec).
+func mergeUlimits(own []*container.Ulimit, defaults map[string]*container.Ulimit) []*container.Ulimit {
+	out := slices.Clip(own) // appending must not write into the container's record
+	for _, name := range slices.Sorted(maps.Keys(defaults)) {
+		if defaults[name] != nil && !hasUlimit(own, name) {
+			out = append(out, defaults[name])
+		}
+	}
+	return out
+}
+
+func hasUlimit(ulimits []*container.Ulimit, name string) bool {
+	return slices.ContainsFunc(ulimits, func(u *container.Ulimit) bool { return u != nil && u.Name == name })
+}
+
+// rlimits is every rlimit a container's processes get, its init and each
+// exec alike: its ulimits merged with the daemon's defaults, and
+// defaultNofile unless they set nofile. The default's hard limit is
+// capped at maxNofile, the daemon's own hard limit (0: no cap), which a
+// daemon without CAP_SYS_RESOURCE cannot raise; limits the user asks for
+// are passed on as they are, and fail if the daemon cannot grant them.
+func rlimits(ulimits []*container.Ulimit, defaults map[string]*container.Ulimit, maxNofile uint64) []specs.POSIXRlimit {
+	merged := mergeUlimits(ulimits, defaults)
+	if !hasUlimit(merged, "nofile") {
+		nofile := defaultNofile
+		if maxNofile > 0 && uint64(nofile.Hard) > maxNofile {
+			nofile.Hard = int64(maxNofile)
+			nofile.Soft = min(nofile.Soft, nofile.Hard)
+		}
+		merged = append(merged, &nofile)
+	}
+	out := make([]specs.POSIXRlimit, 0, len(merged))
+	for _, u := range merged {
 		if u == nil {
 			continue
 		}
 		out = append(out, specs.POSIXRlimit{Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft)})
 	}
 	return out
+}
+
+// daemonMaxNofile is the daemon's hard RLIMIT_NOFILE, or 0 if unknown.
+func daemonMaxNofile() uint64 {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	return lim.Max
 }
 
 // validateResources checks limits at create and update as dockerd does.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -32,7 +33,9 @@ type Config struct {
 	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
 	Runtimes       map[string]*runtime.Runtime
 	DefaultRuntime string
-	CgroupParent   string // parent of every container's cgroup, e.g. "/wharf"
+	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
+	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
+	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)

@@ -46,6 +46,9 @@ type specInput struct {
 
 	Mounts []specs.Mount // volumes, binds, tmpfs (mounts.go)
 	Init   string        // host path of the --init binary, or ""
+
+	DefaultUlimits map[string]*container.Ulimit // the daemon's default-ulimits
+	MaxNofile      uint64                       // the daemon's hard RLIMIT_NOFILE; 0: unknown
 }
 
 // buildSpec turns a container's configuration into an OCI runtime spec,

@@ -113,7 +113,8 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS})
+	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS,
+		DefaultUlimits: s.cfg.DefaultUlimits, MaxNofile: daemonMaxNofile()})
 	if err != nil {
 		return 0, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/events"
+	"github.com/wharf/wharf/internal/execinit"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/runtime"
@@ -74,6 +75,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	execInit := findExecInit()
+	if execInit == "" {
+		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
+	}
 	bus := events.New()
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
@@ -81,6 +86,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Runtimes:       runtimes,
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
+		DefaultUlimits: cfg.DefaultUlimits,
+		ExecInit:       execInit,
 		Images:         images,
 		Networks:       networks,
 		Volumes:        volumeEvents{volumes, bus},
@@ -98,4 +105,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
 	return d, nil
+}
+
+// findExecInit locates wharf-exec-init: beside wharfd's executable, where
+// make build puts it, else in $PATH; "" if neither has it.
+func findExecInit() string {
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), execinit.Name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	p, _ := exec.LookPath(execinit.Name)
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -14,11 +15,16 @@ import (
 // the container's pty and its own stdio, which must then be a terminal
 // too (the runtime sets it raw and follows its size on SIGWINCH). The
 // runtime's own messages go to logFile (JSON lines), not into the
-// process's stderr.
-func (r *Runtime) ExecCommand(ctx context.Context, id, processFile, pidFile, logFile string) *exec.Cmd {
+// process's stderr. The process also gets files, as fds 3 and on.
+func (r *Runtime) ExecCommand(ctx context.Context, id, processFile, pidFile, logFile string, files ...*os.File) *exec.Cmd {
 	args := []string{"--root", r.Root, "--log", logFile, "--log-format", "json",
-		"exec", "--process", processFile, "--pid-file", pidFile, id}
-	return exec.CommandContext(ctx, r.Path, args...)
+		"exec", "--process", processFile, "--pid-file", pidFile}
+	if len(files) > 0 {
+		args = append(args, "--preserve-fds", strconv.Itoa(len(files)))
+	}
+	cmd := exec.CommandContext(ctx, r.Path, append(args, id)...)
+	cmd.ExtraFiles = files
+	return cmd
 }
 
 // LogError returns the last error the runtime wrote to a JSON log file

@@ -5,9 +5,11 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -61,6 +63,80 @@ func TestResourceLimitsInEffect(t *testing.T) {
 	if r := testEnv.run("wharf", "update", "--memory", "200m", name); r.code == 0 || !strings.Contains(r.stderr, "Memory limit should be smaller than already set memoryswap limit") {
 		t.Errorf("update above the swap limit: %d %q", r.code, r.stderr)
 	}
+}
+
+// TestRlimitsWhateverTheDaemonsLimits starts daemons under different
+// RLIMIT_NOFILE settings and checks, under each, that a container's init
+// and its exec'd processes all have the container's rlimits: --ulimit,
+// then the daemon's default-ulimits, then docker's nofile default, never
+// the daemon's own.
+func TestRlimitsWhateverTheDaemonsLimits(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	// Without CAP_SYS_RESOURCE no daemon can have more than our hard limit.
+	high := min(lim.Max, 1<<20)
+	if high < 4096 {
+		t.Skipf("hard RLIMIT_NOFILE %d is too low to vary", lim.Max)
+	}
+	for _, daemon := range []struct{ name, nofile string }{
+		{"soft below hard", fmt.Sprintf("1024:%d", high)},
+		{"soft equal to hard", "4096:4096"},
+		{"both high", fmt.Sprintf("%d:%d", high, high)},
+	} {
+		t.Run(daemon.name, func(t *testing.T) {
+			d := privateDaemon(t, `{"iptables": false, "default-ulimits": {"nproc": {"Name": "nproc", "Soft": 3000, "Hard": 4000}}}`,
+				"prlimit", "--nofile="+daemon.nofile)
+			_, daemonHard, _ := strings.Cut(daemon.nofile, ":")
+			hard, _ := strconv.Atoi(daemonHard)
+			for _, c := range []struct {
+				name, wantNofile string
+				args             []string
+			}{
+				{"set", "1000 2000", []string{"--ulimit", "nofile=1000:2000"}},
+				// docker's default, within what the daemon can grant.
+				{"unset", fmt.Sprintf("1024 %d", min(hard, 524288)), nil},
+			} {
+				args := append(append([]string{"run", "-d", "--network", "none", "--name", c.name}, c.args...), "busybox", "sleep", "60")
+				if r := d.run("wharf", args...); r.code != 0 {
+					t.Fatalf("run %s: %s", c.name, r.stderr)
+				}
+				want := map[string]string{"Max open files": c.wantNofile, "Max processes": "3000 4000"}
+				// The runtime's race made most execs wrong: a few catch it.
+				for i, pid := range []string{"1", "self", "self", "self"} {
+					r := d.run("wharf", "exec", c.name, "cat", "/proc/"+pid+"/limits")
+					for limit, w := range want {
+						if got := limitsLine(r.stdout, limit); got != w {
+							what := "exec"
+							if i == 0 {
+								what = "init"
+							}
+							t.Errorf("%s's %s %s: %q, want %q (exit %d %s)", c.name, what, limit, got, w, r.code, r.stderr)
+						}
+					}
+				}
+			}
+			// As dockerd shows them: with the daemon's default-ulimits.
+			r := d.run("wharf", "inspect", "--format", "{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}} {{end}}", "set", "unset")
+			if got := strings.TrimSpace(r.stdout); got != "nofile=1000:2000 nproc=3000:4000 \nnproc=3000:4000" {
+				t.Errorf("inspect ulimits: %q", got)
+			}
+		})
+	}
+}
+
+// limitsLine returns the soft and hard values of one limit in the text
+// of /proc/<pid>/limits.
+func limitsLine(limits, name string) string {
+	for _, l := range strings.Split(limits, "\n") {
+		if rest, ok := strings.CutPrefix(l, name+" "); ok {
+			if f := strings.Fields(rest); len(f) >= 2 {
+				return f[0] + " " + f[1]
+			}
+		}
+	}
+	return ""
 }
 
 func TestOOMKill(t *testing.T) {

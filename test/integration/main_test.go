@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ type env struct {
 	root     string // --data-root
 	execRoot string // --exec-root
 	sock     string
+	config   string   // wharfd's -config-file
+	wrap     []string // a command wharfd runs under, such as prlimit
 	daemon   *exec.Cmd
 	logFile  string
 	hostNet  hostNet // the host's network state before the suite
@@ -70,13 +73,7 @@ func setup() (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{
-		bin:      filepath.Join(tmp, "bin"),
-		root:     filepath.Join(tmp, "root"),
-		execRoot: fmt.Sprintf("/run/wharf-it-%d", os.Getpid()),
-		logFile:  filepath.Join(tmp, "wharfd.log"),
-	}
-	e.sock = filepath.Join(e.execRoot, "wharf.sock")
+	e := newEnv(filepath.Join(tmp, "bin"), tmp, fmt.Sprintf("/run/wharf-it-%d", os.Getpid()))
 	e.hostNet = saveHostNet()
 	if out, err := exec.Command("make", "-C", "../..", "build", "compose-plugin", "BIN="+e.bin).CombinedOutput(); err != nil {
 		return e, fmt.Errorf("building: %v\n%s", err, out)
@@ -103,15 +100,29 @@ func setup() (*env, error) {
 	return e, nil
 }
 
+// newEnv describes a daemon run from the binaries in bin, with its data
+// root and log in dir and its exec root (and socket) in execRoot.
+func newEnv(bin, dir, execRoot string) *env {
+	return &env{
+		bin:      bin,
+		root:     filepath.Join(dir, "root"),
+		execRoot: execRoot,
+		sock:     filepath.Join(execRoot, "wharf.sock"),
+		config:   "/nonexistent",
+		logFile:  filepath.Join(dir, "wharfd.log"),
+	}
+}
+
 // startDaemon starts wharfd and waits for its socket to answer.
 func (e *env) startDaemon() error {
 	log, err := os.OpenFile(e.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(e.bin, "wharfd"), "-D",
-		"-config-file", "/nonexistent", "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
+	argv := append(append([]string{}, e.wrap...), filepath.Join(e.bin, "wharfd"), "-D",
+		"-config-file", e.config, "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
 		"-cgroup-parent", e.cgroupParent())
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return err
@@ -128,6 +139,38 @@ func (e *env) startDaemon() error {
 	}
 	data, _ := os.ReadFile(e.logFile)
 	return fmt.Errorf("wharfd did not come up:\n%s", data)
+}
+
+// privateDaemons counts the daemons started beside the suite's.
+var privateDaemons atomic.Int32
+
+// privateDaemon starts a wharfd of a test's own beside the suite's, with
+// daemonJSON as its daemon.json, run under wrap (such as prlimit), and
+// with the busybox image. When the test ends it is torn down and checked
+// for leftovers as the suite's daemon is.
+func privateDaemon(t *testing.T, daemonJSON string, wrap ...string) *env {
+	t.Helper()
+	dir := t.TempDir()
+	e := newEnv(testEnv.bin, dir, fmt.Sprintf("%s-%d", testEnv.execRoot, privateDaemons.Add(1)))
+	e.wrap = wrap
+	// The host's network is the suite's to put back, when its daemon ends.
+	e.hostNet = testEnv.hostNet
+	e.config = filepath.Join(dir, "daemon.json")
+	if err := os.WriteFile(e.config, []byte(daemonJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.teardown(); err != nil {
+			t.Errorf("private wharfd teardown: %v", err)
+		}
+	})
+	if err := e.startDaemon(); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run("wharf", "import", "-c", `CMD ["sh"]`, busyboxRootfs(t), "busybox:latest"); r.code != 0 {
+		t.Fatalf("importing busybox: %s", r.stderr)
+	}
+	return e
 }
 
 // stopDaemon stops wharfd with sig and waits for it to go.
