@@ -47,8 +47,10 @@ demo: deps build
 
 test: unit integration
 
+# Unit tests run with the race detector: they include the services'
+# concurrency tests.
 unit:
-	$(GO) test ./...
+	$(GO) test -race ./...
 
 # The integration suite starts its own wharfd on a private data root and
 # socket, and drives it with wharf and the official docker CLI.
