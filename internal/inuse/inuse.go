@@ -12,6 +12,7 @@ package inuse
 
 import (
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -86,7 +87,7 @@ func (x *Index) ImageUsers(image string) []User {
 			out = append(out, User{ID: id, Running: u.running})
 		}
 	}
-	slices.SortFunc(out, func(a, b User) int { return compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -102,14 +103,4 @@ func (x *Index) VolumeUsers(name string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
