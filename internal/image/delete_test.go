@@ -2,9 +2,12 @@ package image
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/containerd/errdefs"
@@ -136,4 +139,47 @@ func TestListFilters(t *testing.T) {
 	if got := ids(mk()); !reflect.DeepEqual(got, []string{a}) {
 		t.Fatalf("after prune: %v", got)
 	}
+}
+
+// TestDeleteRacesCreate races rmi against the container service's create
+// protocol (record the use in the index, then look the image up again):
+// whenever the second lookup succeeds, the image stays until the use is
+// dropped. Run with -race.
+func TestDeleteRacesCreate(t *testing.T) {
+	s, _ := newTestService(t)
+	users := inuse.New()
+	s.users = users
+	ctx := context.Background()
+	rootfs := simpleRootfs(t)
+	kept, deleted := 0, 0
+	for i := range 100 {
+		id := importTar(t, s, rootfs, "", fmt.Sprint(i))
+		container := fmt.Sprintf("c%d", i)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			users.SetImage(container, id)
+			defer users.Remove(container)
+			if _, err := s.Get(ctx, id); err != nil {
+				return // the removal won: the create fails
+			}
+			runtime.Gosched()
+			if _, err := s.Get(ctx, id); err != nil {
+				t.Errorf("image %s removed while container %s uses it", id, container)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := s.Delete(ctx, id, false, false); err == nil {
+				deleted++
+			} else if errdefs.IsConflict(err) {
+				kept++
+			} else {
+				t.Errorf("delete: %v", err)
+			}
+		}()
+		wg.Wait()
+	}
+	t.Logf("%d removed first, %d refused as in use", deleted, kept)
 }

@@ -2,11 +2,13 @@ package volume
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moby/moby/api/types/volume"
@@ -131,4 +133,53 @@ func TestRemoveInUseAndPrune(t *testing.T) {
 	if l, _ := s.List(ctx, filters.Args{}); len(l.Volumes) != 1 {
 		t.Fatalf("left: %+v", l)
 	}
+}
+
+// TestPruneRacesCreateFor races prune and rm against containers being
+// handed volumes: a volume handed out is never removed while its
+// container uses it. Run with -race.
+func TestPruneRacesCreateFor(t *testing.T) {
+	ctx := context.Background()
+	users := inuse.New()
+	s := newServiceWith(t, t.TempDir(), users)
+	all := filters.Args{}
+	all.Add("all", "true")
+	var wg, pruner sync.WaitGroup
+	stop := make(chan struct{})
+	pruner.Add(1)
+	go func() {
+		defer pruner.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.Prune(ctx, all)
+			s.Remove(ctx, "shared", false)
+		}
+	}()
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				id := fmt.Sprintf("c%d-%d", w, i)
+				for _, name := range []string{"", "shared"} {
+					got, err := s.CreateFor(ctx, id, name)
+					if err != nil {
+						t.Errorf("create for %s: %v", id, err)
+						continue
+					}
+					if _, err := s.Mount(ctx, got); err != nil {
+						t.Errorf("volume %s of %s removed while in use: %v", got, id, err)
+					}
+				}
+				users.Remove(id)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	pruner.Wait()
 }
