@@ -33,6 +33,7 @@ type ContainerBackend interface {
 	Wait(ctx context.Context, ref string, condition container.WaitCondition) (<-chan ctr.WaitResult, error)
 	Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o ctr.LogsOptions) (bool, error)
 	IsTTY(ref string) (bool, error)
+	LogsTTY(ref string) (bool, error)
 	Attach(ctx context.Context, ref string, o ctr.AttachOptions) error
 	Resize(ctx context.Context, ref string, height, width uint) error
 	Rename(ctx context.Context, ref, name string) error
@@ -232,7 +233,7 @@ func (s *Server) getContainerLogs(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
-	tty, err := s.b.Containers.IsTTY(id)
+	tty, err := s.b.Containers.LogsTTY(id)
 	if err != nil {
 		return err
 	}

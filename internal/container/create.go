@@ -149,7 +149,7 @@ func validateHostConfig(hc *container.HostConfig) error {
 	if hc.ShmSize < 0 {
 		return errs.Invalid("SHM size can not be less than 0")
 	}
-	return nil
+	return validateLogConfig(&hc.LogConfig)
 }
 
 // mergeImageConfig fills what the user left unset from the image, as

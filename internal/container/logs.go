@@ -42,7 +42,24 @@ func (s *Service) Logs(ctx context.Context, ref string, stdout, stderr io.Writer
 	if err != nil {
 		return false, err
 	}
+	if c.HostConfig.LogConfig.Type == "none" {
+		return false, errLogsNotReadable
+	}
 	return c.Config.Tty, s.copyLogs(ctx, c, stdout, stderr, o)
+}
+
+// LogsTTY is what the logs route asks before it answers: whether the
+// container's log can be read back (an error, in docker's words, if not)
+// and whether its streams are a terminal (and so not multiplexed).
+func (s *Service) LogsTTY(ref string) (bool, error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return false, err
+	}
+	if c.HostConfig.LogConfig.Type == "none" {
+		return false, errLogsNotReadable
+	}
+	return c.Config.Tty, nil
 }
 
 // IsTTY reports whether a container's streams are a terminal (and so not

@@ -128,6 +128,9 @@ func (s *Service) load() error {
 			s.log.Error("skipping unreadable container record", "id", e.Name(), "err", err)
 			continue
 		}
+		if c.HostConfig != nil && c.HostConfig.LogConfig.Type == "" {
+			c.HostConfig.LogConfig.Type = defaultLogDriver // a record of an older version
+		}
 		s.byID[c.ID] = c
 		s.byName[c.Name] = c
 		s.recordUses(c)

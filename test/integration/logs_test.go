@@ -127,3 +127,36 @@ func TestLogsFollow(t *testing.T) {
 		})
 	}
 }
+
+// TestLogDriver: json-file by default (SDKs read output back only from
+// json-file or journald containers), an unknown driver or option refused
+// at create, and `logs` of a none container refused, each in docker's words.
+func TestLogDriver(t *testing.T) {
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			name := uniqueName(t, "def")
+			cleanupContainers(t, name)
+			cli(t, c, "create", "--name", name, "busybox", "true")
+			if got := inspectField(t, name, "{{.HostConfig.LogConfig.Type}}"); got != "json-file" {
+				t.Errorf("default log driver %q, want json-file", got)
+			}
+			r := testEnv.run(c, "create", "--log-driver", "nosuch", "busybox", "true")
+			if r.code == 0 || !strings.Contains(r.stderr, "logger: no log driver named 'nosuch' is registered") {
+				t.Errorf("unknown driver: exit %d, %s", r.code, r.stderr)
+			}
+			r = testEnv.run(c, "create", "--log-opt", "nosuch=1", "busybox", "true")
+			if r.code == 0 || !strings.Contains(r.stderr, "unknown log opt 'nosuch' for json-file log driver") {
+				t.Errorf("unknown option: exit %d, %s", r.code, r.stderr)
+			}
+			none := uniqueName(t, "none")
+			cleanupContainers(t, none)
+			cli(t, c, "run", "--name", none, "--log-driver", "none", "busybox", "echo", "hi")
+			r = testEnv.run(c, "logs", none)
+			if r.code == 0 || !strings.Contains(r.stderr, "configured logging driver does not support reading") {
+				t.Errorf("logs of a none container: exit %d, %s", r.code, r.stderr)
+			}
+		})
+	}
+	resp, body := apiCall(t, "POST", "/containers/create", `{"Image":"busybox","HostConfig":{"LogConfig":{"Type":"nosuch"}}}`)
+	wantError(t, resp, body, 400, "logger: no log driver named 'nosuch' is registered")
+}
