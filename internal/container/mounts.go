@@ -23,10 +23,11 @@ import (
 
 // Volumes is what the container service needs from the volume service.
 type Volumes interface {
-	// CreateFor returns the named volume, creating it if missing; an
-	// empty name makes an anonymous volume. It returns the volume's name
-	// and records container id as its user (in Config.Uses).
-	CreateFor(ctx context.Context, id, name string) (string, error)
+	// CreateFor returns the named volume, creating it with labels and
+	// driver options if missing; an empty name makes an anonymous volume.
+	// It returns the volume's name and records container id as its user
+	// (in Config.Uses).
+	CreateFor(ctx context.Context, id, name string, labels, opts map[string]string) (string, error)
 	// Mount readies a volume and returns the host directory to bind.
 	Mount(ctx context.Context, name string) (string, error)
 	Remove(ctx context.Context, name string, force bool) error
@@ -46,6 +47,9 @@ type MountPoint struct {
 	Anonymous   bool              `json:",omitempty"` // made for this container; goes with rm -v
 	NoCreate    bool              `json:",omitempty"` // a --mount bind: the source must exist
 	TmpfsData   string            `json:",omitempty"` // tmpfs options, "size=64m,mode=1777"
+	// VolumeOptions are --mount's volume-label and volume-opt, for a
+	// volume made at create; not kept.
+	VolumeOptions *mount.VolumeOptions `json:"-"`
 }
 
 // mountConfigError is docker's wording for an invalid mount.
@@ -205,6 +209,7 @@ func parseMount(m mount.Mount) (*MountPoint, error) {
 		}
 		mp.Name, mp.Mode = m.Source, "z"
 		mp.CopyData = m.VolumeOptions == nil || !m.VolumeOptions.NoCopy
+		mp.VolumeOptions = m.VolumeOptions
 	case mount.TypeTmpfs:
 		if m.BindOptions != nil {
 			return nil, mountConfigError(m.Type, errors.New("field BindOptions must not be specified"))
@@ -368,7 +373,14 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 				return errs.Invalid("volumes are not supported")
 			}
 			created := mp.Name == ""
-			name, err := s.cfg.Volumes.CreateFor(ctx, c.ID, mp.Name)
+			var labels, opts map[string]string
+			if o := mp.VolumeOptions; o != nil {
+				labels = o.Labels
+				if o.DriverConfig != nil {
+					opts = o.DriverConfig.Options
+				}
+			}
+			name, err := s.cfg.Volumes.CreateFor(ctx, c.ID, mp.Name, labels, opts)
 			if err != nil {
 				return err
 			}

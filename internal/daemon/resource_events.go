@@ -72,9 +72,9 @@ func (v volumeEvents) Create(ctx context.Context, req volume.CreateRequest) (vol
 }
 
 // CreateFor is the container service's create: an event only for a new volume.
-func (v volumeEvents) CreateFor(ctx context.Context, id, name string) (string, error) {
+func (v volumeEvents) CreateFor(ctx context.Context, id, name string, labels, opts map[string]string) (string, error) {
 	_, existed := v.Service.Inspect(ctx, name)
-	got, err := v.Service.CreateFor(ctx, id, name)
+	got, err := v.Service.CreateFor(ctx, id, name, labels, opts)
 	if err == nil && (name == "" || existed != nil) {
 		v.log(events.ActionCreate, got, nil)
 	}

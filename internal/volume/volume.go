@@ -6,6 +6,7 @@
 package volume
 
 import (
+	"maps"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -376,17 +377,21 @@ func notLabels(f filters.Args, labels map[string]string) bool {
 }
 
 // CreateFor returns the volume container id names, creating it if
-// missing; an empty name makes an anonymous volume. It returns the name.
-// The container is recorded as a user before the lock is let go, so no
-// removal or prune sees the volume unused in between.
-func (s *Service) CreateFor(ctx context.Context, id, name string) (string, error) {
+// missing (with labels and driver options, as --mount's volume-label and
+// volume-opt give them); an empty name makes an anonymous volume. It
+// returns the name. The container is recorded as a user before the lock
+// is let go, so no removal or prune sees the volume unused in between.
+func (s *Service) CreateFor(ctx context.Context, id, name string, labels, opts map[string]string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var labels map[string]string
 	if name == "" {
-		labels = map[string]string{AnonymousLabel: ""}
+		labels = maps.Clone(labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[AnonymousLabel] = ""
 	}
-	r, err := s.createLocked(name, labels, nil)
+	r, err := s.createLocked(name, labels, opts)
 	if err != nil {
 		return "", err
 	}

@@ -87,7 +87,7 @@ func TestRemoveInUseAndPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	anon, err := s.CreateFor(ctx, "def", "")
+	anon, err := s.CreateFor(ctx, "def", "", nil, nil)
 	if err != nil || len(anon) != 64 {
 		t.Fatalf("anonymous: %q %v", anon, err)
 	}
@@ -166,7 +166,7 @@ func TestPruneRacesCreateFor(t *testing.T) {
 			for i := range 50 {
 				id := fmt.Sprintf("c%d-%d", w, i)
 				for _, name := range []string{"", "shared"} {
-					got, err := s.CreateFor(ctx, id, name)
+					got, err := s.CreateFor(ctx, id, name, nil, nil)
 					if err != nil {
 						t.Errorf("create for %s: %v", id, err)
 						continue

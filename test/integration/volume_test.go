@@ -281,3 +281,24 @@ func TestMountErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMountVolumeLabels: --mount's volume-label reaches the volume it
+// makes, anonymous or named.
+func TestMountVolumeLabels(t *testing.T) {
+	name := uniqueName(t, "c")
+	named := uniqueName(t, "vol")
+	cleanupContainers(t, name)
+	t.Cleanup(func() { testEnv.run("wharf", "volume", "rm", named) })
+	cli(t, "docker", "create", "--name", name,
+		"--mount", "type=volume,target=/anon,volume-label=k=v",
+		"--mount", "type=volume,source="+named+",target=/named,volume-label=team=a",
+		"busybox", "true")
+	anon := strings.TrimSpace(cli(t, "docker", "inspect", "-f", `{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}`, name))
+	if got := strings.TrimSpace(cli(t, "docker", "volume", "inspect", "-f", "{{.Labels.k}}", anon)); got != "v" {
+		t.Errorf("anonymous volume %s: label k=%q, want v", anon, got)
+	}
+	if got := strings.TrimSpace(cli(t, "docker", "volume", "inspect", "-f", "{{.Labels.team}}", named)); got != "a" {
+		t.Errorf("named volume: label team=%q, want a", got)
+	}
+	cli(t, "docker", "rm", "-v", name)
+}
