@@ -43,6 +43,9 @@ func (s *Service) Rename(ctx context.Context, ref, newName string) error {
 	s.mu.Lock()
 	delete(s.byName, old)
 	s.mu.Unlock()
+	if s.cfg.Networks != nil {
+		s.cfg.Networks.Rename(ctx, c.ID, strings.TrimPrefix(old, "/"), strings.TrimPrefix(c.Name, "/"))
+	}
 	s.event(c, "rename", map[string]string{"oldName": old})
 	return nil
 }

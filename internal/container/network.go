@@ -27,6 +27,7 @@ type Networks interface {
 	AttachEndpoint(ctx context.Context, req network.EndpointRequest) (network.NetworkRef, error)
 	DetachEndpoint(ctx context.Context, containerID, ref string) (network.NetworkRef, bool, error)
 	Attached() []string
+	Rename(ctx context.Context, containerID, oldName, newName string)
 	NetNS(containerID string) string
 	Settings(containerID, mode string, configured map[string]*apinet.EndpointSettings) *container.NetworkSettings
 	PortSummaries(containerID string) []container.PortSummary

@@ -157,3 +157,26 @@ func (s *Service) DetachEndpoint(ctx context.Context, containerID, ref string) (
 	s.saveSandbox(sb)
 	return r.ref(), true, nil
 }
+
+// Rename gives a running container's endpoints its new name: the embedded
+// DNS answers for it at once and no longer for the old one, as docker's.
+func (s *Service) Rename(ctx context.Context, containerID, oldName, newName string) {
+	s.mu.Lock()
+	old := s.sandboxes[containerID]
+	if old == nil {
+		s.mu.Unlock()
+		return
+	}
+	sb := old.clone()
+	sb.Name = newName
+	for _, ep := range sb.Endpoints {
+		for i, n := range ep.DNSNames {
+			if n == oldName {
+				ep.DNSNames[i] = newName
+			}
+		}
+	}
+	s.sandboxes[containerID] = sb
+	s.mu.Unlock()
+	s.saveSandbox(sb)
+}

@@ -102,6 +102,7 @@ func (sb *sandbox) clone() *sandbox {
 	c.Endpoints = make([]*endpoint, len(sb.Endpoints))
 	for i, ep := range sb.Endpoints {
 		e := *ep
+		e.Aliases, e.DNSNames = slices.Clone(ep.Aliases), slices.Clone(ep.DNSNames)
 		c.Endpoints[i] = &e
 	}
 	c.Ports = slices.Clone(sb.Ports)

@@ -200,6 +200,20 @@ func TestNetworkUserDefinedDNS(t *testing.T) {
 		t.Fatalf("nslookup svc (two containers):\n%s", out)
 	}
 	cli(t, "wharf", "rm", "-f", c2)
+	// After a rename the new name resolves at once, the old one no more.
+	renamed := uniqueName(t, "renamed")
+	cli(t, "wharf", "rename", a, renamed)
+	if out := cli(t, "wharf", "exec", b, "nslookup", renamed); !strings.Contains(out, "Address: "+ipA) {
+		t.Fatalf("nslookup %s after rename:\n%s", renamed, out)
+	}
+	// The old name is asked from a container whose upstream is loopback,
+	// so that the question, unanswered here, leaves no host.
+	asker := uniqueName(t, "asker")
+	cleanupContainers(t, asker)
+	if r := testEnv.run("wharf", "run", "--rm", "--name", asker, "--network", net1, "--dns", "127.0.0.1", "busybox", "nslookup", a); r.code == 0 {
+		t.Fatalf("the old name %s still resolves:\n%s", a, r.stdout)
+	}
+	cli(t, "wharf", "rename", renamed, a)
 	resolv := cli(t, "wharf", "exec", b, "cat", "/etc/resolv.conf")
 	if !strings.Contains(resolv, "nameserver "+gateway+"\n") {
 		t.Fatalf("resolv.conf:\n%s", resolv)
