@@ -153,7 +153,7 @@ func (s *Service) restore(ctx context.Context) {
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
 				exited = true
-			} else if !processAlive(c.State.Pid) {
+			} else if s.vanished(ctx, c) {
 				s.recordExit(ctx, c, 255)
 				exited = true
 			}
@@ -193,6 +193,14 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 	s.cleanupRun(ctx, c)
 }
 
-func processAlive(pid int) bool {
-	return pid > 0 && unix.Kill(pid, 0) == nil
+// vanished reports whether c, recorded as running, ended without its
+// monitor recording an exit: the runtime has no state (a reboot) or says
+// it stopped. A container whose runtime is no longer configured is left
+// as it is. Callers hold c.mu.
+func (s *Service) vanished(ctx context.Context, c *Container) bool {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return false
+	}
+	return !rt.Exists(c.ID) || processGone(ctx, rt, c.ID)
 }

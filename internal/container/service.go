@@ -18,7 +18,6 @@ import (
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
-	"github.com/wharf/wharf/internal/runtime"
 )
 
 // Images is what the container service needs from the image store.
@@ -31,7 +30,7 @@ type Images interface {
 type Config struct {
 	Root           string // persistent records: <data root>/containers
 	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
-	Runtimes       map[string]*runtime.Runtime
+	Runtimes       map[string]Runtime
 	DefaultRuntime string
 	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
@@ -211,7 +210,7 @@ func (s *Service) all() []*Container {
 	return cs
 }
 
-func (s *Service) runtimeFor(name string) (*runtime.Runtime, error) {
+func (s *Service) runtimeFor(name string) (Runtime, error) {
 	if name == "" {
 		name = s.cfg.DefaultRuntime
 	}

@@ -3,7 +3,6 @@ package container
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,7 +72,10 @@ func (s *Service) sample(c *Container) container.StatsResponse {
 	if err != nil {
 		return resp
 	}
-	paths := cgroupPaths(filepath.Join(rt.Root, c.ID, "state.json"))
+	paths, err := rt.CgroupPaths(c.ID)
+	if err != nil {
+		return resp
+	}
 	resp.Read = time.Now().UTC()
 	readCgroupStats(&resp, paths)
 	resp.CPUStats.SystemUsage = systemCPUUsage()
@@ -86,20 +88,6 @@ func (s *Service) sample(c *Container) container.StatsResponse {
 	}
 	resp.Networks = netStats(pid)
 	return resp
-}
-
-// cgroupPaths reads the cgroup directories runc recorded for a container
-// (controller → path; "" is the unified hierarchy).
-func cgroupPaths(stateFile string) map[string]string {
-	data, err := os.ReadFile(stateFile)
-	if err != nil {
-		return nil
-	}
-	var st struct {
-		CgroupPaths map[string]string `json:"cgroup_paths"`
-	}
-	json.Unmarshal(data, &st)
-	return st.CgroupPaths
 }
 
 // readCgroupStats fills CPU, memory, pids and block I/O from cgroup v1
