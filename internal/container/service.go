@@ -38,6 +38,7 @@ type Config struct {
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)
+	Mounter        Mounter  // mounts root file systems (rootfs.go); nil: the kernel
 	// Uses records each container's image, volumes and running state for
 	// the image and volume services (nil: a private index).
 	Uses   *inuse.Index
@@ -70,6 +71,9 @@ type Service struct {
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Uses == nil {
 		cfg.Uses = inuse.New()
+	}
+	if cfg.Mounter == nil {
+		cfg.Mounter = kernelMounter{}
 	}
 	s := &Service{
 		cfg:     cfg,
