@@ -82,8 +82,9 @@ func (s *Service) sample(c *Container) container.StatsResponse {
 	if resp.CPUStats.OnlineCPUs == 0 {
 		resp.CPUStats.OnlineCPUs = uint32(numCPU())
 	}
-	if mem := hostMemory(); resp.MemoryStats.Limit > mem && mem > 0 {
-		// No limit: docker reports the host's memory.
+	if mem := hostMemory(); (resp.MemoryStats.Limit == 0 || resp.MemoryStats.Limit > mem) && mem > 0 {
+		// No limit (v1's huge number, v2's "max"): docker reports the
+		// host's memory.
 		resp.MemoryStats.Limit = mem
 	}
 	resp.Networks = netStats(pid)
