@@ -459,3 +459,63 @@ func hammer(t *testing.T, workers, rounds int, ops []func(ctx context.Context) e
 		t.Fatal("a lifecycle call hung")
 	}
 }
+
+// A restarted daemon takes up what the runtime says of each container:
+// running ones stay running, exits recorded by the monitor meanwhile are
+// read, containers the runtime lost (a reboot) exit with 255, and the
+// restart policies apply as dockerd's restore applies them.
+func TestRestoreAfterDaemonRestart(t *testing.T) {
+	d := newTestDaemon(t)
+	ctx := context.Background()
+	stillRunning := d.run(t, nil, nil)
+	exitedMeanwhile := d.run(t, nil, nil)
+	lost := d.run(t, nil, nil)
+	created := d.create(t, nil, nil)
+	always := d.run(t, restartPolicy(container.RestartPolicyAlways, 0), nil)
+	unlessStopped := d.run(t, restartPolicy(container.RestartPolicyUnlessStopped, 0), nil)
+	onFailure := d.run(t, restartPolicy(container.RestartPolicyOnFailure, 0), nil)
+	for _, id := range []string{always, unlessStopped} {
+		if err := d.Stop(ctx, id, StopOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pid := d.state(t, stillRunning).Pid
+
+	d.cancel() // wharfd stops; its containers go on
+	d.rt.exit(exitedMeanwhile, 3)
+	d.rt.exit(onFailure, 1)
+	d.rt.forget(lost)
+	d = d.restart(t)
+
+	if st := d.state(t, stillRunning); !st.Running || st.Pid != pid || d.rt.status(stillRunning) != "running" {
+		t.Errorf("running container after restart: %+v, runtime %q", st, d.rt.status(stillRunning))
+	}
+	if st := d.state(t, exitedMeanwhile); st.Running || st.ExitCode != 3 {
+		t.Errorf("container that exited meanwhile: %+v", st)
+	}
+	if st := d.state(t, lost); st.Running || st.ExitCode != 255 {
+		t.Errorf("container the runtime lost: %+v", st)
+	}
+	if st := d.state(t, created); st.Status != container.StateCreated {
+		t.Errorf("created container: %+v", st)
+	}
+	for _, id := range []string{exitedMeanwhile, lost} {
+		d.assertNothingLeft(t, id)
+	}
+	// "always" restarts whatever stopped it; on-failure after a failure.
+	for _, id := range []string{always, onFailure} {
+		waitFor(t, 5*time.Second, "a restart after boot", func() bool {
+			r := d.record(t, id)
+			return r.State.Running && r.StartGen == 2
+		})
+	}
+	time.Sleep(3 * restartFirstDelay)
+	if r := d.record(t, unlessStopped); r.State.Running || r.StartGen != 1 {
+		t.Errorf("unless-stopped container stopped by hand came back: %+v", r)
+	}
+	// The restarted daemon sees exits as the first did.
+	d.rt.exit(stillRunning, 9)
+	if st := d.waitStatus(t, stillRunning, container.StateExited); st.ExitCode != 9 {
+		t.Errorf("exit after restart: %+v", st)
+	}
+}
