@@ -382,12 +382,19 @@ func (f fakeImages) LayerDirs(ctx context.Context, img *image.Image) ([]string, 
 type eventRecorder struct {
 	mu      sync.Mutex
 	actions []string // "<action> <id>"
+	// then, when set, runs after each event, where the service published
+	// it (under the container's lock, for most).
+	then func(action events.Action, id string)
 }
 
 func (e *eventRecorder) Log(typ events.Type, action events.Action, id string, attrs map[string]string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.actions = append(e.actions, string(action)+" "+id)
+	then := e.then
+	e.mu.Unlock()
+	if then != nil {
+		then(action, id)
+	}
 }
 
 // of lists the actions recorded for id, in order.

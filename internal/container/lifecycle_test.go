@@ -15,6 +15,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -239,6 +240,51 @@ func TestWaitConditions(t *testing.T) {
 	expect(removed, 7)
 	if _, err := d.Wait(ctx, id, ""); !errdefs.IsNotFound(err) {
 		t.Fatalf("wait on a removed container: %v", err)
+	}
+}
+
+// Waiters for a run's end get that run's exit code, even when another
+// client starts the container again before they look.
+func TestWaitReturnsTheExitCodeOfItsRun(t *testing.T) {
+	d := newTestDaemon(t)
+	ctx := context.Background()
+	id := d.run(t, nil, nil)
+	notRunning, err := d.Wait(ctx, id, container.WaitConditionNotRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextExit, err := d.Wait(ctx, id, container.WaitConditionNextExit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A start that takes the container's lock right after the exit is
+	// recorded, before any waiter can look.
+	c, _ := d.get(id)
+	d.events.mu.Lock()
+	d.events.then = func(action events.Action, evID string) {
+		if action == events.ActionDie && evID == id {
+			d.events.mu.Lock()
+			d.events.then = nil
+			d.events.mu.Unlock()
+			if err := d.startLocked(ctx, c); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	d.events.mu.Unlock()
+	d.rt.exit(id, 5)
+	for _, ch := range []<-chan WaitResult{notRunning, nextExit} {
+		select {
+		case r := <-ch:
+			if r.StatusCode != 5 {
+				t.Fatalf("wait: %+v, want the first run's 5", r)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the waiter missed the exit of its run")
+		}
+	}
+	if r := d.record(t, id); !r.State.Running || r.StartGen != 2 {
+		t.Fatalf("the second run: %+v", r)
 	}
 }
 

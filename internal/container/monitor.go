@@ -124,6 +124,7 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 		// The last health state stays visible after the exit, as in docker.
 		Health: c.State.Health,
 	}
+	c.ended(code)
 	if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
