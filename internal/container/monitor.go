@@ -19,9 +19,12 @@ import (
 
 // watchExits follows conmon's exit directory with inotify: conmon writes
 // <exitDir>/<id> when a container's process ends, so exits are seen at
-// once, whether or not the daemon was running when they happened.
+// once, whether or not the daemon was running when they happened. The
+// watch ends with ctx: no exit is handled after ctx is done.
 func (s *Service) watchExits(ctx context.Context) error {
-	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	// Non-blocking, so that the file is read through Go's poller and
+	// closing it ends a pending read.
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return err
 	}
@@ -38,7 +41,7 @@ func (s *Service) watchExits(ctx context.Context) error {
 		buf := make([]byte, 64*1024)
 		for {
 			n, err := f.Read(buf)
-			if err != nil {
+			if err != nil || ctx.Err() != nil {
 				return
 			}
 			for off := 0; off+unix.SizeofInotifyEvent <= n; {
