@@ -201,13 +201,8 @@ func TestWaitConditions(t *testing.T) {
 	}
 	expect := func(ch <-chan WaitResult, code int64) {
 		t.Helper()
-		select {
-		case r := <-ch:
-			if r.Err != nil || r.StatusCode != code {
-				t.Fatalf("wait: %+v, want code %d", r, code)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("wait did not return")
+		if r := receive(t, ch, "wait"); r.Err != nil || r.StatusCode != code {
+			t.Fatalf("wait: %+v, want code %d", r, code)
 		}
 	}
 	notRunning, nextExit, removed := wait(""), wait(container.WaitConditionNextExit), wait(container.WaitConditionRemoved)
@@ -274,13 +269,8 @@ func TestWaitReturnsTheExitCodeOfItsRun(t *testing.T) {
 	d.events.mu.Unlock()
 	d.rt.exit(id, 5)
 	for _, ch := range []<-chan WaitResult{notRunning, nextExit} {
-		select {
-		case r := <-ch:
-			if r.StatusCode != 5 {
-				t.Fatalf("wait: %+v, want the first run's 5", r)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("the waiter missed the exit of its run")
+		if r := receive(t, ch, "the exit of the waiter's run"); r.StatusCode != 5 {
+			t.Fatalf("wait: %+v, want the first run's 5", r)
 		}
 	}
 	if r := d.record(t, id); !r.State.Running || r.StartGen != 2 {
@@ -299,13 +289,8 @@ func TestExitWhileStopping(t *testing.T) {
 	go func() { stopped <- d.Stop(context.Background(), id, StopOptions{Timeout: intPtr(10)}) }()
 	waitFor(t, 5*time.Second, "SIGTERM", func() bool { return len(d.rt.signalsSent(id)) > 0 })
 	d.rt.exit(id, 3)
-	select {
-	case err := <-stopped:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("stop went on after the exit")
+	if err := receive(t, stopped, "stop to end with the exit"); err != nil {
+		t.Fatal(err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("stop took %v", took)
@@ -332,13 +317,8 @@ func TestExitDuringStart(t *testing.T) {
 	if err := d.Start(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case r := <-ch:
-		if r.StatusCode != 5 {
-			t.Fatalf("wait: %+v", r)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the exit was lost")
+	if r := receive(t, ch, "the exit"); r.StatusCode != 5 {
+		t.Fatalf("wait: %+v", r)
 	}
 	if st := d.state(t, id); st.Status != container.StateExited || st.ExitCode != 5 {
 		t.Fatalf("state %+v", st)
@@ -357,11 +337,7 @@ func TestExitDuringStart(t *testing.T) {
 	if err := d.Start(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-removed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("--rm container not removed after its exit")
-	}
+	receive(t, removed, "the --rm container's removal")
 	if _, err := d.get(id); !errdefs.IsNotFound(err) {
 		t.Fatalf("--rm container still there: %v", err)
 	}
@@ -476,6 +452,18 @@ func TestConcurrentLifecycleCalls(t *testing.T) {
 	}
 	if n := d.mounter.count(); n != 0 {
 		t.Fatalf("%d mounts left", n)
+	}
+}
+
+// receive waits for one value from ch, failing the test after 5 s.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
 	}
 }
 
