@@ -396,8 +396,8 @@ func TestExecInRunningContainer(t *testing.T) {
 
 // Many clients starting, stopping, killing, restarting, pausing and
 // removing one container at once, while its process exits by itself now
-// and then: nothing hangs, and the record and the runtime agree at the
-// end; removal leaves nothing behind.
+// and then: nothing hangs, the record and the runtime agree at the end,
+// every run's exit is recorded once, and removal leaves nothing behind.
 func TestConcurrentLifecycleCalls(t *testing.T) {
 	d := newTestDaemon(t)
 	for round := range 10 {
@@ -446,6 +446,14 @@ func TestConcurrentLifecycleCalls(t *testing.T) {
 			}
 		}
 		d.assertNothingLeft(t, id)
+		// Every run ended once: no exit lost, none recorded twice.
+		count := map[string]int{}
+		for _, a := range d.events.of(id) {
+			count[a]++
+		}
+		if count["start"] != count["die"] || count["destroy"] != 1 {
+			t.Fatalf("round %d: %d starts, %d exits, %d removals", round, count["start"], count["die"], count["destroy"])
+		}
 	}
 	if n := d.rt.count(); n != 0 {
 		t.Fatalf("runtime holds %d containers", n)
