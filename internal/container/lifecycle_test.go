@@ -131,6 +131,36 @@ func TestStopSendsKillAfterTheTimeout(t *testing.T) {
 	}
 }
 
+func TestRestartCommand(t *testing.T) {
+	d := newTestDaemon(t)
+	ctx := context.Background()
+	id := d.run(t, nil, nil)
+	if err := d.Restart(ctx, id, StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := d.record(t, id)
+	if !r.State.Running || r.StartGen != 2 || r.RestartCount != 0 || d.rt.status(id) != "running" {
+		t.Fatalf("after restart: %+v, runtime %q", r, d.rt.status(id))
+	}
+	if got := d.rt.signalsSent(id); !slices.Equal(got, []syscall.Signal{syscall.SIGTERM}) {
+		t.Fatalf("signals %v", got)
+	}
+	want := []string{"create", "start", "kill", "die", "stop", "start", "restart"}
+	if got := d.events.of(id); !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	// A stopped container is just started.
+	if err := d.Kill(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restart(ctx, id, StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.record(t, id); !r.State.Running || r.StartGen != 3 {
+		t.Fatalf("restart of a stopped container: %+v", r)
+	}
+}
+
 func TestKill(t *testing.T) {
 	d := newTestDaemon(t)
 	ctx := context.Background()
