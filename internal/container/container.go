@@ -41,6 +41,8 @@ type Container struct {
 	// stopping tells the exit handler that a stop was asked for (no restart).
 	stopping bool
 	restart  restartState // restart policy back-off (restart.go)
+	// end is the current run's end, made when someone waits for it (wait.go).
+	end *runEnd
 }
 
 // notify wakes everyone waiting on a state change. Callers hold c.mu.

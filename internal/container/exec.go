@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/creack/pty"
@@ -34,7 +31,7 @@ type Exec struct {
 	running  bool
 	exitCode *int
 	pid      int
-	console  *os.File // our side of the exec's terminal
+	proc     runtime.Process // once started
 	done     chan struct{}
 }
 
@@ -146,82 +143,48 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 		os.RemoveAll(dir)
 		return err
 	}
-	cmd := rt.ExecCommand(context.WithoutCancel(ctx), c.ID, procFile, filepath.Join(dir, "pid"), logFile, files...)
-	// The runtime has its own copies once started (or failed to start).
-	closeFiles := func() {
-		for _, f := range files {
-			f.Close()
-		}
+	eo := runtime.ExecOptions{
+		ProcessFile: procFile,
+		PidFile:     filepath.Join(dir, "pid"),
+		LogFile:     logFile,
+		Files:       files,
+		Stdout:      writerOrDiscard(o.Stdout, (e.Config.Tty || e.Config.AttachStdout) && !o.Detach),
+		Stderr:      runtimeErrorFilter{writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach)},
 	}
-	var copies sync.WaitGroup
+	if e.Config.AttachStdin && !o.Detach {
+		eo.Stdin = o.Stdin
+	}
 	if e.Config.Tty {
-		master, err := pty.StartWithSize(cmd, ws)
-		closeFiles()
-		if err != nil {
-			os.RemoveAll(dir)
-			return err
-		}
-		e.mu.Lock()
-		e.console = master
-		e.mu.Unlock()
-		if !o.Detach && e.Config.AttachStdin && o.Stdin != nil {
-			go io.Copy(master, o.Stdin)
-		}
-		copies.Add(1)
-		go func() {
-			defer copies.Done()
-			io.Copy(writerOrDiscard(o.Stdout, !o.Detach), master)
-		}()
-	} else {
-		if e.Config.AttachStdin && o.Stdin != nil && !o.Detach {
-			cmd.Stdin = o.Stdin
-		}
-		cmd.Stdout = writerOrDiscard(o.Stdout, e.Config.AttachStdout && !o.Detach)
-		cmd.Stderr = runtimeErrorFilter{writerOrDiscard(o.Stderr, e.Config.AttachStderr && !o.Detach)}
-		err := cmd.Start()
-		closeFiles()
-		if err != nil {
-			os.RemoveAll(dir)
-			return err
-		}
+		eo.ConsoleSize = &specs.Box{Height: uint(ws.Rows), Width: uint(ws.Cols)}
+	}
+	proc, err := rt.Exec(context.WithoutCancel(ctx), c.ID, eo)
+	// The runtime has its own copies once started (or failed to start).
+	for _, f := range files {
+		f.Close()
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
 	}
 	e.mu.Lock()
+	e.proc = proc
 	e.running = true
 	e.mu.Unlock()
 	s.execEvent(c, e, "exec_start", nil)
 
-	if pid, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
-		n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+	if pid := proc.Pid(); pid > 0 {
 		e.mu.Lock()
-		e.pid = n
+		e.pid = pid
 		e.mu.Unlock()
 	}
 	finish := func() error {
-		werr := cmd.Wait()
-		copies.Wait()
-		code := 0
-		var exitErr *exec.ExitError
-		if errors.As(werr, &exitErr) {
-			code = exitErr.ExitCode()
-			if code < 0 {
-				code = 137
-			}
-		}
-		// A process that never started: report it as dockerd does, with
-		// 127 for a missing command and 126 when it cannot be executed.
-		if msg := runtime.LogError(logFile); msg != "" {
-			code = 126
-			if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
-				code = 127
-			}
-			io.WriteString(writerOrDiscard(o.Stderr, !o.Detach), "OCI runtime exec failed: "+msg+": unknown\r\n")
+		code, startErr := proc.Wait()
+		if startErr != nil {
+			io.WriteString(writerOrDiscard(o.Stderr, !o.Detach), startErr.Error()+"\r\n")
 		}
 		e.mu.Lock()
 		e.running = false
 		e.exitCode = &code
-		if e.console != nil {
-			e.console.Close()
-		}
 		e.mu.Unlock()
 		close(e.done)
 		s.execEvent(c, e, "exec_die", map[string]string{"exitCode": strconv.Itoa(code)})
@@ -356,11 +319,10 @@ func (s *Service) ExecResize(ctx context.Context, id string, height, width uint)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.console == nil {
+	if e.proc == nil || !e.Config.Tty {
 		return errs.Conflict("exec %s has no terminal", id)
 	}
-	// The runtime follows our pty's size (it gets SIGWINCH).
-	return pty.Setsize(e.console, &pty.Winsize{Rows: uint16(height), Cols: uint16(width)})
+	return e.proc.Resize(height, width)
 }
 
 func writerOrDiscard(w io.Writer, want bool) io.Writer {

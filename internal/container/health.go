@@ -3,9 +3,6 @@ package container
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -212,12 +209,15 @@ func (s *Service) probe(c *Container, cmd []string, timeout time.Duration) *cont
 
 // killExec sends SIGKILL to a running exec's process.
 func (s *Service) killExec(id string) {
-	data, err := os.ReadFile(filepath.Join(s.cfg.RunRoot, "exec", shortID(id), "pid"))
+	e, err := s.getExec(id)
 	if err != nil {
 		return
 	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
-		unix.Kill(pid, unix.SIGKILL)
+	e.mu.Lock()
+	proc := e.proc
+	e.mu.Unlock()
+	if proc != nil {
+		proc.Kill(unix.SIGKILL)
 	}
 }
 

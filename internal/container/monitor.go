@@ -19,9 +19,12 @@ import (
 
 // watchExits follows conmon's exit directory with inotify: conmon writes
 // <exitDir>/<id> when a container's process ends, so exits are seen at
-// once, whether or not the daemon was running when they happened.
+// once, whether or not the daemon was running when they happened. The
+// watch ends with ctx: no exit is handled after ctx is done.
 func (s *Service) watchExits(ctx context.Context) error {
-	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	// Non-blocking, so that the file is read through Go's poller and
+	// closing it ends a pending read.
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return err
 	}
@@ -38,7 +41,7 @@ func (s *Service) watchExits(ctx context.Context) error {
 		buf := make([]byte, 64*1024)
 		for {
 			n, err := f.Read(buf)
-			if err != nil {
+			if err != nil || ctx.Err() != nil {
 				return
 			}
 			for off := 0; off+unix.SizeofInotifyEvent <= n; {
@@ -124,6 +127,7 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 		// The last health state stays visible after the exit, as in docker.
 		Health: c.State.Health,
 	}
+	c.ended(code)
 	if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
@@ -153,7 +157,7 @@ func (s *Service) restore(ctx context.Context) {
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
 				exited = true
-			} else if !processAlive(c.State.Pid) {
+			} else if s.vanished(ctx, c) {
 				s.recordExit(ctx, c, 255)
 				exited = true
 			}
@@ -193,6 +197,14 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 	s.cleanupRun(ctx, c)
 }
 
-func processAlive(pid int) bool {
-	return pid > 0 && unix.Kill(pid, 0) == nil
+// vanished reports whether c, recorded as running, ended without its
+// monitor recording an exit: the runtime has no state (a reboot) or says
+// it stopped. A container whose runtime is no longer configured is left
+// as it is. Callers hold c.mu.
+func (s *Service) vanished(ctx context.Context, c *Container) bool {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return false
+	}
+	return !rt.Exists(c.ID) || processGone(ctx, rt, c.ID)
 }

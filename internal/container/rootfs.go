@@ -61,7 +61,7 @@ func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error)
 	if isMounted(target) {
 		return target, nil
 	}
-	if err := unix.Mount("overlay", target, "overlay", 0, opts); err != nil {
+	if err := s.cfg.Mounter.Mount("overlay", target, "overlay", 0, opts); err != nil {
 		return "", fmt.Errorf("mounting container root file system: %w", err)
 	}
 	return target, nil
@@ -70,7 +70,7 @@ func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error)
 // unmountRootfs undoes mountRootfs; a root that is not mounted is fine.
 func (s *Service) unmountRootfs(id string) error {
 	target := s.rootfsPath(id)
-	err := unix.Unmount(target, unix.MNT_DETACH)
+	err := s.cfg.Mounter.Unmount(target, unix.MNT_DETACH)
 	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("unmounting %s: %w", target, err)
 	}

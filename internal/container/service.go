@@ -18,7 +18,6 @@ import (
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
-	"github.com/wharf/wharf/internal/runtime"
 )
 
 // Images is what the container service needs from the image store.
@@ -31,7 +30,7 @@ type Images interface {
 type Config struct {
 	Root           string // persistent records: <data root>/containers
 	RunRoot        string // bundles, sockets, exit files: <exec root>/containers
-	Runtimes       map[string]*runtime.Runtime
+	Runtimes       map[string]Runtime
 	DefaultRuntime string
 	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
@@ -39,6 +38,7 @@ type Config struct {
 	Images         Images
 	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
 	Volumes        Volumes  // named and anonymous volumes (mounts.go)
+	Mounter        Mounter  // mounts root file systems (rootfs.go); nil: the kernel
 	// Uses records each container's image, volumes and running state for
 	// the image and volume services (nil: a private index).
 	Uses   *inuse.Index
@@ -71,6 +71,9 @@ type Service struct {
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Uses == nil {
 		cfg.Uses = inuse.New()
+	}
+	if cfg.Mounter == nil {
+		cfg.Mounter = kernelMounter{}
 	}
 	s := &Service{
 		cfg:     cfg,
@@ -214,7 +217,7 @@ func (s *Service) all() []*Container {
 	return cs
 }
 
-func (s *Service) runtimeFor(name string) (*runtime.Runtime, error) {
+func (s *Service) runtimeFor(name string) (Runtime, error) {
 	if name == "" {
 		name = s.cfg.DefaultRuntime
 	}

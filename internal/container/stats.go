@@ -3,7 +3,6 @@ package container
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,33 +72,23 @@ func (s *Service) sample(c *Container) container.StatsResponse {
 	if err != nil {
 		return resp
 	}
-	paths := cgroupPaths(filepath.Join(rt.Root, c.ID, "state.json"))
+	paths, err := rt.CgroupPaths(c.ID)
+	if err != nil {
+		return resp
+	}
 	resp.Read = time.Now().UTC()
 	readCgroupStats(&resp, paths)
 	resp.CPUStats.SystemUsage = systemCPUUsage()
 	if resp.CPUStats.OnlineCPUs == 0 {
 		resp.CPUStats.OnlineCPUs = uint32(numCPU())
 	}
-	if mem := hostMemory(); resp.MemoryStats.Limit > mem && mem > 0 {
-		// No limit: docker reports the host's memory.
+	if mem := hostMemory(); (resp.MemoryStats.Limit == 0 || resp.MemoryStats.Limit > mem) && mem > 0 {
+		// No limit (v1's huge number, v2's "max"): docker reports the
+		// host's memory.
 		resp.MemoryStats.Limit = mem
 	}
 	resp.Networks = netStats(pid)
 	return resp
-}
-
-// cgroupPaths reads the cgroup directories runc recorded for a container
-// (controller → path; "" is the unified hierarchy).
-func cgroupPaths(stateFile string) map[string]string {
-	data, err := os.ReadFile(stateFile)
-	if err != nil {
-		return nil
-	}
-	var st struct {
-		CgroupPaths map[string]string `json:"cgroup_paths"`
-	}
-	json.Unmarshal(data, &st)
-	return st.CgroupPaths
 }
 
 // readCgroupStats fills CPU, memory, pids and block I/O from cgroup v1

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -72,5 +73,60 @@ func TestParseNetDev(t *testing.T) {
 	got := parseNetDev(data)
 	if len(got) != 1 || got["eth0"].RxBytes != 2000 || got["eth0"].TxPackets != 30 || got["eth0"].TxDropped != 4 {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestStatsReadTheRuntimesCgroup(t *testing.T) {
+	d := newTestDaemon(t)
+	id := d.run(t, nil, nil)
+	paths, _ := d.rt.CgroupPaths(id)
+	dir := paths[""]
+	os.MkdirAll(dir, 0o755)
+	for name, data := range map[string]string{
+		"memory.current": "1000", "memory.max": "max", "memory.stat": "anon 10\nfile 20\n",
+		"pids.current": "3", "pids.max": "50",
+		"cpu.stat": "usage_usec 5\nuser_usec 3\nsystem_usec 2\n",
+	} {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	var got container.StatsResponse
+	err := d.Stats(context.Background(), id, StatsOptions{OneShot: true}, func(r container.StatsResponse) error {
+		got = r
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != id || got.MemoryStats.Usage != 1000 || got.MemoryStats.Stats["file"] != 20 ||
+		got.PidsStats.Current != 3 || got.PidsStats.Limit != 50 || got.CPUStats.CPUUsage.TotalUsage != 5000 {
+		t.Fatalf("stats %+v", got)
+	}
+	if got.MemoryStats.Limit == 0 {
+		t.Error("no memory limit: want the host's memory")
+	}
+}
+
+func TestUpdateAppliesLimitsToARunningContainer(t *testing.T) {
+	d := newTestDaemon(t)
+	ctx := context.Background()
+	id := d.run(t, nil, nil)
+	if _, err := d.Update(ctx, id, container.UpdateConfig{Resources: container.Resources{Memory: 64 << 20}}); err != nil {
+		t.Fatal(err)
+	}
+	d.rt.mu.Lock()
+	res := d.rt.containers[id].resources
+	d.rt.mu.Unlock()
+	if res == nil || res.Memory == nil || res.Memory.Limit == nil || *res.Memory.Limit != 64<<20 {
+		t.Fatalf("runtime got %+v", res)
+	}
+	// A stopped container's limits are only recorded, for its next start.
+	if err := d.Stop(ctx, id, StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Update(ctx, id, container.UpdateConfig{Resources: container.Resources{Memory: 32 << 20}}); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := d.Inspect(ctx, id, false); err != nil || in.HostConfig.Memory != 32<<20 {
+		t.Fatalf("inspect after update: %v", err)
 	}
 }

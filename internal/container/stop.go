@@ -99,7 +99,7 @@ func (s *Service) signal(ctx context.Context, c *Container, gen int, sig syscall
 	}
 	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
 		// The process may have ended a moment ago.
-		if !processAlive(c.State.Pid) {
+		if processGone(ctx, rt, c.ID) {
 			return errNotRunning
 		}
 		return err

@@ -1,12 +1,8 @@
 package container
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"os/exec"
-	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -95,7 +91,7 @@ func mergeResources(r, u *container.Resources) {
 	}
 }
 
-// applyResources hands the new limits to the runtime ("runc update -r -").
+// applyResources hands the new limits to the runtime.
 func (s *Service) applyResources(ctx context.Context, c *Container, hc *container.HostConfig) error {
 	rt, err := s.runtimeFor(c.Runtime)
 	if err != nil {
@@ -108,14 +104,5 @@ func (s *Service) applyResources(ctx context.Context, c *Container, hc *containe
 		unlimited := int64(-1)
 		r.Pids = &specs.LinuxPids{Limit: &unlimited}
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, rt.Path, "--root", rt.Root, "update", "-r", "-", c.ID)
-	cmd.Stdin = bytes.NewReader(data)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s update: %s", rt.Name, strings.TrimSpace(string(out)))
-	}
-	return nil
+	return rt.Update(ctx, c.ID, r)
 }

@@ -29,7 +29,13 @@ func (s *Service) Wait(ctx context.Context, ref string, condition container.Wait
 		return nil, errs.Invalid("invalid condition: %q", condition)
 	}
 	c.mu.Lock()
-	gen, wasRunning := c.StartGen, c.State.Running
+	gen := c.StartGen
+	// The run going now: its end is what not-running and next-exit wait
+	// for, even if another run has started by the time they look.
+	var end *runEnd
+	if c.State.Running {
+		end = c.runEnd()
+	}
 	c.mu.Unlock()
 	out := make(chan WaitResult, 1)
 	go func() {
@@ -37,18 +43,25 @@ func (s *Service) Wait(ctx context.Context, ref string, condition container.Wait
 			c.mu.Lock()
 			st, removed, changed, curGen := c.State, c.removed, c.changed, c.StartGen
 			c.mu.Unlock()
-			exited := !st.Running && (curGen > gen || wasRunning)
+			runCode, ended := 0, false
+			if end != nil {
+				runCode, ended = end.result()
+			}
 			done := false
 			switch condition {
 			case container.WaitConditionRemoved:
 				done = removed
 			case container.WaitConditionNextExit:
-				done = exited || removed
+				done = ended || (end == nil && !st.Running && curGen > gen) || removed
 			default:
-				done = !st.Running || removed
+				done = !st.Running || ended || removed
 			}
 			if done {
-				out <- WaitResult{StatusCode: int64(st.ExitCode)}
+				code := st.ExitCode
+				if ended && condition != container.WaitConditionRemoved {
+					code = runCode
+				}
+				out <- WaitResult{StatusCode: int64(code)}
 				return
 			}
 			select {
@@ -60,4 +73,37 @@ func (s *Service) Wait(ctx context.Context, ref string, condition container.Wait
 		}
 	}()
 	return out, nil
+}
+
+// runEnd is one run's end: closed, with the exit code, when it ends.
+type runEnd struct {
+	done chan struct{}
+	code int
+}
+
+// runEnd returns the current run's end. Callers hold c.mu, c running.
+func (c *Container) runEnd() *runEnd {
+	if c.end == nil {
+		c.end = &runEnd{done: make(chan struct{})}
+	}
+	return c.end
+}
+
+// ended records that the current run ended with code. Callers hold c.mu.
+func (c *Container) ended(code int) {
+	if c.end != nil {
+		c.end.code = code
+		close(c.end.done)
+		c.end = nil
+	}
+}
+
+// result is the run's exit code once it has ended.
+func (e *runEnd) result() (int, bool) {
+	select {
+	case <-e.done:
+		return e.code, true
+	default:
+		return 0, false
+	}
 }

@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
-		Runtimes:       runtimes,
+		Runtimes:       containerRuntimes(runtimes),
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		DefaultUlimits: cfg.DefaultUlimits,

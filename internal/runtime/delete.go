@@ -11,7 +11,7 @@ import (
 )
 
 // runcState is the part of runc's state.json that deleting a stopped
-// container needs.
+// container and reading its counters need.
 type runcState struct {
 	InitPid     int               `json:"init_process_pid"`
 	CgroupPaths map[string]string `json:"cgroup_paths"`
@@ -34,14 +34,27 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	return r.run(ctx, append(args, id)...)
 }
 
-func (r *Runtime) deleteStopped(id string) error {
-	dir := filepath.Join(r.Root, id)
-	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if err != nil {
-		return err
-	}
+// readState reads runc's state.json of a container (crun keeps none).
+func (r *Runtime) readState(id string) (runcState, error) {
 	var st runcState
-	if err := json.Unmarshal(data, &st); err != nil {
+	data, err := os.ReadFile(filepath.Join(r.Root, id, "state.json"))
+	if err != nil {
+		return st, err
+	}
+	err = json.Unmarshal(data, &st)
+	return st, err
+}
+
+// CgroupPaths returns the cgroup directories runc recorded for a
+// container: controller → path, "" for the unified (v2) hierarchy.
+func (r *Runtime) CgroupPaths(id string) (map[string]string, error) {
+	st, err := r.readState(id)
+	return st.CgroupPaths, err
+}
+
+func (r *Runtime) deleteStopped(id string) error {
+	st, err := r.readState(id)
+	if err != nil {
 		return err
 	}
 	if len(st.CgroupPaths) == 0 || st.InitPid <= 0 || syscall.Kill(st.InitPid, 0) == nil {
@@ -52,5 +65,5 @@ func (r *Runtime) deleteStopped(id string) error {
 			return err
 		}
 	}
-	return os.RemoveAll(dir)
+	return os.RemoveAll(filepath.Join(r.Root, id))
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -229,14 +231,29 @@ func (r *Runtime) State(ctx context.Context, id string) (State, error) {
 	return s, err
 }
 
+// Update changes the resource limits of a running container.
+func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	data, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	_, err = r.outputWithInput(ctx, bytes.NewReader(data), "update", "-r", "-", id)
+	return err
+}
+
 func (r *Runtime) run(ctx context.Context, args ...string) error {
 	_, err := r.output(ctx, args...)
 	return err
 }
 
 func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
+	return r.outputWithInput(ctx, nil, args...)
+}
+
+func (r *Runtime) outputWithInput(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	cmd.Stdin = stdin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
