@@ -11,16 +11,20 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 // Images is what the container service needs from the image store.
 type Images interface {
 	Get(ctx context.Context, ref string) (*image.Image, error)
-	LayerDirs(ctx context.Context, img *image.Image) ([]string, error)
+	// Layers is img's layers' chain IDs, lowest first, each extracted.
+	Layers(ctx context.Context, img *image.Image) ([]digest.Digest, error)
 }
 
 // Config is the service's configuration.
@@ -31,8 +35,9 @@ type Config struct {
 	DefaultRuntime string
 	CgroupParent   string // parent of every container's cgroup, e.g. "/wharf"
 	Images         Images
-	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
-	Volumes        Volumes  // named and anonymous volumes (mounts.go)
+	Layers         layer.Store // image layers and the containers' read-write layers (rootfs.go)
+	Networks       Networks    // bridge networks and ports (network.go); nil: isolated only
+	Volumes        Volumes     // named and anonymous volumes (mounts.go)
 	Log            *slog.Logger
 	Events         EventLogger // container events (events.go); nil: none
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/store/content"
+	"github.com/wharf/wharf/internal/store/layer"
 	"github.com/wharf/wharf/internal/volume"
 )
 
@@ -57,9 +59,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if _, ok := runtimes[cfg.DefaultRuntime]; !ok {
 		return nil, fmt.Errorf("default runtime %q not found (install runc)", cfg.DefaultRuntime)
 	}
-	images, err := image.New(filepath.Join(cfg.Root, "image"), log)
+	images, layers, err := openImages(cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("image store: %w", err)
+		return nil, err
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
 	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), log)
@@ -78,6 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		Images:         images,
+		Layers:         layers,
 		Networks:       networks,
 		Volumes:        volumeEvents{volumes, bus},
 		Log:            log,
@@ -102,4 +105,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
 	return d, nil
+}
+
+// openImages opens the image service over its stores. The blob and layer
+// stores share the image service's root, where their files always were;
+// the containers' read-write layers stay in the containers' directories.
+// Blobs are synced before they are named: an image record that survives a
+// power loss must not point at a blob that did not.
+func openImages(cfg config.Config, log *slog.Logger) (*image.Service, layer.Store, error) {
+	root := filepath.Join(cfg.Root, "image")
+	blobs, err := content.NewLocal(root, content.LocalOptions{Sync: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("content store: %w", err)
+	}
+	layers, err := layer.NewOverlay(layer.OverlayConfig{Root: root, RWRoot: filepath.Join(cfg.Root, "containers"), Log: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("layer store: %w", err)
+	}
+	images, err := image.New(image.Config{Root: root, Content: blobs, Layers: layers, Log: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("image store: %w", err)
+	}
+	return images, layers, nil
 }

@@ -72,7 +72,7 @@ func TestDeleteConflicts(t *testing.T) {
 	// Stopped + force: removed, layers kept for the container.
 	users[0].Running = false
 	img, _ := s.Get(ctx, id)
-	dirs, _ := s.LayerDirs(ctx, img)
+	dirs, _ := s.extractedLayerDirs(ctx, img)
 	if _, err := s.Delete(ctx, id, true, false); err != nil {
 		t.Fatal(err)
 	}

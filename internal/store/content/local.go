@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharf/wharf/internal/ctxio"
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
 )
 
 // algorithms are the digests blobs may be stored under.
@@ -230,7 +231,7 @@ func (s *Local) install(path string, d digest.Digest) (Info, error) {
 		return Info{}, err
 	}
 	if s.opts.Sync {
-		if err := syncDir(filepath.Dir(target)); err != nil {
+		if err := fsutil.SyncDir(filepath.Dir(target)); err != nil {
 			return Info{}, err
 		}
 	}
@@ -239,15 +240,6 @@ func (s *Local) install(path string, d digest.Digest) (Info, error) {
 		return Info{}, err
 	}
 	return infoOf(d, fi), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Writer implements Store.
