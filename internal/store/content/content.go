@@ -65,7 +65,9 @@ type Info struct {
 	CreatedAt time.Time
 }
 
-// ReaderAt reads a stored blob.
+// ReaderAt reads a stored blob. Local's are files, and so also
+// io.ReadSeekers from the blob's start: a server can hand them to net/http,
+// which sends files with sendfile(2).
 type ReaderAt interface {
 	io.ReaderAt
 	io.Closer
