@@ -9,12 +9,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wharf/wharf/internal/store/content"
 )
@@ -72,6 +72,16 @@ func mustRead(t *testing.T, s content.Store, d digest.Digest, want []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("blob %s: read %d bytes that differ from the %d written", d, len(got), len(want))
 	}
+}
+
+// openWriter opens a Writer of ref or fails the test.
+func openWriter(t *testing.T, ctx context.Context, s content.Store, ref string) content.Writer {
+	t.Helper()
+	w, err := s.Writer(ctx, ref)
+	if err != nil {
+		t.Fatalf("Writer(%s): %v", ref, err)
+	}
+	return w
 }
 
 // walkAll lists every stored blob.
@@ -136,10 +146,7 @@ func checkSHA512(t *testing.T, s content.Store) {
 	}
 	// A Writer hashes sha256 as it goes; a sha512 commit must still check.
 	data2 := randomBytes(t, 4096)
-	w, err := s.Writer(ctx, "sha512")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "sha512")
 	w.Write(data2)
 	d2 := digest.SHA512.FromBytes(data2)
 	if info, err := w.Commit(ctx, d2); err != nil || info.Digest != d2 {
@@ -195,10 +202,9 @@ func checkConcurrentWriters(t *testing.T, s content.Store) {
 	ctx := context.Background()
 	data := randomBytes(t, 1<<20)
 	want := digest.FromBytes(data)
-	var wg sync.WaitGroup
-	errc := make(chan error, 16)
+	var g errgroup.Group
 	for i := range 16 {
-		wg.Go(func() {
+		g.Go(func() error {
 			var info content.Info
 			var err error
 			if i%2 == 0 {
@@ -209,15 +215,11 @@ func checkConcurrentWriters(t *testing.T, s content.Store) {
 			if err == nil && info.Digest != want {
 				err = errors.New("wrong digest " + info.Digest.String())
 			}
-			errc <- err
+			return err
 		})
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	mustRead(t, s, want, data)
 	if all := walkAll(t, s); len(all) != 1 {
@@ -284,10 +286,7 @@ func checkWalk(t *testing.T, s content.Store) {
 		want[info.Digest] = int64(len(data))
 	}
 	// A write in progress is not a blob.
-	w, err := s.Writer(ctx, "unfinished")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "unfinished")
 	w.Write([]byte("half"))
 	w.Close()
 	all := walkAll(t, s)
@@ -301,7 +300,7 @@ func checkWalk(t *testing.T, s content.Store) {
 	}
 	stop := errors.New("stop")
 	calls := 0
-	err = s.Walk(ctx, func(content.Info) error { calls++; return stop })
+	err := s.Walk(ctx, func(content.Info) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("Walk after fn's error: %v, %d calls", err, calls)
 	}
@@ -401,10 +400,7 @@ func checkCancelPut(t *testing.T, s content.Store) {
 
 func checkCancelWriter(t *testing.T, s content.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err := s.Writer(ctx, "upload")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "upload")
 	if _, err := w.Write([]byte("first half")); err != nil {
 		t.Fatal(err)
 	}
@@ -421,10 +417,7 @@ func checkCancelWriter(t *testing.T, s content.Store) {
 	if err := s.Abort(context.Background(), "upload"); !errdefs.IsNotFound(err) {
 		t.Fatalf("second Abort: %v", err)
 	}
-	w, err = s.Writer(context.Background(), "upload")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = openWriter(t, context.Background(), s, "upload")
 	defer w.Close()
 	if w.Offset() != 0 {
 		t.Fatalf("aborted write resumed at %d", w.Offset())
@@ -439,10 +432,7 @@ func checkResume(t *testing.T, s content.Store) {
 		ref := "resume-" + d.Algorithm().String()
 		written := int64(0)
 		for i, part := range [][]byte{data[:100_000], data[100_000:250_000], data[250_000:]} {
-			w, err := s.Writer(ctx, ref)
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := openWriter(t, ctx, s, ref)
 			if w.Offset() != written {
 				t.Fatalf("resumed at %d, want %d", w.Offset(), written)
 			}
@@ -469,10 +459,7 @@ func checkResume(t *testing.T, s content.Store) {
 		}
 	}
 	// Commit with no digest expected stores the content under its sha256.
-	w, err := s.Writer(ctx, "anydigest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "anydigest")
 	w.Write([]byte("free"))
 	if info, err := w.Commit(ctx, ""); err != nil || info.Digest != digest.FromString("free") {
 		t.Fatalf("Commit without a digest = %+v, %v", info, err)
@@ -481,10 +468,7 @@ func checkResume(t *testing.T, s content.Store) {
 
 func checkOneWriterPerRef(t *testing.T, s content.Store) {
 	ctx := context.Background()
-	w, err := s.Writer(ctx, "busy")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "busy")
 	if _, err := s.Writer(ctx, "busy"); !errdefs.IsConflict(err) {
 		t.Fatalf("second Writer of a ref: %v, want conflict", err)
 	}
@@ -497,11 +481,7 @@ func checkOneWriterPerRef(t *testing.T, s content.Store) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	w, err = s.Writer(ctx, "busy")
-	if err != nil {
-		t.Fatalf("Writer after Close: %v", err)
-	}
-	w.Close()
+	openWriter(t, ctx, s, "busy").Close()
 	for _, bad := range []string{"", "../x", ".hidden", "a/b"} {
 		if _, err := s.Writer(ctx, bad); !errdefs.IsInvalidArgument(err) {
 			t.Fatalf("Writer(%q): %v, want invalid argument", bad, err)
@@ -511,10 +491,7 @@ func checkOneWriterPerRef(t *testing.T, s content.Store) {
 
 func checkCommitMismatch(t *testing.T, s content.Store) {
 	ctx := context.Background()
-	w, err := s.Writer(ctx, "bad")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openWriter(t, ctx, s, "bad")
 	w.Write([]byte("these bytes"))
 	if _, err := w.Commit(ctx, digest.FromString("other bytes")); !errdefs.IsInvalidArgument(err) {
 		t.Fatalf("Commit with the wrong digest: %v", err)
@@ -522,10 +499,6 @@ func checkCommitMismatch(t *testing.T, s content.Store) {
 	if err := s.Abort(ctx, "bad"); !errdefs.IsNotFound(err) {
 		t.Fatalf("a refused write was kept: %v", err)
 	}
-	w, err = s.Writer(ctx, "bad")
-	if err != nil {
-		t.Fatalf("ref still held after a refused Commit: %v", err)
-	}
-	w.Close()
+	openWriter(t, ctx, s, "bad").Close() // the ref is free again
 	mustBeEmpty(t, s)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wharf/wharf/internal/store/layer"
 )
@@ -122,6 +123,18 @@ func stack(t *testing.T, s layer.Store, tars ...[]byte) []digest.Digest {
 		}
 	}
 	return chains
+}
+
+// prepareOverTwo creates two layers and prepares read-write layer key
+// over them.
+func prepareOverTwo(t *testing.T, s layer.Store, key string) ([]digest.Digest, layer.RW) {
+	t.Helper()
+	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
+	rw, err := s.Prepare(context.Background(), key, chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chains, rw
 }
 
 func readAt(t *testing.T, path string) string {
@@ -252,21 +265,16 @@ func checkConcurrentCreates(t *testing.T, newStore NewStore, root string) {
 	b := MakeTar(t, file("a", "1"), file("b", "2"))
 	chain := identity.ChainID([]digest.Digest{digest.FromBytes(b)})
 	var extractions atomic.Int32
-	var wg sync.WaitGroup
-	errc := make(chan error, 8)
+	var g errgroup.Group
 	for range 8 {
-		wg.Go(func() {
+		g.Go(func() error {
 			tr := TarOf(b)
 			tr.Progress = func(r io.Reader, _ int64) io.Reader { extractions.Add(1); return r }
-			errc <- s.Create(context.Background(), chain, tr)
+			return s.Create(context.Background(), chain, tr)
 		})
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	if n := extractions.Load(); n != 1 {
 		t.Fatalf("extracted %d times, want once", n)
@@ -279,11 +287,7 @@ func checkConcurrentCreates(t *testing.T, newStore NewStore, root string) {
 func checkReopen(t *testing.T, newStore NewStore, root string) {
 	s := newStore(t, root)
 	ctx := context.Background()
-	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
-	rw, err := s.Prepare(ctx, "c1", chains)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chains, rw := prepareOverTwo(t, s, "c1")
 	os.WriteFile(filepath.Join(rw.Upper, "kept"), []byte("k"), 0o644)
 
 	s = newStore(t, root)
@@ -307,11 +311,7 @@ func checkReopen(t *testing.T, newStore NewStore, root string) {
 func checkPrepare(t *testing.T, newStore NewStore, root string) {
 	s := newStore(t, root)
 	ctx := context.Background()
-	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
-	rw, err := s.Prepare(ctx, "c1", chains)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chains, rw := prepareOverTwo(t, s, "c1")
 	if rw.Key != "c1" || len(rw.Lowers) != 2 || rw.Lowers[0] != s.Dir(chains[0]) || rw.Lowers[1] != s.Dir(chains[1]) {
 		t.Fatalf("Prepare = %+v", rw)
 	}
@@ -349,10 +349,7 @@ func checkPrepare(t *testing.T, newStore NewStore, root string) {
 func checkRemoveInUse(t *testing.T, newStore NewStore, root string) {
 	s := newStore(t, root)
 	ctx := context.Background()
-	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
-	if _, err := s.Prepare(ctx, "c1", chains); err != nil {
-		t.Fatal(err)
-	}
+	chains, _ := prepareOverTwo(t, s, "c1")
 	for _, c := range chains {
 		if err := s.Remove(ctx, c); !errdefs.IsConflict(err) {
 			t.Fatalf("Remove of a parent in use: %v", err)
@@ -396,29 +393,22 @@ func checkConcurrentPrepares(t *testing.T, newStore NewStore, root string) {
 	s := newStore(t, root)
 	ctx := context.Background()
 	chains := stack(t, s, MakeTar(t, file("a", "1")))
-	var wg sync.WaitGroup
-	errc := make(chan error, 32)
+	var g errgroup.Group
 	for i := range 16 {
-		wg.Go(func() {
+		g.Go(func() error {
 			_, err := s.Prepare(ctx, "own"+string(rune('a'+i)), chains)
-			errc <- err
+			return err
 		})
-		wg.Go(func() {
+		g.Go(func() error {
 			rw, err := s.Prepare(ctx, "shared", chains)
 			if err == nil {
-				if _, serr := os.Stat(rw.Upper); serr != nil {
-					err = serr
-				}
+				_, err = os.Stat(rw.Upper) // made before any Prepare returns it
 			}
-			errc <- err
+			return err
 		})
 	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.Remove(ctx, chains[0]); !errdefs.IsConflict(err) {
 		t.Fatalf("Remove under 17 read-write layers: %v", err)
@@ -478,15 +468,22 @@ func stackedTars(t *testing.T) [][]byte {
 	}
 }
 
+// mountStacked creates stackedTars' layers, prepares read-write layer key
+// over them and mounts it.
+func mountStacked(t *testing.T, s layer.Store, key string) (chains []digest.Digest, target string) {
+	t.Helper()
+	chains = stack(t, s, stackedTars(t)...)
+	if _, err := s.Prepare(context.Background(), key, chains); err != nil {
+		t.Fatal(err)
+	}
+	return chains, mount(t, s, key)
+}
+
 func checkMountStacked(t *testing.T, newStore NewStore, root string) {
 	needRoot(t)
 	s := newStore(t, root)
 	ctx := context.Background()
-	chains := stack(t, s, stackedTars(t)...)
-	if _, err := s.Prepare(ctx, "c1", chains); err != nil {
-		t.Fatal(err)
-	}
-	target := mount(t, s, "c1")
+	chains, target := mountStacked(t, s, "c1")
 	if err := s.Mount(ctx, "c1", target); err != nil {
 		t.Fatalf("mounting again: %v", err)
 	}
@@ -531,11 +528,7 @@ func checkCommitAndStack(t *testing.T, newStore NewStore, root string) {
 	needRoot(t)
 	s := newStore(t, root)
 	ctx := context.Background()
-	chains := stack(t, s, stackedTars(t)...)
-	if _, err := s.Prepare(ctx, "step", chains); err != nil {
-		t.Fatal(err)
-	}
-	target := mount(t, s, "step")
+	chains, target := mountStacked(t, s, "step")
 	os.WriteFile(filepath.Join(target, "added"), []byte("+"), 0o644)
 	os.WriteFile(filepath.Join(target, "skipped"), []byte("-"), 0o644)
 	os.Remove(filepath.Join(target, "a"))
