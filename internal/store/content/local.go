@@ -44,14 +44,16 @@ type Local struct {
 
 // NewLocal opens (or creates) a store at root. One-shot writes a crash
 // interrupted are removed; resumable ones are kept for their Writers.
+// Directories it makes are private to the owner: blobs are served through
+// the services, never read in place by other users.
 func NewLocal(root string, opts LocalOptions) (*Local, error) {
 	s := &Local{root: root, opts: opts, writing: map[string]bool{}}
 	for _, alg := range algorithms {
-		if err := os.MkdirAll(s.algDir(alg), 0o755); err != nil {
+		if err := os.MkdirAll(s.algDir(alg), 0o700); err != nil {
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(s.ingestDir(), 0o755); err != nil {
+	if err := os.MkdirAll(s.ingestDir(), 0o700); err != nil {
 		return nil, err
 	}
 	des, err := os.ReadDir(s.ingestDir())

@@ -36,7 +36,7 @@ type hashState struct {
 
 func (s *Local) openWriter(ctx context.Context, ref string) (*localWriter, error) {
 	dir := filepath.Join(s.ingestDir(), ref)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, "data"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
