@@ -89,7 +89,11 @@ func (s *Overlay) markerPath(chain digest.Digest) string {
 // characters of the chain ID keep 100+ layers inside one page of mount data
 // while collisions stay practically impossible.
 func (s *Overlay) shortLink(chain digest.Digest) string {
-	return filepath.Join(s.cfg.Root, "l", chain.Encoded()[:16])
+	short := chain.Encoded()
+	if len(short) > 16 {
+		short = short[:16]
+	}
+	return filepath.Join(s.cfg.Root, "l", short)
 }
 
 // Dir implements Store.
