@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,41 @@ func TestHostileLayers(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// BenchmarkContainerRootfs is what a `run --rm` asks of the store: prepare
+// a writable layer over an image's layer, mount it, unmount it, remove it.
+func BenchmarkContainerRootfs(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("mounting needs root")
+	}
+	root := b.TempDir()
+	s, err := layer.NewOverlay(layer.OverlayConfig{Root: filepath.Join(root, "image"), RWRoot: filepath.Join(root, "containers")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	tb := layertest.MakeTar(b, layertest.Entry{Name: "bin/sh", Body: "x"})
+	chain := identity.ChainID([]digest.Digest{digest.FromBytes(tb)})
+	if err := s.Create(ctx, chain, layertest.TarOf(tb)); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		key := fmt.Sprintf("c%d", i)
+		target := filepath.Join(root, "containers", key, "rootfs")
+		if _, err := s.Prepare(ctx, key, []digest.Digest{chain}); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Mount(ctx, key, target); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Unmount(ctx, target); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.RemoveRW(ctx, key); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(filepath.Join(root, "containers", key))
 	}
 }

@@ -78,7 +78,7 @@ func whiteout(name string) Entry {
 }
 
 // MakeTar makes a layer tar of entries.
-func MakeTar(t *testing.T, entries ...Entry) []byte {
+func MakeTar(t testing.TB, entries ...Entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
