@@ -18,11 +18,22 @@ import (
 
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/registry"
+	"github.com/wharf/wharf/internal/store/content"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 func newImageServer(t *testing.T) (*httptest.Server, *image.Service) {
 	t.Helper()
-	svc, err := image.New(filepath.Join(t.TempDir(), "image"), nil, nil)
+	root := t.TempDir()
+	blobs, err := content.NewLocal(root, content.LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := layer.NewOverlay(layer.OverlayConfig{Root: root, RWRoot: filepath.Join(root, "rw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := image.New(image.Config{Root: root, Content: blobs, Layers: layers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,8 @@ func (f *fakeContainers) Start(ctx context.Context, ref string) error {
 
 func (f *fakeContainers) IsTTY(ref string) (bool, error) { return false, nil }
 
+func (f *fakeContainers) LogsTTY(ref string) (bool, error) { return false, nil }
+
 func (f *fakeContainers) Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o ctr.LogsOptions) (bool, error) {
 	io.WriteString(stdout, "out\n")
 	io.WriteString(stderr, "err\n")

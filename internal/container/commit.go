@@ -4,13 +4,10 @@ import (
 	"context"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	"github.com/moby/go-archive"
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -62,19 +59,7 @@ func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (stri
 	if c.removed || c.State.Status == container.StateRemoving {
 		return "", errs.NotFound("No such container: %s", ref)
 	}
-	upper := filepath.Join(s.dir(c.ID), "upper")
-	if err := os.MkdirAll(upper, 0o755); err != nil {
-		return "", err
-	}
-	lowers, err := s.imageLayers(ctx, c)
-	if err != nil {
-		return "", err
-	}
-	var exclude []string
-	for p := range madeMountpoints(upper, lowers) {
-		exclude = append(exclude, strings.TrimPrefix(p, "/"))
-	}
-	layer, err := archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, ExcludePatterns: exclude})
+	layer, err := s.layerDiff(ctx, c)
 	if err != nil {
 		return "", err
 	}

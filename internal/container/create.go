@@ -104,11 +104,16 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	}
 	err = os.MkdirAll(s.dir(c.ID), 0o700)
 	if err == nil {
+		// The writable layer exists from creation on, as in docker.
+		_, err = s.prepareRootfs(ctx, c)
+	}
+	if err == nil {
 		err = s.save(c)
 	}
 	if err != nil {
 		c.removed = true
 		s.forget(c)
+		s.cfg.Layers.RemoveRW(ctx, c.ID)
 		os.RemoveAll(s.dir(c.ID))
 		return resp, err
 	}

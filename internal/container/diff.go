@@ -23,11 +23,11 @@ func (s *Service) Changes(ctx context.Context, ref string) ([]container.Filesyst
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lowers, err := s.imageLayers(ctx, c)
+	rw, err := s.prepareRootfs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return upperChanges(filepath.Join(s.dir(c.ID), "upper"), lowers)
+	return upperChanges(rw.Upper, rw.Lowers)
 }
 
 // mountpointPaths are what runc may create in the writable layer as

@@ -1,6 +1,8 @@
 package container
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,12 +20,14 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
+	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 var _ Runtime = (*fakeRuntime)(nil)
@@ -365,7 +369,7 @@ func (m *fakeMounter) count() int {
 }
 
 // fakeImages has one image, busybox-like, with one empty layer.
-type fakeImages struct{ layer string }
+type fakeImages struct{ chain digest.Digest }
 
 func (f fakeImages) Get(ctx context.Context, ref string) (*image.Image, error) {
 	img := testImage(nil, []string{"sh"})
@@ -374,8 +378,26 @@ func (f fakeImages) Get(ctx context.Context, ref string) (*image.Image, error) {
 	return img, nil
 }
 
-func (f fakeImages) LayerDirs(ctx context.Context, img *image.Image) ([]string, error) {
-	return []string{f.layer}, nil
+func (f fakeImages) Layers(ctx context.Context, img *image.Image) ([]digest.Digest, error) {
+	return []digest.Digest{f.chain}, nil
+}
+
+// newFakeLayers is the real overlay layer store on temporary directories
+// with the fake mounter, holding one empty layer; it returns the store and
+// the layer's chain ID.
+func newFakeLayers(t *testing.T, rwRoot string, m *fakeMounter) (layer.Store, digest.Digest) {
+	t.Helper()
+	store, err := layer.NewOverlay(layer.OverlayConfig{Root: t.TempDir(), RWRoot: rwRoot, Mounter: m, Untar: layer.DefaultUntar()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var empty bytes.Buffer
+	tar.NewWriter(&empty).Close()
+	tarball := layer.Tar{DiffID: digest.FromBytes(empty.Bytes()), Data: io.NewSectionReader(bytes.NewReader(empty.Bytes()), 0, int64(empty.Len()))}
+	if err := store.Create(context.Background(), tarball.DiffID, tarball); err != nil {
+		t.Fatal(err)
+	}
+	return store, tarball.DiffID
 }
 
 // eventRecorder keeps the service's events.
@@ -426,21 +448,24 @@ func newTestDaemon(t *testing.T) *testDaemon {
 	t.Helper()
 	dir := t.TempDir()
 	rt := newFakeRuntime(t)
+	mounter := &fakeMounter{}
+	layers, chain := newFakeLayers(t, filepath.Join(dir, "containers"), mounter)
 	cfg := Config{
 		Root:           filepath.Join(dir, "containers"),
 		RunRoot:        filepath.Join(dir, "run"),
 		Runtimes:       map[string]Runtime{"runc": rt},
 		DefaultRuntime: "runc",
-		Images:         fakeImages{layer: t.TempDir()},
-		Mounter:        &fakeMounter{},
+		Layers:         layers,
+		Images:         fakeImages{chain: chain},
 		Log:            slog.New(slog.DiscardHandler),
 		Events:         &eventRecorder{},
 	}
-	return startTestDaemon(t, cfg)
+	return startTestDaemon(t, cfg, mounter)
 }
 
-// startTestDaemon starts a service on cfg, as wharfd does at boot.
-func startTestDaemon(t *testing.T, cfg Config) *testDaemon {
+// startTestDaemon starts a service on cfg, as wharfd does at boot; m is
+// the mounter of cfg.Layers.
+func startTestDaemon(t *testing.T, cfg Config, m *fakeMounter) *testDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg)
@@ -449,7 +474,7 @@ func startTestDaemon(t *testing.T, cfg Config) *testDaemon {
 		t.Fatal(err)
 	}
 	d := &testDaemon{Service: s, cfg: cfg, rt: cfg.Runtimes["runc"].(*fakeRuntime),
-		mounter: cfg.Mounter.(*fakeMounter), events: cfg.Events.(*eventRecorder), cancel: cancel}
+		mounter: m, events: cfg.Events.(*eventRecorder), cancel: cancel}
 	t.Cleanup(func() { d.shutdown(t) })
 	return d
 }
@@ -460,7 +485,7 @@ func (d *testDaemon) restart(t *testing.T) *testDaemon {
 	t.Helper()
 	d.cancel()
 	d.stopped = true
-	return startTestDaemon(t, d.cfg)
+	return startTestDaemon(t, d.cfg, d.mounter)
 }
 
 // shutdown removes every container, so that nothing runs on into the

@@ -50,13 +50,15 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 		ExecIDs:        s.execIDs(c.ID),
 		HostConfig:     &hc,
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
-			"UpperDir":  filepath.Join(dir, "upper"),
-			"WorkDir":   filepath.Join(dir, "work"),
 			"MergedDir": s.rootfsPath(c.ID),
 		}},
 		Mounts:          s.inspectMounts(c),
 		Config:          &cfg,
 		NetworkSettings: s.networkSettings(c),
+	}
+	if rw, err := s.cfg.Layers.Stat(ctx, c.ID); err == nil {
+		// The writable layer's directories, once it has been made.
+		resp.GraphDriver.Data["UpperDir"], resp.GraphDriver.Data["WorkDir"] = rw.Upper, rw.Work
 	}
 	if size {
 		rw, rootfs := s.sizes(ctx, c)

@@ -3,7 +3,6 @@ package container
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -185,12 +184,14 @@ func statusText(st container.State) string {
 // sizes returns the bytes in c's writable layer and in its whole root
 // file system (writable layer plus image layers).
 func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
-	rw = fsutil.DirSize(filepath.Join(s.dir(c.ID), "upper"))
+	own, err := s.prepareRootfs(ctx, c)
+	if err != nil {
+		return 0, 0
+	}
+	rw = fsutil.DirSize(own.Upper)
 	rootfs = rw
-	if dirs, err := s.imageLayers(ctx, c); err == nil {
-		for _, d := range dirs {
-			rootfs += fsutil.DirSize(d)
-		}
+	for _, d := range own.Lowers {
+		rootfs += fsutil.DirSize(d)
 	}
 	return rw, rootfs
 }

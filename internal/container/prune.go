@@ -2,14 +2,12 @@ package container
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
-	"github.com/wharf/wharf/internal/fsutil"
 )
 
 // Prune is POST /containers/prune: removes every container that is not
@@ -39,7 +37,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 		if keep {
 			continue
 		}
-		size := fsutil.DirSize(filepath.Join(s.dir(c.ID), "upper"))
+		size := s.rwSize(ctx, c.ID)
 		if err := s.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
 			s.log.Warn("prune: removing container", "id", c.ID, "err", err)
 			continue

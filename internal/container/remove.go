@@ -62,7 +62,11 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 		return err
 	}
 	s.cleanupRun(ctx, c)
-	if err := os.RemoveAll(s.dir(c.ID)); err != nil {
+	err = s.cfg.Layers.RemoveRW(ctx, c.ID)
+	if err == nil {
+		err = os.RemoveAll(s.dir(c.ID))
+	}
+	if err != nil {
 		c.State.Status = container.StateDead
 		s.save(c)
 		return err

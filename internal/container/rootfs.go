@@ -2,87 +2,74 @@ package container
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
-// The container's root file system is an overlay: the image's layers,
-// read-only and shared, under a writable layer of its own in
-// <root>/<id>/upper that goes away with the container.
+// The container's root file system is an overlay that the layer store
+// mounts: the image's layers, read-only and shared, under a read-write
+// layer of the container's own (keyed by its ID) that goes away with it.
 
 func (s *Service) rootfsPath(id string) string { return filepath.Join(s.dir(id), "rootfs") }
 
-// imageLayers is c's image's layer directories, lowest first, extracted
-// if they were not yet.
-func (s *Service) imageLayers(ctx context.Context, c *Container) ([]string, error) {
+// prepareRootfs returns c's read-write layer, making it over c's image's
+// layers (extracted if they were not yet) the first time.
+func (s *Service) prepareRootfs(ctx context.Context, c *Container) (layer.RW, error) {
 	img, err := s.cfg.Images.Get(ctx, c.ImageID)
 	if err != nil {
-		return nil, err
+		return layer.RW{}, err
 	}
-	return s.cfg.Images.LayerDirs(ctx, img)
+	chains, err := s.cfg.Images.Layers(ctx, img)
+	if err != nil {
+		return layer.RW{}, err
+	}
+	return s.cfg.Layers.Prepare(ctx, c.ID, chains)
 }
 
-// mountRootfs mounts the overlay for c at rootfsPath.
+// mountRootfs mounts c's root file system at rootfsPath.
 func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error) {
-	lowers, err := s.imageLayers(ctx, c)
-	if err != nil {
+	if _, err := s.prepareRootfs(ctx, c); err != nil {
 		return "", err
 	}
-	dir := s.dir(c.ID)
-	upper, work, target := filepath.Join(dir, "upper"), filepath.Join(dir, "work"), s.rootfsPath(c.ID)
-	for _, d := range []string{upper, work, target} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", err
-		}
-	}
-	if len(lowers) == 0 {
-		// An image without layers (FROM scratch, nothing added): overlay
-		// needs a lower directory, so give it an empty one.
-		empty := filepath.Join(dir, "empty")
-		if err := os.MkdirAll(empty, 0o755); err != nil {
-			return "", err
-		}
-		lowers = []string{empty}
-	}
-	// overlay wants the topmost lower first.
-	rev := make([]string, len(lowers))
-	for i, l := range lowers {
-		rev[len(lowers)-1-i] = l
-	}
-	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", strings.Join(rev, ":"), upper, work)
-	if len(opts) >= unix.Getpagesize() {
-		return "", fmt.Errorf("overlay mount options too long (%d layers)", len(lowers))
-	}
-	if isMounted(target) {
-		return target, nil
-	}
-	if err := s.cfg.Mounter.Mount("overlay", target, "overlay", 0, opts); err != nil {
-		return "", fmt.Errorf("mounting container root file system: %w", err)
+	target := s.rootfsPath(c.ID)
+	if err := s.cfg.Layers.Mount(ctx, c.ID, target); err != nil {
+		return "", err
 	}
 	return target, nil
 }
 
 // unmountRootfs undoes mountRootfs; a root that is not mounted is fine.
 func (s *Service) unmountRootfs(id string) error {
-	target := s.rootfsPath(id)
-	err := s.cfg.Mounter.Unmount(target, unix.MNT_DETACH)
-	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmounting %s: %w", target, err)
-	}
-	return nil
+	// Unmounting does not block; callers on cleanup paths have no context.
+	return s.cfg.Layers.Unmount(context.Background(), s.rootfsPath(id))
 }
 
-// isMounted reports whether path is a mount point (its device differs
-// from its parent's).
-func isMounted(path string) bool {
-	var st, parent unix.Stat_t
-	if unix.Lstat(path, &st) != nil || unix.Lstat(filepath.Dir(path), &parent) != nil {
-		return false
+func isMounted(path string) bool { return layer.IsMounted(path) }
+
+// layerDiff is c's writable layer as a layer tar, with the mount points
+// the engine made left out: what a commit or a build step keeps. Callers
+// hold c.mu.
+func (s *Service) layerDiff(ctx context.Context, c *Container) (io.ReadCloser, error) {
+	rw, err := s.prepareRootfs(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	return st.Dev != parent.Dev
+	var exclude []string
+	for p := range madeMountpoints(rw.Upper, rw.Lowers) {
+		exclude = append(exclude, strings.TrimPrefix(p, "/"))
+	}
+	return s.cfg.Layers.Diff(ctx, c.ID, exclude)
+}
+
+// rwSize is the bytes in container id's writable layer, 0 if it has none.
+func (s *Service) rwSize(ctx context.Context, id string) int64 {
+	rw, err := s.cfg.Layers.Stat(ctx, id)
+	if err != nil {
+		return 0
+	}
+	return fsutil.DirSize(rw.Upper)
 }

@@ -13,17 +13,20 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 // Images is what the container service needs from the image store.
 type Images interface {
 	Get(ctx context.Context, ref string) (*image.Image, error)
-	LayerDirs(ctx context.Context, img *image.Image) ([]string, error)
+	// Layers is img's layers' chain IDs, lowest first, each extracted.
+	Layers(ctx context.Context, img *image.Image) ([]digest.Digest, error)
 }
 
 // Config is the service's configuration.
@@ -36,9 +39,9 @@ type Config struct {
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
 	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
 	Images         Images
-	Networks       Networks // bridge networks and ports (network.go); nil: isolated only
-	Volumes        Volumes  // named and anonymous volumes (mounts.go)
-	Mounter        Mounter  // mounts root file systems (rootfs.go); nil: the kernel
+	Layers         layer.Store // image layers and the containers' read-write layers (rootfs.go)
+	Networks       Networks    // bridge networks and ports (network.go); nil: isolated only
+	Volumes        Volumes     // named and anonymous volumes (mounts.go)
 	// Uses records each container's image, volumes and running state for
 	// the image and volume services (nil: a private index).
 	Uses   *inuse.Index
@@ -71,9 +74,6 @@ type Service struct {
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Uses == nil {
 		cfg.Uses = inuse.New()
-	}
-	if cfg.Mounter == nil {
-		cfg.Mounter = kernelMounter{}
 	}
 	s := &Service{
 		cfg:     cfg,

@@ -20,6 +20,8 @@ import (
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/store/content"
+	"github.com/wharf/wharf/internal/store/layer"
 	"github.com/wharf/wharf/internal/volume"
 )
 
@@ -62,9 +64,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	// Which containers use which images and volumes: written by the
 	// container service, read by the image and volume services.
 	uses := inuse.New()
-	images, err := image.New(filepath.Join(cfg.Root, "image"), uses, log)
+	images, layers, err := openImages(cfg, uses, log)
 	if err != nil {
-		return nil, fmt.Errorf("image store: %w", err)
+		return nil, err
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
 	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), uses, log)
@@ -89,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultUlimits: cfg.DefaultUlimits,
 		ExecInit:       execInit,
 		Images:         images,
+		Layers:         layers,
 		Networks:       networks,
 		Volumes:        volumeEvents{volumes, bus},
 		Uses:           uses,
@@ -118,4 +121,26 @@ func findExecInit() string {
 	}
 	p, _ := exec.LookPath(execinit.Name)
 	return p
+}
+
+// openImages opens the image service over its stores. The blob and layer
+// stores share the image service's root, where their files always were;
+// the containers' read-write layers stay in the containers' directories.
+// Blobs are synced before they are named: an image record that survives a
+// power loss must not point at a blob that did not.
+func openImages(cfg config.Config, users image.Users, log *slog.Logger) (*image.Service, layer.Store, error) {
+	root := filepath.Join(cfg.Root, "image")
+	blobs, err := content.NewLocal(root, content.LocalOptions{Sync: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("content store: %w", err)
+	}
+	layers, err := layer.NewOverlay(layer.OverlayConfig{Root: root, RWRoot: filepath.Join(cfg.Root, "containers"), Log: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("layer store: %w", err)
+	}
+	images, err := image.New(image.Config{Root: root, Content: blobs, Layers: layers, Users: users, Log: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("image store: %w", err)
+	}
+	return images, layers, nil
 }

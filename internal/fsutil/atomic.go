@@ -45,3 +45,13 @@ func WriteJSONAtomic(path string, v any, sync bool) error {
 	}
 	return WriteFileAtomic(path, data, 0o600, sync)
 }
+
+// SyncDir flushes dir's entries (a rename into it) to disk.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

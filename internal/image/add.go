@@ -1,10 +1,10 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/distribution/reference"
@@ -25,7 +25,7 @@ func (s *Service) addImage(ctx context.Context, rawConfig []byte, tags []referen
 }
 
 // addImageWith is addImage; extract false leaves the layers to be
-// extracted when first used (LayerDirs does it).
+// extracted when first used (Layers does it).
 func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool) (digest.Digest, map[string]digest.Digest, error) {
 	var cfg dockerspec.DockerOCIImage
 	if err := json.Unmarshal(rawConfig, &cfg); err != nil {
@@ -38,19 +38,20 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		if err := d.Validate(); err != nil || d.Algorithm() != digest.SHA256 {
 			return "", nil, errs.Invalid("invalid image config: bad diff ID %q", d)
 		}
-		if _, err := os.Stat(s.blobPath(d)); err != nil {
+		if _, err := s.blobs.Info(ctx, d); err != nil {
 			return "", nil, fmt.Errorf("layer %s missing: %w", d, err)
 		}
 	}
 	if extract {
-		if err := s.ensureLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
+		if _, err := s.createLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
 			return "", nil, err
 		}
 	}
-	id, err := s.putBlobBytes(ctx, rawConfig)
+	info, err := s.blobs.Put(ctx, bytes.NewReader(rawConfig), "")
 	if err != nil {
 		return "", nil, err
 	}
+	id := info.Digest
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,7 +61,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		if err := s.writeRecord(id, rec); err != nil {
 			return "", nil, err
 		}
-		if e, err = s.loadEntry(id, rec); err != nil {
+		if e, err = s.loadEntry(ctx, id, rec); err != nil {
 			return "", nil, err
 		}
 		s.images[id] = e

@@ -1,95 +1,52 @@
 package image
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
+	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 
-	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/store/content"
 )
 
-func (s *Service) blobPath(d digest.Digest) string {
-	return filepath.Join(s.root, "blobs", "sha256", d.Encoded())
-}
-
-// putBlob copies r into the blob store and returns its digest and size.
-// When want is set, content with another digest is rejected and nothing is
-// stored. The blob appears under its final name only once complete and
-// synced, so readers never see a partial blob.
-func (s *Service) putBlob(ctx context.Context, r io.Reader, want digest.Digest) (digest.Digest, int64, error) {
-	if want != "" {
-		if err := want.Validate(); err != nil || want.Algorithm() != digest.SHA256 {
-			return "", 0, errs.Invalid("invalid digest %q", want)
-		}
-	}
-	f, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "blob-*")
-	if err != nil {
-		return "", 0, err
-	}
-	defer os.Remove(f.Name()) // no-op after the rename
-	defer f.Close()
-	dg := digest.SHA256.Digester()
-	n, err := io.Copy(io.MultiWriter(f, dg.Hash()), ctxReader{ctx, r})
-	if err != nil {
-		return "", 0, err
-	}
-	got := dg.Digest()
-	if want != "" && got != want {
-		return "", 0, errs.Invalid("digest mismatch: expected %s, got %s", want, got)
-	}
-	if _, err := os.Stat(s.blobPath(got)); err == nil {
-		return got, n, nil // already stored; content-addressed, so identical
-	}
-	if err := f.Sync(); err != nil {
-		return "", 0, err
-	}
-	if err := f.Close(); err != nil {
-		return "", 0, err
-	}
-	if err := os.Rename(f.Name(), s.blobPath(got)); err != nil {
-		return "", 0, err
-	}
-	return got, n, syncDir(filepath.Dir(s.blobPath(got)))
-}
-
-// putBlobBytes stores b and returns its digest.
-func (s *Service) putBlobBytes(ctx context.Context, b []byte) (digest.Digest, error) {
-	d, _, err := s.putBlob(ctx, bytes.NewReader(b), "")
-	return d, err
-}
-
-// openBlob opens a stored blob for reading.
-func (s *Service) openBlob(d digest.Digest) (*os.File, error) {
-	f, err := os.Open(s.blobPath(d))
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", d, err)
-	}
-	return f, nil
-}
-
-// ctxReader stops a long copy when ctx is cancelled (client went away).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
+// The images' blobs are in the content store; these are the ways the
+// service reads and drops them.
 
 // blobSize is the stored size of blob d, 0 if it is missing.
-func (s *Service) blobSize(d digest.Digest) int64 {
-	fi, err := os.Stat(s.blobPath(d))
+func (s *Service) blobSize(ctx context.Context, d digest.Digest) int64 {
+	info, err := s.blobs.Info(ctx, d)
 	if err != nil {
 		return 0
 	}
-	return fi.Size()
+	return info.Size
+}
+
+// deleteBlob removes blob d; one already gone is fine.
+func (s *Service) deleteBlob(ctx context.Context, d digest.Digest) error {
+	if err := s.blobs.Delete(ctx, d); err != nil && !errdefs.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// blobReader reads a blob from start to end (a layer tar streamed into an
+// archive or to a registry).
+type blobReader struct {
+	*io.SectionReader
+	io.Closer
+}
+
+func (s *Service) openBlob(ctx context.Context, d digest.Digest) (blobReader, error) {
+	ra, err := s.blobs.ReaderAt(ctx, d)
+	if err != nil {
+		return blobReader{}, fmt.Errorf("blob %s: %w", d, err)
+	}
+	return blobReader{io.NewSectionReader(ra, 0, ra.Size()), ra}, nil
+}
+
+// hasBlob reports whether blob d is stored.
+func (s *Service) hasBlob(ctx context.Context, d digest.Digest) bool {
+	return content.Has(ctx, s.blobs, d)
 }

@@ -34,21 +34,15 @@ func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, 
 	created := time.Now().UTC()
 	h := ocispec.History{Created: &created, CreatedBy: createdBy, EmptyLayer: layer == nil}
 	if layer != nil {
-		diffID, _, err := s.putBlob(ctx, layer, "")
+		tar, err := s.blobs.Put(ctx, layer, "")
 		if err != nil {
 			return "", err
 		}
 		// Refused now, though extracted later: a build must fail here.
-		f, err := s.openBlob(diffID)
-		if err != nil {
+		if err := s.checkLayer(ctx, tar.Digest); err != nil {
 			return "", err
 		}
-		err = refuseDevices(f, diffID)
-		f.Close()
-		if err != nil {
-			return "", err
-		}
-		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, diffID)
+		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, tar.Digest)
 	}
 	img.Created = &created
 	img.Config = cfg

@@ -30,7 +30,7 @@ func TestDeriveExtracts(t *testing.T) {
 	if des, _ := os.ReadDir(filepath.Join(root, "layers")); len(des) != 1 {
 		t.Errorf("layers right after Derive: %d, want the base's only", len(des))
 	}
-	dirs, err := s.LayerDirs(ctx, img)
+	dirs, err := s.extractedLayerDirs(ctx, img)
 	if err != nil || len(dirs) != 2 {
 		t.Fatalf("layer dirs %q %v", dirs, err)
 	}

@@ -45,10 +45,11 @@ func (s *Service) Commit(ctx context.Context, parentID string, layer io.Reader, 
 	if err != nil {
 		return "", err
 	}
-	diffID, _, err := s.putBlob(ctx, layer, "")
+	tar, err := s.blobs.Put(ctx, layer, "")
 	if err != nil {
 		return "", err
 	}
+	diffID := tar.Digest
 	created := time.Now().UTC()
 	img := parent.Config
 	img.Created = &created

@@ -11,7 +11,6 @@ import (
 	"github.com/distribution/reference"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/identity"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
@@ -109,7 +108,7 @@ func (s *Service) Delete(ctx context.Context, ref string, force, noprune bool) (
 	}
 	delete(s.images, e.id)
 	records = append(records, imagetypes.DeleteResponse{Deleted: e.id.String()})
-	removed, err := s.removeImageDataLocked(e)
+	removed, err := s.removeImageDataLocked(ctx, e)
 	for _, c := range removed {
 		records = append(records, imagetypes.DeleteResponse{Deleted: c.String()})
 	}
@@ -168,16 +167,16 @@ func (s *Service) conflict(e *entry, users []inuse.User, mask conflictMask) *del
 // to keep them), layer blobs, the config, and finally e's record. Every
 // step is idempotent, so startup can redo it after a crash.
 func (s *Service) removeImageData(ctx context.Context, e *entry) error {
-	_, err := s.removeImageDataLocked(e)
+	_, err := s.removeImageDataLocked(ctx, e)
 	return err
 }
 
-func (s *Service) removeImageDataLocked(e *entry) ([]digest.Digest, error) {
+func (s *Service) removeImageDataLocked(ctx context.Context, e *entry) ([]digest.Digest, error) {
 	usedChains := map[digest.Digest]bool{}
 	usedBlobs := map[digest.Digest]bool{}
 	for _, o := range s.images {
 		usedBlobs[o.id] = true
-		for _, c := range identity.ChainIDs(append([]digest.Digest(nil), o.config.RootFS.DiffIDs...)) {
+		for _, c := range chainIDs(o.config.RootFS.DiffIDs) {
 			usedChains[c] = true
 		}
 		for _, d := range o.config.RootFS.DiffIDs {
@@ -186,11 +185,18 @@ func (s *Service) removeImageDataLocked(e *entry) ([]digest.Digest, error) {
 	}
 	var removed []digest.Digest
 	if !e.rec.KeepLayers {
-		for _, c := range identity.ChainIDs(append([]digest.Digest(nil), e.config.RootFS.DiffIDs...)) {
+		for _, c := range chainIDs(e.config.RootFS.DiffIDs) {
 			if usedChains[c] {
 				continue
 			}
-			if err := s.removeLayer(c); err != nil {
+			err := s.layers.Remove(ctx, c)
+			if errdefs.IsConflict(err) {
+				// A container's writable layer is over it (the image was
+				// removed from under a stopped container): keep it.
+				s.log.Warn("keeping a layer in use", "chain", c, "err", err)
+				continue
+			}
+			if err != nil {
 				return removed, err
 			}
 			removed = append(removed, c)
@@ -200,7 +206,7 @@ func (s *Service) removeImageDataLocked(e *entry) ([]digest.Digest, error) {
 		if usedBlobs[d] {
 			continue
 		}
-		if err := os.Remove(s.blobPath(d)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := s.deleteBlob(ctx, d); err != nil {
 			return removed, err
 		}
 	}
@@ -262,7 +268,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 		}
 		delete(s.images, e.id)
 		rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: e.id.String()})
-		removed, err := s.removeImageDataLocked(e)
+		removed, err := s.removeImageDataLocked(ctx, e)
 		for _, c := range removed {
 			rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: c.String()})
 		}

@@ -70,7 +70,7 @@ func TestDeleteConflicts(t *testing.T) {
 	// Stopped + force: removed, layers kept for the container.
 	users.SetRunning("abcdef0123456789", false)
 	img, _ := s.Get(ctx, id)
-	dirs, _ := s.LayerDirs(ctx, img)
+	dirs, _ := s.extractedLayerDirs(ctx, img)
 	if _, err := s.Delete(ctx, id, true, false); err != nil {
 		t.Fatal(err)
 	}

@@ -267,7 +267,7 @@ func (s *Service) readLayerInfo(diffID digest.Digest) (layerInfo, bool) {
 // noteLayer records that repo holds blob (d, size, mediaType) for diffID.
 // The record is a hint, so errors are only logged.
 func (s *Service) noteLayer(diffID, d digest.Digest, size int64, mediaType, repo string) {
-	unlock := s.layerLocks.lock("info:" + diffID.String())
+	unlock := s.infoLocks.Lock(diffID.String())
 	defer unlock()
 	li, ok := s.readLayerInfo(diffID)
 	if !ok || li.Digest != d {

@@ -8,6 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/wharf/wharf/internal/store/content"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 // tarEntry describes one entry of a generated tarball.
@@ -68,11 +73,40 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 func newTestService(t *testing.T) (*Service, string) {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "image")
-	s, err := New(root, nil, nil)
+	return openService(t, root), root
+}
+
+// openService opens the service at root over local stores there, laid out
+// as the daemon lays them out.
+func openService(t *testing.T, root string) *Service {
+	t.Helper()
+	blobs, err := content.NewLocal(root, content.LocalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, root
+	layers, err := layer.NewOverlay(layer.OverlayConfig{Root: root, RWRoot: filepath.Join(filepath.Dir(root), "containers")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Root: root, Content: blobs, Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// blobPath is where blob d is on disk: where it was before the content
+// store, which the tests hold it to.
+func blobPath(root string, d digest.Digest) string {
+	return filepath.Join(root, "blobs", "sha256", d.Encoded())
+}
+
+// extractedLayerDirs extracts img's layers and returns their directories.
+func (s *Service) extractedLayerDirs(ctx context.Context, img *Image) ([]string, error) {
+	if _, err := s.Layers(ctx, img); err != nil {
+		return nil, err
+	}
+	return s.layerDirs(img), nil
 }
 
 // importTar imports a tar with the given tag ("" for none).

@@ -40,10 +40,11 @@ func (s *Service) Import(ctx context.Context, src io.Reader, repo, tag, msg stri
 		return "", errs.Invalid("reading import source: %v", err)
 	}
 	defer rc.Close()
-	diffID, _, err := s.putBlob(ctx, rc, "")
+	tar, err := s.blobs.Put(ctx, rc, "")
 	if err != nil {
 		return "", err
 	}
+	diffID := tar.Digest
 
 	if msg == "" {
 		msg = "Imported from -"

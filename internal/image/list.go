@@ -177,7 +177,7 @@ func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectR
 // layer as UpperDir, the rest as LowerDir (top first, colon separated).
 func (s *Service) graphDriver(e *entry) *storage.DriverData {
 	// The paths, without extracting a layer not yet extracted.
-	dirs := s.layerPaths(&Image{Config: e.config})
+	dirs := s.layerDirs(&Image{Config: e.config})
 	gd := &storage.DriverData{Name: "overlay2", Data: map[string]string{}}
 	if len(dirs) == 0 {
 		return gd
@@ -218,7 +218,7 @@ func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.History
 			row.Created = h.Created.Unix()
 		}
 		if !h.EmptyLayer && layer < len(diffs) {
-			row.Size = s.blobSize(diffs[layer])
+			row.Size = s.blobSize(ctx, diffs[layer])
 			layer++
 		}
 		rows = append([]imagetypes.HistoryResponseItem{row}, rows...)

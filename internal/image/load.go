@@ -20,6 +20,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/wharf/wharf/internal/ctxio"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -72,7 +73,7 @@ func cleanName(name string) string {
 
 func spoolArchive(ctx context.Context, r io.Reader, dir string) (*spooled, error) {
 	a := &spooled{files: map[string]string{}, links: map[string]string{}}
-	tr := tar.NewReader(ctxReader{ctx, r})
+	tr := tar.NewReader(ctxio.Reader(ctx, r))
 	for n := 0; ; n++ {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -212,7 +213,7 @@ func (s *Service) loadOne(ctx context.Context, raw []byte, layers []func() (io.R
 // putLayer decompresses a layer into the blob store, refusing it unless it
 // matches diffID.
 func (s *Service) putLayer(ctx context.Context, open func() (io.ReadCloser, error), diffID digest.Digest) error {
-	if _, err := os.Stat(s.blobPath(diffID)); err == nil {
+	if s.hasBlob(ctx, diffID) {
 		return nil
 	}
 	f, err := open()
@@ -225,7 +226,7 @@ func (s *Service) putLayer(ctx context.Context, open func() (io.ReadCloser, erro
 		return errs.Invalid("layer %s: %v", diffID, err)
 	}
 	defer rc.Close()
-	if _, _, err := s.putBlob(ctx, rc, diffID); err != nil {
+	if _, err := s.blobs.Put(ctx, rc, diffID); err != nil {
 		return fmt.Errorf("layer %s: %w", diffID, err)
 	}
 	return nil

@@ -75,7 +75,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil || img.ID != id || !reflect.DeepEqual(img.Config.Config.Cmd, []string{"sh"}) {
 		t.Fatalf("loaded image: %+v %v", img, err)
 	}
-	dirs, _ := dst.LayerDirs(ctx, img)
+	dirs, _ := dst.extractedLayerDirs(ctx, img)
 	if readFile(t, filepath.Join(dirs[0], "hello.txt")) != "hello\n" {
 		t.Fatal("loaded layer content")
 	}
@@ -226,7 +226,7 @@ func TestWhiteoutsStayOverlayWhiteouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, _ := s.Get(ctx, "wh:1")
-	dirs, err := s.LayerDirs(ctx, img)
+	dirs, err := s.extractedLayerDirs(ctx, img)
 	if err != nil || len(dirs) != 2 {
 		t.Fatal(dirs, err)
 	}

@@ -3,10 +3,8 @@ package image
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -21,7 +19,6 @@ import (
 	registrytypes "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 	"github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/identity"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -266,16 +263,16 @@ func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOption
 		return false, registryError(err, ref, true)
 	}
 	// Extract the new layers, lowest first, as dockerd reports them.
-	for i, chain := range identity.ChainIDs(append([]digest.Digest(nil), cfg.RootFS.DiffIDs...)) {
+	for i, chain := range chainIDs(cfg.RootFS.DiffIDs) {
 		l := m.Layers[i]
 		if !downloaded[l.Digest.String()] {
 			continue
 		}
 		id := shortDigest(l.Digest.String())
-		wrap := func(rc io.ReadCloser, size int64) io.ReadCloser {
-			return progress.NewProgressReader(rc, out, size, id, "Extracting")
+		extracting := func(r io.Reader, size int64) io.Reader {
+			return progress.NewProgressReader(io.NopCloser(r), out, size, id, "Extracting")
 		}
-		if err := s.ensureLayerWith(ctx, chain, cfg.RootFS.DiffIDs[i], wrap); err != nil {
+		if err := s.createLayer(ctx, chain, cfg.RootFS.DiffIDs[i], extracting); err != nil {
 			return false, err
 		}
 		progress.Update(out, id, "Pull complete")
@@ -323,7 +320,7 @@ func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, 
 	seen := map[digest.Digest]bool{}
 	for i, l := range m.Layers {
 		id := shortDigest(l.Digest.String())
-		if _, err := os.Stat(s.blobPath(diffIDs[i])); err == nil || seen[diffIDs[i]] {
+		if s.hasBlob(ctx, diffIDs[i]) || seen[diffIDs[i]] {
 			if !seen[diffIDs[i]] {
 				progress.Update(out, id, "Already exists")
 			}
@@ -381,7 +378,7 @@ func (s *Service) pullLayer(ctx context.Context, img v1.Image, l v1.Descriptor, 
 	if err != nil {
 		return fmt.Errorf("layer %s: %w", l.Digest, err)
 	}
-	_, _, err = s.putBlob(ctx, dec, diffID)
+	_, err = s.blobs.Put(ctx, dec, diffID)
 	dec.Close()
 	if err != nil {
 		return fmt.Errorf("layer %s: %w", l.Digest, err)
@@ -389,7 +386,7 @@ func (s *Service) pullLayer(ctx context.Context, img v1.Image, l v1.Descriptor, 
 	// Read to the end of the compressed stream, so its digest is checked
 	// (the verifying reader reports a mismatch at EOF).
 	if _, err := io.Copy(io.Discard, pr); err != nil {
-		s.removeBlobIfUnused(diffID)
+		s.removeBlobIfUnused(ctx, diffID)
 		return fmt.Errorf("layer %s: %w", l.Digest, err)
 	}
 	progress.Update(out, id, "Verifying Checksum")
@@ -399,7 +396,7 @@ func (s *Service) pullLayer(ctx context.Context, img v1.Image, l v1.Descriptor, 
 
 // removeBlobIfUnused drops a blob that failed verification late, unless an
 // image already uses it.
-func (s *Service) removeBlobIfUnused(d digest.Digest) {
+func (s *Service) removeBlobIfUnused(ctx context.Context, d digest.Digest) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, e := range s.images {
@@ -409,7 +406,7 @@ func (s *Service) removeBlobIfUnused(d digest.Digest) {
 			}
 		}
 	}
-	if err := os.Remove(s.blobPath(d)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := s.deleteBlob(ctx, d); err != nil {
 		s.log.Warn("removing blob", "digest", d, "err", err)
 	}
 }

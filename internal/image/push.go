@@ -20,6 +20,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wharf/wharf/internal/ctxio"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -326,15 +327,11 @@ func (s *Service) pushLayer(ctx context.Context, c *registryClient, diffID diges
 			}
 		}
 	}
-	f, err := s.openBlob(diffID)
+	f, err := s.openBlob(ctx, diffID)
 	if err != nil {
 		return descriptor{}, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return descriptor{}, err
-	}
 	loc, _, err := c.startUpload(ctx, "", "")
 	if err != nil {
 		return descriptor{}, err
@@ -345,8 +342,8 @@ func (s *Service) pushLayer(ctx context.Context, c *registryClient, diffID diges
 	var size countWriter
 	go func() {
 		zw := gzip.NewWriter(io.MultiWriter(pw, dg.Hash(), &size))
-		src := progress.NewProgressReader(io.NopCloser(f), out, fi.Size(), id, "Pushing")
-		_, err := io.Copy(zw, ctxReader{ctx, src})
+		src := progress.NewProgressReader(io.NopCloser(f), out, f.Size(), id, "Pushing")
+		_, err := io.Copy(zw, ctxio.Reader(ctx, src))
 		if cerr := zw.Close(); err == nil {
 			err = cerr
 		}

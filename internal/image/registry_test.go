@@ -263,7 +263,7 @@ func TestPullIndexPlatformAndZstd(t *testing.T) {
 		if err != nil || img.Config.Architecture != arch {
 			t.Fatalf("pulled %v for %s: %v", img, arch, err)
 		}
-		dirs, err := s.LayerDirs(ctx, img)
+		dirs, err := s.extractedLayerDirs(ctx, img)
 		if err != nil || len(dirs) != 1 {
 			t.Fatal(dirs, err)
 		}

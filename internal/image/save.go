@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/wharf/wharf/internal/ctxio"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -129,24 +130,20 @@ func (s *Service) Save(ctx context.Context, refs []string, w io.Writer) error {
 
 // writeLayerBlob copies a layer tar from the store into the archive once.
 func (s *Service) writeLayerBlob(ctx context.Context, tw *tar.Writer, d digest.Digest, written map[digest.Digest]bool, mtime time.Time) (int64, error) {
-	f, err := s.openBlob(d)
+	f, err := s.openBlob(ctx, d)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
 	if written[d] {
-		return fi.Size(), nil
+		return f.Size(), nil
 	}
 	written[d] = true
-	if err := tw.WriteHeader(&tar.Header{Name: "blobs/sha256/" + d.Encoded(), Typeflag: tar.TypeReg, Mode: 0o644, Size: fi.Size(), ModTime: mtime}); err != nil {
+	if err := tw.WriteHeader(&tar.Header{Name: "blobs/sha256/" + d.Encoded(), Typeflag: tar.TypeReg, Mode: 0o644, Size: f.Size(), ModTime: mtime}); err != nil {
 		return 0, err
 	}
-	_, err = io.Copy(tw, ctxReader{ctx, f})
-	return fi.Size(), err
+	_, err = io.Copy(tw, ctxio.Reader(ctx, f))
+	return f.Size(), err
 }
 
 // resolveSave maps save arguments to images: "name:tag" saves that tag,

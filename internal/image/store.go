@@ -1,16 +1,15 @@
-// Package image stores images on disk and answers the Engine API's image
-// verbs (list, inspect, tag, rmi, import, load, save, history) and the
-// registry ones (pull, push, login; see pull.go, push.go, login.go).
+// Package image stores images and answers the Engine API's image verbs
+// (list, inspect, tag, rmi, import, load, save, history) and the registry
+// ones (pull, push, login; see pull.go, push.go, login.go).
 //
-// Layout under root (every write is temp file + fsync + rename, so a kill -9
-// at any moment leaves either the old or the new state):
+// An image's blobs (its config, its layers' uncompressed tars keyed by diff
+// ID) are in a content.Store and its extracted layers in a layer.Store,
+// both given to New; the daemon roots both at this service's root, so the
+// paths are those of before the stores: blobs/sha256/<hex>, layers/ and l/.
+// What the service itself keeps under root (every write is temp file +
+// fsync + rename, so a kill -9 at any moment leaves either the old or the
+// new state):
 //
-//	blobs/sha256/<hex>       content-addressed blobs: image configs and
-//	                         uncompressed layer tars (keyed by diff ID)
-//	layers/<chain-hex>/diff  a layer extracted once, in overlay format
-//	layers/<chain-hex>/committed  marker written last: extraction finished
-//	l/<short>                short symlink to layers/<chain-hex>/diff,
-//	                         because overlay mount data must fit one page
 //	images/<hex>.json        one record per image (the image exists iff this
 //	                         file exists and is not marked Deleting)
 //	repositories.json        name:tag -> image ID, and name@digest -> image
@@ -18,6 +17,10 @@
 //	distribution/<diff>.json for a layer, the compressed blob registries
 //	                         hold for it and where (lets push skip or mount it)
 //	tmp/                     scratch space, emptied at startup
+//
+// Lock order: Service.mu, then the stores' own locks (the stores call
+// nothing back). mu is never held across a layer's extraction or a
+// transfer.
 package image
 
 import (
@@ -36,7 +39,11 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/inuse"
+	"github.com/wharf/wharf/internal/keylock"
+	"github.com/wharf/wharf/internal/store/content"
+	"github.com/wharf/wharf/internal/store/layer"
 )
 
 // Image is what the container service needs to know about an image.
@@ -75,11 +82,21 @@ type entry struct {
 	size   int64  // sum of the layer tar sizes
 }
 
+// Config is what an image service is made of.
+type Config struct {
+	Root    string        // the service's own records (layout in the package doc)
+	Content content.Store // image configs and layer tars
+	Layers  layer.Store   // the layers, extracted
+	Users   Users         // which containers use an image (nil: none do)
+	Log     *slog.Logger  // nil: discard
+}
+
 // Service is the image store.
 type Service struct {
-	root  string
-	log   *slog.Logger
-	untar untarFunc
+	root   string
+	log    *slog.Logger
+	blobs  content.Store
+	layers layer.Store
 
 	// mu guards images and refs. Held only for index work, never across
 	// extraction or network/disk streaming of layers. Lock order: mu, then
@@ -90,7 +107,7 @@ type Service struct {
 	refs   *refStore
 	users  Users
 
-	layerLocks keyedMutex
+	infoLocks keylock.Map // one writer of a layer's distribution record at a time
 
 	// insecure lists registries that may be reached over plain HTTP.
 	insecure []string
@@ -98,21 +115,22 @@ type Service struct {
 	certsDirs []string
 }
 
-// New opens (or creates) the store at root, finishing or undoing whatever a
-// crash interrupted, and builds the in-memory index. users tells which
-// containers use an image (nil: none do).
-func New(root string, users Users, log *slog.Logger) (*Service, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// New opens (or creates) the store at cfg.Root, finishing or undoing
+// whatever a crash interrupted, and builds the in-memory index.
+func New(cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	root := cfg.Root
 	s := &Service{
 		root:   root,
-		users:  users,
-		log:    log,
-		untar:  defaultUntar(),
+		log:    cfg.Log,
+		blobs:  cfg.Content,
+		layers: cfg.Layers,
+		users:  cfg.Users,
 		images: map[digest.Digest]*entry{},
 	}
-	for _, d := range []string{"blobs/sha256", "layers", "l", "images", "tmp"} {
+	for _, d := range []string{"images", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
 			return nil, err
 		}
@@ -126,10 +144,11 @@ func New(root string, users Users, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	s.refs = refs
-	if err := s.loadIndex(); err != nil {
+	ctx := context.Background()
+	if err := s.loadIndex(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.recover(context.Background()); err != nil {
+	if err := s.recover(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -153,7 +172,7 @@ func (s *Service) recordPath(id digest.Digest) string {
 }
 
 // loadIndex reads every image record and its config.
-func (s *Service) loadIndex() error {
+func (s *Service) loadIndex(ctx context.Context) error {
 	des, err := os.ReadDir(filepath.Join(s.root, "images"))
 	if err != nil {
 		return err
@@ -175,7 +194,7 @@ func (s *Service) loadIndex() error {
 		if err != nil {
 			return fmt.Errorf("image record %s: %w", hex, err)
 		}
-		e, err := s.loadEntry(id, rec)
+		e, err := s.loadEntry(ctx, id, rec)
 		if err != nil {
 			// A record whose config is gone cannot be served; keep the
 			// daemon up and say so.
@@ -188,8 +207,8 @@ func (s *Service) loadIndex() error {
 }
 
 // loadEntry builds an index entry from the stored config blob.
-func (s *Service) loadEntry(id digest.Digest, rec record) (*entry, error) {
-	raw, err := os.ReadFile(s.blobPath(id))
+func (s *Service) loadEntry(ctx context.Context, id digest.Digest, rec record) (*entry, error) {
+	raw, err := content.ReadBlob(ctx, s.blobs, id)
 	if err != nil {
 		return nil, err
 	}
@@ -198,15 +217,14 @@ func (s *Service) loadEntry(id digest.Digest, rec record) (*entry, error) {
 		return nil, err
 	}
 	for _, d := range e.config.RootFS.DiffIDs {
-		if fi, err := os.Stat(s.blobPath(d)); err == nil {
-			e.size += fi.Size()
-		}
+		e.size += s.blobSize(ctx, d)
 	}
 	return e, nil
 }
 
 // recover finishes interrupted deletions, drops references to missing
-// images, and removes half-extracted layers and unreferenced blobs.
+// images, and removes unreferenced blobs (the layer store has removed
+// half-extracted layers when it was opened).
 func (s *Service) recover(ctx context.Context) error {
 	for id, e := range s.images {
 		if e.rec.Deleting {
@@ -221,33 +239,33 @@ func (s *Service) recover(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.cleanLayers(); err != nil {
-		return err
-	}
-	return s.cleanBlobs()
+	return s.cleanBlobs(ctx)
 }
 
 // cleanBlobs removes blobs no image refers to: leftovers of an import or
 // load that crashed before writing its image record.
-func (s *Service) cleanBlobs() error {
-	used := map[string]bool{}
+func (s *Service) cleanBlobs(ctx context.Context) error {
+	used := map[digest.Digest]bool{}
 	for id, e := range s.images {
-		used[id.Encoded()] = true
+		used[id] = true
 		for _, d := range e.config.RootFS.DiffIDs {
-			used[d.Encoded()] = true
+			used[d] = true
 		}
 	}
-	dir := filepath.Join(s.root, "blobs", "sha256")
-	des, err := os.ReadDir(dir)
+	var unused []digest.Digest
+	err := s.blobs.Walk(ctx, func(i content.Info) error {
+		if !used[i.Digest] {
+			unused = append(unused, i.Digest)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for _, de := range des {
-		if !used[de.Name()] {
-			s.log.Debug("removing unreferenced blob", "digest", de.Name())
-			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
-				return err
-			}
+	for _, d := range unused {
+		s.log.Debug("removing unreferenced blob", "digest", d)
+		if err := s.deleteBlob(ctx, d); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -373,16 +391,7 @@ func atomicWrite(path string, data []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fsutil.SyncDir(dir)
 }
 
 // emptyDir removes everything inside dir.
@@ -396,40 +405,4 @@ func emptyDir(dir string) error {
 		errsOut = append(errsOut, os.RemoveAll(filepath.Join(dir, de.Name())))
 	}
 	return errors.Join(errsOut...)
-}
-
-// keyedMutex serialises work on the same key (a layer's chain ID) while
-// letting different keys proceed in parallel.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedLock
-}
-
-type keyedLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyedLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyedLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }

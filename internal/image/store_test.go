@@ -1,7 +1,6 @@
 package image
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,52 +13,21 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-func TestBlobPutAndVerify(t *testing.T) {
-	s, root := newTestService(t)
-	ctx := context.Background()
-	data := []byte("some blob")
-	want := digest.FromBytes(data)
-
-	got, n, err := s.putBlob(ctx, bytes.NewReader(data), want)
-	if err != nil || got != want || n != int64(len(data)) {
-		t.Fatalf("putBlob = %s %d %v", got, n, err)
-	}
-	if readFile(t, s.blobPath(want)) != string(data) {
-		t.Fatal("blob content differs")
-	}
-
-	// Wrong content for the announced digest is refused and not stored.
-	other := []byte("tampered")
-	_, _, err = s.putBlob(ctx, bytes.NewReader(other), want)
-	if !errdefs.IsInvalidArgument(err) {
-		t.Fatalf("mismatch error = %v", err)
-	}
-	if _, err := os.Stat(s.blobPath(digest.FromBytes(other))); !errors.Is(err, os.ErrNotExist) {
-		t.Fatal("mismatched blob was stored")
-	}
-	if des, _ := os.ReadDir(filepath.Join(root, "tmp")); len(des) != 0 {
-		t.Fatalf("temp files left behind: %v", des)
-	}
-}
-
 func TestStartupCleansCrashLeftovers(t *testing.T) {
 	s, root := newTestService(t)
 	id := importTar(t, s, simpleRootfs(t), "keep", "")
 
 	// Simulate a crash: a half-written temp file, a half-extracted layer,
 	// and a blob of an import that never wrote its image record.
-	stray := filepath.Join(root, "tmp", "blob-123")
+	stray := filepath.Join(root, "ingest", ".put-123")
 	os.WriteFile(stray, []byte("partial"), 0o600)
 	badLayer := filepath.Join(root, "layers", strings.Repeat("a", 64))
 	os.MkdirAll(filepath.Join(badLayer, "diff", "etc"), 0o755)
 	orphan := []byte("orphan blob")
 	os.WriteFile(filepath.Join(root, "blobs", "sha256", digest.FromBytes(orphan).Encoded()), orphan, 0o600)
 
-	s2, err := New(root, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{stray, badLayer, s2.blobPath(digest.FromBytes(orphan))} {
+	s2 := openService(t, root)
+	for _, p := range []string{stray, badLayer, blobPath(root, digest.FromBytes(orphan))} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s survived startup", p)
 		}
@@ -75,18 +43,15 @@ func TestIncompleteLayerIsRedone(t *testing.T) {
 	ctx := context.Background()
 	importTar(t, s, simpleRootfs(t), "app", "")
 	img, _ := s.Get(ctx, "app")
-	dirs, _ := s.LayerDirs(ctx, img)
+	dirs, _ := s.extractedLayerDirs(ctx, img)
 	layer, _ := filepath.EvalSymlinks(dirs[0])
 	// Crash during extraction: marker missing, content partial.
 	os.Remove(filepath.Join(filepath.Dir(layer), "committed"))
 	os.Remove(filepath.Join(layer, "hello.txt"))
 
-	s2, err := New(root, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := openService(t, root)
 	img, _ = s2.Get(ctx, "app")
-	dirs, err = s2.LayerDirs(ctx, img)
+	dirs, err := s2.extractedLayerDirs(ctx, img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +71,7 @@ func TestInterruptedDeleteIsFinished(t *testing.T) {
 	s.writeRecord(d, e.rec)
 	s.mu.Unlock()
 
-	s2, err := New(root, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := openService(t, root)
 	if _, err := s2.Get(context.Background(), id); !errdefs.IsNotFound(err) {
 		t.Fatalf("half-deleted image still served: %v", err)
 	}
@@ -196,7 +158,7 @@ func TestLayerSharingAndShortLinks(t *testing.T) {
 		t.Fatalf("identical layers not shared: %d dirs", len(des))
 	}
 	img, _ := s.Get(ctx, "img-one")
-	dirs, err := s.LayerDirs(ctx, img)
+	dirs, err := s.extractedLayerDirs(ctx, img)
 	if err != nil || len(dirs) != 1 {
 		t.Fatal(dirs, err)
 	}
@@ -208,7 +170,7 @@ func TestLayerSharingAndShortLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, _ = s.Get(ctx, "img-two")
-	dirs, _ = s.LayerDirs(ctx, img)
+	dirs, _ = s.extractedLayerDirs(ctx, img)
 	if readFile(t, filepath.Join(dirs[0], "hello.txt")) != "hello\n" {
 		t.Fatal("shared layer removed")
 	}

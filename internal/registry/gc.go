@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/wharf/wharf/internal/store/content"
 )
 
 // GCResult is what a garbage collection removed.
@@ -33,7 +33,7 @@ func (s *Store) GarbageCollect(ctx context.Context, dryRun bool) (GCResult, erro
 				continue
 			}
 			used[d] = true
-			b, err := os.ReadFile(s.blobPath(d))
+			b, err := content.ReadBlob(ctx, s.blobs, d)
 			if err != nil {
 				continue
 			}
@@ -56,40 +56,26 @@ func (s *Store) GarbageCollect(ctx context.Context, dryRun bool) (GCResult, erro
 		}
 	}
 	var res GCResult
-	for _, alg := range []digest.Algorithm{digest.SHA256, digest.SHA512} {
-		dir := filepath.Join(s.root, "blobs", alg.String())
-		des, err := os.ReadDir(dir)
-		if err != nil {
+	err := s.blobs.Walk(ctx, func(i content.Info) error {
+		if !used[i.Digest] {
+			res.Bytes += i.Size
+			res.Blobs = append(res.Blobs, i.Digest)
+		}
+		return nil
+	})
+	if err != nil || dryRun {
+		return res, err
+	}
+	for _, d := range res.Blobs {
+		if err := s.blobs.Delete(ctx, d); err != nil {
 			return res, err
 		}
-		for _, de := range des {
-			if strings.HasPrefix(de.Name(), ".") {
-				continue
-			}
-			d, ok := validDigest(alg.String() + ":" + de.Name())
-			if !ok || used[d] {
-				continue
-			}
-			if fi, err := de.Info(); err == nil {
-				res.Bytes += fi.Size()
-			}
-			res.Blobs = append(res.Blobs, d)
-			if dryRun {
-				continue
-			}
-			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
-				return res, err
-			}
-		}
-	}
-	if dryRun {
-		return res, nil
 	}
 	// Drop the repositories' links to removed blobs.
 	for _, repo := range s.repositories() {
 		links, _ := os.ReadDir(s.repoPath(repo, "_blobs"))
 		for _, l := range links {
-			if d, ok := keyDigest(l.Name()); !ok || !exists(s.blobPath(d)) {
+			if d, ok := keyDigest(l.Name()); !ok || !s.blobAnywhere(ctx, d) {
 				os.Remove(s.repoPath(repo, "_blobs", l.Name()))
 			}
 		}

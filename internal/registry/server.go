@@ -1,8 +1,8 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +13,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/wharf/wharf/internal/store/content"
 )
 
 // maxManifest bounds a manifest body, as distribution does (4 MiB).
@@ -137,23 +140,26 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request, name, arg string) 
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if !s.store.hasBlob(name, d) {
+		if !s.store.hasBlob(r.Context(), name, d) {
 			writeError(w, errBlobUnknown.with(map[string]string{"digest": arg}))
 			return
 		}
-		f, err := os.Open(s.store.blobPath(d))
+		info, err := s.store.blobs.Info(r.Context(), d)
+		var ra content.ReaderAt
+		if err == nil {
+			ra, err = s.store.blobs.ReaderAt(r.Context(), d)
+		}
 		if err != nil {
 			writeError(w, errBlobUnknown)
 			return
 		}
-		defer f.Close()
-		fi, _ := f.Stat()
+		defer ra.Close()
 		w.Header().Set("Docker-Content-Digest", d.String())
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Etag", `"`+d.String()+`"`)
-		http.ServeContent(w, r, "", fi.ModTime(), f)
+		http.ServeContent(w, r, "", info.CreatedAt, readSeeker(ra))
 	case http.MethodDelete:
-		if !s.store.hasBlob(name, d) {
+		if !s.store.hasBlob(r.Context(), name, d) {
 			writeError(w, errBlobUnknown)
 			return
 		}
@@ -165,6 +171,16 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request, name, arg string) 
 	default:
 		writeError(w, errUnsupported)
 	}
+}
+
+// readSeeker reads ra from its start. A reader that can seek itself (the
+// local store's, a file) is used as it is: net/http then sends it with
+// sendfile(2) instead of copying it through user space.
+func readSeeker(ra content.ReaderAt) io.ReadSeeker {
+	if rs, ok := ra.(io.ReadSeeker); ok {
+		return rs
+	}
+	return io.NewSectionReader(ra, 0, ra.Size())
 }
 
 func (s *Server) internal(w http.ResponseWriter, err error) {
@@ -183,7 +199,7 @@ func (s *Server) uploads(w http.ResponseWriter, r *http.Request, name, _ string)
 	if m := q.Get("mount"); m != "" {
 		if d, ok := validDigest(m); ok {
 			from := q.Get("from")
-			if (from != "" && nameRe.MatchString(from) && s.store.hasBlob(from, d)) || (from == "" && s.store.blobAnywhere(d)) {
+			if (from != "" && nameRe.MatchString(from) && s.store.hasBlob(r.Context(), from, d)) || (from == "" && s.store.blobAnywhere(r.Context(), d)) {
 				if err := s.store.linkBlob(name, d); err != nil {
 					s.internal(w, err)
 					return
@@ -202,7 +218,13 @@ func (s *Server) uploads(w http.ResponseWriter, r *http.Request, name, _ string)
 		return
 	}
 	if dg := q.Get("digest"); dg != "" {
-		s.finishUpload(w, r, name, id, dg)
+		uw, err := s.store.openUpload(r.Context(), id)
+		if err != nil {
+			s.internal(w, err)
+			return
+		}
+		defer uw.Close()
+		s.finishUpload(w, r, name, id, uw, dg)
 		return
 	}
 	w.Header().Set("Location", uploadURL(name, id))
@@ -232,69 +254,75 @@ func rangeHeader(size int64) string {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, name, id string) {
-	size, ok := s.store.upload(name, id)
-	if !ok {
+	if !s.store.isUpload(name, id) {
 		writeError(w, errUploadUnknown)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		w.Header().Set("Location", uploadURL(name, id))
-		w.Header().Set("Range", rangeHeader(size))
-		w.Header().Set("Docker-Upload-UUID", id)
-		w.WriteHeader(http.StatusNoContent)
-	case http.MethodPatch:
-		if cr := r.Header.Get("Content-Range"); cr != "" {
-			start, end, ok := contentRange(cr)
-			if !ok || start != size {
-				writeError(w, errRangeInvalid)
-				return
-			}
-			if r.ContentLength >= 0 && end-start+1 != r.ContentLength {
-				writeError(w, errRangeInvalid)
-				return
-			}
-		}
-		n, err := s.store.appendUpload(id, r.Body)
+		size, err := s.store.uploadSize(r.Context(), id)
 		if err != nil {
 			s.internal(w, err)
 			return
 		}
 		w.Header().Set("Location", uploadURL(name, id))
-		w.Header().Set("Range", rangeHeader(n))
+		w.Header().Set("Range", rangeHeader(size))
 		w.Header().Set("Docker-Upload-UUID", id)
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusAccepted)
-	case http.MethodPut:
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPatch, http.MethodPut:
+		uw, err := s.store.openUpload(r.Context(), id)
+		if err != nil {
+			s.internal(w, err)
+			return
+		}
+		defer uw.Close()
 		if cr := r.Header.Get("Content-Range"); cr != "" {
-			if start, _, ok := contentRange(cr); !ok || start != size {
+			start, end, ok := contentRange(cr)
+			if !ok || start != uw.Offset() {
+				writeError(w, errRangeInvalid)
+				return
+			}
+			if r.Method == http.MethodPatch && r.ContentLength >= 0 && end-start+1 != r.ContentLength {
 				writeError(w, errRangeInvalid)
 				return
 			}
 		}
-		s.finishUpload(w, r, name, id, r.URL.Query().Get("digest"))
+		if r.Method == http.MethodPut {
+			s.finishUpload(w, r, name, id, uw, r.URL.Query().Get("digest"))
+			return
+		}
+		if _, err := io.Copy(uw, r.Body); err != nil {
+			s.internal(w, err)
+			return
+		}
+		w.Header().Set("Location", uploadURL(name, id))
+		w.Header().Set("Range", rangeHeader(uw.Offset()))
+		w.Header().Set("Docker-Upload-UUID", id)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusAccepted)
 	case http.MethodDelete:
-		s.store.removeUpload(id)
+		s.store.removeUpload(r.Context(), id)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, errUnsupported)
 	}
 }
 
-// finishUpload appends the request body and commits the upload as blob dg.
-func (s *Server) finishUpload(w http.ResponseWriter, r *http.Request, name, id, dg string) {
+// finishUpload writes the request body to the upload and commits it as
+// blob dg.
+func (s *Server) finishUpload(w http.ResponseWriter, r *http.Request, name, id string, uw content.Writer, dg string) {
 	d, ok := validDigest(dg)
 	if !ok {
 		writeError(w, errDigestInvalid)
 		return
 	}
-	if _, err := s.store.appendUpload(id, r.Body); err != nil {
+	if _, err := io.Copy(uw, r.Body); err != nil {
 		s.internal(w, err)
 		return
 	}
-	err := s.store.commitUpload(s.store.uploadPath(id), d)
-	s.store.removeUpload(id)
-	if errors.Is(err, errDigestMismatch) {
+	_, err := uw.Commit(r.Context(), d)
+	s.store.removeUpload(r.Context(), id)
+	if errdefs.IsInvalidArgument(err) {
 		writeError(w, errDigestInvalid)
 		return
 	}
@@ -328,13 +356,13 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, name, ref stri
 		d, ok := s.resolve(name, ref)
 		var mt string
 		if ok {
-			mt, ok = s.store.manifestType(name, d)
+			mt, ok = s.store.manifestType(r.Context(), name, d)
 		}
 		if !ok {
 			writeError(w, errManifestUnknown.with(map[string]string{"reference": ref}))
 			return
 		}
-		b, err := os.ReadFile(s.store.blobPath(d))
+		b, err := content.ReadBlob(r.Context(), s.store.blobs, d)
 		if err != nil {
 			s.internal(w, err)
 			return
@@ -350,7 +378,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, name, ref stri
 		s.putManifest(w, r, name, ref)
 	case http.MethodDelete:
 		if d, ok := validDigest(ref); ok {
-			if _, ok := s.store.manifestType(name, d); !ok {
+			if _, ok := s.store.manifestType(r.Context(), name, d); !ok {
 				writeError(w, errManifestUnknown)
 				return
 			}
@@ -450,19 +478,19 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, name, ref s
 		}
 	}
 	for _, b := range needed {
-		if !s.store.hasBlob(name, b.Digest) {
+		if !s.store.hasBlob(r.Context(), name, b.Digest) {
 			writeError(w, errManifestBlob.with(map[string]string{"digest": b.Digest.String()}))
 			return
 		}
 	}
 	for _, c := range m.Manifests {
-		if _, ok := s.store.manifestType(name, c.Digest); !ok {
+		if _, ok := s.store.manifestType(r.Context(), name, c.Digest); !ok {
 			writeError(w, errManifestBlob.with(map[string]string{"digest": c.Digest.String()}))
 			return
 		}
 	}
-	if !s.store.blobAnywhere(d) {
-		if err := touch(s.store.blobPath(d), body); err != nil {
+	if !s.store.blobAnywhere(r.Context(), d) {
+		if _, err := s.store.blobs.Put(r.Context(), bytes.NewReader(body), d); err != nil {
 			s.internal(w, err)
 			return
 		}

@@ -334,3 +334,49 @@ func TestHtpasswd(t *testing.T) {
 		t.Error("a non-bcrypt entry was accepted")
 	}
 }
+
+// A root written before blobs went through the content store is served as
+// it is; an upload begun then is dropped (its client starts it again).
+func TestRootFromBeforeTheContentStore(t *testing.T) {
+	root := t.TempDir()
+	put := func(p string, b []byte) {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, p), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, layer := []byte(`{}`), []byte("layer bytes")
+	cd, ld := digest.FromBytes(cfg), digest.FromBytes(layer)
+	m, _ := json.Marshal(manifestOf(cd, ld, len(cfg), len(layer), nil))
+	md := digest.FromBytes(m)
+	for _, b := range [][]byte{cfg, layer, m} {
+		put("blobs/sha256/"+digest.FromBytes(b).Encoded(), b)
+	}
+	put("repos/app/_blobs/"+key(cd), nil)
+	put("repos/app/_blobs/"+key(ld), nil)
+	put("repos/app/_manifests/"+key(md), []byte(ociManifest))
+	put("repos/app/_tags/v1", []byte(md.String()))
+	old := strings.Repeat("ab", 16)
+	put("uploads/"+old, []byte("half an upload"))
+	put("uploads/"+old+".repo", []byte("app"))
+
+	store, err := NewStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewServer(store, nil, nil))
+	t.Cleanup(srv.Close)
+	r := &testRegistry{t: t, url: srv.URL, store: store}
+	if got := body(r.do("GET", "/v2/app/manifests/v1", nil, nil, 200)); got != string(m) {
+		t.Fatalf("manifest %q", got)
+	}
+	if got := body(r.do("GET", "/v2/app/blobs/"+ld.String(), nil, nil, 200)); got != string(layer) {
+		t.Fatalf("layer %q", got)
+	}
+	r.do("GET", "/v2/app/blobs/uploads/"+old, nil, nil, 404)
+	for _, p := range []string{"uploads/" + old, "uploads/" + old + ".repo"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			t.Errorf("%s kept", p)
+		}
+	}
+}

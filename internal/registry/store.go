@@ -2,26 +2,27 @@
 // specification over a filesystem store, with optional htpasswd basic
 // auth, served by `wharf registry serve`.
 //
-// Layout under root (every file appears by rename, so a crash leaves no
-// partial blob, tag or link):
+// Blob and manifest bytes are kept by a content.Store rooted at the
+// registry's root (blobs/<alg>/<hex>, sha256 or sha512; an upload in
+// progress is its resumable write ingest/<uuid>/). What the registry adds
+// under root (every file appears by rename, so a crash leaves no partial
+// tag or link):
 //
-//	blobs/<alg>/<hex>                         content, by digest (sha256 or sha512)
 //	repos/<name>/_blobs/<key>                 the blob is part of the repository
 //	repos/<name>/_manifests/<key>             a manifest of the repository; holds its media type
 //	repos/<name>/_tags/<tag>                  the manifest digest the tag points at
 //	repos/<name>/_referrers/<subject>/<key>   a manifest whose subject is <subject> (its descriptor)
-//	uploads/<uuid>                            an upload in progress (data), uploads/<uuid>.repo its repository
+//	uploads/<uuid>.repo                       the repository an upload in progress is for
 //
 // where <key> is "<alg>-<hex>" of a digest.
 package registry
 
 import (
+	"context"
 	"crypto/rand"
 	_ "crypto/sha512" // sha512 digests
-
 	"encoding/hex"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/fsutil"
+	"github.com/wharf/wharf/internal/store/content"
 )
 
 var (
@@ -41,21 +43,40 @@ var (
 
 // Store is the registry's filesystem storage.
 type Store struct {
-	root string
+	root  string
+	blobs content.Store
 }
 
-// NewStore opens (or creates) a store at root.
+// NewStore opens (or creates) a store at root. Blobs are not synced before
+// they are named: a registry's clients push again what a power loss lost.
 func NewStore(root string) (*Store, error) {
-	for _, d := range []string{"blobs/sha256", "blobs/sha512", "repos", "uploads"} {
+	for _, d := range []string{"repos", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			return nil, err
 		}
 	}
-	return &Store{root: root}, nil
+	blobs, err := content.NewLocal(root, content.LocalOptions{})
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{root: root, blobs: blobs}
+	return s, s.dropOldUploads()
 }
 
-func (s *Store) blobPath(d digest.Digest) string {
-	return filepath.Join(s.root, "blobs", d.Algorithm().String(), d.Encoded())
+// dropOldUploads removes uploads begun before the content store kept
+// their data (uploads/<uuid> beside its .repo): they cannot be resumed, so
+// their clients start them again.
+func (s *Store) dropOldUploads() error {
+	des, err := os.ReadDir(filepath.Join(s.root, "uploads"))
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if id := de.Name(); uploadIDRe.MatchString(id) {
+			s.removeUpload(context.Background(), id)
+		}
+	}
+	return nil
 }
 
 // key names the marker files of digest d ("sha256-<hex>").
@@ -94,8 +115,8 @@ func touch(p string, data []byte) error {
 }
 
 // hasBlob reports whether repository name holds blob d.
-func (s *Store) hasBlob(name string, d digest.Digest) bool {
-	return exists(s.repoPath(name, "_blobs", key(d))) && exists(s.blobPath(d))
+func (s *Store) hasBlob(ctx context.Context, name string, d digest.Digest) bool {
+	return exists(s.repoPath(name, "_blobs", key(d))) && content.Has(ctx, s.blobs, d)
 }
 
 func (s *Store) linkBlob(name string, d digest.Digest) error {
@@ -103,94 +124,63 @@ func (s *Store) linkBlob(name string, d digest.Digest) error {
 }
 
 // blobAnywhere reports whether the blob is stored at all.
-func (s *Store) blobAnywhere(d digest.Digest) bool { return exists(s.blobPath(d)) }
-
-// commitUpload moves the finished upload file into the blob store after
-// checking its digest.
-func (s *Store) commitUpload(tmp string, want digest.Digest) error {
-	f, err := os.Open(tmp)
-	if err != nil {
-		return err
-	}
-	got, err := want.Algorithm().FromReader(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	if got != want {
-		return errDigestMismatch
-	}
-	if exists(s.blobPath(want)) {
-		return os.Remove(tmp)
-	}
-	return os.Rename(tmp, s.blobPath(want))
+func (s *Store) blobAnywhere(ctx context.Context, d digest.Digest) bool {
+	return content.Has(ctx, s.blobs, d)
 }
 
-var errDigestMismatch = errors.New("digest mismatch")
-
-// newUpload starts an upload for repository name.
+// newUpload starts an upload for repository name. Its data is the content
+// store's write of the same name, begun by the first openUpload.
 func (s *Store) newUpload(name string) (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
 	id := hex.EncodeToString(b)
-	if err := os.WriteFile(s.uploadPath(id), nil, 0o644); err != nil {
-		return "", err
-	}
-	return id, os.WriteFile(s.uploadPath(id)+".repo", []byte(name), 0o644)
+	return id, os.WriteFile(s.uploadRepoPath(id), []byte(name), 0o644)
 }
 
-func (s *Store) uploadPath(id string) string {
-	return filepath.Join(s.root, "uploads", id)
+func (s *Store) uploadRepoPath(id string) string {
+	return filepath.Join(s.root, "uploads", id+".repo")
 }
 
 var uploadIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// upload returns the size of upload id of repository name, or false.
-func (s *Store) upload(name, id string) (int64, bool) {
+// isUpload reports whether id is an upload to repository name.
+func (s *Store) isUpload(name, id string) bool {
 	if !uploadIDRe.MatchString(id) {
-		return 0, false
+		return false
 	}
-	repo, err := os.ReadFile(s.uploadPath(id) + ".repo")
-	if err != nil || string(repo) != name {
-		return 0, false
-	}
-	fi, err := os.Stat(s.uploadPath(id))
-	if err != nil {
-		return 0, false
-	}
-	return fi.Size(), true
+	repo, err := os.ReadFile(s.uploadRepoPath(id))
+	return err == nil && string(repo) == name
 }
 
-func (s *Store) appendUpload(id string, r io.Reader) (int64, error) {
-	f, err := os.OpenFile(s.uploadPath(id), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	fi, err := os.Stat(s.uploadPath(id))
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
+// openUpload resumes upload id's data where it stands. Close it, or
+// Commit it to make the blob.
+func (s *Store) openUpload(ctx context.Context, id string) (content.Writer, error) {
+	return s.blobs.Writer(ctx, id)
 }
 
-func (s *Store) removeUpload(id string) {
-	os.Remove(s.uploadPath(id))
-	os.Remove(s.uploadPath(id) + ".repo")
+// uploadSize is how many bytes upload id holds.
+func (s *Store) uploadSize(ctx context.Context, id string) (int64, error) {
+	w, err := s.openUpload(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	return w.Offset(), nil
+}
+
+// removeUpload forgets upload id and its data.
+func (s *Store) removeUpload(ctx context.Context, id string) {
+	s.blobs.Abort(ctx, id)
+	os.Remove(filepath.Join(s.root, "uploads", id))
+	os.Remove(s.uploadRepoPath(id))
 }
 
 // manifestType returns the media type of manifest d in repository name.
-func (s *Store) manifestType(name string, d digest.Digest) (string, bool) {
+func (s *Store) manifestType(ctx context.Context, name string, d digest.Digest) (string, bool) {
 	b, err := os.ReadFile(s.repoPath(name, "_manifests", key(d)))
-	if err != nil || !exists(s.blobPath(d)) {
+	if err != nil || !content.Has(ctx, s.blobs, d) {
 		return "", false
 	}
 	return string(b), true

@@ -1,10 +1,9 @@
-package container
+package layer
 
 import "golang.org/x/sys/unix"
 
-// Mounter mounts and unmounts the containers' root file systems
-// (rootfs.go): the kernel's mount(2), or a stand-in where a test has no
-// privilege to mount.
+// Mounter mounts and unmounts the read-write layers' overlays: the
+// kernel's mount(2), or a stand-in where a test has no privilege to mount.
 type Mounter interface {
 	Mount(source, target, fstype string, flags uintptr, data string) error
 	Unmount(target string, flags int) error
