@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/wharf/wharf/internal/api/backend"
 )
 
 // conmon writes logs in the CRI "k8s-file" format, one line per chunk:
@@ -17,14 +19,9 @@ import (
 //
 // where F ends a line and P marks a partial one (no newline yet).
 
-// LogsOptions are the query parameters of GET /containers/{id}/logs.
-type LogsOptions struct {
-	Stdout, Stderr bool
-	Since, Until   time.Time
-	Timestamps     bool
-	Tail           int // -1 for all
-	Follow         bool
-}
+// LogsOptions are the query parameters of GET /containers/{id}/logs (the
+// API layer's type).
+type LogsOptions = backend.ContainerLogsOptions
 
 // logEntry is one message: a whole line, or what a partial run joined.
 type logEntry struct {

@@ -18,12 +18,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/go-archive/compression"
-	registrytypes "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -110,11 +110,9 @@ func selectManifest(idx *v1.IndexManifest, want v1.Platform) (v1.Descriptor, err
 	return v1.Descriptor{}, errs.NotFound("no matching manifest for %s in the manifest list entries", platformString(want))
 }
 
-// PullOptions are the parameters of a pull besides the reference.
-type PullOptions struct {
-	Platform string // "os/arch[/variant]"; empty: linux/<this arch>
-	Auth     registrytypes.AuthConfig
-}
+// PullOptions are the parameters of a pull besides the reference (the API
+// layer's type).
+type PullOptions = backend.ImagePullOptions
 
 // Pull fetches ref from its registry and stores it as an image, writing
 // dockerd's progress messages to out. Layers download concurrently and

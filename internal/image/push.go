@@ -20,6 +20,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -44,10 +45,9 @@ type schema2Manifest struct {
 	Layers        []descriptor `json:"layers"`
 }
 
-// PushOptions are the parameters of a push besides the reference.
-type PushOptions struct {
-	Auth registrytypes.AuthConfig
-}
+// PushOptions are the parameters of a push besides the reference (the API
+// layer's type).
+type PushOptions = backend.ImagePushOptions
 
 // Push sends the image(s) named repo (one tag, or every tag of the
 // repository when tag is empty) to their registry, writing dockerd's
