@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/wharf/wharf/internal/api/backend"
@@ -256,16 +255,4 @@ func parseLogLine(line []byte) (parsedLine, bool) {
 		logEntry:    logEntry{time: t, stderr: string(fields[1]) == "stderr", content: content},
 		partialFlag: string(fields[2]) == "P",
 	}, true
-}
-
-// ParseTail reads the "tail" parameter: "all" or a count.
-func ParseTail(s string) int {
-	if s == "" || s == "all" {
-		return -1
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return -1
-	}
-	return n
 }

@@ -12,6 +12,14 @@ import (
 	"path/filepath"
 
 	"github.com/wharf/wharf/internal/api"
+	buildrouter "github.com/wharf/wharf/internal/api/router/build"
+	containerrouter "github.com/wharf/wharf/internal/api/router/container"
+	eventsrouter "github.com/wharf/wharf/internal/api/router/events"
+	execrouter "github.com/wharf/wharf/internal/api/router/exec"
+	imagerouter "github.com/wharf/wharf/internal/api/router/image"
+	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	systemrouter "github.com/wharf/wharf/internal/api/router/system"
+	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
@@ -103,7 +111,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, fmt.Errorf("builder: %w", err)
 	}
-	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
+	// Each router gets its service explicitly: a service that lacks a
+	// method its router's backend needs does not compile.
+	imageAPI, networkAPI, volumeAPI := imageEvents{images, bus}, networkEvents{networks, bus}, volumeEvents{volumes, bus}
+	d.API = api.New(log,
+		containerrouter.NewRouter(containers, log),
+		execrouter.NewRouter(containers),
+		imagerouter.NewRouter(imageAPI, log),
+		networkrouter.NewRouter(networkAPI, containers),
+		volumerouter.NewRouter(volumeAPI),
+		systemrouter.NewRouter(d, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
+		eventsrouter.NewRouter(bus),
+		buildrouter.NewRouter(builder),
+	)
 	return d, nil
 }
 

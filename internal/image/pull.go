@@ -30,32 +30,6 @@ import (
 // maxConcurrentDownloads is dockerd's default (max-concurrent-downloads).
 const maxConcurrentDownloads = 3
 
-// PullRef builds the reference for POST /images/create?fromImage=&tag=
-// the way dockerd does: tag may also be a digest; no tag means "latest".
-func PullRef(fromImage, tag string) (reference.Named, error) {
-	named, err := reference.ParseNormalizedNamed(fromImage)
-	if err != nil {
-		return nil, errs.Invalid("invalid reference format: %v", err)
-	}
-	if tag != "" {
-		if d, err := digest.Parse(tag); err == nil {
-			if _, ok := named.(reference.Digested); ok {
-				return nil, errs.Invalid("invalid reference format: image has both a digest and a digest tag")
-			}
-			named, err = reference.WithDigest(reference.TrimNamed(named), d)
-			if err != nil {
-				return nil, errs.Invalid("%v", err)
-			}
-		} else {
-			named, err = reference.WithTag(reference.TrimNamed(named), tag)
-			if err != nil {
-				return nil, errs.Invalid("invalid reference format: %v", err)
-			}
-		}
-	}
-	return reference.TagNameOnly(named), nil
-}
-
 // parsePlatform reads "os[/arch[/variant]]"; "" is linux on this machine's
 // architecture.
 func parsePlatform(s string) (v1.Platform, error) {
