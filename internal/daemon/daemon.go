@@ -70,16 +70,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	// Which containers use which images and volumes: written by the
 	// container service, read by the image and volume services.
 	uses := inuse.New()
-	images, err := image.New(filepath.Join(cfg.Root, "image"), uses, log)
+	// Every service publishes its own events on the bus.
+	bus := events.New()
+	images, err := image.New(image.Config{Root: filepath.Join(cfg.Root, "image"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
-	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), uses, log)
+	volumes, err := volume.New(volume.Config{Root: filepath.Join(cfg.Root, "volumes"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)
 	}
-	networks, err := newNetworks(ctx, cfg, log)
+	networks, err := newNetworks(ctx, cfg, bus, log)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +89,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
 	}
-	bus := events.New()
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		ExecInit:       execInit,
 		Images:         images,
 		Networks:       networks,
-		Volumes:        volumeEvents{volumes, bus},
+		Volumes:        volumes,
 		Uses:           uses,
 		Log:            log,
 		Events:         bus,
@@ -113,13 +114,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
-	imageAPI, networkAPI, volumeAPI := imageEvents{images, bus}, networkEvents{networks, bus}, volumeEvents{volumes, bus}
 	d.API = api.New(log,
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
-		imagerouter.NewRouter(imageAPI, log),
-		networkrouter.NewRouter(networkAPI, containers),
-		volumerouter.NewRouter(volumeAPI),
+		imagerouter.NewRouter(images, log),
+		networkrouter.NewRouter(networks, containers),
+		volumerouter.NewRouter(volumes),
 		systemrouter.NewRouter(d, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),

@@ -68,7 +68,7 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 func newTestService(t *testing.T) (*Service, string) {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "image")
-	s, err := New(root, nil, nil)
+	s, err := New(Config{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,12 +88,12 @@ func selectManifest(idx *v1.IndexManifest, want v1.Platform) (v1.Descriptor, err
 // layer's type).
 type PullOptions = backend.ImagePullOptions
 
-// Pull fetches ref from its registry and stores it as an image, writing
+// pull fetches ref from its registry and stores it as an image, writing
 // dockerd's progress messages to out. Layers download concurrently and
 // every blob is checked against its digest; the image (record and tag)
 // appears only once everything is stored, so an interrupted pull leaves
 // no half image, and the next pull reuses the layers already fetched.
-func (s *Service) Pull(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) error {
+func (s *Service) pull(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) error {
 	changed, err := s.pullOne(ctx, ref, o, out)
 	if err != nil {
 		return err
@@ -110,8 +110,8 @@ func writeStatus(out progress.Output, name string, changed bool) {
 	}
 }
 
-// PullAllTags is `pull --all-tags`: every tag of repo, one after the other.
-func (s *Service) PullAllTags(ctx context.Context, repo reference.Named, o PullOptions, out progress.Output) error {
+// pullAllTags is `pull --all-tags`: every tag of repo, one after the other.
+func (s *Service) pullAllTags(ctx context.Context, repo reference.Named, o PullOptions, out progress.Output) error {
 	r, err := s.repoOf(repo)
 	if err != nil {
 		return err

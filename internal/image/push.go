@@ -49,10 +49,10 @@ type schema2Manifest struct {
 // layer's type).
 type PushOptions = backend.ImagePushOptions
 
-// Push sends the image(s) named repo (one tag, or every tag of the
+// push sends the image(s) named repo (one tag, or every tag of the
 // repository when tag is empty) to their registry, writing dockerd's
 // progress messages to out.
-func (s *Service) Push(ctx context.Context, repo, tag string, o PushOptions, out progress.Output) error {
+func (s *Service) push(ctx context.Context, repo, tag string, o PushOptions, out progress.Output) error {
 	named, err := reference.ParseNormalizedNamed(repo)
 	if err != nil {
 		return errs.Invalid("invalid reference format: %v", err)

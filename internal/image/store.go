@@ -77,14 +77,15 @@ type entry struct {
 
 // Service is the image store.
 type Service struct {
-	root  string
-	log   *slog.Logger
-	untar untarFunc
+	root   string
+	log    *slog.Logger
+	events EventLogger
+	untar  untarFunc
 
 	// mu guards images and refs. Held only for index work, never across
 	// extraction or network/disk streaming of layers. Lock order: mu, then
 	// a layer lock or the users index (a leaf); the store calls no other
-	// service.
+	// service, and publishes events only with mu released (events.go).
 	mu     sync.RWMutex
 	images map[digest.Digest]*entry
 	refs   *refStore
@@ -98,17 +99,26 @@ type Service struct {
 	certsDirs []string
 }
 
-// New opens (or creates) the store at root, finishing or undoing whatever a
-// crash interrupted, and builds the in-memory index. users tells which
-// containers use an image (nil: none do).
-func New(root string, users Users, log *slog.Logger) (*Service, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Config is what an image service is made of.
+type Config struct {
+	Root   string       // the store's directory
+	Users  Users        // which containers use an image (nil: none do)
+	Events EventLogger  // nil: no events are published
+	Log    *slog.Logger // nil: discard
+}
+
+// New opens (or creates) the store at cfg.Root, finishing or undoing
+// whatever a crash interrupted, and builds the in-memory index.
+func New(cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	root := cfg.Root
 	s := &Service{
 		root:   root,
-		users:  users,
-		log:    log,
+		users:  cfg.Users,
+		events: cfg.Events,
+		log:    cfg.Log,
 		untar:  defaultUntar(),
 		images: map[digest.Digest]*entry{},
 	}

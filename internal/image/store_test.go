@@ -55,7 +55,7 @@ func TestStartupCleansCrashLeftovers(t *testing.T) {
 	orphan := []byte("orphan blob")
 	os.WriteFile(filepath.Join(root, "blobs", "sha256", digest.FromBytes(orphan).Encoded()), orphan, 0o600)
 
-	s2, err := New(root, nil, nil)
+	s2, err := New(Config{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestIncompleteLayerIsRedone(t *testing.T) {
 	os.Remove(filepath.Join(filepath.Dir(layer), "committed"))
 	os.Remove(filepath.Join(layer, "hello.txt"))
 
-	s2, err := New(root, nil, nil)
+	s2, err := New(Config{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestInterruptedDeleteIsFinished(t *testing.T) {
 	s.writeRecord(d, e.rec)
 	s.mu.Unlock()
 
-	s2, err := New(root, nil, nil)
+	s2, err := New(Config{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}

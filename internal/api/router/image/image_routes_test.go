@@ -22,7 +22,7 @@ import (
 
 func newImageServer(t *testing.T) (*httptest.Server, *image.Service) {
 	t.Helper()
-	svc, err := image.New(filepath.Join(t.TempDir(), "image"), nil, nil)
+	svc, err := image.New(image.Config{Root: filepath.Join(t.TempDir(), "image")})
 	if err != nil {
 		t.Fatal(err)
 	}
