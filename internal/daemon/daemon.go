@@ -28,17 +28,13 @@ import (
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/runtime"
+	"github.com/wharf/wharf/internal/system"
 	"github.com/wharf/wharf/internal/volume"
 )
 
-// Daemon holds the running services.
+// Daemon is wharfd's services, wired, behind the API.
 type Daemon struct {
-	cfg        config.Config
-	log        *slog.Logger
-	images     *image.Service
-	containers *container.Service
-	runtimes   map[string]*runtime.Runtime
-	API        *api.Server
+	API *api.Server
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -107,24 +103,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
 	builder, err := build.New(filepath.Join(cfg.Root, "build"), images, containers, log)
 	if err != nil {
 		return nil, fmt.Errorf("builder: %w", err)
 	}
+	runtimePaths := map[string]string{}
+	for name, rt := range runtimes {
+		runtimePaths[name] = rt.Path
+	}
+	sys := system.New(system.Config{
+		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
+		Containers: containers, Images: images,
+	})
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
-	d.API = api.New(log,
+	return &Daemon{API: api.New(log,
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
 		networkrouter.NewRouter(networks, containers),
 		volumerouter.NewRouter(volumes),
-		systemrouter.NewRouter(d, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
+		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
-	)
-	return d, nil
+	)}, nil
 }
 
 // findExecInit locates wharf-exec-init: beside wharfd's executable, where

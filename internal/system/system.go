@@ -1,4 +1,7 @@
-package daemon
+// Package system answers GET /version and /info: the engine's version, and
+// the host and daemon as docker describes them, with the counts of
+// containers and images from their services.
+package system
 
 import (
 	"context"
@@ -8,16 +11,47 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
-	ctr "github.com/wharf/wharf/internal/container"
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/filters"
 	"github.com/wharf/wharf/internal/version"
 )
 
+// Containers lists the containers, for their counts by state.
+type Containers interface {
+	List(ctx context.Context, o backend.ContainerListOptions) ([]container.Summary, error)
+}
+
+// Images lists the images, for their count.
+type Images interface {
+	List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
+}
+
+// Config is what the system service reports on.
+type Config struct {
+	Root           string            // the data root (DockerRootDir)
+	DefaultRuntime string            // the runtime containers get unless they choose
+	Runtimes       map[string]string // the runtimes found: name → path
+	Debug          bool
+	Containers     Containers
+	Images         Images
+}
+
+// Service answers /version and /info.
+type Service struct {
+	cfg Config
+}
+
+// New returns the system service over cfg.
+func New(cfg Config) *Service {
+	return &Service{cfg: cfg}
+}
+
 // Version answers GET /version.
-func (d *Daemon) Version(ctx context.Context) (system.VersionResponse, error) {
+func (s *Service) Version(ctx context.Context) (system.VersionResponse, error) {
 	kernel := kernelVersion()
 	return system.VersionResponse{
 		Platform: system.PlatformInfo{Name: "Wharf Engine"},
@@ -40,8 +74,8 @@ func (d *Daemon) Version(ctx context.Context) (system.VersionResponse, error) {
 }
 
 // Info answers GET /info.
-func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
-	list, err := d.containers.List(ctx, ctr.ListOptions{All: true, Filters: filters.Args{}})
+func (s *Service) Info(ctx context.Context) (system.Info, error) {
+	list, err := s.cfg.Containers.List(ctx, backend.ContainerListOptions{All: true, Filters: filters.Args{}})
 	if err != nil {
 		return system.Info{}, err
 	}
@@ -58,7 +92,7 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		CPUSet:             true,
 		PidsLimit:          true,
 		IPv4Forwarding:     true,
-		Debug:              d.cfg.Debug,
+		Debug:              s.cfg.Debug,
 		NGoroutines:        goruntime.NumGoroutine(),
 		SystemTime:         time.Now().Format(time.RFC3339Nano),
 		LoggingDriver:      "k8s-file",
@@ -71,11 +105,11 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		IndexServerAddress: "https://index.docker.io/v1/",
 		NCPU:               goruntime.NumCPU(),
 		MemTotal:           memTotal(),
-		DockerRootDir:      d.cfg.Root,
+		DockerRootDir:      s.cfg.Root,
 		Name:               hostname(),
 		ServerVersion:      version.Version,
 		Runtimes:           map[string]system.RuntimeWithStatus{},
-		DefaultRuntime:     d.cfg.DefaultRuntime,
+		DefaultRuntime:     s.cfg.DefaultRuntime,
 		SecurityOptions:    []string{"name=seccomp,profile=builtin"},
 		Labels:             []string{},
 		Warnings:           []string{},
@@ -90,11 +124,11 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 			info.ContainersStopped++
 		}
 	}
-	if imgs, err := d.images.List(ctx, filters.Args{}); err == nil {
+	if imgs, err := s.cfg.Images.List(ctx, filters.Args{}); err == nil {
 		info.Images = len(imgs)
 	}
-	for name, rt := range d.runtimes {
-		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: rt.Path}}
+	for name, path := range s.cfg.Runtimes {
+		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: path}}
 	}
 	return info, nil
 }
