@@ -9,11 +9,15 @@
 //	internal/daemon ─▶ api ─▶ api/router ─▶ api/httputil
 //	       │
 //	       ├─▶ api/router/{container,exec,image,network,volume,system,events,build}
-//	       │        each ─▶ api/router, api/httputil, api/backend (never a service)
+//	       │        each ─▶ api/router, api/httputil, api/backend; never a service
 //	       │
 //	       └─▶ the services (internal/container, image, network, volume, build,
-//	           system, events), which implement the routers' backends
-//	           ─▶ api/backend (the option types the API owns)
+//	           system, events), which implement the routers' backends; those
+//	           that take the API's option types ─▶ api/backend
+//
+// api/backend and api/httputil import only docker's API types,
+// internal/errs and internal/filters. api/apitest, for the routers' tests,
+// serves routers through api.
 //
 // The composition root, internal/daemon, is the only place that hands a
 // service to a router; a service missing a method the router's backend
