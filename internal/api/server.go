@@ -1,66 +1,66 @@
-// Package api serves the Docker Engine REST API over the daemon's services.
+// Package api serves the Docker Engine REST API: the server checks the
+// /vX.Y prefix, passes the version on in the request context
+// (httputil.VersionFromContext) and writes a handler's error as docker's
+// status and {"message"} JSON; the routes themselves come from one router
+// per resource, each over a backend of small interfaces.
 //
-// Every route is reachable both unversioned and under /v1.NN/; the version
-// a client asked for travels in the request context. Handlers return
-// errors; writeError turns an error's kind into docker's status and JSON.
+// Import graph (an arrow is "imports"; nothing points back up):
+//
+//	internal/daemon ─▶ api ─▶ api/router ─▶ api/httputil
+//	       │
+//	       ├─▶ api/router/{container,exec,image,network,volume,system,events,build}
+//	       │        each ─▶ api/router, api/httputil, api/backend; never a service
+//	       │
+//	       └─▶ the services (internal/container, image, network, volume, build,
+//	           system, events), which implement the routers' backends; those
+//	           that take the API's option types ─▶ api/backend
+//
+// api/backend and api/httputil import only docker's API types,
+// internal/errs and internal/filters. api/apitest, for the routers' tests,
+// serves routers through api.
+//
+// The composition root, internal/daemon, is the only place that hands a
+// service to a router; a service missing a method the router's backend
+// needs fails to compile there.
 package api
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
 
+	"github.com/containerd/errdefs/pkg/errhttp"
 	"github.com/moby/moby/client/pkg/versions"
 
+	"github.com/wharf/wharf/internal/api/httputil"
+	"github.com/wharf/wharf/internal/api/router"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/version"
 )
 
-// Backends are the services the API is a front for.
-type Backends struct {
-	Containers ContainerBackend
-	Images     ImageBackend
-	System     SystemBackend
-	Networks   NetworkBackend
-	Volumes    VolumeBackend
-	Events     EventsBackend
-	Build      BuildBackend // nil: POST /build is refused
-}
-
 // Server is the Engine API's HTTP handler.
 type Server struct {
-	b   Backends
 	log *slog.Logger
 	mux *http.ServeMux
 }
 
-// handlerFunc is a route handler; a returned error is written as docker's error JSON.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// New returns the API handler over b.
-func New(b Backends, log *slog.Logger) *Server {
-	s := &Server{b: b, log: log, mux: http.NewServeMux()}
-	s.systemRoutes()
-	s.containerRoutes()
-	s.archiveRoutes()
-	s.systemDFRoutes()
-	s.execRoutes()
-	s.imageRoutes()
-	s.networkRoutes()
-	s.volumeRoutes()
-	s.eventRoutes()
-	s.buildRoutes()
-	return s
-}
-
-// handle registers h for pattern ("METHOD /path/{var}").
-func (s *Server) handle(pattern string, h handlerFunc) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+// New returns the API handler serving the routes of routers. Two routes
+// with the same method and path panic here, at start-up.
+func New(log *slog.Logger, routers ...router.Router) *Server {
+	s := &Server{log: log, mux: http.NewServeMux()}
+	for _, rt := range routers {
+		for _, route := range rt.Routes() {
+			h := route.Handler
+			s.mux.HandleFunc(route.Method+" "+route.Path, func(w http.ResponseWriter, r *http.Request) {
+				if err := h(w, r); err != nil {
+					s.writeError(w, r, err)
+				}
+			})
 		}
-	})
+	}
+	return s
 }
 
 var versionPrefix = regexp.MustCompile(`^/v([0-9]+\.[0-9]+)/`)
@@ -90,5 +90,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Debug("api request", "method", r.Method, "path", r.URL.Path)
 	// ServeHTTP (not the handler Handler returned) fills r.PathValue.
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r.WithContext(httputil.WithVersion(r.Context(), v)))
+}
+
+// writeError writes docker's {"message": ...} error body. The docker CLI
+// prints the raw body unless Content-Type is application/json.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := errhttp.ToHTTP(err)
+	if status == http.StatusInternalServerError {
+		s.log.Error("api error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
 }

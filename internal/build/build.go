@@ -22,9 +22,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	wcontainer "github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/image"
@@ -53,18 +53,8 @@ type Containers interface {
 	Remove(ctx context.Context, ref string, o wcontainer.RemoveOptions) error
 }
 
-// Options are POST /build's parameters.
-type Options struct {
-	Dockerfile  string // path in the context; "Dockerfile" if empty
-	Tags        []string
-	BuildArgs   map[string]*string
-	Target      string
-	NoCache     bool
-	Labels      map[string]string
-	NetworkMode string
-	Pull        bool                           // pull base images even if present
-	AuthConfigs map[string]registry.AuthConfig // by registry host, for pulls
-}
+// Options are POST /build's parameters (the API layer's type).
+type Options = backend.BuildOptions
 
 // Builder runs builds.
 type Builder struct {

@@ -18,6 +18,7 @@ import (
 	"github.com/moby/sys/symlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
@@ -260,11 +261,9 @@ func (r *releaseCloser) Close() error {
 	return err
 }
 
-// ExtractOptions are the query parameters of PUT /containers/{id}/archive.
-type ExtractOptions struct {
-	NoOverwriteDirNonDir bool
-	CopyUIDGID           bool
-}
+// ExtractOptions are the query parameters of PUT /containers/{id}/archive
+// (the API layer's type).
+type ExtractOptions = backend.ContainerExtractOptions
 
 // ExtractToDir is PUT /containers/{id}/archive: unpacks content into the
 // directory path of the container.

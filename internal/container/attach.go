@@ -11,20 +11,17 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// AttachOptions describe one client joining a container's stdio.
-type AttachOptions struct {
-	Stdin          io.Reader // nil unless the client sends stdin
-	Stdout, Stderr io.Writer // nil for streams the client does not want
-	Logs           bool      // replay the log first
-	Stream         bool      // then follow the live streams
-	DetachKeys     []byte    // a key sequence that ends the attach (TTY only)
-}
+// AttachOptions describe one client joining a container's stdio (the API
+// layer's type).
+type AttachOptions = backend.ContainerAttachOptions
 
-// ErrDetached ends an attach whose client typed the detach keys.
-var ErrDetached = errors.New("detached from container")
+// ErrDetached ends an attach whose client typed the detach keys (the API
+// layer's sentinel, which the attach route tells from a failure).
+var ErrDetached = backend.ErrDetached
 
 // attachment is an attach waiting for its container to start.
 type attachment struct {

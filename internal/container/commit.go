@@ -10,6 +10,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/image"
 )
@@ -20,13 +21,9 @@ type Committer interface {
 	Commit(ctx context.Context, parentID string, layer io.Reader, o image.CommitOptions) (string, error)
 }
 
-// CommitOptions are the query parameters and body of POST /commit.
-type CommitOptions struct {
-	Repo, Tag, Comment, Author string
-	Changes                    []string
-	Pause                      bool
-	Config                     *container.Config // fields set here override the container's
-}
+// CommitOptions are the query parameters and body of POST /commit (the API
+// layer's type).
+type CommitOptions = backend.ContainerCommitOptions
 
 // Commit is POST /commit: a new image made of the container's image and
 // its writable layer, whiteouts turned into ".wh." entries. It returns

@@ -10,17 +10,14 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/image"
 )
 
-// CreateOptions is the body of POST /containers/create plus its name.
-type CreateOptions struct {
-	Name             string
-	Config           *container.Config
-	HostConfig       *container.HostConfig
-	NetworkingConfig *network.NetworkingConfig
-}
+// CreateOptions is the body of POST /containers/create plus its name (the
+// API layer's type).
+type CreateOptions = backend.ContainerCreateOptions
 
 // Create records a new container; nothing runs until Start.
 func (s *Service) Create(ctx context.Context, o CreateOptions) (container.CreateResponse, error) {

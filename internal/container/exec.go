@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/execinit"
 	"github.com/wharf/wharf/internal/runtime"
@@ -83,13 +84,9 @@ func (s *Service) execIDs(containerID string) []string {
 	return ids
 }
 
-// ExecStartOptions carry the client's streams for an exec.
-type ExecStartOptions struct {
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer // the same writer for a TTY
-	Detach         bool
-	ConsoleSize    *[2]uint
-}
+// ExecStartOptions carry the client's streams for an exec (the API layer's
+// type).
+type ExecStartOptions = backend.ExecStartOptions
 
 // ExecStart runs the exec's process and, unless detached, streams its
 // stdio until it ends.

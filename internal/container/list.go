@@ -13,18 +13,15 @@ import (
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
 	"github.com/wharf/wharf/internal/fsutil"
 )
 
-// ListOptions are the query parameters of GET /containers/json.
-type ListOptions struct {
-	All     bool
-	Limit   int
-	Size    bool
-	Filters filters.Args
-}
+// ListOptions are the query parameters of GET /containers/json (the API
+// layer's type).
+type ListOptions = backend.ContainerListOptions
 
 var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since",
 	"volume", "network", "health", "publish", "expose", "isolation", "is-task"}

@@ -7,8 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/wharf/wharf/internal/api/backend"
 )
 
 // conmon writes logs in the CRI "k8s-file" format, one line per chunk:
@@ -17,14 +18,9 @@ import (
 //
 // where F ends a line and P marks a partial one (no newline yet).
 
-// LogsOptions are the query parameters of GET /containers/{id}/logs.
-type LogsOptions struct {
-	Stdout, Stderr bool
-	Since, Until   time.Time
-	Timestamps     bool
-	Tail           int // -1 for all
-	Follow         bool
-}
+// LogsOptions are the query parameters of GET /containers/{id}/logs (the
+// API layer's type).
+type LogsOptions = backend.ContainerLogsOptions
 
 // logEntry is one message: a whole line, or what a partial run joined.
 type logEntry struct {
@@ -259,16 +255,4 @@ func parseLogLine(line []byte) (parsedLine, bool) {
 		logEntry:    logEntry{time: t, stderr: string(fields[1]) == "stderr", content: content},
 		partialFlag: string(fields[2]) == "P",
 	}, true
-}
-
-// ParseTail reads the "tail" parameter: "all" or a count.
-func ParseTail(s string) int {
-	if s == "" || s == "all" {
-		return -1
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return -1
-	}
-	return n
 }

@@ -39,14 +39,6 @@ func TestLogReaderFollowWaitsForWholeLines(t *testing.T) {
 	}
 }
 
-func TestParseTail(t *testing.T) {
-	for in, want := range map[string]int{"": -1, "all": -1, "0": 0, "5": 5, "-3": -1, "x": -1} {
-		if got := ParseTail(in); got != want {
-			t.Errorf("%q: got %d want %d", in, got, want)
-		}
-	}
-}
-
 func FuzzParseLogLine(f *testing.F) {
 	f.Add([]byte("2026-11-23T07:05:07.475781769+00:00 stdout F the line"))
 	f.Add([]byte("x y"))

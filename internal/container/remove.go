@@ -8,14 +8,13 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// RemoveOptions are the query parameters of DELETE /containers/{id}.
-type RemoveOptions struct {
-	Force         bool
-	RemoveVolumes bool
-}
+// RemoveOptions are the query parameters of DELETE /containers/{id} (the
+// API layer's type).
+type RemoveOptions = backend.ContainerRemoveOptions
 
 var errAlreadyRemoving = errors.New("removal already in progress")
 

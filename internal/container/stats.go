@@ -11,13 +11,13 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/api/backend"
 )
 
-// StatsOptions are the query parameters of GET /containers/{id}/stats.
-type StatsOptions struct {
-	Stream  bool
-	OneShot bool // with Stream false: no second sample, so no precpu_stats
-}
+// StatsOptions are the query parameters of GET /containers/{id}/stats (the
+// API layer's type).
+type StatsOptions = backend.ContainerStatsOptions
 
 // statsInterval is docker's sampling period.
 const statsInterval = time.Second

@@ -8,17 +8,16 @@ import (
 
 	"github.com/moby/sys/signal"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
 // defaultStopTimeout is docker's grace period before SIGKILL.
 const defaultStopTimeout = 10
 
-// StopOptions are the query parameters of POST /containers/{id}/stop.
-type StopOptions struct {
-	Signal  string
-	Timeout *int // seconds; nil means the container's or docker's default; -1 waits forever
-}
+// StopOptions are the query parameters of POST /containers/{id}/stop (the
+// API layer's type).
+type StopOptions = backend.ContainerStopOptions
 
 // Stop sends the stop signal, then SIGKILL once the timeout passes.
 func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {

@@ -5,14 +5,13 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// WaitResult is what POST /containers/{id}/wait returns.
-type WaitResult struct {
-	StatusCode int64
-	Err        error
-}
+// WaitResult is what POST /containers/{id}/wait returns (the API layer's
+// type).
+type WaitResult = backend.ContainerWaitResult
 
 // Wait returns a channel that yields once condition holds:
 // "not-running" (the default), "next-exit" or "removed". It fails at once

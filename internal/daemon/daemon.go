@@ -12,6 +12,14 @@ import (
 	"path/filepath"
 
 	"github.com/wharf/wharf/internal/api"
+	buildrouter "github.com/wharf/wharf/internal/api/router/build"
+	containerrouter "github.com/wharf/wharf/internal/api/router/container"
+	eventsrouter "github.com/wharf/wharf/internal/api/router/events"
+	execrouter "github.com/wharf/wharf/internal/api/router/exec"
+	imagerouter "github.com/wharf/wharf/internal/api/router/image"
+	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	systemrouter "github.com/wharf/wharf/internal/api/router/system"
+	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
@@ -22,17 +30,13 @@ import (
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/store/content"
 	"github.com/wharf/wharf/internal/store/layer"
+	"github.com/wharf/wharf/internal/system"
 	"github.com/wharf/wharf/internal/volume"
 )
 
-// Daemon holds the running services.
+// Daemon is wharfd's services, wired, behind the API.
 type Daemon struct {
-	cfg        config.Config
-	log        *slog.Logger
-	images     *image.Service
-	containers *container.Service
-	runtimes   map[string]*runtime.Runtime
-	API        *api.Server
+	API *api.Server
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -64,16 +68,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	// Which containers use which images and volumes: written by the
 	// container service, read by the image and volume services.
 	uses := inuse.New()
-	images, layers, err := openImages(cfg, uses, log)
+	// Every service publishes its own events on the bus.
+	bus := events.New()
+	images, layers, err := openImages(cfg, uses, bus, log)
 	if err != nil {
 		return nil, err
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
-	volumes, err := volume.New(filepath.Join(cfg.Root, "volumes"), uses, log)
+	volumes, err := volume.New(volume.Config{Root: filepath.Join(cfg.Root, "volumes"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)
 	}
-	networks, err := newNetworks(ctx, cfg, log)
+	networks, err := newNetworks(ctx, cfg, bus, log)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +87,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
 	}
-	bus := events.New()
 	containers, err := container.New(ctx, container.Config{
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
@@ -93,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Images:         images,
 		Layers:         layers,
 		Networks:       networks,
-		Volumes:        volumeEvents{volumes, bus},
+		Volumes:        volumes,
 		Uses:           uses,
 		Log:            log,
 		Events:         bus,
@@ -101,13 +106,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
 	builder, err := build.New(filepath.Join(cfg.Root, "build"), images, containers, log)
 	if err != nil {
 		return nil, fmt.Errorf("builder: %w", err)
 	}
-	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
-	return d, nil
+	runtimePaths := map[string]string{}
+	for name, rt := range runtimes {
+		runtimePaths[name] = rt.Path
+	}
+	sys := system.New(system.Config{
+		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
+		Containers: containers, Images: images,
+	})
+	// Each router gets its service explicitly: a service that lacks a
+	// method its router's backend needs does not compile.
+	return &Daemon{API: api.New(log,
+		containerrouter.NewRouter(containers, log),
+		execrouter.NewRouter(containers),
+		imagerouter.NewRouter(images, log),
+		networkrouter.NewRouter(networks, containers),
+		volumerouter.NewRouter(volumes),
+		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
+		eventsrouter.NewRouter(bus),
+		buildrouter.NewRouter(builder),
+	)}, nil
 }
 
 // findExecInit locates wharf-exec-init: beside wharfd's executable, where
@@ -128,7 +150,7 @@ func findExecInit() string {
 // the containers' read-write layers stay in the containers' directories.
 // Blobs are synced before they are named: an image record that survives a
 // power loss must not point at a blob that did not.
-func openImages(cfg config.Config, users image.Users, log *slog.Logger) (*image.Service, layer.Store, error) {
+func openImages(cfg config.Config, users image.Users, bus image.EventLogger, log *slog.Logger) (*image.Service, layer.Store, error) {
 	root := filepath.Join(cfg.Root, "image")
 	blobs, err := content.NewLocal(root, content.LocalOptions{Sync: true})
 	if err != nil {
@@ -138,7 +160,7 @@ func openImages(cfg config.Config, users image.Users, log *slog.Logger) (*image.
 	if err != nil {
 		return nil, nil, fmt.Errorf("layer store: %w", err)
 	}
-	images, err := image.New(image.Config{Root: root, Content: blobs, Layers: layers, Users: users, Log: log})
+	images, err := image.New(image.Config{Root: root, Content: blobs, Layers: layers, Users: users, Events: bus, Log: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("image store: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // newNetworks builds the network service from the daemon's settings.
-func newNetworks(ctx context.Context, cfg config.Config, log *slog.Logger) (*network.Service, error) {
+func newNetworks(ctx context.Context, cfg config.Config, events network.EventLogger, log *slog.Logger) (*network.Service, error) {
 	var pools []ipam.PoolSpec
 	for _, p := range cfg.DefaultAddressPools {
 		base, err := netip.ParsePrefix(p.Base)
@@ -30,6 +30,7 @@ func newNetworks(ctx context.Context, cfg config.Config, log *slog.Logger) (*net
 		Pools:    pools,
 		IPTables: cfg.IPTables,
 		IPMasq:   cfg.IPMasq,
+		Events:   events,
 		Log:      log,
 	})
 	if err != nil {

@@ -93,8 +93,8 @@ func (s *Service) tagLocked(e *entry, tags []reference.NamedTagged) (map[string]
 	return moved, nil
 }
 
-// Tag adds the reference repo:tag to the image ref resolves to.
-func (s *Service) Tag(ctx context.Context, ref, repo, tag string) error {
+// tagImage adds the reference repo:tag to the image ref resolves to.
+func (s *Service) tagImage(ctx context.Context, ref, repo, tag string) error {
 	if repo == "" {
 		return errs.Invalid("repository name must have at least one component")
 	}

@@ -17,12 +17,12 @@ import (
 	"github.com/wharf/wharf/internal/inuse"
 )
 
-// Delete answers DELETE /images/{name}, following dockerd's ImageDelete:
+// deleteImage answers DELETE /images/{name}, following dockerd's ImageDelete:
 // a name only untags unless it was the image's last reference; an ID
 // removes the image. Containers using the image block removal: running
 // ones always ("cannot be forced"), stopped ones unless force.
 // noprune has no effect: images here have no parent chain to prune.
-func (s *Service) Delete(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error) {
+func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(ref)

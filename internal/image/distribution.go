@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,27 +54,6 @@ func allowHTTP(host string, insecure []string) bool {
 		}
 	}
 	return false
-}
-
-// DecodeAuth decodes the X-Registry-Auth header: base64url JSON of an
-// AuthConfig. An empty header means anonymous.
-func DecodeAuth(header string) (registrytypes.AuthConfig, error) {
-	var ac registrytypes.AuthConfig
-	if header == "" {
-		return ac, nil
-	}
-	// Clients differ on padding; accept both.
-	b, err := base64.URLEncoding.DecodeString(header)
-	if err != nil {
-		b, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
-	}
-	if err != nil {
-		return ac, errs.Invalid("invalid X-Registry-Auth header: %v", err)
-	}
-	if err := json.Unmarshal(b, &ac); err != nil {
-		return ac, errs.Invalid("invalid X-Registry-Auth header: %v", err)
-	}
-	return ac, nil
 }
 
 // authenticator turns docker's credentials into go-containerregistry's.

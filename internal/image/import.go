@@ -16,11 +16,11 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// Import answers "docker import": src is a rootfs tarball (plain, gzip,
+// importImage answers "docker import": src is a rootfs tarball (plain, gzip,
 // bzip2, xz or zstd) that becomes a one-layer image, tagged repo:tag when
 // repo is set. changes are Dockerfile instructions applied to the config.
 // It returns the image ID.
-func (s *Service) Import(ctx context.Context, src io.Reader, repo, tag, msg string, changes []string) (string, error) {
+func (s *Service) importImage(ctx context.Context, src io.Reader, repo, tag, msg string, changes []string) (string, error) {
 	var tags []reference.NamedTagged
 	if repo != "" {
 		named, err := repoTag(repo, tag)

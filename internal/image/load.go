@@ -31,10 +31,10 @@ type archiveManifest struct {
 	Layers   []string
 }
 
-// Load answers "docker load": src is a docker-archive (legacy, or docker
+// load answers "docker load": src is a docker-archive (legacy, or docker
 // 25+ with an OCI layout inside) or a plain OCI image layout, possibly
 // compressed. report receives docker's "Loaded image: ..." lines.
-func (s *Service) Load(ctx context.Context, src io.Reader, report func(line string)) error {
+func (s *Service) load(ctx context.Context, src io.Reader, report func(line string)) error {
 	rc, err := compression.DecompressStream(src)
 	if err != nil {
 		return errs.Invalid("reading archive: %v", err)

@@ -16,42 +16,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/go-archive/compression"
-	registrytypes "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
 )
 
 // maxConcurrentDownloads is dockerd's default (max-concurrent-downloads).
 const maxConcurrentDownloads = 3
-
-// PullRef builds the reference for POST /images/create?fromImage=&tag=
-// the way dockerd does: tag may also be a digest; no tag means "latest".
-func PullRef(fromImage, tag string) (reference.Named, error) {
-	named, err := reference.ParseNormalizedNamed(fromImage)
-	if err != nil {
-		return nil, errs.Invalid("invalid reference format: %v", err)
-	}
-	if tag != "" {
-		if d, err := digest.Parse(tag); err == nil {
-			if _, ok := named.(reference.Digested); ok {
-				return nil, errs.Invalid("invalid reference format: image has both a digest and a digest tag")
-			}
-			named, err = reference.WithDigest(reference.TrimNamed(named), d)
-			if err != nil {
-				return nil, errs.Invalid("%v", err)
-			}
-		} else {
-			named, err = reference.WithTag(reference.TrimNamed(named), tag)
-			if err != nil {
-				return nil, errs.Invalid("invalid reference format: %v", err)
-			}
-		}
-	}
-	return reference.TagNameOnly(named), nil
-}
 
 // parsePlatform reads "os[/arch[/variant]]"; "" is linux on this machine's
 // architecture.
@@ -107,18 +81,16 @@ func selectManifest(idx *v1.IndexManifest, want v1.Platform) (v1.Descriptor, err
 	return v1.Descriptor{}, errs.NotFound("no matching manifest for %s in the manifest list entries", platformString(want))
 }
 
-// PullOptions are the parameters of a pull besides the reference.
-type PullOptions struct {
-	Platform string // "os/arch[/variant]"; empty: linux/<this arch>
-	Auth     registrytypes.AuthConfig
-}
+// PullOptions are the parameters of a pull besides the reference (the API
+// layer's type).
+type PullOptions = backend.ImagePullOptions
 
-// Pull fetches ref from its registry and stores it as an image, writing
+// pull fetches ref from its registry and stores it as an image, writing
 // dockerd's progress messages to out. Layers download concurrently and
 // every blob is checked against its digest; the image (record and tag)
 // appears only once everything is stored, so an interrupted pull leaves
 // no half image, and the next pull reuses the layers already fetched.
-func (s *Service) Pull(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) error {
+func (s *Service) pull(ctx context.Context, ref reference.Named, o PullOptions, out progress.Output) error {
 	changed, err := s.pullOne(ctx, ref, o, out)
 	if err != nil {
 		return err
@@ -135,8 +107,8 @@ func writeStatus(out progress.Output, name string, changed bool) {
 	}
 }
 
-// PullAllTags is `pull --all-tags`: every tag of repo, one after the other.
-func (s *Service) PullAllTags(ctx context.Context, repo reference.Named, o PullOptions, out progress.Output) error {
+// pullAllTags is `pull --all-tags`: every tag of repo, one after the other.
+func (s *Service) pullAllTags(ctx context.Context, repo reference.Named, o PullOptions, out progress.Output) error {
 	r, err := s.repoOf(repo)
 	if err != nil {
 		return err

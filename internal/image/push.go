@@ -20,6 +20,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/ctxio"
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -45,15 +46,14 @@ type schema2Manifest struct {
 	Layers        []descriptor `json:"layers"`
 }
 
-// PushOptions are the parameters of a push besides the reference.
-type PushOptions struct {
-	Auth registrytypes.AuthConfig
-}
+// PushOptions are the parameters of a push besides the reference (the API
+// layer's type).
+type PushOptions = backend.ImagePushOptions
 
-// Push sends the image(s) named repo (one tag, or every tag of the
+// push sends the image(s) named repo (one tag, or every tag of the
 // repository when tag is empty) to their registry, writing dockerd's
 // progress messages to out.
-func (s *Service) Push(ctx context.Context, repo, tag string, o PushOptions, out progress.Output) error {
+func (s *Service) push(ctx context.Context, repo, tag string, o PushOptions, out progress.Output) error {
 	named, err := reference.ParseNormalizedNamed(repo)
 	if err != nil {
 		return errs.Invalid("invalid reference format: %v", err)

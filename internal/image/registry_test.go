@@ -3,7 +3,6 @@ package image
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -89,11 +88,11 @@ func startRegistry(t *testing.T, htpasswd string, wrap func(http.Handler) http.H
 
 func mustRef(t *testing.T, s string) reference.Named {
 	t.Helper()
-	r, err := PullRef(s, "")
+	r, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return reference.TagNameOnly(r)
 }
 
 func TestPushPullRoundTrip(t *testing.T) {
@@ -359,43 +358,6 @@ func TestLoginAndAuthenticatedPull(t *testing.T) {
 	}
 }
 
-func TestDecodeAuth(t *testing.T) {
-	ac := registrytypes.AuthConfig{Username: "u", Password: "p?>~", ServerAddress: "h:5000"}
-	b, _ := json.Marshal(ac)
-	for _, enc := range []string{base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)} {
-		got, err := DecodeAuth(enc)
-		if err != nil || got != ac {
-			t.Errorf("DecodeAuth(%q) = %+v, %v", enc, got, err)
-		}
-	}
-	if got, err := DecodeAuth(""); err != nil || got != (registrytypes.AuthConfig{}) {
-		t.Errorf("empty header: %+v %v", got, err)
-	}
-	if _, err := DecodeAuth("!!!"); !errdefs.IsInvalidArgument(err) {
-		t.Errorf("bad header: %v", err)
-	}
-}
-
-func TestPullRef(t *testing.T) {
-	for in, want := range map[[2]string]string{
-		{"busybox", ""}:                  "docker.io/library/busybox:latest",
-		{"busybox", "1.36"}:              "docker.io/library/busybox:1.36",
-		{"localhost:5000/a/b", "v"}:      "localhost:5000/a/b:v",
-		{"redis:7", ""}:                  "docker.io/library/redis:7",
-		{"busybox", "sha256:" + hex64()}: "docker.io/library/busybox@sha256:" + hex64(),
-	} {
-		got, err := PullRef(in[0], in[1])
-		if err != nil || got.String() != want {
-			t.Errorf("PullRef(%q, %q) = %v, %v; want %s", in[0], in[1], got, err, want)
-		}
-	}
-	if _, err := PullRef("UPPER", ""); !errdefs.IsInvalidArgument(err) {
-		t.Errorf("PullRef(UPPER): %v", err)
-	}
-}
-
-func hex64() string { return strings.Repeat("ab", 32) }
-
 func TestAllowHTTP(t *testing.T) {
 	for host, want := range map[string]bool{
 		"127.0.0.1:5000": true, "127.1.2.3": true, "localhost:5000": true, "[::1]:5000": true,
@@ -443,45 +405,6 @@ func TestSelectManifest(t *testing.T) {
 	if _, err := selectManifest(idx, v1.Platform{OS: "linux", Architecture: "arm", Variant: "v6"}); err == nil {
 		t.Error("arm/v6 matched")
 	}
-}
-
-func FuzzDecodeAuth(f *testing.F) {
-	f.Add("")
-	f.Add(base64.URLEncoding.EncodeToString([]byte(`{"username":"u","password":"p"}`)))
-	f.Add("e30=")
-	f.Fuzz(func(t *testing.T, s string) {
-		ac, err := DecodeAuth(s)
-		if err != nil {
-			return
-		}
-		b, _ := json.Marshal(ac)
-		again, err := DecodeAuth(base64.URLEncoding.EncodeToString(b))
-		if err != nil || again != ac {
-			t.Fatalf("round trip of %+v: %+v %v", ac, again, err)
-		}
-	})
-}
-
-func FuzzPullRef(f *testing.F) {
-	f.Add("busybox", "")
-	f.Add("localhost:5000/a/b", "sha256:"+hex64())
-	f.Add("a@sha256:"+hex64(), "x")
-	f.Fuzz(func(t *testing.T, image, tag string) {
-		ref, err := PullRef(image, tag)
-		if err != nil {
-			return
-		}
-		// What PullRef accepts is a full reference that parses back to itself.
-		again, err := reference.ParseNormalizedNamed(ref.String())
-		if err != nil || again.String() != ref.String() {
-			t.Fatalf("%q %q -> %q -> %v %v", image, tag, ref, again, err)
-		}
-		if _, ok := ref.(reference.Tagged); !ok {
-			if _, ok := ref.(reference.Digested); !ok {
-				t.Fatalf("%q has neither tag nor digest", ref)
-			}
-		}
-	})
 }
 
 func noFilters(t *testing.T) filters.Args { return filters.Args{} }

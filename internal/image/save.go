@@ -22,12 +22,12 @@ type saveItem struct {
 	tags []reference.NamedTagged
 }
 
-// Save answers "docker save": it writes to w a tar holding both a
+// save answers "docker save": it writes to w a tar holding both a
 // docker-archive (manifest.json, repositories) and an OCI image layout
 // (oci-layout, index.json, blobs/sha256/...), as docker 25+ does, so both
 // old and new loaders accept it. Layer blobs are uncompressed tars, so
 // their digests equal the diff IDs.
-func (s *Service) Save(ctx context.Context, refs []string, w io.Writer) error {
+func (s *Service) save(ctx context.Context, refs []string, w io.Writer) error {
 	items, err := s.resolveSave(refs)
 	if err != nil {
 		return err

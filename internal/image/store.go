@@ -85,9 +85,10 @@ type entry struct {
 // Config is what an image service is made of.
 type Config struct {
 	Root    string        // the service's own records (layout in the package doc)
-	Content content.Store // image configs and layer tars
-	Layers  layer.Store   // the layers, extracted
+	Content content.Store // image configs and layer tars (nil: a local store in Root)
+	Layers  layer.Store   // the layers, extracted (nil: an overlay store in Root)
 	Users   Users         // which containers use an image (nil: none do)
+	Events  EventLogger   // nil: no events are published
 	Log     *slog.Logger  // nil: discard
 }
 
@@ -97,11 +98,12 @@ type Service struct {
 	log    *slog.Logger
 	blobs  content.Store
 	layers layer.Store
+	events EventLogger
 
 	// mu guards images and refs. Held only for index work, never across
 	// extraction or network/disk streaming of layers. Lock order: mu, then
 	// a layer lock or the users index (a leaf); the store calls no other
-	// service.
+	// service, and publishes events only with mu released (events.go).
 	mu     sync.RWMutex
 	images map[digest.Digest]*entry
 	refs   *refStore
@@ -115,11 +117,34 @@ type Service struct {
 	certsDirs []string
 }
 
+// localStores fills in the stores cfg leaves out with local ones in
+// cfg.Root (read-write layers in Root/rw), as the daemon lays them out.
+func localStores(cfg *Config) error {
+	if cfg.Content == nil {
+		blobs, err := content.NewLocal(cfg.Root, content.LocalOptions{})
+		if err != nil {
+			return fmt.Errorf("content store: %w", err)
+		}
+		cfg.Content = blobs
+	}
+	if cfg.Layers == nil {
+		layers, err := layer.NewOverlay(layer.OverlayConfig{Root: cfg.Root, RWRoot: filepath.Join(cfg.Root, "rw"), Log: cfg.Log})
+		if err != nil {
+			return fmt.Errorf("layer store: %w", err)
+		}
+		cfg.Layers = layers
+	}
+	return nil
+}
+
 // New opens (or creates) the store at cfg.Root, finishing or undoing
 // whatever a crash interrupted, and builds the in-memory index.
 func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := localStores(&cfg); err != nil {
+		return nil, err
 	}
 	root := cfg.Root
 	s := &Service{
@@ -128,6 +153,7 @@ func New(cfg Config) (*Service, error) {
 		blobs:  cfg.Content,
 		layers: cfg.Layers,
 		users:  cfg.Users,
+		events: cfg.Events,
 		images: map[digest.Digest]*entry{},
 	}
 	for _, d := range []string{"images", "tmp"} {

@@ -56,6 +56,7 @@ type Config struct {
 	IPTables bool              // manage iptables rules
 	IPMasq   bool              // masquerade outbound traffic
 	Firewall firewall.Firewall // nil: iptables (or nothing when IPTables is off)
+	Events   EventLogger       // nil: no events are published
 	Log      *slog.Logger
 }
 
@@ -436,8 +437,8 @@ func (s *Service) Exists(ref string) (string, error) {
 
 var predefined = map[string]string{network.NetworkBridge: "bridge", network.NetworkHost: "host", network.NetworkNone: "null"}
 
-// Create makes a user-defined bridge network.
-func (s *Service) Create(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
+// create makes a user-defined bridge network.
+func (s *Service) create(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error) {
 	var resp network.CreateResponse
 	if req.Name == "" {
 		return resp, errs.Invalid("network name must not be empty")
@@ -526,8 +527,8 @@ func (s *Service) Create(ctx context.Context, req network.CreateRequest) (networ
 	return network.CreateResponse{ID: r.ID}, nil
 }
 
-// Remove deletes a user-defined network without active endpoints.
-func (s *Service) Remove(ctx context.Context, ref string) error {
+// remove deletes a user-defined network without active endpoints.
+func (s *Service) remove(ctx context.Context, ref string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := predefined[ref]; ok {
@@ -564,7 +565,7 @@ func (s *Service) Prune(ctx context.Context, match func(labels map[string]string
 	sort.Strings(names)
 	report := network.PruneReport{NetworksDeleted: []string{}}
 	for _, n := range names {
-		if err := s.Remove(ctx, n); err == nil {
+		if err := s.remove(ctx, n); err == nil {
 			report.NetworksDeleted = append(report.NetworksDeleted, n)
 		}
 	}

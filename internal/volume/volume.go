@@ -52,11 +52,13 @@ type record struct {
 
 // Service manages volumes under one root directory.
 type Service struct {
-	root string
-	log  *slog.Logger
+	root   string
+	log    *slog.Logger
+	events EventLogger
 
 	// mu guards vols. Lock order: mu, then the users index (a leaf); the
-	// service calls no other service.
+	// service calls no other service, and publishes events only with mu
+	// released (events.go).
 	mu    sync.Mutex
 	vols  map[string]*record
 	users Users
@@ -70,13 +72,25 @@ type Users interface {
 	AddVolume(containerID, name string)
 }
 
-// New loads the volumes under root, finishing removals a crash cut short.
-// users records the containers using each volume (nil: a private index).
-func New(root string, users Users, log *slog.Logger) (*Service, error) {
-	if users == nil {
-		users = inuse.New()
+// Config is what a volume service is made of.
+type Config struct {
+	Root   string       // one directory per volume
+	Users  Users        // the containers using each volume (nil: a private index)
+	Events EventLogger  // nil: no events are published
+	Log    *slog.Logger // nil: discard
+}
+
+// New loads the volumes under cfg.Root, finishing removals a crash cut
+// short.
+func New(cfg Config) (*Service, error) {
+	if cfg.Users == nil {
+		cfg.Users = inuse.New()
 	}
-	s := &Service{root: root, log: log, vols: map[string]*record{}, users: users}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	root := cfg.Root
+	s := &Service{root: root, log: cfg.Log, events: cfg.Events, vols: map[string]*record{}, users: cfg.Users}
 	if err := os.MkdirAll(root, 0o701); err != nil {
 		return nil, err
 	}
@@ -128,9 +142,9 @@ func readRecord(dir string) (*record, error) {
 
 func (s *Service) dataDir(name string) string { return filepath.Join(s.root, name, "_data") }
 
-// Create makes a volume; creating one that exists returns it unchanged,
+// create makes a volume; creating one that exists returns it unchanged,
 // as docker does. An empty name gets a random one.
-func (s *Service) Create(ctx context.Context, req volume.CreateRequest) (volume.Volume, error) {
+func (s *Service) create(ctx context.Context, req volume.CreateRequest) (volume.Volume, error) {
 	if req.Driver != "" && req.Driver != DriverName {
 		return volume.Volume{}, errs.NotFound("error looking up volume plugin %s: plugin %q not found", req.Driver, req.Driver)
 	}
@@ -286,9 +300,9 @@ func (s *Service) sorted() []*record {
 	return rs
 }
 
-// Remove deletes a volume and its data, unless a container uses it.
+// remove deletes a volume and its data, unless a container uses it.
 // force only ignores a missing volume, as with dockerd.
-func (s *Service) Remove(ctx context.Context, name string, force bool) error {
+func (s *Service) remove(ctx context.Context, name string, force bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.vols[name]; !ok {
@@ -376,12 +390,13 @@ func notLabels(f filters.Args, labels map[string]string) bool {
 	return true
 }
 
-// CreateFor returns the volume container id names, creating it if
+// createFor returns the volume container id names, creating it if
 // missing (with labels and driver options, as --mount's volume-label and
-// volume-opt give them); an empty name makes an anonymous volume. It
-// returns the name. The container is recorded as a user before the lock
-// is let go, so no removal or prune sees the volume unused in between.
-func (s *Service) CreateFor(ctx context.Context, id, name string, labels, opts map[string]string) (string, error) {
+// volume-opt give them, and then reporting created); an empty name makes
+// an anonymous volume. It returns the name. The container is recorded as
+// a user before the lock is let go, so no removal or prune sees the volume
+// unused in between.
+func (s *Service) createFor(id, name string, labels, opts map[string]string) (_ string, created bool, _ error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if name == "" {
@@ -391,18 +406,19 @@ func (s *Service) CreateFor(ctx context.Context, id, name string, labels, opts m
 		}
 		labels[AnonymousLabel] = ""
 	}
+	created = s.vols[name] == nil
 	r, err := s.createLocked(name, labels, opts)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	s.users.AddVolume(id, r.Name)
-	return r.Name, nil
+	return r.Name, created, nil
 }
 
-// Mount readies a volume for a starting container and returns the host
+// mount readies a volume for a starting container and returns the host
 // directory to bind. A volume with driver options is mounted on first use
 // and stays mounted until it is removed.
-func (s *Service) Mount(ctx context.Context, name string) (string, error) {
+func (s *Service) mount(ctx context.Context, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.vols[name]

@@ -3,8 +3,6 @@ package volume
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +22,7 @@ func newService(t *testing.T, root string) *Service {
 
 func newServiceWith(t *testing.T, root string, users Users) *Service {
 	t.Helper()
-	s, err := New(root, users, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := New(Config{Root: root, Users: users})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,3 +96,22 @@ func TestEventsImagesNetworksVolumes(t *testing.T) {
 		t.Errorf("volume events: %q", out)
 	}
 }
+
+// TestEventsBuildTags: as with dockerd, each -t of a build sends an image
+// tag event (the builder tags through the image service, which publishes).
+func TestEventsBuildTags(t *testing.T) {
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 10)
+	a, b := "wharf-test/build-events:"+stamp, "wharf-test/build-events-b:"+stamp
+	t.Cleanup(func() { testEnv.run("wharf", "rmi", a, b) })
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nLABEL wharf.test=build-events-" + stamp + "\n"})
+	since := strconv.FormatInt(time.Now().Unix(), 10)
+	cli(t, "wharf", "build", "-t", a, "-t", b, dir)
+	until := strconv.FormatInt(time.Now().Unix()+1, 10)
+	out := cli(t, "docker", "events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "event=tag",
+		"--format", "{{.Action}} {{.Actor.Attributes.name}}")
+	for _, want := range []string{"tag " + a + "\n", "tag " + b + "\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}

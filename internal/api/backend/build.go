@@ -1,0 +1,16 @@
+package backend
+
+import "github.com/moby/moby/api/types/registry"
+
+// BuildOptions are POST /build's parameters.
+type BuildOptions struct {
+	Dockerfile  string // path in the context; "Dockerfile" if empty
+	Tags        []string
+	BuildArgs   map[string]*string
+	Target      string
+	NoCache     bool
+	Labels      map[string]string
+	NetworkMode string
+	Pull        bool                           // pull base images even if present
+	AuthConfigs map[string]registry.AuthConfig // by registry host, for pulls
+}

@@ -1,0 +1,65 @@
+// Package httputil is what the API server and its routers share: the
+// handler type, the request's API version, reading forms and bodies,
+// writing JSON, and the streams (hijacked stdio, docker's stdcopy
+// framing, JSON message streams).
+package httputil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// APIFunc is a route's handler. A returned error is written by the server
+// as docker's error JSON with the status of the error's kind (internal/errs),
+// so a handler returns an error only before it has written anything.
+type APIFunc func(w http.ResponseWriter, r *http.Request) error
+
+type versionKey struct{}
+
+// WithVersion returns ctx carrying the API version the client asked for.
+func WithVersion(ctx context.Context, v string) context.Context {
+	return context.WithValue(ctx, versionKey{}, v)
+}
+
+// VersionFromContext is the API version of the request ctx belongs to: the
+// /vX.Y prefix, or the server's own version for an unversioned path. It is
+// "" for a request that did not come through the API server.
+func VersionFromContext(ctx context.Context) string {
+	v, _ := ctx.Value(versionKey{}).(string)
+	return v
+}
+
+// WriteJSON writes v as the response body with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// NoContent answers 204 No Content for a request whose backend call
+// returned err, if err is nil; else it returns err, to be written as
+// docker's error JSON.
+func NoContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ReadJSON decodes the request body into v; an empty body leaves v as is.
+func ReadJSON(r *http.Request, v any) error {
+	if r.Body == nil {
+		return nil
+	}
+	err := json.NewDecoder(r.Body).Decode(v)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return errs.Invalid("invalid JSON: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package httputil
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/moby/moby/api/types/jsonstream"
+)
+
+// Hijack takes over the connection for a raw stream (attach, exec start).
+// Clients that asked to upgrade get 101 Switching Protocols, as from dockerd.
+func Hijack(w http.ResponseWriter, r *http.Request, contentType string) (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("connection cannot be hijacked")
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// The request body may still hold buffered client bytes; they belong to the stream.
+	if r.Header.Get("Upgrade") != "" {
+		fmt.Fprintf(rw, "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n", contentType)
+	} else {
+		fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n\r\n", contentType)
+	}
+	if err := rw.Flush(); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, rw, nil
+}
+
+// HijackStreams takes over the connection for a container's or exec's
+// stdio and returns the writers for its stdout and stderr (see
+// StreamWriters) and the reader for the client's stdin.
+func HijackStreams(w http.ResponseWriter, r *http.Request, tty bool) (net.Conn, *bufio.ReadWriter, io.Writer, io.Writer, error) {
+	contentType := "application/vnd.docker.multiplexed-stream"
+	if tty {
+		contentType = "application/vnd.docker.raw-stream"
+	}
+	conn, rw, err := Hijack(w, r, contentType)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	stdout, stderr, _ := StreamWriters(conn, tty)
+	return conn, rw, stdout, stderr, nil
+}
+
+// StreamWriters returns the writers for a container's stdout and stderr:
+// raw for a TTY, multiplexed (docker's stdcopy framing) otherwise. Each
+// write is flushed so followers see output at once.
+func StreamWriters(w io.Writer, tty bool) (stdout, stderr io.Writer, contentType string) {
+	fw := &flushWriter{w: w}
+	if tty {
+		return fw, fw, "application/vnd.docker.raw-stream"
+	}
+	stdout, stderr = newMuxWriters(fw)
+	return stdout, stderr, "application/vnd.docker.multiplexed-stream"
+}
+
+type flushWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.w.Write(p)
+	if fl, ok := f.w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	return n, err
+}
+
+// muxWriter frames a container's stdout and stderr onto one stream the
+// way docker does (pkg/stdcopy): an 8-byte header — the stream number,
+// three zero bytes, the payload length big-endian — then the payload.
+// The two streams may be written from different goroutines, so each
+// frame goes out whole under a shared lock.
+type muxWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+	fd byte
+}
+
+func newMuxWriters(w io.Writer) (stdout, stderr io.Writer) {
+	mu := &sync.Mutex{}
+	return &muxWriter{mu: mu, w: w, fd: 1}, &muxWriter{mu: mu, w: w, fd: 2}
+}
+
+func (m *muxWriter) Write(p []byte) (int, error) {
+	frame := make([]byte, 8+len(p))
+	frame[0] = m.fd
+	binary.BigEndian.PutUint32(frame[4:], uint32(len(p)))
+	copy(frame[8:], p)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.w.Write(frame); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// JSONStream writes newline-delimited JSON progress messages, flushing
+// each; the 200 header goes out with the first.
+type JSONStream struct {
+	w       http.ResponseWriter
+	enc     *json.Encoder
+	started bool
+}
+
+// NewJSONStream returns a stream of messages to w.
+func NewJSONStream(w http.ResponseWriter) *JSONStream {
+	return &JSONStream{w: w, enc: json.NewEncoder(w)}
+}
+
+// Started reports whether the header has gone out, after which an error
+// can only travel inside the stream (Fail).
+func (st *JSONStream) Started() bool { return st.started }
+
+// Send writes m.
+func (st *JSONStream) Send(m any) {
+	st.start()
+	_ = st.enc.Encode(m)
+	st.flush()
+}
+
+// Write passes on messages already encoded, such as a progress.Output's,
+// so that they reach the client as they happen.
+func (st *JSONStream) Write(p []byte) (int, error) {
+	st.start()
+	n, err := st.w.Write(p)
+	st.flush()
+	return n, err
+}
+
+func (st *JSONStream) start() {
+	if !st.started {
+		st.started = true
+		st.w.Header().Set("Content-Type", "application/json")
+		st.w.WriteHeader(http.StatusOK)
+	}
+}
+
+func (st *JSONStream) flush() {
+	if f, ok := st.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Fail reports an error inside the stream; "error" is kept beside
+// errorDetail for older clients.
+func (st *JSONStream) Fail(err error) {
+	st.Send(struct {
+		jsonstream.Message
+		ErrorMessage string `json:"error,omitempty"`
+	}{jsonstream.Message{Error: &jsonstream.Error{Message: err.Error()}}, err.Error()})
+}

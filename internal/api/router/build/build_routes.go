@@ -1,0 +1,84 @@
+package build
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/jsonstream"
+
+	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/httputil"
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// postBuild is POST /build: the context tarball in, docker's classic
+// builder message stream out; a failed build ends the stream with an
+// error message, so the CLI exits 1 with it.
+func (s *Router) postBuild(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if q.Get("remote") != "" {
+		return errs.Invalid("building from a remote context is not supported")
+	}
+	o := backend.BuildOptions{
+		Dockerfile:  q.Get("dockerfile"),
+		Tags:        q["t"],
+		Target:      q.Get("target"),
+		NoCache:     httputil.BoolValue(r, "nocache"),
+		NetworkMode: q.Get("networkmode"),
+		Pull:        httputil.BoolValue(r, "pull"),
+	}
+	// X-Registry-Config: the credentials the client has, by registry.
+	if err := httputil.DecodeHeader(r, "X-Registry-Config", &o.AuthConfigs); err != nil {
+		return err
+	}
+	if v := q.Get("buildargs"); v != "" {
+		if err := json.Unmarshal([]byte(v), &o.BuildArgs); err != nil {
+			return errs.Invalid("invalid buildargs: %v", err)
+		}
+	}
+	if v := q.Get("labels"); v != "" {
+		if err := json.Unmarshal([]byte(v), &o.Labels); err != nil {
+			return errs.Invalid("invalid labels: %v", err)
+		}
+	}
+	st := httputil.NewJSONStream(w)
+	quiet := httputil.BoolValue(r, "q")
+	var out io.Writer = &streamWriter{st: st}
+	if quiet {
+		out = io.Discard
+	}
+	id, err := s.backend.Build(r.Context(), r.Body, o, out)
+	if err != nil {
+		st.Fail(err)
+		return nil
+	}
+	aux := json.RawMessage(`{"ID":"` + id + `"}`)
+	st.Send(jsonstream.Message{Aux: &aux})
+	if quiet {
+		st.Send(jsonstream.Message{Stream: id + "\n"})
+	}
+	return nil
+}
+
+// streamWriter sends what is written to it as "stream" messages.
+type streamWriter struct {
+	mu sync.Mutex
+	st *httputil.JSONStream
+}
+
+func (sw *streamWriter) Write(p []byte) (int, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.st.Send(jsonstream.Message{Stream: string(p)})
+	return len(p), nil
+}
+
+// postBuildPrune is POST /build/prune. The classic builder's cache is its
+// intermediate images, which image prune removes: there is no separate
+// build cache to report.
+func (s *Router) postBuildPrune(w http.ResponseWriter, r *http.Request) error {
+	return httputil.WriteJSON(w, http.StatusOK, build.CachePruneReport{CachesDeleted: []string{}})
+}
