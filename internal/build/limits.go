@@ -97,9 +97,12 @@ func newWordExpander(lex *shell.Lex, vars []string, limit int) wordExpander {
 // metered (see meteredEnv) and, past the bound, it is handed empty values
 // and the word is refused.
 func (x wordExpander) expand(word string) (string, error) {
-	env := &meteredEnv{EnvGetter: x.vars, literal: len(word), replacements: countReplacements(word), bound: x.limit}
+	env := &meteredEnv{EnvGetter: x.vars, literal: len(word), replacements: countReplacements(word)}
+	// The estimate counts a reference as well as the value replacing it,
+	// so it may pass the result by the word's own length.
+	env.bound = x.limit + len(word)
 	if env.replacements > 0 {
-		env.bound = max(x.limit, maxExpansionWork)
+		env.bound = max(env.bound, maxExpansionWork)
 	}
 	out, _, err := x.lex.ProcessWord(word, env)
 	if env.exceeded || len(out) > x.limit {
@@ -111,11 +114,10 @@ func (x wordExpander) expand(word string) (string, error) {
 // meteredEnv counts the bytes of the values the lexer substitutes into
 // one word, and stops handing them out once the word could pass bound.
 // Without ${name/pattern/replacement} the result is at most the word's
-// own length plus those bytes, so the bound is the result's. Each
-// replacement can multiply its input by its replacement text, itself
-// made of the same word and values, so with n of them the result is at
-// most (literal+values+1)^(n+1): a loose estimate, hence a looser bound
-// (maxExpansionWork) for such words.
+// length plus those bytes. Each replacement can multiply its input by
+// its replacement text, itself made of the same word and values, so with
+// n of them the result is at most (literal+values+1)^(n+1): a loose
+// estimate, hence a looser bound (maxExpansionWork) for such words.
 type meteredEnv struct {
 	shell.EnvGetter
 	literal      int // the word's length
@@ -131,19 +133,23 @@ func (e *meteredEnv) Get(name string) (string, bool) {
 		return "", ok
 	}
 	e.values += len(v)
-	if worstCase(e.literal+e.values+1, e.replacements+1, e.bound) > e.bound {
+	if e.worstCase() > e.bound {
 		e.exceeded = true
 		return "", ok
 	}
 	return v, ok
 }
 
-// worstCase is base^exp, or more than limit once it passes limit.
-func worstCase(base, exp, limit int) int {
-	n := 1
-	for range exp {
-		if n > limit/base {
-			return limit + 1
+// worstCase is the most the word may expand to with the values so far,
+// or more than bound once it passes bound.
+func (e *meteredEnv) worstCase() int {
+	if e.replacements == 0 {
+		return e.literal + e.values
+	}
+	base, n := e.literal+e.values+1, 1
+	for range e.replacements + 1 {
+		if n > e.bound/base {
+			return e.bound + 1
 		}
 		n *= base
 	}
