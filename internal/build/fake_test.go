@@ -101,6 +101,13 @@ func (f *fakeImages) ids() []string {
 	return slices.Sorted(maps.Keys(f.images))
 }
 
+// layer is the layer tar image id was made with.
+func (f *fakeImages) layer(id string) []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.layers[id]
+}
+
 // fakeBuild builds the context ents with a builder on images; no step
 // may need a container.
 func fakeBuild(t *testing.T, images *fakeImages, o Options, ents ...tent) (string, string, error) {
