@@ -60,6 +60,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	defer d.Close()
 	ln, err := listen(cfg.Host)
 	if err != nil {
 		return err
