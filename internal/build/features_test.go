@@ -198,6 +198,29 @@ func TestOrderedOutput(t *testing.T) {
 	}
 }
 
+// TestOrderedOutputHeldBounded: the output of a stage held back while an
+// earlier one is shown is clipped, as BuildKit clips a step's log, so a
+// stage printing without end cannot take the daemon's memory.
+func TestOrderedOutputHeldBounded(t *testing.T) {
+	var out bytes.Buffer
+	o := newOrderedOutput(&out, 2)
+	line := bytes.Repeat([]byte("y\n"), 512)
+	for range 10 << 10 { // 10 MiB
+		if n, err := o.writer(1).Write(line); n != len(line) || err != nil {
+			t.Fatalf("write: %d %v", n, err)
+		}
+	}
+	o.finish(0, false)
+	if out.Len() > 2<<20+100 || !strings.HasSuffix(out.String(), "\n[output clipped, log limit 2MiB reached]\n") {
+		t.Errorf("%d bytes held, ending %q", out.Len(), out.String()[max(0, out.Len()-60):])
+	}
+	// The stage shown streams, whatever its size.
+	o.writer(1).Write(line)
+	if !strings.HasSuffix(out.String(), "reached]\n"+string(line)) {
+		t.Error("the stage shown does not stream")
+	}
+}
+
 func TestParseErrorWording(t *testing.T) {
 	for df, want := range map[string]string{
 		"FROM busybox\nBOGUS x\n":             "Dockerfile parse error line 2: unknown instruction: BOGUS",
