@@ -22,7 +22,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
-	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client/pkg/progress"
 
@@ -38,8 +37,7 @@ type Images interface {
 	Tag(ctx context.Context, ref, repo, tag string) error
 	// Pull fetches a base image that is missing (or, with --pull, always).
 	Pull(ctx context.Context, ref reference.Named, o image.PullOptions, out progress.Output) error
-	// Delete removes the images of a failed build.
-	Delete(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error)
+	imageRemover
 }
 
 // Containers is what the builder needs of the container service, for RUN

@@ -4,7 +4,14 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	imagetypes "github.com/moby/moby/api/types/image"
 )
+
+// imageRemover is what undoing a failed build needs of the image store.
+type imageRemover interface {
+	Delete(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error)
+}
 
 // heldImages are the step images the running builds stand on: those they
 // made and those they took from the cache. A failed build removes the

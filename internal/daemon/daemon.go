@@ -30,28 +30,16 @@ type Daemon struct {
 	images     *image.Service
 	containers *container.Service
 	runtimes   map[string]*runtime.Runtime
-	lock       *rootLock
 	API        *api.Server
 }
 
-// New builds the daemon, first locking its data root and exec root
-// against a second daemon; Close drops the locks. ctx bounds background
-// work (the exit watcher).
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Daemon, err error) {
+// New builds the daemon. ctx bounds background work (the exit watcher).
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, error) {
 	for _, d := range []string{cfg.Root, cfg.ExecRoot} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, err
 		}
 	}
-	lock, err := lockRoots(cfg.Root, cfg.ExecRoot)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			lock.release()
-		}
-	}()
 	conmon, err := exec.LookPath(cfg.Conmon)
 	if err != nil {
 		return nil, fmt.Errorf("conmon not found (install the conmon package): %w", err)
@@ -110,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Daemon, e
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes, lock: lock}
+	d := &Daemon{cfg: cfg, log: log, images: images, containers: containers, runtimes: runtimes}
 	builder, err := build.New(filepath.Join(cfg.Root, "build"), images, containers, log)
 	if err != nil {
 		return nil, fmt.Errorf("builder: %w", err)
@@ -118,10 +106,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Daemon, e
 	d.API = api.New(api.Backends{Containers: containers, Images: imageEvents{images, bus}, System: d, Volumes: volumeEvents{volumes, bus}, Networks: networkEvents{networks, bus}, Events: bus, Build: builder}, log)
 	return d, nil
 }
-
-// Close ends the daemon's hold on its roots: the next daemon may start.
-// Containers keep running: conmon holds them.
-func (d *Daemon) Close() error { return d.lock.release() }
 
 // findExecInit locates wharf-exec-init: beside wharfd's executable, where
 // make build puts it, else in $PATH; "" if neither has it.

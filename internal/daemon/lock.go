@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/config"
 )
 
 const (
@@ -21,34 +23,40 @@ const (
 	pidFileName = "wharfd.pid"
 )
 
-// rootLock is a daemon's hold on its data root and exec root: an
+// RootLock is a daemon's hold on its data root and exec root: an
 // exclusive flock on a file in each, taken before anything is read or
 // repaired there and held for the daemon's life, so that a second daemon
 // on either root is refused rather than undoing the first one's work.
 // The kernel drops the locks when the process ends, however it ends: a
 // daemon killed with SIGKILL never blocks the next start. Both files
 // hold the pid of the daemon holding them, for the refusal to name it.
-type rootLock struct {
+// As dockerd's pid file, it is the command's to take, before New.
+type RootLock struct {
 	dataRoot *os.File // <data root>/wharfd.lock
 	pidFile  *os.File // <exec root>/wharfd.pid
 }
 
-// lockRoots takes the locks on root and execRoot, which must exist.
-func lockRoots(root, execRoot string) (*rootLock, error) {
-	dataRoot, err := lockFile(filepath.Join(root, lockFileName), "data root "+root)
+// LockRoots takes the locks on cfg's data root and exec root, making
+// them if need be.
+func LockRoots(cfg config.Config) (*RootLock, error) {
+	dataRoot, err := lockFile(filepath.Join(cfg.Root, lockFileName), "data root "+cfg.Root)
 	if err != nil {
 		return nil, err
 	}
-	pidFile, err := lockFile(filepath.Join(execRoot, pidFileName), "exec root "+execRoot)
+	pidFile, err := lockFile(filepath.Join(cfg.ExecRoot, pidFileName), "exec root "+cfg.ExecRoot)
 	if err != nil {
 		dataRoot.Close()
 		return nil, err
 	}
-	return &rootLock{dataRoot: dataRoot, pidFile: pidFile}, nil
+	return &RootLock{dataRoot: dataRoot, pidFile: pidFile}, nil
 }
 
 // lockFile opens path, locks it and writes this process's pid in it.
 func lockFile(path, what string) (*os.File, error) {
+	// The roots' mode, as New makes them.
+	if err := os.MkdirAll(filepath.Dir(path), 0o711); err != nil {
+		return nil, err
+	}
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
@@ -102,9 +110,9 @@ func sameFile(f *os.File, path string) bool {
 	return err == nil && os.SameFile(fi, pi)
 }
 
-// release removes the pid file, as dockerd does on a clean stop, then
+// Release removes the pid file, as dockerd does on a clean stop, then
 // drops the locks. The data root's file stays (see lockFileName).
-func (l *rootLock) release() error {
+func (l *RootLock) Release() error {
 	removed := os.Remove(l.pidFile.Name())
 	if errors.Is(removed, os.ErrNotExist) {
 		removed = nil
