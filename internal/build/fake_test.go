@@ -108,14 +108,27 @@ func (f *fakeImages) layer(id string) []byte {
 	return f.layers[id]
 }
 
-// fakeBuild builds the context ents with a builder on images; no step
-// may need a container.
+// fakeBuild builds the context ents with a new builder on images; no
+// step may need a container.
 func fakeBuild(t *testing.T, images *fakeImages, o Options, ents ...tent) (string, string, error) {
+	t.Helper()
+	return runBuild(t, newFakeBuilder(t, images), o, ents...)
+}
+
+// newFakeBuilder is a builder on images, without containers.
+func newFakeBuilder(t *testing.T, images *fakeImages) *Builder {
 	t.Helper()
 	b, err := New(t.TempDir(), images, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// runBuild builds the context ents with b and returns the image ID and
+// the build's output.
+func runBuild(t *testing.T, b *Builder, o Options, ents ...tent) (string, string, error) {
+	t.Helper()
 	// orderedOutput serialises the stages' writes.
 	var out bytes.Buffer
 	id, err := b.Build(context.Background(), bytes.NewReader(mkTar(t, ents...)), o, &out)
