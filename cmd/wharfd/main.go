@@ -56,6 +56,13 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Before the daemon reads or repairs anything in its roots: no
+	// second daemon may work on them.
+	lock, err := daemon.LockRoots(cfg)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	d, err := daemon.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ type Images interface {
 	Tag(ctx context.Context, ref, repo, tag string) error
 	// Pull fetches a base image that is missing (or, with --pull, always).
 	Pull(ctx context.Context, ref reference.Named, o image.PullOptions, out progress.Output) error
+	imageRemover
 }
 
 // Containers is what the builder needs of the container service, for RUN
@@ -61,6 +62,7 @@ type Builder struct {
 	images     Images
 	containers Containers
 	cache      *cache
+	held       heldImages
 	tmp        string
 	http       *http.Client // for ADD of remote URLs
 	log        *slog.Logger
@@ -83,6 +85,9 @@ func New(root string, images Images, containers Containers, log *slog.Logger) (*
 // Build builds the context tarball src, writing docker's classic progress
 // text to out, and returns the final image ID.
 func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Writer) (string, error) {
+	if err := checkInputs(o); err != nil {
+		return "", err
+	}
 	var tags []reference.NamedTagged
 	for _, t := range o.Tags {
 		named, err := parseTag(t)
@@ -108,12 +113,15 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 		return "", errs.Invalid("the Dockerfile (%s) must be within the build context", name)
 	}
 	df, err := ix.readFile(rel)
+	if errors.Is(err, errFileTooLarge) {
+		return "", tooLarge(name, maxFileSize)
+	}
 	if err != nil {
 		return "", errs.Invalid("Cannot locate specified Dockerfile: %s", name)
 	}
 	patterns, err := readIgnore(ix)
 	if err != nil {
-		return "", errs.Invalid("reading .dockerignore: %v", err)
+		return "", err
 	}
 	if err := applyIgnore(ix, patterns); err != nil {
 		return "", err
@@ -122,8 +130,9 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 	if err != nil {
 		return "", err
 	}
-	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: p.metaArgs, stages: p.stages, escape: p.escape, built: map[int]*stageState{}}
+	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: p.metaArgs, stages: p.stages, escape: p.escape, built: map[int]*stageState{}, ledger: &buildLedger{}}
 	id, err := r.buildAll(ctx)
+	r.finish(ctx, err != nil)
 	if err != nil {
 		return "", err
 	}

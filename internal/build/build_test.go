@@ -97,6 +97,9 @@ FROM busybox AS d
 		t.Fatal(err)
 	}
 	r := &run{stages: stages, metaArgs: metaArgs}
+	if err := r.resolveMetaArgs(); err != nil {
+		t.Fatal(err)
+	}
 	need := map[int]bool{}
 	r.markNeeded(r.stageIndex("c", len(stages)), need)
 	if !need[0] || !need[1] || !need[2] || need[3] {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/wharf/wharf/internal/fsutil"
@@ -58,6 +60,18 @@ func (c *cache) put(key, imageID string) error {
 	c.steps[key] = imageID
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return err
+	}
+	return fsutil.WriteJSONAtomic(c.path, c.steps, false)
+}
+
+// drop forgets the steps that made the given images.
+func (c *cache) drop(imageIDs []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.steps)
+	maps.DeleteFunc(c.steps, func(_, id string) bool { return slices.Contains(imageIDs, id) })
+	if len(c.steps) == n {
+		return nil
 	}
 	return fsutil.WriteJSONAtomic(c.path, c.steps, false)
 }

@@ -10,9 +10,12 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/moby/go-archive"
+	"github.com/moby/go-archive/chrootarchive"
 	"github.com/moby/go-archive/compression"
 
 	wcontainer "github.com/wharf/wharf/internal/container"
@@ -44,6 +47,8 @@ type copyEntry struct {
 	name    string // path in the layer, without a leading slash
 	url     string // where a remote ADD source came from
 	archive bool   // ADD of a local tar: its entries go under name
+	// unpacked is where the local tar was unpacked (see unpackArchives).
+	unpacked string
 }
 
 // copyStep is COPY/ADD: a layer tar of the sources, written straight from
@@ -89,10 +94,75 @@ func (r *run) copyStep(ctx context.Context, st *stageState, c copySpec) error {
 		if err != nil {
 			return nil, err
 		}
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(writeLayer(pw, entries, uid, gid, mode)) }()
-		return pr, nil
+		return r.b.layerOf(entries, uid, gid, mode)
 	})
+}
+
+// layerOf is the layer tar of entries, written as it is read. The local
+// archives ADD takes are unpacked first, into scratch space that the
+// writer removes when it is done.
+func (b *Builder) layerOf(entries []copyEntry, uid, gid int, mode *os.FileMode) (io.ReadCloser, error) {
+	scratch, err := b.unpackArchives(entries)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		err := writeLayer(pw, entries, uid, gid, mode)
+		if scratch != "" {
+			_ = os.RemoveAll(scratch)
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr, nil
+}
+
+// unpackArchives unpacks each local archive among entries, as dockerd's
+// ADD does, into a directory of its own under one new scratch directory,
+// which it returns ("" if there was no archive). It sets the entries'
+// unpacked.
+func (b *Builder) unpackArchives(entries []copyEntry) (scratch string, err error) {
+	defer func() {
+		if err != nil && scratch != "" {
+			_ = os.RemoveAll(scratch)
+		}
+	}()
+	for i := range entries {
+		e := &entries[i]
+		if !e.archive {
+			continue
+		}
+		if scratch == "" {
+			if scratch, err = os.MkdirTemp(b.tmp, "add-"); err != nil {
+				return "", err
+			}
+		}
+		e.unpacked = filepath.Join(scratch, strconv.Itoa(i))
+		if err := os.Mkdir(e.unpacked, 0o755); err != nil {
+			return scratch, err
+		}
+		if err := unpackArchive(e.e.content(), e.unpacked); err != nil {
+			return scratch, errs.Invalid("failed to copy files: %v", err)
+		}
+	}
+	return scratch, nil
+}
+
+// unpackArchive unpacks the (possibly compressed) tar r into dir as
+// dockerd's ADD does, and with the extractor the image store's load and
+// import use (go-archive): inside a chroot at dir when root, with dir as
+// the root every name, hard link and absolute symbolic link is taken in.
+// What would climb out of it ("../x", a hard link to "../../etc/passwd",
+// a file written through a link to "../..") is refused, so that the
+// layer made of dir extracts when a container needs it.
+func unpackArchive(r io.Reader, dir string) error {
+	opts := &archive.TarOptions{BestEffortXattrs: true}
+	if os.Geteuid() != 0 {
+		// os.Root confines it as well; only the owners are lost.
+		opts.NoLchown = true
+		return archive.Untar(r, dir, opts)
+	}
+	return chrootarchive.Untar(r, dir, opts)
 }
 
 func kindOf(entries []copyEntry) string {
@@ -294,7 +364,7 @@ func writeLayer(w io.Writer, entries []copyEntry, uid, gid int, mode *os.FileMod
 	tw := tar.NewWriter(w)
 	for _, e := range entries {
 		if e.archive {
-			if err := copyArchive(tw, e); err != nil {
+			if err := copyUnpacked(tw, e); err != nil {
 				return err
 			}
 			continue
@@ -311,9 +381,9 @@ func writeLayer(w io.Writer, entries []copyEntry, uid, gid int, mode *os.FileMod
 	return tw.Close()
 }
 
-// copyArchive writes the entries of the local tar e under e.name (ADD).
-func copyArchive(tw *tar.Writer, e copyEntry) error {
-	rc, err := compression.DecompressStream(e.e.content())
+// copyUnpacked writes the unpacked local tar of e under e.name (ADD).
+func copyUnpacked(tw *tar.Writer, e copyEntry) error {
+	rc, err := archive.TarWithOptions(e.unpacked, &archive.TarOptions{})
 	if err != nil {
 		return err
 	}
@@ -327,8 +397,8 @@ func copyArchive(tw *tar.Writer, e copyEntry) error {
 		if err != nil {
 			return err
 		}
-		rel, ok := cleanRel(h.Name)
-		if !ok || rel == "." {
+		rel := path.Clean(h.Name)
+		if rel == "." {
 			continue
 		}
 		h.Name = path.Join(e.name, rel)
@@ -336,8 +406,7 @@ func copyArchive(tw *tar.Writer, e copyEntry) error {
 			h.Name += "/"
 		}
 		if h.Typeflag == tar.TypeLink {
-			lrel, _ := cleanRel(h.Linkname)
-			h.Linkname = path.Join(e.name, lrel)
+			h.Linkname = path.Join(e.name, path.Clean(h.Linkname))
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return err

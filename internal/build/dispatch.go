@@ -32,17 +32,19 @@ type run struct {
 	index     *contextIndex // the build context
 	buildArgs map[string]*string
 	metaArgs  []instructions.ArgCommand
+	meta      []string // metaArgs' values, once resolveMetaArgs has run
 	stages    []instructions.Stage
 	escape    rune
 	// built has an entry for every needed stage before any starts; a
 	// stage writes only its own entry, and the stages using it wait
 	// for it to finish first.
-	built map[int]*stageState
-	stage int // the stage this copy of run builds
-	step  int // this stage's last step number
-	steps int
-	args  *declaredArgs
-	pulls *pulls
+	built  map[int]*stageState
+	stage  int // the stage this copy of run builds
+	step   int // this stage's last step number
+	steps  int
+	args   *declaredArgs
+	pulls  *pulls
+	ledger *buildLedger
 }
 
 // stageState is a stage's image so far: its ID ("" for scratch) and
@@ -50,9 +52,12 @@ type run struct {
 type stageState struct {
 	imageID string
 	cfg     dockerspec.DockerOCIImageConfig
-	args    map[string]string
-	argKeys []string
-	done    chan struct{} // closed once the stage is built
+	// historySize is about what the image's history adds to its config
+	// (see maxConfigSize).
+	historySize int
+	args        map[string]string
+	argKeys     []string
+	done        chan struct{} // closed once the stage is built
 }
 
 // env is what variables expand against: the stage's ARGs overridden by its ENV.
@@ -164,6 +169,9 @@ func (r *run) buildAll(ctx context.Context) (string, error) {
 			return "", errs.Invalid("failed to reach build target %s in Dockerfile", r.opts.Target)
 		}
 	}
+	if err := r.resolveMetaArgs(); err != nil {
+		return "", err
+	}
 	if r.args == nil {
 		r.args = &declaredArgs{}
 	}
@@ -263,15 +271,18 @@ func (r *run) lex() *shell.Lex {
 	return shell.NewLex(r.escape)
 }
 
-// metaEnv is the ARGs before the first FROM, with build args applied.
-func (r *run) metaEnv() []string {
+// resolveMetaArgs works out the ARGs before the first FROM, with build
+// args applied, once for the whole build.
+func (r *run) resolveMetaArgs() error {
 	var env []string
-	lex := r.lex()
 	for _, a := range r.metaArgs {
 		for _, kv := range a.Args {
 			v := ""
 			if kv.Value != nil {
-				v, _, _ = lex.ProcessWord(*kv.Value, shell.EnvsFromSlice(env))
+				var err error
+				if v, err = newWordExpander(r.lex(), env, maxWordSize).expand(*kv.Value); err != nil {
+					return errs.Invalid("%v", err)
+				}
 			}
 			if bv, ok := r.buildArgs[kv.Key]; ok && bv != nil {
 				v = *bv
@@ -279,11 +290,15 @@ func (r *run) metaEnv() []string {
 			env = append(env, kv.Key+"="+v)
 		}
 	}
-	return env
+	r.meta = env
+	return nil
 }
 
+// metaEnv is the ARGs before the first FROM, with build args applied.
+func (r *run) metaEnv() []string { return r.meta }
+
 func (r *run) baseName(i int) string {
-	name, _, err := r.lex().ProcessWord(r.stages[i].BaseName, shell.EnvsFromSlice(r.metaEnv()))
+	name, err := newWordExpander(r.lex(), r.metaEnv(), maxWordSize).expand(r.stages[i].BaseName)
 	if err != nil {
 		return r.stages[i].BaseName
 	}
@@ -302,7 +317,7 @@ func (r *run) buildStage(ctx context.Context, i int) error {
 	base := r.baseName(i)
 	switch j := r.stageIndex(base, i); {
 	case j >= 0:
-		st.imageID, st.cfg = r.built[j].imageID, cloneConfig(r.built[j].cfg)
+		st.imageID, st.cfg, st.historySize = r.built[j].imageID, cloneConfig(r.built[j].cfg), r.built[j].historySize
 	case base == "scratch":
 	case base == "":
 		return errs.Invalid("base name (%s) should not be blank", s.BaseName)
@@ -312,6 +327,8 @@ func (r *run) buildStage(ctx context.Context, i int) error {
 			return err
 		}
 		st.imageID, st.cfg = img.ID, cloneConfig(img.Config.Config)
+		history, _ := json.Marshal(img.Config.History)
+		st.historySize = len(history)
 	}
 	fmt.Fprintf(r.out, " ---> %s\n", shortID(st.imageID))
 	if err := r.runTriggers(ctx, st); err != nil {
@@ -363,12 +380,8 @@ func (r *run) expand(st *stageState, c instructions.Command) error {
 	if !ok {
 		return nil
 	}
-	lex := r.lex()
-	env := shell.EnvsFromSlice(append(proxyEnv(st, r.buildArgs), st.env()...))
-	return ex.Expand(func(word string) (string, error) {
-		out, _, err := lex.ProcessWord(word, env)
-		return out, err
-	})
+	vars := append(proxyEnv(st, r.buildArgs), st.env()...)
+	return ex.Expand(newWordExpander(r.lex(), vars, maxWordSize).expand)
 }
 
 // dispatch runs one instruction of a stage.
@@ -589,12 +602,20 @@ func (r *run) commitConfig(ctx context.Context, st *stageState, text string) err
 // commit finishes a step: a cache hit, or a new image from st's parent
 // with the layer (nil for none) mk makes; mk is not called on a hit.
 func (r *run) commit(ctx context.Context, st *stageState, createdBy string, mk func() (io.ReadCloser, error)) error {
-	key := cacheKey(st.imageID, createdBy+"\x00"+configKey(st))
+	cfgJSON := configKey(st)
+	// The step's history entry: its text, a time stamp, the JSON keys
+	// and the layer's diff ID take about historyEntrySize more.
+	historySize := st.historySize + len(createdBy) + historyEntrySize
+	if len(cfgJSON)+historySize > maxConfigSize {
+		return tooLarge("image config", maxConfigSize)
+	}
+	key := cacheKey(st.imageID, createdBy+"\x00"+cfgJSON)
 	if !r.opts.NoCache {
-		if id, ok := r.b.cache.get(key); ok {
+		if id, ok := r.b.cache.get(key); ok && r.b.held.hold(id) {
+			r.ledger.add(id, false)
 			if _, err := r.b.images.Get(ctx, id); err == nil {
 				fmt.Fprintf(r.out, " ---> Using cache\n ---> %s\n", shortID(id))
-				st.imageID = id
+				st.imageID, st.historySize = id, historySize
 				return nil
 			}
 		}
@@ -616,13 +637,19 @@ func (r *run) commit(ctx context.Context, st *stageState, createdBy string, mk f
 	if err != nil {
 		return err
 	}
+	r.b.held.hold(id)
+	r.ledger.add(id, true)
 	if err := r.b.cache.put(key, id); err != nil {
 		r.b.log.Warn("build cache", "err", err)
 	}
 	fmt.Fprintf(r.out, " ---> %s\n", shortID(id))
-	st.imageID = id
+	st.imageID, st.historySize = id, historySize
 	return nil
 }
+
+// historyEntrySize is about what a history entry adds to a config
+// besides its text.
+const historyEntrySize = 160
 
 // configKey is the part of a step's result that comes from its config,
 // so that a cached image always carries the configuration asked for.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/wharf/wharf/internal/errs"
 )
 
 // readIgnore reads the context's .dockerignore; a missing file is no
@@ -19,10 +21,17 @@ func readIgnore(ix *contextIndex) ([]string, error) {
 	if errors.Is(err, errNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
+	if errors.Is(err, errFileTooLarge) {
+		return nil, tooLarge(".dockerignore", maxFileSize)
 	}
-	return ignorefile.ReadAll(bytes.NewReader(b))
+	var patterns []string
+	if err == nil {
+		patterns, err = ignorefile.ReadAll(bytes.NewReader(b))
+	}
+	if err != nil {
+		return nil, errs.Invalid("reading .dockerignore: %v", err)
+	}
+	return patterns, nil
 }
 
 // applyIgnore removes from the index the entries the .dockerignore

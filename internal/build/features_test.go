@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 )
 
@@ -197,6 +198,29 @@ func TestOrderedOutput(t *testing.T) {
 	}
 }
 
+// TestOrderedOutputHeldBounded: the output of a stage held back while an
+// earlier one is shown is clipped, as BuildKit clips a step's log, so a
+// stage printing without end cannot take the daemon's memory.
+func TestOrderedOutputHeldBounded(t *testing.T) {
+	var out bytes.Buffer
+	o := newOrderedOutput(&out, 2)
+	line := bytes.Repeat([]byte("y\n"), 512)
+	for range 10 << 10 { // 10 MiB
+		if n, err := o.writer(1).Write(line); n != len(line) || err != nil {
+			t.Fatalf("write: %d %v", n, err)
+		}
+	}
+	o.finish(0, false)
+	if out.Len() > 2<<20+100 || !strings.HasSuffix(out.String(), "\n[output clipped, log limit 2MiB reached]\n") {
+		t.Errorf("%d bytes held, ending %q", out.Len(), out.String()[max(0, out.Len()-60):])
+	}
+	// The stage shown streams, whatever its size.
+	o.writer(1).Write(line)
+	if !strings.HasSuffix(out.String(), "reached]\n"+string(line)) {
+		t.Error("the stage shown does not stream")
+	}
+}
+
 func TestParseErrorWording(t *testing.T) {
 	for df, want := range map[string]string{
 		"FROM busybox\nBOGUS x\n":             "Dockerfile parse error line 2: unknown instruction: BOGUS",
@@ -256,15 +280,56 @@ func FuzzParseDockerfile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// What parses must plan and assemble without panicking too.
+		// What parses must plan, expand and assemble without panicking
+		// too, and no expanded word may pass its bound.
 		r := &run{stages: p.stages, metaArgs: p.metaArgs, escape: p.escape}
+		if err := r.resolveMetaArgs(); err != nil {
+			return
+		}
 		r.plan(len(p.stages) - 1)
 		for _, s := range p.stages {
+			st := &stageState{args: map[string]string{}}
 			for _, c := range s.Commands {
 				if rc, ok := c.(*instructions.RunCommand); ok {
-					_, _, _ = runArgv(&dockerspec.DockerOCIImageConfig{}, rc)
+					_, _, _ = runArgv(&st.cfg, rc)
+				}
+				if r.expand(st, c) != nil {
+					continue
+				}
+				if _, err := applyConfig(&st.cfg, c); err != nil {
+					continue
+				}
+				for _, kv := range st.cfg.Env {
+					if len(kv) > 2*maxWordSize+1 {
+						t.Fatalf("ENV of %d bytes", len(kv))
+					}
 				}
 			}
+		}
+	})
+}
+
+// FuzzExpandWord: buildkit's lexer under the builder's bounds never
+// panics and never returns more than the bound.
+func FuzzExpandWord(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"$A$B", "x"},
+		{"${A:-$B}${B:+word}", "x"},
+		{"${A//x/$B}", "xxxxxxxx"},
+		{"${A///$A}", "abcdef"},
+		{"${A%%*x}${A#?}", "axbx"},
+		{"'$A' \\$B \"$A\"", "q"},
+		{"${A/", "x"},
+		{"${@/x/y}${1/x/y}${é/x/y}", "x"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	const limit = 4 << 10
+	f.Fuzz(func(t *testing.T, word, value string) {
+		x := newWordExpander(shell.NewLex('\\'), []string{"A=" + value, "B=" + value + value}, limit)
+		out, err := x.expand(word)
+		if err == nil && len(out) > limit {
+			t.Fatalf("expanded %q to %d bytes", word, len(out))
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -23,10 +22,8 @@ func (r *run) copyInline(ctx context.Context, st *stageState, c *instructions.Co
 	lex := r.lex()
 	lex.SkipProcessQuotes = true
 	vars := append(proxyEnv(st, r.buildArgs), st.env()...)
-	if err := c.ExpandRaw(func(word string) (string, error) {
-		out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(vars))
-		return out, err
-	}); err != nil {
+	// A heredoc is a file's contents: as large as a Dockerfile may be.
+	if err := c.ExpandRaw(newWordExpander(lex, vars, maxFileSize).expand); err != nil {
 		return errs.Invalid("%v", err)
 	}
 	// The files are the context of this one step: an index of their own.

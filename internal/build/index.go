@@ -291,7 +291,11 @@ func (ix *contextIndex) lstat(p string) (string, *ctxEntry, error) {
 	return real, ix.entries[real], nil
 }
 
-// readFile returns the contents of the regular file at p, following links.
+// errFileTooLarge is a file readFile will not read: see maxFileSize.
+var errFileTooLarge = errors.New("file too large")
+
+// readFile returns the contents of the regular file at p, following
+// links, if it is no larger than maxFileSize.
 func (ix *contextIndex) readFile(p string) ([]byte, error) {
 	real, err := ix.resolve(p, true)
 	if err != nil {
@@ -300,6 +304,9 @@ func (ix *contextIndex) readFile(p string) ([]byte, error) {
 	e := ix.entries[real]
 	if e.typ != tar.TypeReg {
 		return nil, fmt.Errorf("%s: not a regular file", p)
+	}
+	if e.size > maxFileSize {
+		return nil, errFileTooLarge
 	}
 	return io.ReadAll(e.content())
 }

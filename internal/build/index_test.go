@@ -335,12 +335,19 @@ func TestAddArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := writeLayer(&buf, entries, 0, 0, nil); err != nil {
+	b := &Builder{tmp: t.TempDir()}
+	rc, err := b.layerOf(entries, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	// The writer is done, scratch space removed, once the pipe ends.
+	layer, err := io.ReadAll(rc)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	tr := tar.NewReader(&buf)
+	tr := tar.NewReader(bytes.NewReader(layer))
 	for {
 		h, err := tr.Next()
 		if err != nil {
@@ -348,8 +355,11 @@ func TestAddArchive(t *testing.T) {
 		}
 		names = append(names, h.Name)
 	}
-	if !slices.Equal(names, []string{"opt/x/y", "opt/plain"}) {
+	if !slices.Equal(names, []string{"opt/x/", "opt/x/y", "opt/plain"}) {
 		t.Errorf("layer: %q", names)
+	}
+	if left, _ := os.ReadDir(b.tmp); len(left) > 0 {
+		t.Errorf("scratch space left: %v", left)
 	}
 }
 

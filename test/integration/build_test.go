@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -628,27 +630,70 @@ func TestBuildDirectives(t *testing.T) {
 	}
 }
 
+// TestBuildFailureLeavesNothing: a build failing after steps that made
+// images, layers and containers leaves none of them, nor any file in the
+// data root, whichever step fails.
 func TestBuildFailureLeavesNothing(t *testing.T) {
 	noBuildkit(t)
 	for _, c := range clis {
-		t.Run(c, func(t *testing.T) {
-			containers, images, mounts := containerCount(t), len(lines(cli(t, "wharf", "images", "-aq"))), buildMounts(t)
-			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN false\n"})
-			r := testEnv.run(c, "build", "-t", uniqueName(t, "never"), dir)
-			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c false' returned a non-zero code: 1") {
-				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
-			}
-			if got := containerCount(t); got != containers {
-				t.Errorf("containers: %d before, %d after", containers, got)
-			}
-			if got := len(lines(cli(t, "wharf", "images", "-aq"))); got != images {
-				t.Errorf("images: %d before, %d after", images, got)
-			}
-			if got := buildMounts(t); got != mounts {
-				t.Errorf("mounts under the daemon root: %d before, %d after", mounts, got)
-			}
-		})
+		for name, failing := range map[string]string{
+			"first step":  "RUN false",
+			"after steps": "ENV A=1\nRUN echo made > /made\nCOPY x /x\nLABEL l=1\nRUN cat /x /made && false",
+			"too large":   "ARG X=" + strings.Repeat("x", 60<<10) + "\nENV A=1\nRUN echo made > /made\nCOPY x /x\nENV B=" + strings.Repeat("$X", 20),
+		} {
+			t.Run(c+"/"+name, func(t *testing.T) {
+				containers, images, mounts, files := containerCount(t), len(lines(cli(t, "wharf", "images", "-aq"))), buildMounts(t), dataRootFiles(t)
+				dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\n" + failing + "\n", "x": "x"})
+				r := testEnv.run(c, "build", "--no-cache", "-t", uniqueName(t, "never"), dir)
+				if r.code != 1 || !strings.Contains(r.stderr, "returned a non-zero code: 1") && !strings.Contains(r.stderr, "exceeds maximum allowed size") {
+					t.Fatalf("exit %d\nstdout: %.3000s\nstderr: %.3000s", r.code, r.stdout, r.stderr)
+				}
+				if got := containerCount(t); got != containers {
+					t.Errorf("containers: %d before, %d after", containers, got)
+				}
+				if got := len(lines(cli(t, "wharf", "images", "-aq"))); got != images {
+					t.Errorf("images: %d before, %d after", images, got)
+				}
+				if got := buildMounts(t); got != mounts {
+					t.Errorf("mounts under the daemon root: %d before, %d after", mounts, got)
+				}
+				if got := dataRootFiles(t); !slices.Equal(got, files) {
+					t.Errorf("files in the data root: %d before, %d after; new: %q", len(files), len(got), newNames(files, got))
+				}
+			})
+		}
 	}
+}
+
+// dataRootFiles are the paths in the suite daemon's data root, but for
+// the build cache's file, which the first build makes.
+func dataRootFiles(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(testEnv.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if name := strings.TrimPrefix(p, testEnv.root); name != "/build/cache.json" {
+			names = append(names, name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// newNames are the names in after that are not in before.
+func newNames(before, after []string) []string {
+	var out []string
+	for _, n := range after {
+		if !slices.Contains(before, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func TestBuildParallelStageFails(t *testing.T) {

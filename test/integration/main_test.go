@@ -173,13 +173,14 @@ func privateDaemon(t *testing.T, daemonJSON string, wrap ...string) *env {
 	return e
 }
 
-// stopDaemon stops wharfd with sig and waits for it to go.
+// stopDaemon stops wharfd with sig and waits for it to go: until it has,
+// it holds its roots' locks and the next wharfd on them is refused.
 func (e *env) stopDaemon(sig syscall.Signal) {
 	if e.daemon == nil || e.daemon.Process == nil {
 		return
 	}
 	e.daemon.Process.Signal(sig)
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 600; i++ {
 		if e.daemon.Process.Signal(syscall.Signal(0)) != nil {
 			break
 		}
