@@ -9,6 +9,7 @@ import (
 	"github.com/docker/cli/cli-plugins/metadata"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/config/configfile"
 	"github.com/spf13/cobra"
 )
 
@@ -42,7 +43,7 @@ var systemPluginDirs = []string{
 // start compose a second time.
 func composeCommand(dockerCLI command.Cli) *cobra.Command {
 	run := func() error {
-		path, err := findComposePlugin(dockerCLI)
+		path, err := findComposePlugin(composePluginDirs(dockerCLI.ConfigFile()))
 		if err != nil {
 			return err
 		}
@@ -67,17 +68,21 @@ func composeCommand(dockerCLI command.Cli) *cobra.Command {
 	return cmd
 }
 
-// findComposePlugin returns the path of docker-compose: beside wharf, so
-// that wharf runs the compose it was built with, else where the docker CLI
-// looks for its plugins.
-func findComposePlugin(dockerCLI command.Cli) (string, error) {
+// composePluginDirs are where wharf looks for docker-compose, in order:
+// beside wharf, so that wharf runs the compose it was built with, then
+// where the docker CLI looks for its plugins (in the docker CLI's order).
+func composePluginDirs(cfg *configfile.ConfigFile) []string {
 	var dirs []string
 	if exe, err := os.Executable(); err == nil {
 		dirs = append(dirs, filepath.Dir(exe))
 	}
-	dirs = append(dirs, dockerCLI.ConfigFile().CLIPluginsExtraDirs...)
+	dirs = append(dirs, cfg.CLIPluginsExtraDirs...)
 	dirs = append(dirs, filepath.Join(config.Dir(), "cli-plugins"))
-	dirs = append(dirs, systemPluginDirs...)
+	return append(dirs, systemPluginDirs...)
+}
+
+// findComposePlugin returns the path of the first docker-compose in dirs.
+func findComposePlugin(dirs []string) (string, error) {
 	for _, d := range dirs {
 		path := filepath.Join(d, composePlugin)
 		if _, err := os.Stat(path); err == nil {
