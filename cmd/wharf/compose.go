@@ -54,7 +54,10 @@ func composeCommand(dockerCLI command.Cli) *cobra.Command {
 		Use:                "compose",
 		Short:              "Docker Compose",
 		DisableFlagParsing: true,
-		RunE:               func(*cobra.Command, []string) error { return run() },
+		// docker's help lists a plugin among the management commands,
+		// as "compose*".
+		Annotations: map[string]string{metadata.CommandAnnotationPlugin: "true"},
+		RunE:        func(*cobra.Command, []string) error { return run() },
 		// `wharf help compose` and shell completion are the plugin's too:
 		// it gets the same command line.
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
