@@ -9,7 +9,6 @@ require (
 	github.com/creack/pty v1.1.24
 	github.com/distribution/reference v0.6.0
 	github.com/docker/cli v29.9.3+incompatible
-	github.com/docker/compose/v5 v5.6.0
 	github.com/docker/go-units v0.5.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/klauspost/compress v1.20.2
@@ -59,6 +58,7 @@ require (
 	github.com/containerd/ttrpc v1.2.10 // indirect
 	github.com/containerd/typeurl/v2 v2.3.0 // indirect
 	github.com/docker/cli-docs-tool v0.11.0 // indirect
+	github.com/docker/compose/v5 v5.6.0 // indirect
 	github.com/docker/distribution v2.8.3+incompatible // indirect
 	github.com/docker/docker-credential-helpers v0.9.9 // indirect
 	github.com/docker/go-connections v0.8.2 // indirect
@@ -156,4 +156,7 @@ require (
 	tags.cncf.io/container-device-interface v1.1.1 // indirect
 )
 
-tool github.com/opencontainers/distribution-spec/conformance
+tool (
+	github.com/docker/compose/v5/cmd
+	github.com/opencontainers/distribution-spec/conformance
+)

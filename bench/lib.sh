@@ -1,5 +1,5 @@
 # Sourced by the benchmarks (from the repository root, as root): builds
-# wharf and wharfd and runs a private wharfd named after the benchmark, with
+# bin/ (make build) and runs a private wharfd named after the benchmark, with
 # its own data root, exec root, socket and cgroup parent, and a busybox
 # image; stop_wharfd undoes all of it. `w` is the wharf CLI against it.
 # WHARFD names another wharfd binary to run (to compare builds).
@@ -9,8 +9,7 @@ start_wharfd() {
 	tmp=$(mktemp -d "/tmp/wharf-$bench_name-XXXXXX")
 	exec_root=/run/wharf-$bench_name
 	sock=$exec_root/wharf.sock
-	go build -o bin/wharf ./cmd/wharf
-	go build -o bin/wharfd ./cmd/wharfd
+	make -s build >/dev/null
 	"${WHARFD:-bin/wharfd}" -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" \
 		-H "unix://$sock" -cgroup-parent "wharf-$bench_name" >"$tmp/wharfd.log" 2>&1 &
 	wharfd_pid=$!

@@ -1,0 +1,20 @@
+#!/bin/sh
+# CLI start-up and the commands users type most, against a private wharfd
+# with 50 running containers: `--version`, `ps`, `inspect` and `create`
+# through bin/wharf and through the official docker CLI
+# (/usr/local/bin/docker, DOCKER_HOST pointed at the same wharfd), in turn.
+# Usage: bench/cli.sh [runs]   (from the repository root, as root)
+# WHARF_BASE=/path/to/wharf adds another build of wharf (a before/after).
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-20}
+. bench/lib.sh
+trap stop_wharfd EXIT
+start_wharfd cli
+go build -o "$tmp/cli" ./bench/cli
+for i in $(seq 50); do w run -d --name "c$i" busybox sleep 3600 >/dev/null; done
+set -- -cli wharf=bin/wharf
+[ -n "${WHARF_BASE:-}" ] && set -- "$@" -cli "base=$WHARF_BASE"
+"$tmp/cli" -host "unix://$sock" -runs "$runs" -inspect c1 -ps-label "ps (50 running)" \
+	"$@" -cli docker=/usr/local/bin/docker
+w container prune -f >/dev/null
