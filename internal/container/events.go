@@ -8,12 +8,6 @@ import (
 	"github.com/moby/moby/api/types/events"
 )
 
-// EventLogger receives the service's container events (the daemon's
-// event bus, internal/events).
-type EventLogger interface {
-	Log(typ events.Type, action events.Action, id string, attrs map[string]string)
-}
-
 // event publishes a container event for c with docker's attributes: the
 // container's labels, name and image, plus extra (exitCode, signal, ...).
 // Callers hold c.mu (c.Name changes with a rename).

@@ -16,6 +16,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
+	wevents "github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
@@ -46,7 +47,7 @@ type Config struct {
 	// the image and volume services (nil: a private index).
 	Uses   *inuse.Index
 	Log    *slog.Logger
-	Events EventLogger // container events (events.go); nil: none
+	Events wevents.Logger // container events (events.go); nil: none
 }
 
 // Service manages containers.

@@ -150,7 +150,7 @@ func findExecInit() string {
 // the containers' read-write layers stay in the containers' directories.
 // Blobs are synced before they are named: an image record that survives a
 // power loss must not point at a blob that did not.
-func openImages(cfg config.Config, users image.Users, bus image.EventLogger, log *slog.Logger) (*image.Service, layer.Store, error) {
+func openImages(cfg config.Config, users image.Users, bus events.Logger, log *slog.Logger) (*image.Service, layer.Store, error) {
 	root := filepath.Join(cfg.Root, "image")
 	blobs, err := content.NewLocal(root, content.LocalOptions{Sync: true})
 	if err != nil {

@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 
 	"github.com/wharf/wharf/internal/config"
+	"github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/network"
 	"github.com/wharf/wharf/internal/network/ipam"
 )
 
 // newNetworks builds the network service from the daemon's settings.
-func newNetworks(ctx context.Context, cfg config.Config, events network.EventLogger, log *slog.Logger) (*network.Service, error) {
+func newNetworks(ctx context.Context, cfg config.Config, bus events.Logger, log *slog.Logger) (*network.Service, error) {
 	var pools []ipam.PoolSpec
 	for _, p := range cfg.DefaultAddressPools {
 		base, err := netip.ParsePrefix(p.Base)
@@ -30,7 +31,7 @@ func newNetworks(ctx context.Context, cfg config.Config, events network.EventLog
 		Pools:    pools,
 		IPTables: cfg.IPTables,
 		IPMasq:   cfg.IPMasq,
-		Events:   events,
+		Events:   bus,
 		Log:      log,
 	})
 	if err != nil {

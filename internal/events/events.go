@@ -13,6 +13,13 @@ import (
 // bufferSize is how many past messages are kept for replay.
 const bufferSize = 1024
 
+// Logger is what a service publishes its events through: the Bus, or a
+// test's recorder. It is a leaf of the daemon's lock order: Log never
+// calls into a service.
+type Logger interface {
+	Log(typ events.Type, action events.Action, id string, attrs map[string]string)
+}
+
 // Bus is an in-memory publish/subscribe hub. Its zero value is not
 // usable; call New.
 type Bus struct {

@@ -11,12 +11,6 @@ import (
 	"github.com/moby/moby/client/pkg/progress"
 )
 
-// EventLogger receives the service's image events (the daemon's event
-// bus, internal/events). It is a leaf: it must not call the service.
-type EventLogger interface {
-	Log(typ events.Type, action events.Action, id string, attrs map[string]string)
-}
-
 // The verbs that change the store or move images in and out are here,
 // each its worker (tagImage in add.go, deleteImage in delete.go, ...) and
 // then docker's image event. Whoever calls them, the API or the builder,

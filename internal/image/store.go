@@ -39,6 +39,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
+	wevents "github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/keylock"
@@ -84,12 +85,12 @@ type entry struct {
 
 // Config is what an image service is made of.
 type Config struct {
-	Root    string        // the service's own records (layout in the package doc)
-	Content content.Store // image configs and layer tars (nil: a local store in Root)
-	Layers  layer.Store   // the layers, extracted (nil: an overlay store in Root)
-	Users   Users         // which containers use an image (nil: none do)
-	Events  EventLogger   // nil: no events are published
-	Log     *slog.Logger  // nil: discard
+	Root    string         // the service's own records (layout in the package doc)
+	Content content.Store  // image configs and layer tars (nil: a local store in Root)
+	Layers  layer.Store    // the layers, extracted (nil: an overlay store in Root)
+	Users   Users          // which containers use an image (nil: none do)
+	Events  wevents.Logger // nil: no events are published
+	Log     *slog.Logger   // nil: discard
 }
 
 // Service is the image store.
@@ -98,7 +99,7 @@ type Service struct {
 	log    *slog.Logger
 	blobs  content.Store
 	layers layer.Store
-	events EventLogger
+	events wevents.Logger
 
 	// mu guards images and refs. Held only for index work, never across
 	// extraction or network/disk streaming of layers. Lock order: mu, then

@@ -7,12 +7,6 @@ import (
 	"github.com/moby/moby/api/types/network"
 )
 
-// EventLogger receives the service's network events (the daemon's event
-// bus, internal/events). It is a leaf: it must not call the service.
-type EventLogger interface {
-	Log(typ events.Type, action events.Action, id string, attrs map[string]string)
-}
-
 // Create and Remove are create and remove, then docker's network event,
 // published once mu is released. Connect and disconnect events come from
 // the container service, which connects containers.

@@ -33,6 +33,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/wharf/wharf/internal/errs"
+	wevents "github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/network/bridge"
 	"github.com/wharf/wharf/internal/network/dns"
@@ -56,7 +57,7 @@ type Config struct {
 	IPTables bool              // manage iptables rules
 	IPMasq   bool              // masquerade outbound traffic
 	Firewall firewall.Firewall // nil: iptables (or nothing when IPTables is off)
-	Events   EventLogger       // nil: no events are published
+	Events   wevents.Logger    // nil: no events are published
 	Log      *slog.Logger
 }
 

@@ -7,12 +7,6 @@ import (
 	"github.com/moby/moby/api/types/volume"
 )
 
-// EventLogger receives the service's volume events (the daemon's event
-// bus, internal/events). It is a leaf: it must not call the service.
-type EventLogger interface {
-	Log(typ events.Type, action events.Action, id string, attrs map[string]string)
-}
-
 // The verbs below are their workers in volume.go, then docker's volume
 // event, published once mu is released.
 

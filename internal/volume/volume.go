@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/errs"
+	wevents "github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/filters"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/inuse"
@@ -54,7 +55,7 @@ type record struct {
 type Service struct {
 	root   string
 	log    *slog.Logger
-	events EventLogger
+	events wevents.Logger
 
 	// mu guards vols. Lock order: mu, then the users index (a leaf); the
 	// service calls no other service, and publishes events only with mu
@@ -74,10 +75,10 @@ type Users interface {
 
 // Config is what a volume service is made of.
 type Config struct {
-	Root   string       // one directory per volume
-	Users  Users        // the containers using each volume (nil: a private index)
-	Events EventLogger  // nil: no events are published
-	Log    *slog.Logger // nil: discard
+	Root   string         // one directory per volume
+	Users  Users          // the containers using each volume (nil: a private index)
+	Events wevents.Logger // nil: no events are published
+	Log    *slog.Logger   // nil: discard
 }
 
 // New loads the volumes under cfg.Root, finishing removals a crash cut
