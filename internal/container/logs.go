@@ -34,12 +34,9 @@ func (s *Service) logPath(id string) string { return filepath.Join(s.dir(id), "c
 // Logs writes the container's log to stdout/stderr (the same writer for a
 // TTY container) as filtered by o, and follows it if asked.
 func (s *Service) Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o LogsOptions) (tty bool, err error) {
-	c, err := s.get(ref)
+	c, err := s.readableLog(ref)
 	if err != nil {
 		return false, err
-	}
-	if c.HostConfig.LogConfig.Type == "none" {
-		return false, errLogsNotReadable
 	}
 	return c.Config.Tty, s.copyLogs(ctx, c, stdout, stderr, o)
 }
@@ -48,14 +45,24 @@ func (s *Service) Logs(ctx context.Context, ref string, stdout, stderr io.Writer
 // container's log can be read back (an error, in docker's words, if not)
 // and whether its streams are a terminal (and so not multiplexed).
 func (s *Service) LogsTTY(ref string) (bool, error) {
-	c, err := s.get(ref)
+	c, err := s.readableLog(ref)
 	if err != nil {
 		return false, err
 	}
-	if c.HostConfig.LogConfig.Type == "none" {
-		return false, errLogsNotReadable
-	}
 	return c.Config.Tty, nil
+}
+
+// readableLog finds the container ref names, unless its log driver keeps
+// nothing to read back.
+func (s *Service) readableLog(ref string) (*Container, error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.HostConfig.LogConfig.Type == "none" {
+		return nil, errLogsNotReadable
+	}
+	return c, nil
 }
 
 // IsTTY reports whether a container's streams are a terminal (and so not
