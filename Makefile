@@ -16,13 +16,24 @@ all: build
 # it is also the com.docker.compose.version label.
 COMPOSE_LDFLAGS = -X github.com/docker/compose/v5/internal.Version=$(shell $(GO) list -m -f '{{.Version}}' github.com/docker/compose/v5)
 
+# Versions stamped into the binaries (`wharf version`, `wharfd --version`):
+# git describe, after the release's tag once there is one.
+VERSION   ?= $(shell v=$$(git describe --tags --dirty 2>/dev/null) && echo $${v#v} || echo 0.1.0-dev+$$(git describe --always --dirty 2>/dev/null || echo unknown))
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) \
+	-X github.com/wharf/wharf/internal/version.GitCommit=$(COMMIT) \
+	-X main.version=$(VERSION) \
+	-X github.com/docker/cli/cli/version.Version=$(VERSION) \
+	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \
+	-X github.com/docker/cli/cli/version.PlatformName=Wharf
+
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
 # faults, ~5% of `wharf --version`).
 build: compose-plugin
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/wharf ./cmd/wharf
-	$(GO) build -o $(BIN)/wharfd ./cmd/wharfd
+	CGO_ENABLED=0 $(GO) build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
+	$(GO) build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 
 # docker compose's own CLI plugin, docker-compose: `wharf compose` runs it

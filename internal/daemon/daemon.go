@@ -37,6 +37,11 @@ import (
 // Daemon is wharfd's services, wired, behind the API.
 type Daemon struct {
 	API *api.Server
+	// What a reload changes (reload.go): the settings in force, and the
+	// services that take the reloadable ones.
+	cfg    config.Config
+	images *image.Service
+	system *system.Service
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -74,7 +79,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	images.SetInsecureRegistries(cfg.InsecureRegistries)
 	volumes, err := volume.New(volume.Config{Root: filepath.Join(cfg.Root, "volumes"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)
@@ -94,6 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		DefaultUlimits: cfg.DefaultUlimits,
+		Defaults:       containerDefaults(cfg),
 		ExecInit:       execInit,
 		Images:         images,
 		Layers:         layers,
@@ -118,9 +123,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images,
 	})
+	d := &Daemon{cfg: cfg, images: images, system: sys}
+	d.apply(cfg)
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
-	return &Daemon{API: api.New(log,
+	d.API = api.New(log,
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
@@ -129,7 +136,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
-	)}, nil
+	)
+	return d, nil
 }
 
 // findExecInit locates wharf-exec-init: beside wharfd's executable, where

@@ -24,8 +24,8 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// maxConcurrentDownloads is dockerd's default (max-concurrent-downloads).
-const maxConcurrentDownloads = 3
+// defaultMaxDownloads is dockerd's default (max-concurrent-downloads).
+const defaultMaxDownloads = 3
 
 // parsePlatform reads "os[/arch[/variant]]"; "" is linux on this machine's
 // architecture.
@@ -303,6 +303,7 @@ func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, 
 		progress.Update(out, id, "Pulling fs layer")
 		jobs = append(jobs, job{l, diffIDs[i]})
 	}
+	maxConcurrentDownloads := s.transferLimit(&s.maxDownloads, defaultMaxDownloads)
 	for i, j := range jobs {
 		if i >= maxConcurrentDownloads {
 			progress.Update(out, shortDigest(j.layer.Digest.String()), "Waiting")
