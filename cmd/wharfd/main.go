@@ -60,12 +60,18 @@ func run(args []string) error {
 		return err
 	}
 	defer lock.Release()
-	d, err := daemon.New(ctx, cfg, log)
+	// Listen before the daemon starts, as dockerd: a bad host or group
+	// stops wharfd before it touches the host, and clients that connect
+	// meanwhile wait for it.
+	listeners, err := listenAll(cfg, log)
 	if err != nil {
 		return err
 	}
-	listeners, err := listenAll(cfg, log)
+	d, err := daemon.New(ctx, cfg, log)
 	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
 		return err
 	}
 	var handler http.Handler = d.API

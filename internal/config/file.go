@@ -191,7 +191,8 @@ func (c *Config) Overlay(src *Config, keys []string) {
 	walk(dst, from)
 }
 
-// Diff lists the daemon.json keys whose settings differ between a and b.
+// Diff lists the daemon.json keys whose settings differ between a and b,
+// sorted.
 func Diff(a, b *Config) []string {
 	var keys []string
 	var walk func(a, b reflect.Value)
@@ -209,5 +210,6 @@ func Diff(a, b *Config) []string {
 		}
 	}
 	walk(reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem())
+	slices.Sort(keys)
 	return keys
 }

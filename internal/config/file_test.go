@@ -140,3 +140,13 @@ func TestOverlay(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+func TestDiff(t *testing.T) {
+	a, b := Default(), Default()
+	b.Labels = []string{"x=1"}
+	b.Debug = true
+	b.RegistryMirrors = []string{"https://m/"}
+	if got := strings.Join(Diff(&a, &b), " "); got != "debug labels registry-mirrors" {
+		t.Errorf("diff %q", got)
+	}
+}

@@ -90,10 +90,11 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 	} else if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 
+	// The rotated files first, oldest first: they no longer change.
+	entries := s.rotatedEntries(c, f)
 	r := &logReader{r: bufio.NewReaderSize(f, 64*1024)}
-	var entries []logEntry
 	for {
 		e, ok := r.next(o.Follow)
 		if !ok {
@@ -144,6 +145,23 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 			if err := emit(e); err != nil {
 				return err
 			}
+			continue
+		}
+		if next := s.rotatedAway(c, f); next != nil {
+			// conmon let go of f when it made the new file: f is whole.
+			for {
+				e, ok := r.next(true)
+				if !ok {
+					break
+				}
+				if err := emit(e); err != nil {
+					next.Close()
+					return err
+				}
+			}
+			f.Close()
+			f = next
+			r.r = bufio.NewReaderSize(f, 64*1024)
 			continue
 		}
 		c.mu.Lock()

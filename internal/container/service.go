@@ -98,6 +98,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s.resumeHealth()
 	s.restore(ctx)
+	go s.rotateLogs(ctx, logCheckInterval)
 	return s, nil
 }
 
