@@ -73,6 +73,10 @@ func listenAll(cfg config.Config, log *slog.Logger) ([]listener, error) {
 			out = append(out, listener{host: host, Listener: ln})
 		}
 	}
+	// runc hands sockets named in these on to the containers it runs.
+	for _, v := range []string{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"} {
+		os.Unsetenv(v)
+	}
 	return out, nil
 }
 

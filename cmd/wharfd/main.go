@@ -50,6 +50,7 @@ func run(args []string) error {
 		level.Set(slog.LevelDebug)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	notify := newNotifier(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -86,20 +87,22 @@ func run(args []string) error {
 		handler = mux
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	stopped := make(chan struct{}) // closed when the API has stopped
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
-		notifyStopping(log)
+		notify.send("STOPPING=1")
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	go reloadOnHUP(ctx, opts, d, level, log)
+	go reloadOnHUP(ctx, opts, d, level, notify, log)
 	served := make(chan error, len(listeners))
 	for _, ln := range listeners {
 		log.Info("API listen on " + ln.host)
 		go func() { served <- srv.Serve(ln) }()
 	}
-	notifyReady(ctx, listeners, log)
+	notify.ready(ctx, listeners)
 	log.Info("wharfd started", "version", version.Version, "root", cfg.Root)
 	for range listeners {
 		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -108,6 +111,8 @@ func run(args []string) error {
 		}
 	}
 	// Containers keep running: conmon holds them, and the next wharfd finds them.
+	<-stopped
+	d.Shutdown()
 	log.Info("wharfd stopped")
 	return nil
 }

@@ -5,37 +5,58 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
-
-	"github.com/coreos/go-systemd/v22/daemon"
 )
 
-// notifyReady tells systemd (Type=notify, $NOTIFY_SOCKET) that wharfd is
-// ready once the API answers a ping on one of its unix sockets; without
-// $NOTIFY_SOCKET it does nothing.
-func notifyReady(ctx context.Context, listeners []listener, log *slog.Logger) {
+// notifier speaks systemd's sd_notify protocol (Type=notify) to the
+// socket in $NOTIFY_SOCKET, which it takes out of wharfd's environment
+// at once: runc, run by wharfd, would otherwise take the variable as
+// its own and wait for the container to notify.
+type notifier struct {
+	addr string // "" when not run by systemd
+	log  *slog.Logger
+}
+
+func newNotifier(log *slog.Logger) *notifier {
+	addr := os.Getenv("NOTIFY_SOCKET")
+	os.Unsetenv("NOTIFY_SOCKET")
+	if strings.HasPrefix(addr, "@") {
+		addr = "\x00" + addr[1:] // an abstract socket
+	}
+	return &notifier{addr: addr, log: log}
+}
+
+// send sends state, such as "READY=1", if systemd listens.
+func (n *notifier) send(state string) {
+	if n.addr == "" {
+		return
+	}
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: n.addr, Net: "unixgram"})
+	if err != nil {
+		n.log.Warn("sd_notify", "state", state, "err", err)
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(state)); err != nil {
+		n.log.Warn("sd_notify", "state", state, "err", err)
+	}
+}
+
+// ready tells systemd wharfd is ready once the API answers a ping on one
+// of its unix sockets.
+func (n *notifier) ready(ctx context.Context, listeners []listener) {
 	for _, ln := range listeners {
 		if ln.Addr().Network() != "unix" {
 			continue
 		}
 		if err := ping(ctx, ln.Addr().String()); err != nil {
-			log.Warn("the API does not answer its own ping", "host", ln.host, "err", err)
+			n.log.Warn("the API does not answer its own ping", "host", ln.host, "err", err)
 		}
 		break
 	}
-	if ok, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
-		log.Warn("sd_notify READY", "err", err)
-	} else if ok {
-		log.Debug("told systemd wharfd is ready")
-	}
-}
-
-// notifyStopping tells systemd wharfd is stopping.
-func notifyStopping(log *slog.Logger) {
-	if _, err := daemon.SdNotify(false, daemon.SdNotifyStopping); err != nil {
-		log.Warn("sd_notify STOPPING", "err", err)
-	}
+	n.send("READY=1")
 }
 
 // ping asks the API on the unix socket at path for /_ping.
@@ -44,7 +65,7 @@ func ping(ctx context.Context, path string) error {
 	defer cancel()
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", strings.TrimPrefix(path, "@"))
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
 		},
 	}}
 	defer client.CloseIdleConnections()

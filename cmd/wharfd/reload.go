@@ -7,15 +7,13 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/coreos/go-systemd/v22/daemon"
-
 	wharfdaemon "github.com/wharf/wharf/internal/daemon"
 )
 
 // reloadOnHUP re-reads the configuration on each SIGHUP, as dockerd does:
 // a file that does not load is logged and changes nothing; one that does
 // has its reloadable keys applied.
-func reloadOnHUP(ctx context.Context, opts *options, d *wharfdaemon.Daemon, level *slog.LevelVar, log *slog.Logger) {
+func reloadOnHUP(ctx context.Context, opts *options, d *wharfdaemon.Daemon, level *slog.LevelVar, notify *notifier, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -25,7 +23,7 @@ func reloadOnHUP(ctx context.Context, opts *options, d *wharfdaemon.Daemon, leve
 			return
 		case <-hup:
 		}
-		daemon.SdNotify(false, daemon.SdNotifyReloading)
+		notify.send("RELOADING=1")
 		cfg, err := opts.load()
 		if err != nil {
 			log.Error("Error reloading configuration: not applied", "err", err)
@@ -37,6 +35,6 @@ func reloadOnHUP(ctx context.Context, opts *options, d *wharfdaemon.Daemon, leve
 				level.Set(slog.LevelInfo)
 			}
 		}
-		daemon.SdNotify(false, daemon.SdNotifyReady)
+		notify.send("READY=1")
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/wharf/wharf/internal/execinit"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
+	"github.com/wharf/wharf/internal/network"
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/store/content"
 	"github.com/wharf/wharf/internal/store/layer"
@@ -39,9 +40,10 @@ type Daemon struct {
 	API *api.Server
 	// What a reload changes (reload.go): the settings in force, and the
 	// services that take the reloadable ones.
-	cfg    config.Config
-	images *image.Service
-	system *system.Service
+	cfg      config.Config
+	images   *image.Service
+	system   *system.Service
+	networks *network.Service
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -123,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images,
 	})
-	d := &Daemon{cfg: cfg, images: images, system: sys}
+	d := &Daemon{cfg: cfg, images: images, system: sys, networks: networks}
 	d.apply(cfg)
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.

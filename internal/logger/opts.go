@@ -33,7 +33,7 @@ func ValidateLogOpts(driver string, opts map[string]string) error {
 	}
 	known, ok := driverOpts[driver]
 	if !ok {
-		return fmt.Errorf("failed to get logging factory: logger: no log driver named '%s' is registered", driver)
+		return fmt.Errorf("logger: no log driver named '%s' is registered", driver)
 	}
 	for key, val := range opts {
 		if !slices.Contains(known, key) && !slices.Contains(commonOpts, key) {

@@ -41,8 +41,8 @@ func lineNumbers(t *testing.T, out string) []int {
 // and `logs -f` started before the rotations sees every line once.
 func TestLogRotation(t *testing.T) {
 	const total = 60
-	for _, compress := range []string{"false", "true"} {
-		t.Run("compress="+compress, func(t *testing.T) {
+	for compress, sub := range map[string]string{"false": "plain", "true": "gzip"} {
+		t.Run(sub, func(t *testing.T) {
 			name := uniqueName(t, "rot")
 			id := runDetached(t, "wharf", name, "--log-opt", "max-size=1k", "--log-opt", "max-file=3",
 				"--log-opt", "compress="+compress, "busybox", "sh", "-c", fmt.Sprintf(lineWriter, total))

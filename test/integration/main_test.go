@@ -28,9 +28,11 @@ type env struct {
 	root     string // --data-root
 	execRoot string // --exec-root
 	sock     string
-	config   string   // wharfd's -config-file
-	wrap     []string // a command wharfd runs under, such as prlimit
-	args     []string // more wharfd flags, such as -H tcp://...
+	config   string     // wharfd's -config-file
+	wrap     []string   // a command wharfd runs under, such as prlimit
+	args     []string   // more wharfd flags, such as -H tcp://...
+	environ  []string   // more environment, such as NOTIFY_SOCKET
+	files    []*os.File // passed to wharfd as fds 3, 4, ...
 	daemon   *exec.Cmd
 	logFile  string
 	hostNet  hostNet // the host's network state before the suite
@@ -125,6 +127,8 @@ func (e *env) startDaemon() error {
 		"-cgroup-parent", e.cgroupParent())
 	argv = append(argv, e.args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), e.environ...)
+	cmd.ExtraFiles = e.files
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return err
