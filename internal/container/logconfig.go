@@ -60,7 +60,7 @@ func logRotation(c *Container) logger.Rotation {
 // logOptions are conmon's logging settings for c's next run.
 func (s *Service) logOptions(c *Container) (runtime.LogOptions, error) {
 	lc := c.HostConfig.LogConfig
-	o := runtime.LogOptions{SizeMax: logRotation(c).Bound(), Name: strings.TrimPrefix(c.Name, "/")}
+	o := runtime.LogOptions{Name: strings.TrimPrefix(c.Name, "/")}
 	if lc.Type != "journald" {
 		return o, nil
 	}

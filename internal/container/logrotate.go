@@ -13,8 +13,8 @@ import (
 // logCheckInterval is how often running containers' log sizes are
 // checked. conmon writes the log, not wharfd, so a file may pass its
 // max-size by what a container writes in this time before it rotates
-// (docker rotates at the byte); conmon's own bound, max-size × max-file,
-// holds while wharfd is stopped.
+// (docker rotates at the byte); while wharfd is stopped the live file
+// grows until the next wharfd rotates it.
 const logCheckInterval = time.Second
 
 // rotateLogs rotates running containers' logs past their max-size until

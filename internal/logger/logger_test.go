@@ -84,9 +84,6 @@ func TestRotationFor(t *testing.T) {
 			t.Errorf("%s %v: %+v, want %+v", c.driver, c.opts, got, c.want)
 		}
 	}
-	if b := (Rotation{MaxSize: 10, MaxFile: 3}).Bound(); b != 30 {
-		t.Errorf("bound %d", b)
-	}
 }
 
 func TestValidateLogOpts(t *testing.T) {

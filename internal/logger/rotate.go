@@ -54,15 +54,6 @@ func RotationFor(driver string, opts map[string]string) Rotation {
 	return r
 }
 
-// Bound is the most the live file may reach while nobody rotates it
-// (wharfd stopped): conmon truncates it there (0: no bound).
-func (r Rotation) Bound() int64 {
-	if r.MaxSize <= 0 {
-		return 0
-	}
-	return r.MaxSize * int64(r.MaxFile)
-}
-
 // rotated is the name of the n-th rotated file of path, gzipped or not.
 func rotated(path string, n int, gz bool) string {
 	name := path + "." + strconv.Itoa(n)

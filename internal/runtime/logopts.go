@@ -1,12 +1,10 @@
 package runtime
 
-import "strconv"
-
 // LogOptions are how conmon logs a container besides its k8s-file.
+// conmon's --log-size-max is not used: it counts bytes since its own last
+// truncation, not since wharfd's rotations, so it would cut the live file
+// short every so often.
 type LogOptions struct {
-	// SizeMax truncates the k8s-file past this many bytes: the bound
-	// while wharfd, which rotates it sooner, is not running (0: none).
-	SizeMax int64
 	// Journald also sends each line to the journal, with the fields
 	// CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME and, with Tag,
 	// CONTAINER_TAG and SYSLOG_IDENTIFIER.
@@ -25,9 +23,6 @@ func (l LogOptions) nameOr(id string) string {
 
 func (l LogOptions) args() []string {
 	var args []string
-	if l.SizeMax > 0 {
-		args = append(args, "--log-size-max", strconv.FormatInt(l.SizeMax, 10))
-	}
 	if l.Journald {
 		args = append(args, "-l", "journald:")
 	}

@@ -73,6 +73,7 @@ func TestSystemdActivationAndNotify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln.SetUnlinkOnClose(false) // the socket is wharfd's now
 	ln.Close()
 	defer lnFile.Close()
 
