@@ -47,6 +47,7 @@ func (d *Daemon) Reload(cfg config.Config, log *slog.Logger) {
 func (d *Daemon) apply(cfg config.Config) {
 	d.images.SetInsecureRegistries(cfg.InsecureRegistries)
 	d.images.SetTransferLimits(cfg.MaxConcurrentDownloads, cfg.MaxConcurrentUploads)
+	d.images.SetRegistryMirrors(cfg.RegistryMirrors)
 	d.system.SetSettings(system.Settings{
 		Debug:              cfg.Debug,
 		Labels:             cfg.Labels,

@@ -164,9 +164,12 @@ func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOption
 	}
 	// As dockerd, fetch the manifest before saying anything, so a bad
 	// name or credentials give an error status rather than a stream.
-	desc, err := remote.Get(rref, opts...)
-	if err != nil {
-		return false, registryError(err, ref, true)
+	// Docker Hub's images come from its mirrors first.
+	desc := s.getFromMirror(ctx, ref, tagOrDigest)
+	if desc == nil {
+		if desc, err = remote.Get(rref, opts...); err != nil {
+			return false, registryError(err, ref, true)
+		}
 	}
 	progress.Message(out, tagOrDigest, "Pulling from "+reference.Path(ref))
 	manifestDigest := digest.Digest(desc.Digest.String())

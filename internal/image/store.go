@@ -121,6 +121,9 @@ type Service struct {
 	// flight (daemon.json's max-concurrent-*, reloadable); 0 is dockerd's
 	// default.
 	maxDownloads, maxUploads atomic.Int32
+	// mirrors are Docker Hub's mirrors (daemon.json's registry-mirrors,
+	// reloadable; mirrors.go).
+	mirrors atomic.Pointer[[]string]
 }
 
 // localStores fills in the stores cfg leaves out with local ones in

@@ -144,3 +144,24 @@ func TestDaemonJSONContainerDefaults(t *testing.T) {
 		t.Errorf("own settings: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestRegistryMirror: with registry-mirrors, a Docker Hub image comes from
+// the mirror (this machine cannot reach Hub: the pull succeeds only
+// through the mirror, a registry of our own on loopback).
+func TestRegistryMirror(t *testing.T) {
+	addr := startRegistry(t, "")
+	ref := addr + "/library/wharf-mirrortest:1"
+	cli(t, "wharf", "tag", "busybox", ref)
+	t.Cleanup(func() { testEnv.run("wharf", "rmi", ref) })
+	cli(t, "wharf", "push", ref)
+	e := privateDaemon(t, `{"iptables": false, "registry-mirrors": ["http://`+addr+`"]}`)
+	if r := e.run("docker", "pull", "wharf-mirrortest:1"); r.code != 0 {
+		t.Fatalf("pull through the mirror: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := e.run("wharf", "run", "--rm", "wharf-mirrortest:1", "echo", "mirrored"); r.code != 0 || r.stdout != "mirrored\n" {
+		t.Errorf("run the mirrored image: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if got := e.run("wharf", "info", "--format", "{{json .RegistryConfig.Mirrors}}").stdout; !strings.Contains(got, "http://"+addr+"/") {
+		t.Errorf("info mirrors: %s", got)
+	}
+}
