@@ -4,10 +4,12 @@ package integration
 
 import (
 	"debug/elf"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -114,5 +116,92 @@ func TestDebPackage(t *testing.T) {
 		if !strings.Contains(string(info), want) {
 			t.Errorf("package info lacks %q:\n%s", want, info)
 		}
+	}
+}
+
+// TestDebInstallUpgradePurge installs the package on this machine with
+// dpkg, runs a container under the installed wharfd, upgrades the
+// package and restarts wharfd as the package's postinst does under
+// systemd (the container keeps running, the new wharfd takes it over and
+// runs the new binary), then removes and purges it. It is skipped
+// where wharf is installed already, so it never replaces a real install.
+func TestDebInstallUpgradePurge(t *testing.T) {
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Skip("dpkg is not installed")
+	}
+	if exec.Command("dpkg", "-s", "wharf").Run() == nil {
+		t.Skip("the wharf package is installed on this machine: not touching it")
+	}
+	if _, err := os.Stat("/usr/bin/wharfd"); err == nil {
+		t.Skip("/usr/bin/wharfd exists: not touching it")
+	}
+	hadGroup := exec.Command("getent", "group", "wharf").Run() == nil
+	dist := t.TempDir()
+	build := func(version string) string {
+		cmd := exec.Command("../../hack/deb.sh", dist)
+		cmd.Env = append(os.Environ(), "BIN="+testEnv.bin, "VERSION="+version)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("deb.sh: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	dpkg := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("dpkg", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() {
+		exec.Command("dpkg", "--purge", "wharf").Run()
+		if !hadGroup {
+			exec.Command("groupdel", "wharf").Run()
+		}
+	})
+	dpkg("-i", build("1.0.0"))
+	if exec.Command("getent", "group", "wharf").Run() != nil {
+		t.Error("postinst made no wharf group")
+	}
+	for _, f := range []string{"/usr/bin/wharf", "/usr/bin/wharfd", "/lib/systemd/system/wharfd.service", "/etc/wharf/daemon.json"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("installed: %v", err)
+		}
+	}
+	// A wharfd from the package, on a private root.
+	e := newPrivateEnv(t, `{"iptables": false}`)
+	e.bin = "/usr/bin"
+	e.startPrivate(t)
+	id := strings.TrimSpace(e.run("wharf", "run", "-d", "busybox", "sleep", "600").stdout)
+	if id == "" {
+		t.Fatal("no container")
+	}
+	dpkg("-i", build("1.1.0"))
+	e.stopDaemon(syscall.SIGTERM)
+	if err := e.startDaemon(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := exec.Command("dpkg-query", "-W", "-f=${Version}", "wharf").Output(); string(got) != "1.1.0" {
+		t.Errorf("package after the upgrade: %q", got)
+	}
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", e.daemon.Process.Pid)); exe != "/usr/bin/wharfd" {
+		t.Errorf("the restarted wharfd runs %q, not the upgraded /usr/bin/wharfd", exe)
+	}
+	if got := e.run("wharf", "inspect", "--format", "{{.State.Running}}", id).stdout; strings.TrimSpace(got) != "true" {
+		t.Errorf("container after the upgrade: running %q", got)
+	}
+	e.run("wharf", "rm", "-f", id)
+	e.stopDaemon(syscall.SIGTERM) // its teardown (at the end) must not need the removed CLI
+	dpkg("-r", "wharf")
+	if _, err := os.Stat("/usr/bin/wharfd"); err == nil {
+		t.Error("dpkg -r left /usr/bin/wharfd")
+	}
+	if _, err := os.Stat("/etc/wharf/daemon.json"); err != nil {
+		t.Error("dpkg -r removed the conffile (only purge should)")
+	}
+	dpkg("--purge", "wharf")
+	if _, err := os.Stat("/etc/wharf"); err == nil {
+		t.Error("dpkg --purge left /etc/wharf")
 	}
 }
