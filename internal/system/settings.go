@@ -1,12 +1,14 @@
 package system
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
 
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/api/types/system"
+	"golang.org/x/sys/unix"
 )
 
 // Settings are the daemon settings /info reports that a reload (SIGHUP)
@@ -71,4 +73,41 @@ func registryConfig(mirrors, insecure []string) *registry.ServiceConfig {
 		rc.IndexConfigs[entry] = &registry.IndexInfo{Name: entry, Mirrors: []string{}, Secure: false, Official: false}
 	}
 	return rc
+}
+
+// driverStatus is overlay2's DriverStatus as dockerd reports it, with the
+// data root's real backing file system.
+func driverStatus(root string) [][2]string {
+	return [][2]string{
+		{"Backing Filesystem", backingFS(root)},
+		{"Supports d_type", "true"},
+		{"Using metacopy", "false"},
+		{"Native Overlay Diff", "true"},
+		{"userxattr", "false"},
+	}
+}
+
+// backingFS names the file system under path as dockerd does.
+func backingFS(path string) string {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil {
+		return "<unknown>"
+	}
+	switch st.Type {
+	case unix.EXT4_SUPER_MAGIC:
+		return "extfs"
+	case unix.XFS_SUPER_MAGIC:
+		return "xfs"
+	case unix.BTRFS_SUPER_MAGIC:
+		return "btrfs"
+	case unix.TMPFS_MAGIC:
+		return "tmpfs"
+	case unix.OVERLAYFS_SUPER_MAGIC:
+		return "overlayfs"
+	case 0x2fc12fc1:
+		return "zfs"
+	case unix.NFS_SUPER_MAGIC:
+		return "nfs"
+	}
+	return fmt.Sprintf("<unknown (%#x)>", st.Type)
 }

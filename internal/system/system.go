@@ -86,7 +86,7 @@ func (s *Service) Info(ctx context.Context) (system.Info, error) {
 		ID:                 "wharf",
 		Containers:         len(list),
 		Driver:             "overlay2",
-		DriverStatus:       [][2]string{{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}},
+		DriverStatus:       driverStatus(s.cfg.Root),
 		MemoryLimit:        true,
 		SwapLimit:          true,
 		CPUCfsPeriod:       true,
