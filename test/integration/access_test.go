@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -162,6 +163,25 @@ func TestTLSAccess(t *testing.T) {
 			t.Errorf("%s: got in: %d %q", c.name, r.code, r.stdout)
 		}
 		t.Logf("%s refused: %s", c.name, strings.TrimSpace(r.stderr))
+	}
+	// The docker CLI sends no certificate the server's CA list rules out;
+	// a client that insists on its other CA's certificate is refused too.
+	rogueCert, err := tls.LoadX509KeyPair(filepath.Join(rogue, "cert.pem"), filepath.Join(rogue, "key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(host, "tcp://"), &tls.Config{RootCAs: pool,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &rogueCert, nil }})
+	if err == nil {
+		// TLS 1.3: the server's verdict comes with the first read.
+		conn.Write([]byte("GET /_ping HTTP/1.0\r\n\r\n"))
+		_, err = conn.Read(make([]byte, 16))
+		conn.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("a certificate from another CA: %v", err)
 	}
 	// Only loopback was opened; and wharfd refuses tcp:// without --tlsverify.
 	out, code := wharfdOnce(t, "--config-file", "/nonexistent", "-H", host)
