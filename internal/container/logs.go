@@ -92,6 +92,7 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 	}
 	defer func() { f.Close() }()
 
+	details := logDetails(c)
 	// The rotated files first, oldest first: they no longer change.
 	entries := s.rotatedEntries(c, f)
 	r := &logReader{r: bufio.NewReaderSize(f, 64*1024)}
@@ -122,6 +123,9 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 			return nil
 		}
 		msg := e.content
+		if o.Details {
+			msg = append(append(details[:len(details):len(details)], ' '), msg...)
+		}
 		if o.Timestamps {
 			msg = append([]byte(e.time.UTC().Format(time.RFC3339Nano)+" "), msg...)
 		}

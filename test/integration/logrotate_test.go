@@ -97,6 +97,17 @@ func TestLogDrivers(t *testing.T) {
 	if got := cli(t, "docker", "logs", local); got != "kept locally\n" {
 		t.Errorf("local logs %q", got)
 	}
+	// labels and env options: logs --details shows them before each line.
+	detailed := uniqueName(t, "details")
+	cleanupContainers(t, detailed)
+	cli(t, "docker", "run", "--name", detailed, "--label", "app=shop", "-e", "REGION=eu", "--log-opt", "labels=app",
+		"--log-opt", "env=REGION", "busybox", "echo", "hi")
+	if got := cli(t, "docker", "logs", "--details", detailed); got != "REGION=eu,app=shop hi\n" {
+		t.Errorf("logs --details %q", got)
+	}
+	if got := cli(t, "docker", "logs", "--details", local); got != " kept locally\n" {
+		t.Errorf("logs --details without attributes %q", got)
+	}
 	jname := uniqueName(t, "journald")
 	cleanupContainers(t, jname)
 	if _, err := os.Stat("/run/systemd/journal/socket"); err != nil {
