@@ -94,7 +94,10 @@ func (o *options) load() (config.Config, error) {
 		keys = append(keys, k)
 	}
 	cfg.Overlay(&o.flags, keys)
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("merged configuration validation from file and command line flags failed: %w", err)
+	}
+	return cfg, nil
 }
 
 type strVal struct{ p *string }

@@ -67,3 +67,17 @@ func TestFlagErrors(t *testing.T) {
 		t.Errorf("tcp without TLS: %v", err)
 	}
 }
+
+// TestFileAndFlagsValidatedTogether: a tcp host in the file with TLS from
+// the flags is one valid configuration.
+func TestFileAndFlagsValidatedTogether(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "daemon.json")
+	os.WriteFile(file, []byte(`{"hosts": ["tcp://127.0.0.1:2376"]}`), 0o644)
+	o, err := parseFlags([]string{"--config-file", file, "--tlsverify", "--tlscacert", "ca.pem", "--tlscert", "c.pem", "--tlskey", "k.pem"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.load(); err != nil {
+		t.Fatal(err)
+	}
+}

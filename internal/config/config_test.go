@@ -38,7 +38,10 @@ func TestLoadFileDefaultUlimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := Default()
-		return c, c.LoadFile(p, nil)
+		if err := c.LoadFile(p, nil); err != nil {
+			return c, err
+		}
+		return c, c.Validate()
 	}
 	// dockerd's shape, and the name taken from the key when left out.
 	c, err := load(`{"default-ulimits":{"nofile":{"Name":"nofile","Hard":64000,"Soft":32000},"nproc":{"Hard":100,"Soft":50}}}`)

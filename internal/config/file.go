@@ -12,16 +12,17 @@ import (
 	"strings"
 )
 
-// LoadFile overlays the settings in path on c and checks the result, as
-// dockerd reads its daemon.json: keys no setting has, values of the wrong
-// type, and keys also given as flags are refused, naming the keys.
-// fromFlags maps each key set on the command line to the flag's value.
-// A missing file is an empty one (dockerd says so only of its default
-// path; our scripts and tests name /nonexistent to mean "none").
+// LoadFile overlays the settings in path on c, as dockerd reads its
+// daemon.json: keys no setting has, values of the wrong type, and keys
+// also given as flags are refused, naming the keys. fromFlags maps each
+// key set on the command line to the flag's value. The caller overlays
+// the flags and then calls Validate on the whole. A missing file is an
+// empty one (dockerd says so only of its default path; our scripts and
+// tests name /nonexistent to mean "none").
 func (c *Config) LoadFile(path string, fromFlags map[string]string) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c.Validate()
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("unable to configure the Wharf daemon with file %s: %w", path, err)
@@ -29,7 +30,7 @@ func (c *Config) LoadFile(path string, fromFlags map[string]string) error {
 	if err := c.load(data, fromFlags); err != nil {
 		return fmt.Errorf("unable to configure the Wharf daemon with file %s: %w", path, err)
 	}
-	return c.Validate()
+	return nil
 }
 
 // load decodes a daemon.json's bytes onto c.

@@ -15,7 +15,10 @@ func loadText(t *testing.T, text string, fromFlags map[string]string) (Config, e
 		t.Fatal(err)
 	}
 	c := Default()
-	return c, c.LoadFile(p, fromFlags)
+	if err := c.LoadFile(p, fromFlags); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
 }
 
 func TestLoadFileRefusals(t *testing.T) {
