@@ -42,7 +42,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	def(strVal{&c.Root}, "data-root", "root of persistent state (default /var/lib/wharf)", "data-root")
 	def(strVal{&c.ExecRoot}, "exec-root", "root of runtime state (default /run/wharf)", "exec-root")
-	def(listVal{&c.Hosts}, "hosts", "daemon socket(s) to connect to: unix:///path, tcp://addr:port (TLS), fd://", "H", "host")
+	def(listVal{&c.Hosts}, "hosts", "daemon socket(s) to listen on: unix:///path, tcp://addr:port (with --tlsverify), fd:// (systemd)", "H", "host")
 	def(strVal{&c.Group}, "group", "group for the unix sockets (default wharf if it exists, else root)", "G", "group")
 	def(boolVal{&c.TLS}, "tls", "use TLS; implied by --tlsverify", "tls")
 	def(boolVal{&c.TLSVerify}, "tlsverify", "use TLS and require client certificates signed by --tlscacert", "tlsverify")
@@ -170,7 +170,7 @@ type sizeVal struct{ p *config.MemBytes }
 
 func (v sizeVal) String() string {
 	if v.p == nil {
-		return "0"
+		return units.BytesSize(0)
 	}
 	return units.BytesSize(float64(*v.p))
 }
