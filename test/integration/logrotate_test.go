@@ -87,9 +87,8 @@ func TestLogRotation(t *testing.T) {
 	}
 }
 
-// TestLogDrivers: local is readable and rotates by default; journald
-// sends lines to the journal with dockerd's fields, or where journald
-// does not run refuses to start in dockerd's words.
+// TestLogDrivers: local is readable; labels and env options show with
+// logs --details.
 func TestLogDrivers(t *testing.T) {
 	local := uniqueName(t, "local")
 	cleanupContainers(t, local)
@@ -108,6 +107,12 @@ func TestLogDrivers(t *testing.T) {
 	if got := cli(t, "docker", "logs", "--details", local); got != " kept locally\n" {
 		t.Errorf("logs --details without attributes %q", got)
 	}
+}
+
+// TestLogJournald: journald sends lines to the journal with dockerd's
+// fields, or where journald does not run refuses to start in dockerd's
+// words.
+func TestLogJournald(t *testing.T) {
 	jname := uniqueName(t, "journald")
 	cleanupContainers(t, jname)
 	if _, err := os.Stat("/run/systemd/journal/socket"); err != nil {
