@@ -18,6 +18,7 @@ import (
 	execrouter "github.com/wharf/wharf/internal/api/router/exec"
 	imagerouter "github.com/wharf/wharf/internal/api/router/image"
 	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	pluginrouter "github.com/wharf/wharf/internal/api/router/plugin"
 	systemrouter "github.com/wharf/wharf/internal/api/router/system"
 	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
@@ -138,6 +139,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
+		pluginrouter.NewRouter(),
 	)
 	return d, nil
 }
