@@ -16,9 +16,10 @@ type Firewall interface {
 	// DropForwarded sets the FORWARD policy to DROP, so that turning on
 	// IP forwarding forwards only what wharf's rules accept.
 	DropForwarded() error
-	// Teardown removes wharf's chains and the jumps into them, all but
-	// the user's WHARF-USER.
-	Teardown() error
+	// TeardownIfUnused removes wharf's chains and the jumps into them,
+	// all but the user's WHARF-USER, if no rule is left in them (another
+	// wharfd on the host may use them); it reports whether it did.
+	TeardownIfUnused() (bool, error)
 }
 
 // Nop is the firewall when iptables management is off ("iptables": false).
@@ -28,7 +29,7 @@ func (Nop) Setup() error         { return nil }
 func (Nop) Add([]Rule) error     { return nil }
 func (Nop) Remove([]Rule)        {}
 func (Nop) DropForwarded() error { return nil }
-func (Nop) Teardown() error      { return nil }
+func (Nop) TeardownIfUnused() (bool, error) { return false, nil }
 
 // IPTables applies rules with the iptables command.
 type IPTables struct {
@@ -147,6 +148,24 @@ func (f *IPTables) DropForwarded() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.ipt.ChangePolicy("filter", "FORWARD", "DROP")
+}
+
+// TeardownIfUnused is Teardown when wharf's chains hold no rule.
+func (f *IPTables) TeardownIfUnused() (bool, error) {
+	f.mu.Lock()
+	for _, c := range Chains() {
+		rules, err := f.ipt.List(c.Table, c.Chain)
+		if err != nil {
+			f.mu.Unlock()
+			return false, err
+		}
+		if len(rules) > 1 { // "-N CHAIN" and a rule
+			f.mu.Unlock()
+			return false, nil
+		}
+	}
+	f.mu.Unlock()
+	return true, f.Teardown()
 }
 
 // Teardown removes the jumps into wharf's chains and the chains
