@@ -25,10 +25,10 @@ type Firewall interface {
 // Nop is the firewall when iptables management is off ("iptables": false).
 type Nop struct{}
 
-func (Nop) Setup() error         { return nil }
-func (Nop) Add([]Rule) error     { return nil }
-func (Nop) Remove([]Rule)        {}
-func (Nop) DropForwarded() error { return nil }
+func (Nop) Setup() error                    { return nil }
+func (Nop) Add([]Rule) error                { return nil }
+func (Nop) Remove([]Rule)                   {}
+func (Nop) DropForwarded() error            { return nil }
 func (Nop) TeardownIfUnused() (bool, error) { return false, nil }
 
 // IPTables applies rules with the iptables command.
