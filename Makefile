@@ -1,14 +1,18 @@
 # Wharf: a Docker-compatible container engine.
 #   make demo   installs what the machine lacks, builds, starts wharfd and runs a container
-#   make install  installs the binaries under $(PREFIX) (/usr/local)
+#   make install  installs wharf, wharfd, the systemd units, completions and
+#                 /etc/wharf/daemon.json under $(DESTDIR)$(PREFIX) (/usr/local)
+#   make uninstall  removes them (PURGE=1: and /var/lib/wharf)
+#   make deb    builds a Debian package in dist/
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
 DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini docker-compose
 SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
+SYSTEMDUNITDIR ?= /etc/systemd/system
 
-.PHONY: all build compose-plugin install deps demo test unit integration bench lint clean
+.PHONY: all build compose-plugin install uninstall deb deps demo test unit integration bench lint clean
 
 all: build
 
@@ -16,26 +20,44 @@ all: build
 # it is also the com.docker.compose.version label.
 COMPOSE_LDFLAGS = -X github.com/docker/compose/v5/internal.Version=$(shell $(GO) list -m -f '{{.Version}}' github.com/docker/compose/v5)
 
+# Versions stamped into the binaries (`wharf version`, `wharfd --version`):
+# git describe, after the release's tag once there is one.
+VERSION   ?= $(shell v=$$(git describe --tags --dirty 2>/dev/null) && echo $${v#v} || echo 0.1.0-dev+$$(git describe --always --dirty 2>/dev/null || echo unknown))
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) \
+	-X github.com/wharf/wharf/internal/version.GitCommit=$(COMMIT) \
+	-X main.version=$(VERSION) \
+	-X github.com/docker/cli/cli/version.Version=$(VERSION) \
+	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \
+	-X github.com/docker/cli/cli/version.PlatformName=Wharf
+
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
 # faults, ~5% of `wharf --version`).
 build: compose-plugin
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/wharf ./cmd/wharf
-	$(GO) build -o $(BIN)/wharfd ./cmd/wharfd
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
+	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 
 # docker compose's own CLI plugin, docker-compose: `wharf compose` runs it
 # from beside wharf (or from the docker CLI's plugin directories), and the
 # docker CLI runs it as `docker compose`.
 compose-plugin:
-	$(GO) build -ldflags "$(COMPOSE_LDFLAGS)" -o $(BIN)/docker-compose github.com/docker/compose/v5/cmd
+	$(GO) build -trimpath -ldflags "-s -w $(COMPOSE_LDFLAGS)" -o $(BIN)/docker-compose github.com/docker/compose/v5/cmd
 
 # wharfd finds wharf-exec-init beside itself; wharf and the docker CLI find
-# docker-compose in the docker CLI's system plugin directory.
+# docker-compose in the docker CLI's system plugin directory. The rest:
+# hack/install.sh (systemd units, completions, daemon.json).
 install: build
-	install -D -m 755 -t $(DESTDIR)$(PREFIX)/bin $(BIN)/wharf $(BIN)/wharfd $(BIN)/wharf-exec-init
-	install -D -m 755 -t $(DESTDIR)$(PREFIX)/lib/docker/cli-plugins $(BIN)/docker-compose
+	BIN=$(BIN) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) hack/install.sh install
+
+uninstall:
+	BIN=$(BIN) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) PURGE=$(PURGE) hack/install.sh uninstall
+
+# A Debian package of the above, installed under /usr (hack/deb.sh).
+deb: build
+	BIN=$(BIN) VERSION=$(VERSION) hack/deb.sh dist
 
 # Debian packages the engine runs with (installed only when missing).
 deps:
@@ -78,4 +100,4 @@ lint:
 	$(GO) vet -tags integration ./test/...
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

@@ -20,6 +20,7 @@ import (
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/command/commands"
+	cliversion "github.com/docker/cli/cli/version"
 	"github.com/spf13/cobra"
 )
 
@@ -89,6 +90,7 @@ func execute(ctx context.Context, dockerCLI *command.DockerCli) error {
 	root.SetOut(dockerCLI.Out())
 	root.SetErr(dockerCLI.Err())
 	opts, _ := cli.SetupRootCommand(root)
+	root.SetVersionTemplate("Wharf version {{.Version}}, build " + cliversion.GitCommit + "\n")
 	root.Flags().BoolP("version", "v", false, "Print version information and quit")
 	commands.AddCommands(root, dockerCLI)
 	addWharfCommands(root, dockerCLI)

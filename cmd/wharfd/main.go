@@ -1,58 +1,56 @@
-// Command wharfd is the Wharf daemon: it serves the Docker Engine API on a
-// unix socket and runs containers through conmon and an OCI runtime.
+// Command wharfd is the Wharf daemon: it serves the Docker Engine API on
+// unix sockets (and TCP with TLS) and runs containers through conmon and
+// an OCI runtime.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/daemon"
+	"github.com/wharf/wharf/internal/version"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "wharfd:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	cfg := config.Default()
-	configFile := flag.String("config-file", "/etc/wharf/daemon.json", "daemon configuration file")
-	root := flag.String("data-root", "", "root of persistent state (default /var/lib/wharf)")
-	execRoot := flag.String("exec-root", "", "root of runtime state (default /run/wharf)")
-	host := flag.String("H", "", "socket to listen on, unix:///path (default unix:///run/wharf/wharf.sock)")
-	runtimeName := flag.String("default-runtime", "", "default OCI runtime (runc or crun)")
-	cgroupParent := flag.String("cgroup-parent", "", "parent cgroup of all containers (default /wharf)")
-	debug := flag.Bool("D", false, "debug logging")
-	flag.Parse()
-	if err := cfg.LoadFile(*configFile); err != nil {
+func run(args []string) error {
+	opts, err := parseFlags(args, os.Stderr)
+	if err != nil {
 		return err
 	}
-	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent} {
-		if *flagValue != "" {
-			*field = *flagValue
-		}
+	if opts.version {
+		fmt.Printf("Wharf version %s, build %s\n", version.Version, version.GitCommit)
+		return nil
 	}
-	cfg.Debug = cfg.Debug || *debug
-	level := slog.LevelInfo
+	cfg, err := opts.load()
+	if err != nil {
+		return err
+	}
+	if opts.validate {
+		// As dockerd --validate: the file and flags were read and checked.
+		fmt.Fprintln(os.Stderr, "configuration OK")
+		return nil
+	}
+	// The level changes when SIGHUP reloads debug.
+	level := new(slog.LevelVar)
 	if cfg.Debug {
-		level = slog.LevelDebug
+		level.Set(slog.LevelDebug)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	notify := newNotifier(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -63,12 +61,18 @@ func run() error {
 		return err
 	}
 	defer lock.Release()
-	d, err := daemon.New(ctx, cfg, log)
+	// Listen before the daemon starts, as dockerd: a bad host or group
+	// stops wharfd before it touches the host, and clients that connect
+	// meanwhile wait for it.
+	listeners, err := listenAll(cfg, log)
 	if err != nil {
 		return err
 	}
-	ln, err := listen(cfg.Host)
+	d, err := daemon.New(ctx, cfg, log)
 	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
 		return err
 	}
 	var handler http.Handler = d.API
@@ -83,35 +87,32 @@ func run() error {
 		handler = mux
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	stopped := make(chan struct{}) // closed when the API has stopped
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
+		notify.send("STOPPING=1")
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	log.Info("wharfd listening", "host", cfg.Host, "root", cfg.Root)
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	go reloadOnHUP(ctx, opts, d, level, notify, log)
+	served := make(chan error, len(listeners))
+	for _, ln := range listeners {
+		log.Info("API listen on " + ln.host)
+		go func() { served <- srv.Serve(ln) }()
+	}
+	notify.ready(ctx, listeners)
+	log.Info("wharfd started", "version", version.Version, "root", cfg.Root)
+	for range listeners {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			stop()
+			return err
+		}
 	}
 	// Containers keep running: conmon holds them, and the next wharfd finds them.
+	<-stopped
+	d.Shutdown()
 	log.Info("wharfd stopped")
 	return nil
-}
-
-// listen opens the API socket. Only unix sockets are served: TCP needs
-// TLS, which is not implemented yet.
-func listen(host string) (net.Listener, error) {
-	path, ok := strings.CutPrefix(host, "unix://")
-	if !ok {
-		return nil, fmt.Errorf("unsupported host %q: only unix:// sockets are served", host)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	os.Remove(path)
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, err
-	}
-	return ln, os.Chmod(path, 0o660)
 }

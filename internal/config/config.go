@@ -1,15 +1,11 @@
 // Package config holds the daemon's settings: defaults, the optional JSON
 // file (/etc/wharf/daemon.json, dockerd's daemon.json keys where they
-// apply) and command-line flags, in increasing precedence.
+// apply) and command-line flags, in increasing precedence. As dockerd,
+// it refuses a file with keys it does not know, values of the wrong type,
+// or keys also given as flags (file.go).
 package config
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-
 	"github.com/moby/moby/api/types/container"
 )
 
@@ -18,25 +14,38 @@ type Runtime struct {
 	Path string `json:"path"`
 }
 
-// Config is the daemon's configuration.
+// Config is the daemon's configuration. Every json key here is one
+// daemon.json may hold; any other is refused.
 type Config struct {
-	Root           string             `json:"data-root"`
-	ExecRoot       string             `json:"exec-root"`
-	Host           string             `json:"host"`
-	Runtimes       map[string]Runtime `json:"runtimes"`
-	DefaultRuntime string             `json:"default-runtime"`
-	Conmon         string             `json:"conmon"`
-	CgroupParent   string             `json:"cgroup-parent"`
-	Debug          bool               `json:"debug"`
+	Root           string             `json:"data-root,omitempty"`
+	ExecRoot       string             `json:"exec-root,omitempty"`
+	Runtimes       map[string]Runtime `json:"runtimes,omitempty"`
+	DefaultRuntime string             `json:"default-runtime,omitempty"`
+	Conmon         string             `json:"conmon,omitempty"`
+	CgroupParent   string             `json:"cgroup-parent,omitempty"`
+	Debug          bool               `json:"debug,omitempty"`
+	// Access: hosts, group, tls* (access.go).
+	Access
 	// Network: bip, default-address-pools, iptables, ip-masq (network.go).
 	Network
-	// InsecureRegistries may be reached over plain HTTP: host[:port]
-	// names or CIDRs, as in dockerd's daemon.json. 127.0.0.0/8 always may.
-	InsecureRegistries []string `json:"insecure-registries"`
+	// Registries: insecure-registries, registry-mirrors, max-concurrent-* (registry.go).
+	Registries
+	// ContainerDefaults: log-driver, log-opts, dns*, default-shm-size (defaults.go).
+	ContainerDefaults
 	// DefaultUlimits are the rlimits of every container that does not set
 	// its own of the same name (--ulimit), in dockerd's shape:
 	// {"nofile":{"Name":"nofile","Hard":64000,"Soft":64000}}.
 	DefaultUlimits map[string]*container.Ulimit `json:"default-ulimits,omitempty"`
+	// Labels are the daemon's labels (docker info), "key=value".
+	Labels []string `json:"labels,omitempty"`
+	// Features are dockerd's feature switches; kept and reported, none
+	// changes what wharfd does yet.
+	Features map[string]bool `json:"features,omitempty"`
+	// LiveRestore is accepted for dockerd's files: containers always
+	// outlive wharfd (conmon holds them), whatever it says.
+	LiveRestore bool `json:"live-restore,omitempty"`
+	// StorageDriver may only name overlay2, the one wharfd has.
+	StorageDriver string `json:"storage-driver,omitempty"`
 }
 
 // Default returns the built-in settings.
@@ -44,7 +53,6 @@ func Default() Config {
 	return Config{
 		Root:     "/var/lib/wharf",
 		ExecRoot: "/run/wharf",
-		Host:     "unix:///run/wharf/wharf.sock",
 		Runtimes: map[string]Runtime{
 			"runc": {Path: "runc"},
 			"crun": {Path: "crun"},
@@ -53,45 +61,19 @@ func Default() Config {
 		Conmon:         "conmon",
 		CgroupParent:   "/wharf",
 		Network:        Network{IPTables: true, IPMasq: true},
+		StorageDriver:  "overlay2",
+		ContainerDefaults: ContainerDefaults{
+			LogDriver: "json-file",
+		},
+		Registries: Registries{MaxConcurrentDownloads: 3, MaxConcurrentUploads: 5},
 	}
 }
 
-// LoadFile overlays the settings in path on c; a missing file is fine.
-func (c *Config) LoadFile(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+// HostsOrDefault is where the API is served: the hosts configured, else
+// the default socket.
+func (c *Config) HostsOrDefault() []string {
+	if len(c.Hosts) == 0 {
+		return []string{DefaultHost}
 	}
-	if err != nil {
-		return err
-	}
-	// Unmarshal adds the file's runtimes to the built-in ones.
-	if err := json.Unmarshal(data, c); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := c.checkUlimits(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// checkUlimits fills in a default ulimit's Name from its key, which is
-// what users expect to be enough (dockerd would pass an empty name on to
-// the runtime and fail every start with "RLIMIT_: unknown"), and rejects
-// what could never be applied.
-func (c *Config) checkUlimits() error {
-	for key, u := range c.DefaultUlimits {
-		switch {
-		case u == nil:
-			return fmt.Errorf("default-ulimits: %q has no value", key)
-		case u.Name == "":
-			u.Name = key
-		case u.Name != key:
-			return fmt.Errorf("default-ulimits: %q names %q", key, u.Name)
-		}
-		if u.Soft > u.Hard {
-			return fmt.Errorf("default-ulimits: %s: soft limit %d is above the hard limit %d", key, u.Soft, u.Hard)
-		}
-	}
-	return nil
+	return c.Hosts
 }

@@ -12,7 +12,7 @@ func TestLoadFileOverlaysDefaults(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "daemon.json")
 	os.WriteFile(p, []byte(`{"data-root":"/srv/wharf","runtimes":{"kata":{"path":"/opt/kata"}}}`), 0o644)
 	c := Default()
-	if err := c.LoadFile(p); err != nil {
+	if err := c.LoadFile(p, nil); err != nil {
 		t.Fatal(err)
 	}
 	if c.Root != "/srv/wharf" || c.ExecRoot != "/run/wharf" {
@@ -21,11 +21,11 @@ func TestLoadFileOverlaysDefaults(t *testing.T) {
 	if c.Runtimes["kata"].Path != "/opt/kata" || c.Runtimes["runc"].Path != "runc" {
 		t.Fatalf("runtimes %v", c.Runtimes)
 	}
-	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing.json")); err != nil {
+	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing.json"), nil); err != nil {
 		t.Fatalf("missing file: %v", err)
 	}
 	os.WriteFile(p, []byte(`{bad`), 0o644)
-	if err := c.LoadFile(p); err == nil {
+	if err := c.LoadFile(p, nil); err == nil {
 		t.Fatal("malformed file accepted")
 	}
 }
@@ -38,7 +38,10 @@ func TestLoadFileDefaultUlimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := Default()
-		return c, c.LoadFile(p)
+		if err := c.LoadFile(p, nil); err != nil {
+			return c, err
+		}
+		return c, c.Validate()
 	}
 	// dockerd's shape, and the name taken from the key when left out.
 	c, err := load(`{"default-ulimits":{"nofile":{"Name":"nofile","Hard":64000,"Soft":32000},"nproc":{"Hard":100,"Soft":50}}}`)

@@ -35,6 +35,7 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if hc == nil {
 		hc = &container.HostConfig{}
 	}
+	s.applyDefaults(hc)
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}

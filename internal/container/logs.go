@@ -90,10 +90,12 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 	} else if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 
+	details := logDetails(c)
+	// The rotated files first, oldest first: they no longer change.
+	entries := s.rotatedEntries(c, f)
 	r := &logReader{r: bufio.NewReaderSize(f, 64*1024)}
-	var entries []logEntry
 	for {
 		e, ok := r.next(o.Follow)
 		if !ok {
@@ -121,6 +123,9 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 			return nil
 		}
 		msg := e.content
+		if o.Details {
+			msg = append(append(details[:len(details):len(details)], ' '), msg...)
+		}
 		if o.Timestamps {
 			msg = append([]byte(e.time.UTC().Format(time.RFC3339Nano)+" "), msg...)
 		}
@@ -144,6 +149,23 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 			if err := emit(e); err != nil {
 				return err
 			}
+			continue
+		}
+		if next := s.rotatedAway(c, f); next != nil {
+			// conmon let go of f when it made the new file: f is whole.
+			for {
+				e, ok := r.next(true)
+				if !ok {
+					break
+				}
+				if err := emit(e); err != nil {
+					next.Close()
+					return err
+				}
+			}
+			f.Close()
+			f = next
+			r.r = bufio.NewReaderSize(f, 64*1024)
 			continue
 		}
 		c.mu.Lock()

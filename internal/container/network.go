@@ -66,11 +66,9 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []str
 		PortBindings: c.HostConfig.PortBindings,
 		ExposedPorts: c.Config.ExposedPorts,
 		PublishAll:   c.HostConfig.PublishAllPorts,
-		DNS:          addrStrings(c.HostConfig.DNS),
-		DNSSearch:    c.HostConfig.DNSSearch,
-		DNSOptions:   c.HostConfig.DNSOptions,
 		ExtraHosts:   c.HostConfig.ExtraHosts,
 	}
+	req.DNS, req.DNSSearch, req.DNSOptions = s.dnsFor(c.HostConfig)
 	if c.Networking != nil {
 		req.Endpoints = c.Networking.EndpointsConfig
 	}

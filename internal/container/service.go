@@ -38,6 +38,7 @@ type Config struct {
 	DefaultRuntime string
 	CgroupParent   string                       // parent of every container's cgroup, e.g. "/wharf"
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
+	Defaults       Defaults                     // daemon.json's container defaults (defaults.go)
 	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
 	Images         Images
 	Layers         layer.Store // image layers and the containers' read-write layers (rootfs.go)
@@ -97,6 +98,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s.resumeHealth()
 	s.restore(ctx)
+	go s.rotateLogs(ctx, logCheckInterval)
 	return s, nil
 }
 

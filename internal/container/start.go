@@ -94,6 +94,10 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	logOpts, err := s.logOptions(c)
+	if err != nil {
+		return 0, err
+	}
 	bundle := s.bundle(c.ID)
 	if err := os.MkdirAll(bundle, 0o700); err != nil {
 		return 0, err
@@ -131,6 +135,7 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 		ID:        c.ID,
 		Bundle:    bundle,
 		LogPath:   s.logPath(c.ID),
+		Log:       logOpts,
 		ExitDir:   s.exitDir,
 		Terminal:  c.Config.Tty,
 		Stdin:     c.Config.OpenStdin,

@@ -18,6 +18,7 @@ import (
 	execrouter "github.com/wharf/wharf/internal/api/router/exec"
 	imagerouter "github.com/wharf/wharf/internal/api/router/image"
 	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	pluginrouter "github.com/wharf/wharf/internal/api/router/plugin"
 	systemrouter "github.com/wharf/wharf/internal/api/router/system"
 	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
@@ -27,6 +28,7 @@ import (
 	"github.com/wharf/wharf/internal/execinit"
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
+	"github.com/wharf/wharf/internal/network"
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/store/content"
 	"github.com/wharf/wharf/internal/store/layer"
@@ -37,6 +39,12 @@ import (
 // Daemon is wharfd's services, wired, behind the API.
 type Daemon struct {
 	API *api.Server
+	// What a reload changes (reload.go): the settings in force, and the
+	// services that take the reloadable ones.
+	cfg      config.Config
+	images   *image.Service
+	system   *system.Service
+	networks *network.Service
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -74,7 +82,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	images.SetInsecureRegistries(cfg.InsecureRegistries)
 	volumes, err := volume.New(volume.Config{Root: filepath.Join(cfg.Root, "volumes"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)
@@ -94,6 +101,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultRuntime: cfg.DefaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		DefaultUlimits: cfg.DefaultUlimits,
+		Defaults:       containerDefaults(cfg),
 		ExecInit:       execInit,
 		Images:         images,
 		Layers:         layers,
@@ -118,9 +126,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images,
 	})
+	d := &Daemon{cfg: cfg, images: images, system: sys, networks: networks}
+	d.apply(cfg)
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
-	return &Daemon{API: api.New(log,
+	d.API = api.New(log,
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
@@ -129,7 +139,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
-	)}, nil
+		pluginrouter.NewRouter(),
+	)
+	return d, nil
 }
 
 // findExecInit locates wharf-exec-init: beside wharfd's executable, where

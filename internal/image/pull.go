@@ -24,8 +24,8 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// maxConcurrentDownloads is dockerd's default (max-concurrent-downloads).
-const maxConcurrentDownloads = 3
+// defaultMaxDownloads is dockerd's default (max-concurrent-downloads).
+const defaultMaxDownloads = 3
 
 // parsePlatform reads "os[/arch[/variant]]"; "" is linux on this machine's
 // architecture.
@@ -164,9 +164,12 @@ func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOption
 	}
 	// As dockerd, fetch the manifest before saying anything, so a bad
 	// name or credentials give an error status rather than a stream.
-	desc, err := remote.Get(rref, opts...)
-	if err != nil {
-		return false, registryError(err, ref, true)
+	// Docker Hub's images come from its mirrors first.
+	desc := s.getFromMirror(ctx, ref, tagOrDigest)
+	if desc == nil {
+		if desc, err = remote.Get(rref, opts...); err != nil {
+			return false, registryError(err, ref, true)
+		}
 	}
 	progress.Message(out, tagOrDigest, "Pulling from "+reference.Path(ref))
 	manifestDigest := digest.Digest(desc.Digest.String())
@@ -303,6 +306,7 @@ func (s *Service) pullLayers(ctx context.Context, img v1.Image, m *v1.Manifest, 
 		progress.Update(out, id, "Pulling fs layer")
 		jobs = append(jobs, job{l, diffIDs[i]})
 	}
+	maxConcurrentDownloads := s.transferLimit(&s.maxDownloads, defaultMaxDownloads)
 	for i, j := range jobs {
 		if i >= maxConcurrentDownloads {
 			progress.Update(out, shortDigest(j.layer.Digest.String()), "Waiting")

@@ -264,12 +264,13 @@ func (s *Service) pushOne(ctx context.Context, c *registryClient, tag reference.
 	return nil
 }
 
-// maxConcurrentUploads is dockerd's default (max-concurrent-uploads).
-const maxConcurrentUploads = 5
+// defaultMaxUploads is dockerd's default (max-concurrent-uploads).
+const defaultMaxUploads = 5
 
-// pushLayers pushes the layers, at most maxConcurrentUploads at a time,
+// pushLayers pushes the layers, at most max-concurrent-uploads at a time,
 // and returns their descriptors in order.
 func (s *Service) pushLayers(ctx context.Context, c *registryClient, diffIDs []digest.Digest, repoName string, out progress.Output) ([]descriptor, error) {
+	maxConcurrentUploads := s.transferLimit(&s.maxUploads, defaultMaxUploads)
 	for i, diffID := range diffIDs {
 		if i < maxConcurrentUploads {
 			progress.Update(out, shortDigest(diffID.String()), "Preparing")

@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -116,6 +117,13 @@ type Service struct {
 	insecure []string
 	// certsDirs overrides CertsDirs (tests).
 	certsDirs []string
+	// maxDownloads and maxUploads bound a pull's and a push's layers in
+	// flight (daemon.json's max-concurrent-*, reloadable); 0 is dockerd's
+	// default.
+	maxDownloads, maxUploads atomic.Int32
+	// mirrors are Docker Hub's mirrors (daemon.json's registry-mirrors,
+	// reloadable; mirrors.go).
+	mirrors atomic.Pointer[[]string]
 }
 
 // localStores fills in the stores cfg leaves out with local ones in

@@ -44,6 +44,7 @@ type CreateOptions struct {
 	ID        string
 	Bundle    string // holds config.json; conmon puts attach, ctl and winsz here
 	LogPath   string // k8s-file log written by conmon
+	Log       LogOptions
 	ExitDir   string // conmon writes <ExitDir>/<ID> holding the exit code
 	Terminal  bool
 	Stdin     bool // keep a stdin pipe open for attach
@@ -59,7 +60,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 	}
 	args := []string{
 		"--api-version", "1",
-		"-c", o.ID, "-u", o.ID, "-n", o.ID,
+		"-c", o.ID, "-u", o.ID, "-n", o.Log.nameOr(o.ID),
 		"-r", r.Path,
 		"-b", o.Bundle,
 		"-p", filepath.Join(o.Bundle, "pidfile"),
@@ -73,6 +74,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 		// conmon otherwise calls sync(2) on exit, flushing every disk.
 		"--no-sync-log",
 	}
+	args = append(args, o.Log.args()...)
 	if o.Terminal {
 		args = append(args, "-t")
 	}

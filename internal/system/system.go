@@ -8,6 +8,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -42,7 +43,8 @@ type Config struct {
 
 // Service answers /version and /info.
 type Service struct {
-	cfg Config
+	cfg      Config
+	settings atomic.Pointer[Settings] // settings.go
 }
 
 // New returns the system service over cfg.
@@ -59,7 +61,7 @@ func (s *Service) Version(ctx context.Context) (system.VersionResponse, error) {
 			Name: "Engine", Version: version.Version,
 			Details: map[string]string{
 				"ApiVersion": version.APIVersion, "MinAPIVersion": version.MinAPIVersion,
-				"GoVersion": goruntime.Version(), "Os": "linux", "Arch": goruntime.GOARCH, "KernelVersion": kernel,
+				"GitCommit": version.GitCommit, "GoVersion": goruntime.Version(), "Os": "linux", "Arch": goruntime.GOARCH, "KernelVersion": kernel,
 			},
 		}},
 		Version:       version.Version,
@@ -69,6 +71,7 @@ func (s *Service) Version(ctx context.Context) (system.VersionResponse, error) {
 		Os:            "linux",
 		Arch:          goruntime.GOARCH,
 		KernelVersion: kernel,
+		GitCommit:     version.GitCommit,
 		BuildTime:     "",
 	}, nil
 }
@@ -83,7 +86,7 @@ func (s *Service) Info(ctx context.Context) (system.Info, error) {
 		ID:                 "wharf",
 		Containers:         len(list),
 		Driver:             "overlay2",
-		DriverStatus:       [][2]string{{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}},
+		DriverStatus:       driverStatus(s.cfg.Root),
 		MemoryLimit:        true,
 		SwapLimit:          true,
 		CPUCfsPeriod:       true,
@@ -130,6 +133,7 @@ func (s *Service) Info(ctx context.Context) (system.Info, error) {
 	for name, path := range s.cfg.Runtimes {
 		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: path}}
 	}
+	s.reportSettings(&info)
 	return info, nil
 }
 

@@ -49,7 +49,7 @@ func (h hostNet) restore() []string {
 			}
 		}
 		if fw, err := firewall.NewIPTables(); err == nil {
-			if err := fw.Teardown(); err != nil {
+			if err := fw.Purge(); err != nil {
 				problems = append(problems, "removing wharf's iptables chains: "+err.Error())
 			}
 			if h.forwardPolicy != "" {

@@ -28,8 +28,11 @@ type env struct {
 	root     string // --data-root
 	execRoot string // --exec-root
 	sock     string
-	config   string   // wharfd's -config-file
-	wrap     []string // a command wharfd runs under, such as prlimit
+	config   string     // wharfd's -config-file
+	wrap     []string   // a command wharfd runs under, such as prlimit
+	args     []string   // more wharfd flags, such as -H tcp://...
+	environ  []string   // more environment, such as NOTIFY_SOCKET
+	files    []*os.File // passed to wharfd as fds 3, 4, ...
 	daemon   *exec.Cmd
 	logFile  string
 	hostNet  hostNet // the host's network state before the suite
@@ -122,7 +125,10 @@ func (e *env) startDaemon() error {
 	argv := append(append([]string{}, e.wrap...), filepath.Join(e.bin, "wharfd"), "-D",
 		"-config-file", e.config, "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
 		"-cgroup-parent", e.cgroupParent())
+	argv = append(argv, e.args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), e.environ...)
+	cmd.ExtraFiles = e.files
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return err
@@ -150,9 +156,18 @@ var privateDaemons atomic.Int32
 // for leftovers as the suite's daemon is.
 func privateDaemon(t *testing.T, daemonJSON string, wrap ...string) *env {
 	t.Helper()
+	e := newPrivateEnv(t, daemonJSON)
+	e.wrap = wrap
+	e.startPrivate(t)
+	return e
+}
+
+// newPrivateEnv prepares a private daemon's directories and daemon.json,
+// and its teardown when the test ends, without starting it.
+func newPrivateEnv(t *testing.T, daemonJSON string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	e := newEnv(testEnv.bin, dir, fmt.Sprintf("%s-%d", testEnv.execRoot, privateDaemons.Add(1)))
-	e.wrap = wrap
 	// The host's network is the suite's to put back, when its daemon ends.
 	e.hostNet = testEnv.hostNet
 	e.config = filepath.Join(dir, "daemon.json")
@@ -164,13 +179,18 @@ func privateDaemon(t *testing.T, daemonJSON string, wrap ...string) *env {
 			t.Errorf("private wharfd teardown: %v", err)
 		}
 	})
+	return e
+}
+
+// startPrivate starts a private daemon and gives it the busybox image.
+func (e *env) startPrivate(t *testing.T) {
+	t.Helper()
 	if err := e.startDaemon(); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.run("wharf", "import", "-c", `CMD ["sh"]`, busyboxRootfs(t), "busybox:latest"); r.code != 0 {
 		t.Fatalf("importing busybox: %s", r.stderr)
 	}
-	return e
 }
 
 // stopDaemon stops wharfd with sig and waits for it to go: until it has,

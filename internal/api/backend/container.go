@@ -53,6 +53,7 @@ type ContainerLogsOptions struct {
 	Timestamps     bool
 	Tail           int // -1 for all
 	Follow         bool
+	Details        bool // the log driver's extra attributes before each line
 }
 
 // ContainerAttachOptions describe one client joining a container's stdio.

@@ -16,15 +16,20 @@ type Firewall interface {
 	// DropForwarded sets the FORWARD policy to DROP, so that turning on
 	// IP forwarding forwards only what wharf's rules accept.
 	DropForwarded() error
+	// TeardownIfUnused removes wharf's chains and the jumps into them,
+	// all but the user's WHARF-USER, if no rule is left in them (another
+	// wharfd on the host may use them); it reports whether it did.
+	TeardownIfUnused() (bool, error)
 }
 
 // Nop is the firewall when iptables management is off ("iptables": false).
 type Nop struct{}
 
-func (Nop) Setup() error         { return nil }
-func (Nop) Add([]Rule) error     { return nil }
-func (Nop) Remove([]Rule)        {}
-func (Nop) DropForwarded() error { return nil }
+func (Nop) Setup() error                    { return nil }
+func (Nop) Add([]Rule) error                { return nil }
+func (Nop) Remove([]Rule)                   {}
+func (Nop) DropForwarded() error            { return nil }
+func (Nop) TeardownIfUnused() (bool, error) { return false, nil }
 
 // IPTables applies rules with the iptables command.
 type IPTables struct {
@@ -56,7 +61,48 @@ func (f *IPTables) Setup() error {
 			}
 		}
 	}
-	return f.add(Jumps())
+	if err := f.add(Jumps()); err != nil {
+		return err
+	}
+	return f.setupUserChain()
+}
+
+// setupUserChain makes WHARF-USER, docker's DOCKER-USER for wharf: rules
+// the user puts there see forwarded traffic before wharf's. It is made
+// once, with a RETURN, and never flushed; its jump is moved back to the
+// top of FORWARD on every start, as dockerd does.
+func (f *IPTables) setupUserChain() error {
+	ok, err := f.ipt.ChainExists("filter", ChainUser)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := f.ipt.NewChain("filter", ChainUser); err != nil {
+			return err
+		}
+		if err := f.ipt.Append("filter", ChainUser, "-j", "RETURN"); err != nil {
+			return err
+		}
+	}
+	if err := f.ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser); err != nil {
+		return err
+	}
+	return f.ipt.Insert("filter", "FORWARD", 1, "-j", ChainUser)
+}
+
+// Purge is Teardown and the WHARF-USER chain too: for a host wharf
+// leaves for good (the test suite's end).
+func (f *IPTables) Purge() error {
+	err := f.Teardown()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser)
+	if ok, cerr := f.ipt.ChainExists("filter", ChainUser); cerr == nil && ok {
+		if cerr := f.ipt.ClearAndDeleteChain("filter", ChainUser); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // Add appends (or inserts) each rule that is not there yet.
@@ -104,9 +150,28 @@ func (f *IPTables) DropForwarded() error {
 	return f.ipt.ChangePolicy("filter", "FORWARD", "DROP")
 }
 
+// TeardownIfUnused is Teardown when wharf's chains hold no rule.
+func (f *IPTables) TeardownIfUnused() (bool, error) {
+	f.mu.Lock()
+	for _, c := range Chains() {
+		rules, err := f.ipt.List(c.Table, c.Chain)
+		if err != nil {
+			f.mu.Unlock()
+			return false, err
+		}
+		if len(rules) > 1 { // "-N CHAIN" and a rule
+			f.mu.Unlock()
+			return false, nil
+		}
+	}
+	f.mu.Unlock()
+	return true, f.Teardown()
+}
+
 // Teardown removes the jumps into wharf's chains and the chains
-// themselves: what Setup made. Rules of running containers go with them,
-// so it is for hosts where no wharfd runs any more (a test suite's end).
+// themselves: what Setup made, but WHARF-USER (the user's). Rules of
+// running containers go with them, so it is for a wharfd that ends with
+// no container running, and for hosts where no wharfd runs any more.
 func (f *IPTables) Teardown() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

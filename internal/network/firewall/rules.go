@@ -19,6 +19,9 @@ const (
 	ChainNAT     = "WHARF"
 	ChainPost    = "WHARF-POSTROUTING"
 	ChainForward = "WHARF-FORWARD"
+	// ChainUser is the user's, as docker's DOCKER-USER: wharf makes it
+	// and jumps to it first from FORWARD, and never changes what is in it.
+	ChainUser = "WHARF-USER"
 )
 
 // Rule is one iptables rule: table, chain and match/target arguments.

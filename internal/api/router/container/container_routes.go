@@ -146,7 +146,7 @@ func (s *Router) getContainerLogs(w http.ResponseWriter, r *http.Request) error 
 	o := backend.ContainerLogsOptions{
 		Stdout: httputil.BoolValue(r, "stdout"), Stderr: httputil.BoolValue(r, "stderr"),
 		Timestamps: httputil.BoolValue(r, "timestamps"), Follow: httputil.BoolValue(r, "follow"),
-		Tail: parseTail(q.Get("tail")),
+		Tail: parseTail(q.Get("tail")), Details: httputil.BoolValue(r, "details"),
 	}
 	if !o.Stdout && !o.Stderr {
 		return errs.Invalid("Bad parameters: you must choose at least one stream")
