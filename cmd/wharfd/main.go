@@ -38,11 +38,12 @@ func run() error {
 	runtimeName := flag.String("default-runtime", "", "default OCI runtime (runc or crun)")
 	cgroupParent := flag.String("cgroup-parent", "", "parent cgroup of all containers (default /wharf)")
 	debug := flag.Bool("D", false, "debug logging")
+	dashboardAddr := flag.String("dashboard", "", "serve the web dashboard on this address, e.g. 127.0.0.1:7380 (default off)")
 	flag.Parse()
 	if err := cfg.LoadFile(*configFile); err != nil {
 		return err
 	}
-	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent} {
+	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent, dashboardAddr: &cfg.Dashboard.Addr} {
 		if *flagValue != "" {
 			*field = *flagValue
 		}
@@ -81,6 +82,9 @@ func run() error {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		mux.Handle("/", d.API)
 		handler = mux
+	}
+	if handler, err = withDashboard(ctx, cfg.Dashboard, handler, log); err != nil {
+		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	go func() {

@@ -37,6 +37,8 @@ type Config struct {
 	// its own of the same name (--ulimit), in dockerd's shape:
 	// {"nofile":{"Name":"nofile","Hard":64000,"Soft":64000}}.
 	DefaultUlimits map[string]*container.Ulimit `json:"default-ulimits,omitempty"`
+	// Dashboard is the web dashboard's address (dashboard.go); off when empty.
+	Dashboard Dashboard `json:"dashboard"`
 }
 
 // Default returns the built-in settings.
@@ -70,6 +72,9 @@ func (c *Config) LoadFile(path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := c.checkUlimits(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.Dashboard.Check(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
