@@ -11,6 +11,9 @@ function streamOf(...parts: (string | Uint8Array)[]): Response {
   }));
 }
 
+/** mock is a fetch answering with what r makes. */
+const mock = (r: () => Response) => vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => r());
+
 function frame(stream: number, text: string): Uint8Array {
   const body = new TextEncoder().encode(text);
   const f = new Uint8Array(8 + body.length);
@@ -22,15 +25,15 @@ function frame(stream: number, text: string): Uint8Array {
 
 describe('Api', () => {
   it('sends the session as a bearer token to /api/', async () => {
-    const fetch = vi.fn(async () => new Response('[]', { status: 200 }));
+    const fetch = mock(() => new Response('[]', { status: 200 }));
     await new Api('s3cret', fetch).containers();
     expect(fetch).toHaveBeenCalledWith('/api/containers/json?all=1', expect.objectContaining({ method: 'GET' }));
-    const init = fetch.mock.calls[0][1] as RequestInit;
+    const init = fetch.mock.calls[0][1]!;
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer s3cret');
   });
 
   it("throws docker's own error message", async () => {
-    const fetch = vi.fn(async () => new Response(JSON.stringify({ message: 'No such container: nope' }), { status: 404 }));
+    const fetch = mock(() => new Response(JSON.stringify({ message: 'No such container: nope' }), { status: 404 }));
     const err = await new Api('s', fetch).inspect('nope').catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(404);
@@ -38,12 +41,12 @@ describe('Api', () => {
   });
 
   it('takes a plain-text error body as the message', async () => {
-    const fetch = vi.fn(async () => new Response('page not found\n', { status: 404 }));
+    const fetch = mock(() => new Response('page not found\n', { status: 404 }));
     await expect(new Api('s', fetch).version()).rejects.toThrow('page not found');
   });
 
   it('posts JSON bodies and encodes names', async () => {
-    const fetch = vi.fn(async () => new Response(JSON.stringify({ Id: 'abc', Warnings: [] }), { status: 201 }));
+    const fetch = mock(() => new Response(JSON.stringify({ Id: 'abc', Warnings: [] }), { status: 201 }));
     await new Api('s', fetch).create({ Image: 'busybox' }, 'my web');
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/containers/create?name=my%20web');
@@ -52,13 +55,13 @@ describe('Api', () => {
   });
 
   it('treats 204 and 304 as no body', async () => {
-    const fetch = vi.fn(async () => new Response(null, { status: 204 }));
+    const fetch = mock(() => new Response(null, { status: 204 }));
     await expect(new Api('s', fetch).start('x')).resolves.toBeUndefined();
   });
 
   it('demultiplexes logs of a container without a TTY', async () => {
     const all = new Uint8Array([...frame(1, 'out 1\n'), ...frame(2, 'err 1\n'), ...frame(1, 'out 2\n')]);
-    const fetch = vi.fn(async () => streamOf(all.slice(0, 5), all.slice(5, 17), all.slice(17)));
+    const fetch = mock(() => streamOf(all.slice(0, 5), all.slice(5, 17), all.slice(17)));
     const got: [string, string][] = [];
     await new Api('s', fetch).logs('c', false, { follow: false }, (t, s) => got.push([s, t]));
     expect(got).toEqual([['stdout', 'out 1\n'], ['stderr', 'err 1\n'], ['stdout', 'out 2\n']]);
@@ -66,14 +69,14 @@ describe('Api', () => {
   });
 
   it('passes TTY logs through as they are', async () => {
-    const fetch = vi.fn(async () => streamOf('hello ', 'world\r\n'));
+    const fetch = mock(() => streamOf('hello ', 'world\r\n'));
     let text = '';
     await new Api('s', fetch).logs('c', true, { follow: true }, (t) => (text += t));
     expect(text).toBe('hello world\r\n');
   });
 
   it('streams events line by line', async () => {
-    const fetch = vi.fn(async () => streamOf('{"Type":"container","Action":"start","Actor":{"ID":"a"},"ti', 'me":1}\n{"Type":"volume","Action":"create","Actor":{"ID":"v"},"time":2}\n'));
+    const fetch = mock(() => streamOf('{"Type":"container","Action":"start","Actor":{"ID":"a"},"ti', 'me":1}\n{"Type":"volume","Action":"create","Actor":{"ID":"v"},"time":2}\n'));
     const seen: string[] = [];
     await new Api('s', fetch).events((e) => seen.push(`${e.Type}/${e.Action}/${e.Actor.ID}`), undefined, 5);
     expect(seen).toEqual(['container/start/a', 'volume/create/v']);
@@ -81,12 +84,12 @@ describe('Api', () => {
   });
 
   it('reports pull progress and throws a pull error', async () => {
-    const ok = vi.fn(async () => streamOf('{"status":"Pulling from library/busybox","id":"latest"}\n{"status":"Downloading","id":"abc","progressDetail":{"current":5,"total":10}}\n'));
+    const ok = mock(() => streamOf('{"status":"Pulling from library/busybox","id":"latest"}\n{"status":"Downloading","id":"abc","progressDetail":{"current":5,"total":10}}\n'));
     const seen: unknown[] = [];
     await new Api('s', ok).pull('busybox', (p) => seen.push(p));
     expect(seen).toHaveLength(2);
     expect(ok.mock.calls[0][0]).toBe('/api/images/create?fromImage=busybox&tag=latest');
-    const bad = vi.fn(async () => streamOf('{"error":"manifest unknown","errorDetail":{"message":"manifest unknown"}}\n'));
+    const bad = mock(() => streamOf('{"error":"manifest unknown","errorDetail":{"message":"manifest unknown"}}\n'));
     await expect(new Api('s', bad).pull('nope:1', () => {})).rejects.toThrow('manifest unknown');
   });
 
