@@ -103,11 +103,19 @@ export interface PullProgress {
   errorDetail?: { message: string };
 }
 
+/** One object type's totals in /system/df (API 1.52+). */
+export interface UsageTotals {
+  ActiveCount?: number;
+  TotalCount?: number;
+  TotalSize?: number;
+  Reclaimable?: number;
+}
+
 export interface DiskUsage {
-  LayersSize: number;
-  Images: ImageSummary[] | null;
-  Containers: (ContainerSummary & { SizeRw?: number })[] | null;
-  Volumes: (Volume & { UsageData?: { Size: number; RefCount: number } })[] | null;
+  ImageUsage?: UsageTotals;
+  ContainerUsage?: UsageTotals;
+  VolumeUsage?: UsageTotals;
+  BuildCacheUsage?: UsageTotals;
 }
 
 export interface CreateContainerRequest {
