@@ -102,6 +102,7 @@ func TestDashboard(t *testing.T) {
 	// A command typed in its terminal, and the answer.
 	b.clickTab("Terminal")
 	b.waitText(`p[aria-live="polite"]`, "connected")
+	b.waitText(`.xterm-rows`, "# ") // the shell's prompt: typed before it, keys echo twice
 	b.do("type in the terminal", chromedp.Click(chromedp.CSS(`.xterm-screen`), chromedp.NodeVisible), chromedp.KeyEvent("echo $((6*7))-answer\r", asKeyboard))
 	b.waitText(`.xterm-rows`, "42-answer")
 	b.shot("terminal")
