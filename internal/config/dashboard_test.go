@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,18 @@ func TestDashboardCheck(t *testing.T) {
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 			t.Errorf("%+v: got %v, want %q", tc.d, err, tc.err)
 		}
+	}
+}
+
+func TestDashboardFromFile(t *testing.T) {
+	path := t.TempDir() + "/daemon.json"
+	os.WriteFile(path, []byte(`{"dashboard": {"addr": "127.0.0.1:7380"}}`), 0o644)
+	c := Default()
+	if err := c.LoadFile(path); err != nil || c.Dashboard.Addr != "127.0.0.1:7380" {
+		t.Fatalf("got %+v, %v", c.Dashboard, err)
+	}
+	os.WriteFile(path, []byte(`{"dashboard": {"addr": "0.0.0.0:7380"}}`), 0o644)
+	if err := (&Config{}).LoadFile(path); err == nil || !strings.Contains(err.Error(), "needs tls-cert") {
+		t.Fatalf("an open address without TLS: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,10 @@ func TestDashboard(t *testing.T) {
 	chromium := findChromium()
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install chromium): the dashboard's browser test needs it")
+	}
+	// Off unless asked for, and `wharf dashboard` says how to ask.
+	if r := testEnv.run("wharf", "dashboard", "--no-open"); r.code == 0 || !strings.Contains(r.stderr, "the dashboard is off") {
+		t.Fatalf("wharf dashboard against a daemon without one: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	e := privateDaemon(t, `{"dashboard": {"addr": "127.0.0.1:0"}}`)
 	r := e.run("wharf", "dashboard", "--no-open")
@@ -82,6 +87,7 @@ func TestDashboard(t *testing.T) {
 	b.do("run", chromedp.Click(chromedp.CSS(`form[aria-label="Run a container"] button[type="submit"]`), chromedp.NodeVisible))
 	b.waitText("h1", name)
 	b.waitText("h1", "running")
+	b.waitMatch(`[data-testid="usage"]`, `memory [1-9]`) // the stats stream has come
 	b.shot("container-detail")
 	if got := strings.TrimSpace(e.run("wharf", "inspect", "-f", "{{.State.Status}} {{(index (index .HostConfig.PortBindings \"80/tcp\") 0).HostPort}}", name).stdout); got != fmt.Sprintf("running %d", port) {
 		t.Fatalf("wharf inspect after the dashboard's run: %q", got)
@@ -179,6 +185,13 @@ func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 // waitText waits until the first element matching sel contains want.
 func (b *browser) waitText(sel, want string) {
 	b.t.Helper()
+	b.waitMatch(sel, regexp.QuoteMeta(want))
+}
+
+// waitMatch waits until the first element matching sel matches re.
+func (b *browser) waitMatch(sel, re string) {
+	b.t.Helper()
+	rx := regexp.MustCompile(re)
 	var got string
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -188,13 +201,13 @@ func (b *browser) waitText(sel, want string) {
 		if err == nil {
 			got = text
 		}
-		if strings.Contains(got, want) {
+		if rx.MatchString(got) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.shot("failed-wait")
-	b.t.Fatalf("%s: want %q, have %q (screenshots in %s)", sel, want, got, b.shots)
+	b.t.Fatalf("%s: want /%s/, have %q (screenshots in %s)", sel, re, got, b.shots)
 }
 
 func (b *browser) clickTab(name string) {
