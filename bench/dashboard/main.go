@@ -8,22 +8,34 @@
 //   - warm load: the same page reloaded with its assets cached;
 //
 //   - a burst: every listed container renamed at once through the API
-//     (one event each), until the page shows every new name.
+//     (one event each), until the page shows every new name;
 //
-//     go run ./bench/dashboard -host unix:///run/wharf/wharf.sock -runs 10
+//   - the server's share of a first load: what the page fetches before it
+//     shows the list (index.html, its script and styles, gzipped, the
+//     login and the container list), fetched in turn by a Go client.
+//
+// The browser's figures include its own work (a renderer process for the
+// new site, parsing and running the script), which the machine's load
+// slows: read them beside the load average printed with them.
+//
+//	go run ./bench/dashboard -host unix:///run/wharf/wharf.sock -runs 10
 //
 // It prints the median with min and max of each figure.
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -60,7 +72,15 @@ func main() {
 			applied = append(applied, b)
 		}
 	}
-	fmt.Printf("dashboard, %d containers listed, %d runs (median [min–max] ms)\n", rows, *runs)
+	var server []float64
+	for i := 0; i <= *runs*5; i++ {
+		if ms := serverShare(api, loginLink(api)); i > 0 {
+			server = append(server, ms)
+		}
+	}
+	loadavg, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("dashboard, %d containers listed, %d runs (median [min–max] ms), load average %s\n", rows, *runs, strings.Join(strings.Fields(string(loadavg))[:3], " "))
+	report("server's share of a first load", server)
 	report("first load: list shown", first)
 	report("first load: DOMContentLoaded", dcl)
 	report("first load: load event", load)
@@ -104,6 +124,45 @@ func once(chromium, link string, api *http.Client, burst bool) (first, dcl, load
 		applied = renameAll(bctx, api)
 	}
 	return
+}
+
+// serverShare fetches what a first load fetches before the list shows,
+// from a new connection, and returns the ms it took.
+func serverShare(api *http.Client, link string) float64 {
+	base, token, _ := strings.Cut(link, "/#login=")
+	web := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableCompression: true}}
+	defer web.CloseIdleConnections()
+	start := time.Now()
+	get := func(method, path, body, session string) []byte {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Accept-Encoding", "gzip")
+		if session != "" {
+			req.Header.Set("Authorization", "Bearer "+session)
+		}
+		resp, err := web.Do(req)
+		must(err)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		must(err)
+		if resp.StatusCode != http.StatusOK {
+			log.Fatalf("%s %s: %s", method, path, resp.Status)
+		}
+		return data
+	}
+	index := get(http.MethodGet, "/", "", "")
+	if bytes.HasPrefix(index, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(index))
+		must(err)
+		index, err = io.ReadAll(zr)
+		must(err)
+	}
+	for _, m := range regexp.MustCompile(`/assets/[^"]+`).FindAll(index, -1) {
+		get(http.MethodGet, string(m), "", "")
+	}
+	var s struct{ Session string }
+	must(json.Unmarshal(get(http.MethodPost, "/login", `{"Login":"`+token+`"}`, ""), &s))
+	get(http.MethodGet, "/api/containers/json?all=1", "", s.Session)
+	return float64(time.Since(start).Microseconds()) / 1000
 }
 
 // listShown waits for the container list's rows and returns when they

@@ -22,9 +22,15 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/dashboard/control"
 )
+
+// maxConns bounds the dashboard's open connections (each page keeps an
+// events stream and, while shown, a logs or stats stream and a terminal).
+const maxConns = 256
 
 // Server is a running dashboard.
 type Server struct {
@@ -52,6 +58,8 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
+	// Every local user can connect: bound what connections can hold.
+	ln = netutil.LimitListener(ln, maxConns)
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
