@@ -109,6 +109,20 @@ describe('Api', () => {
   });
 });
 
+describe('prune', () => {
+  it.each([
+    ['images', false, '/api/images/prune?filters=' + encodeURIComponent('{"dangling":["true"]}')],
+    ['images', true, '/api/images/prune?filters=' + encodeURIComponent('{"dangling":["false"]}')],
+    ['volumes', true, '/api/volumes/prune?filters=' + encodeURIComponent('{"all":["true"]}')],
+    ['networks', false, '/api/networks/prune?filters=' + encodeURIComponent('{}')],
+  ] as const)('%s (all: %s)', async (kind, all, url) => {
+    const fetch = mock(() => new Response('{}', { status: 200 }));
+    await new Api('s', fetch).prune(kind, all);
+    expect(fetch.mock.calls[0][0]).toBe(url);
+    expect(fetch.mock.calls[0][1]!.method).toBe('POST');
+  });
+});
+
 describe('Demuxer', () => {
   it('reassembles frames split at any byte', () => {
     const all = new Uint8Array([...frame(1, 'abc'), ...frame(2, ''), ...frame(1, 'de')]);

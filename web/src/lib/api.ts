@@ -265,6 +265,18 @@ export class Api {
   removeImage(id: string, force = false): Promise<unknown[]> {
     return this.json('DELETE', `/images/${enc(id)}?force=${force ? 1 : 0}`);
   }
+  history(id: string): Promise<{ Id: string; Created: number; CreatedBy: string; Size: number; Tags: string[] | null }[]> {
+    return this.json('GET', `/images/${enc(id)}/history`);
+  }
+  tag(id: string, ref: string) {
+    const { name, tag } = splitRef(ref);
+    return this.json<void>('POST', `/images/${enc(id)}/tag?repo=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
+  }
+  /** prune removes what nothing uses: dangling images (or all unused with all), volumes, networks. */
+  prune(kind: 'images' | 'volumes' | 'networks' | 'containers', all = false): Promise<{ SpaceReclaimed?: number; ImagesDeleted?: unknown[]; VolumesDeleted?: string[]; NetworksDeleted?: string[]; ContainersDeleted?: string[] }> {
+    const filters = kind === 'images' ? { dangling: [all ? 'false' : 'true'] } : kind === 'volumes' && all ? { all: ['true'] } : {};
+    return this.json('POST', `/${kind}/prune?filters=${encodeURIComponent(JSON.stringify(filters))}`);
+  }
   /** pull streams the pull's progress messages; a message with an error throws. */
   async pull(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal) {
     const { name, tag } = splitRef(ref);
