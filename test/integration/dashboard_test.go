@@ -98,6 +98,9 @@ func TestDashboard(t *testing.T) {
 	b.do("open the list", b.view("containers"), chromedp.WaitVisible(chromedp.CSS(row+`[data-state="running"]`)))
 	b.waitText(row, fmt.Sprintf(":%d->80/tcp", port))
 	b.shot("containers")
+	b.do("a phone's width", chromedp.EmulateViewport(390, 844))
+	b.shot("containers-phone")
+	b.do("a laptop's width", chromedp.EmulateViewport(1280, 900))
 
 	// Its logs.
 	b.do("open logs", chromedp.Click(chromedp.CSS(row+` a[href^="#/containers/"]`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`button[role="tab"]`)))
