@@ -34,14 +34,13 @@ const maxConns = 256
 
 // Server is a running dashboard.
 type Server struct {
-	log      *slog.Logger
-	api      http.Handler
-	auth     *auth
-	files    map[string]file
-	inproc   *pipeListener
-	base     string          // "http://127.0.0.1:7380": what users open
-	hosts    map[string]bool // Host headers accepted; nil accepts any (TLS)
-	loopback bool
+	log    *slog.Logger
+	api    http.Handler
+	auth   *auth
+	files  map[string]file
+	inproc *pipeListener
+	base   string          // "http://127.0.0.1:7380": what users open
+	hosts  map[string]bool // Host headers accepted; nil accepts any (TLS)
 }
 
 // Start listens on cfg.Addr and serves the dashboard over api (the
@@ -73,11 +72,10 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	s := &Server{
 		log: log, api: api, auth: newAuth(time.Now), files: files,
-		inproc:   newPipeListener(),
-		base:     scheme + "://" + net.JoinHostPort(host, port),
-		loopback: config.IsLoopback(host),
+		inproc: newPipeListener(),
+		base:   scheme + "://" + net.JoinHostPort(host, port),
 	}
-	if s.loopback {
+	if config.IsLoopback(host) {
 		s.hosts = map[string]bool{}
 		for _, h := range []string{host, "localhost", "127.0.0.1", "::1"} {
 			s.hosts[net.JoinHostPort(h, port)] = true

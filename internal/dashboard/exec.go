@@ -31,6 +31,7 @@ func (s *Server) execSocket(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	stream, err := s.startExec(ctx, id)
 	if err != nil {
+		s.log.Debug("dashboard: exec start", "exec", id, "err", err)
 		ws.Close(websocket.StatusPolicyViolation, truncate(err.Error(), 120))
 		return
 	}
