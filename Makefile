@@ -12,7 +12,7 @@ SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
 SYSTEMDUNITDIR ?= /etc/systemd/system
 
-.PHONY: all build compose-plugin install uninstall deb deps demo test unit integration bench lint clean
+.PHONY: all build compose-plugin web web-test test-deps install uninstall deb deps demo test unit integration bench lint clean
 
 all: build
 
@@ -35,10 +35,27 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
 # faults, ~5% of `wharf --version`).
-build: compose-plugin
+build: compose-plugin web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
+
+# The web dashboard's front end (web/, Svelte + Vite), built into
+# internal/dashboard/assets/dist, which wharfd embeds. Rebuilt when its
+# sources change; `npm ci` runs when the lock file does. Without npm, Go
+# builds still work and wharfd serves a placeholder page.
+WEB_DIST := internal/dashboard/assets/dist/index.html
+WEB_SRC  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web: $(WEB_DIST)
+web/node_modules/.package-lock.json: web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install nodejs and npm to build the dashboard" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+$(WEB_DIST): web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+# The front end's unit tests (Vitest).
+web-test: web/node_modules/.package-lock.json
+	cd web && npm test
 
 # docker compose's own CLI plugin, docker-compose: `wharf compose` runs it
 # from beside wharf (or from the docker CLI's plugin directories), and the
@@ -67,6 +84,11 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# What only the tests need: Debian's chromium for the dashboard's browser test.
+TEST_DEB_PKGS := chromium
+test-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(TEST_DEB_PKGS)"
+
 demo: deps build
 	@if ! $(BIN)/wharf version >/dev/null 2>&1; then \
 		echo "starting wharfd (log: /var/log/wharfd.log)"; \
@@ -82,13 +104,14 @@ demo: deps build
 test: unit integration
 
 # Unit tests run with the race detector: they include the services'
-# concurrency tests.
+# concurrency tests. Then the dashboard's front-end tests.
 unit:
 	$(GO) test -race ./...
+	$(MAKE) web-test
 
 # The integration suite starts its own wharfd on a private data root and
 # socket, and drives it with wharf and the official docker CLI.
-integration: deps build
+integration: deps test-deps build
 	$(GO) test -tags integration -count=1 -p 1 -timeout 30m ./test/...
 
 bench: deps build
@@ -100,4 +123,4 @@ lint:
 	$(GO) vet -tags integration ./test/...
 
 clean:
-	rm -rf $(BIN) dist
+	rm -rf $(BIN) dist internal/dashboard/assets/dist web/node_modules

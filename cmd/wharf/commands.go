@@ -17,7 +17,7 @@ var version = "dev"
 
 // addWharfCommands adds the commands wharf has beyond docker's own tree.
 func addWharfCommands(root *cobra.Command, dockerCLI command.Cli) {
-	root.AddCommand(registryCommand(dockerCLI), composeCommand(dockerCLI))
+	root.AddCommand(registryCommand(dockerCLI), composeCommand(dockerCLI), dashboardCommand(dockerCLI))
 }
 
 // registryCommand is `wharf registry`: an OCI registry of our own, run

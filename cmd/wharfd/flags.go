@@ -67,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(strVal{&c.StorageDriver}, "storage-driver", "storage driver (only overlay2)", "s", "storage-driver")
 	def(boolVal{&c.IPTables}, "iptables", "let wharfd manage iptables rules (default true)", "iptables")
 	def(boolVal{&c.IPMasq}, "ip-masq", "masquerade traffic leaving the bridges (default true)", "ip-masq")
+	def(strVal{&c.Dashboard.Addr}, "dashboard", "serve the web dashboard on this address, e.g. 127.0.0.1:7380 (default off)", "dashboard")
 	def(strVal{&c.BIP}, "bip", "the default bridge's address and prefix", "bip")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ func run(args []string) error {
 		mux.Handle("/", d.API)
 		handler = mux
 	}
+	if handler, err = withDashboard(ctx, cfg.Dashboard, handler, log); err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	stopped := make(chan struct{}) // closed when the API has stopped
 	go func() {

@@ -46,6 +46,8 @@ type Config struct {
 	LiveRestore bool `json:"live-restore,omitempty"`
 	// StorageDriver may only name overlay2, the one wharfd has.
 	StorageDriver string `json:"storage-driver,omitempty"`
+	// Dashboard is the web dashboard's address (dashboard.go); off when empty.
+	Dashboard Dashboard `json:"dashboard"`
 }
 
 // Default returns the built-in settings.

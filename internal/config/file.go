@@ -99,7 +99,7 @@ func compact(raw json.RawMessage) string {
 func (c *Config) Validate() error {
 	for _, check := range []func() error{
 		c.Access.validate, c.Registries.validate, c.ContainerDefaults.validate,
-		c.checkUlimits, c.checkLabels,
+		c.checkUlimits, c.checkLabels, c.Dashboard.Check,
 	} {
 		if err := check(); err != nil {
 			return err

@@ -1,0 +1,279 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wharf/wharf/internal/config"
+	"github.com/wharf/wharf/internal/dashboard/control"
+)
+
+// fakeAPI records what reaches the Engine API, and serves an exec start
+// that takes over its connection (as the real one does) and echoes
+// what it reads in upper case.
+type fakeAPI struct {
+	got chan *http.Request
+}
+
+func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/exec/") && strings.HasSuffix(r.URL.Path, "/start") {
+		if strings.Contains(r.URL.Path, "/missing/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"message":"No such exec instance: missing"}`)
+			return
+		}
+		conn, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n$ ")
+		rw.Flush()
+		line, _ := rw.ReadString('\n')
+		conn.Write([]byte(strings.ToUpper(line)))
+		return
+	}
+	select {
+	case f.got <- r.Clone(context.Background()):
+	default:
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true}`)
+}
+
+func start(t *testing.T) (*Server, *fakeAPI) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	api := &fakeAPI{got: make(chan *http.Request, 8)}
+	s, err := Start(ctx, config.Dashboard{Addr: "127.0.0.1:0"}, api, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, api
+}
+
+// login gets a link from the socket's control route and trades it for a session.
+func login(t *testing.T, s *Server) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.Control(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, control.Path, nil))
+	var link control.LoginLink
+	if err := json.Unmarshal(rec.Body.Bytes(), &link); err != nil || !strings.HasPrefix(link.URL, s.URL()+"/#login=") {
+		t.Fatalf("control: %d %s", rec.Code, rec.Body)
+	}
+	token := strings.TrimPrefix(link.URL, s.URL()+"/#login=")
+	resp := do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`"}`, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %s", resp.Status)
+	}
+	var out struct{ Session string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	// A link works once.
+	if again := do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`"}`, nil); again.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("second login with one link: %s", again.Status)
+	}
+	return out.Session
+}
+
+func do(t *testing.T, s *Server, method, path, body string, header http.Header) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestAPIThroughDashboard(t *testing.T) {
+	s, api := start(t)
+	session := login(t, s)
+
+	if resp := do(t, s, http.MethodGet, "/api/containers/json", "", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a session: %s", resp.Status)
+	}
+	if resp := do(t, s, http.MethodGet, "/api/containers/json", "", http.Header{"Authorization": {"Bearer nope"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("with a wrong session: %s", resp.Status)
+	}
+	resp := do(t, s, http.MethodGet, "/api/v1.41/containers/json?all=1", "", http.Header{"Authorization": {"Bearer " + session}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("with a session: %s", resp.Status)
+	}
+	got := <-api.got
+	if got.URL.Path != "/v1.41/containers/json" || got.URL.RawQuery != "all=1" {
+		t.Errorf("the API got %s", got.URL)
+	}
+	if got.Header.Get("Authorization") != "" {
+		t.Errorf("the session reached the API")
+	}
+
+	// Logged out, the session is gone.
+	do(t, s, http.MethodPost, "/logout", "", http.Header{"Authorization": {"Bearer " + session}})
+	if resp := do(t, s, http.MethodGet, "/api/_ping", "", http.Header{"Authorization": {"Bearer " + session}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("after logout: %s", resp.Status)
+	}
+}
+
+func TestGuardRefusesOtherSitesAndHosts(t *testing.T) {
+	s, _ := start(t)
+	session := login(t, s)
+	auth := "Bearer " + session
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		host   string
+		want   int
+	}{
+		{"same origin", http.Header{"Origin": {s.URL()}, "Sec-Fetch-Site": {"same-origin"}}, "", http.StatusOK},
+		{"other origin", http.Header{"Origin": {"http://evil.example"}}, "", http.StatusForbidden},
+		{"other port", http.Header{"Origin": {"http://127.0.0.1:1"}}, "", http.StatusForbidden},
+		{"cross-site fetch", http.Header{"Sec-Fetch-Site": {"cross-site"}}, "", http.StatusForbidden},
+		{"rebound host name", nil, "evil.example:80", http.StatusMisdirectedRequest},
+		{"localhost", nil, "localhost:" + s.URL()[strings.LastIndex(s.URL(), ":")+1:], http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, s.URL()+"/api/containers/x/stop", nil)
+			req.Header = tc.header.Clone()
+			if req.Header == nil {
+				req.Header = http.Header{}
+			}
+			req.Header.Set("Authorization", auth)
+			if tc.host != "" {
+				req.Host = tc.host
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("got %s, want %d", resp.Status, tc.want)
+			}
+		})
+	}
+	// The page may not be framed.
+	resp := do(t, s, http.MethodGet, "/", "", nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+}
+
+func TestExecSocket(t *testing.T) {
+	s, _ := start(t)
+	session := login(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(s.URL(), "http") + "/ws/exec/abc"
+	dial := func(origin string, protocols ...string) (*websocket.Conn, *http.Response, error) {
+		return websocket.Dial(ctx, wsURL, &websocket.DialOptions{Subprotocols: protocols, HTTPHeader: http.Header{"Origin": {origin}}})
+	}
+
+	if _, resp, err := dial(s.URL(), "wharf.exec"); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a session: %v", err)
+	}
+	if _, resp, err := dial("http://evil.example", "wharf.exec", sessionProtocol+session); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("from another origin: %v", err)
+	}
+	c, resp, err := dial(s.URL(), "wharf.exec", sessionProtocol+session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if p := resp.Header.Get("Sec-WebSocket-Protocol"); p != "wharf.exec" {
+		t.Errorf("chosen subprotocol %q", p)
+	}
+	if err := c.Write(ctx, websocket.MessageBinary, []byte("echo hi\n")); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for !strings.Contains(out.String(), "ECHO HI") {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read after %q: %v", out.String(), err)
+		}
+		out.Write(data)
+	}
+	if !strings.HasPrefix(out.String(), "$ ") {
+		t.Errorf("terminal got %q", out.String())
+	}
+	// The exec ended: the socket closes normally.
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Errorf("after exit: %v", err)
+	}
+}
+
+func TestExecSocketCarriesAPIError(t *testing.T) {
+	s, _ := start(t)
+	session := login(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL(), "http")+"/ws/exec/missing",
+		&websocket.DialOptions{Subprotocols: []string{"wharf.exec", sessionProtocol + session}, HTTPHeader: http.Header{"Origin": {s.URL()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	_, _, err = c.Read(ctx)
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Reason, "No such exec instance") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	s, _ := start(t)
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("index: %s %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	if resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("index Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
+	// Revalidation costs no body.
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	again, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Body.Close()
+	if again.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: %s", again.Status)
+	}
+	for name, f := range s.files {
+		if !strings.HasPrefix(name, "assets/") {
+			continue
+		}
+		resp := do(t, s, http.MethodGet, "/"+name, "", http.Header{"Accept-Encoding": {"gzip"}})
+		if resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: Cache-Control %q", name, resp.Header.Get("Cache-Control"))
+		}
+		if f.gz != nil && resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: not compressed", name)
+		}
+	}
+	if resp := do(t, s, http.MethodGet, "/assets/nope.js", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("missing asset: %s", resp.Status)
+	}
+}

@@ -1,0 +1,60 @@
+// The live container list: loaded once, then kept current from the
+// events stream. Events only mark containers dirty; one list call per
+// burst (filtered to those ids) brings them up to date, so a burst of
+// events costs one request, not one each, and nothing polls.
+import type { Api, ContainerSummary, EngineEvent } from './api';
+
+export class ContainerList {
+  items = $state<ContainerSummary[]>([]);
+  error = $state('');
+  loaded = $state(false);
+  private dirty = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private api: Api,
+    private delay = 100,
+  ) {}
+
+  async load() {
+    try {
+      this.items = await this.api.containers();
+      this.error = '';
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+    this.loaded = true;
+  }
+
+  /** apply takes one engine event; container changes are fetched after a short quiet spell. */
+  apply(e: EngineEvent) {
+    if (e.Type !== 'container') return;
+    const id = e.Actor.ID;
+    if (e.Action === 'destroy') {
+      this.items = this.items.filter((c) => c.Id !== id);
+      this.dirty.delete(id);
+      return;
+    }
+    // exec_* and top-like actions change nothing the list shows.
+    if (e.Action.startsWith('exec_') || e.Action === 'attach' || e.Action === 'resize') return;
+    this.dirty.add(id);
+    this.timer ??= setTimeout(() => void this.flush(), this.delay);
+  }
+
+  /** flush refreshes the containers that events touched. */
+  async flush() {
+    this.timer = undefined;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    if (!ids.length) return;
+    try {
+      const fresh = await this.api.containersById(ids);
+      const byId = new Map(fresh.map((c) => [c.Id, c]));
+      const kept = this.items.filter((c) => !ids.includes(c.Id) || byId.has(c.Id)).map((c) => byId.get(c.Id) ?? c);
+      const known = new Set(kept.map((c) => c.Id));
+      this.items = kept.concat(fresh.filter((c) => !known.has(c.Id)));
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+}
