@@ -8,6 +8,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -37,7 +38,7 @@ func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return httputil.WriteJSON(w, http.StatusOK, resp)
+		return compat.WriteJSON(w, r, http.StatusOK, compat.ImageInspect, resp)
 	case "history":
 		resp, err := s.backend.History(ctx, name)
 		if err != nil {
@@ -79,15 +80,15 @@ func (s *Router) imageList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Old clients send ?filter=name as a reference filter.
-	if v := r.URL.Query().Get("filter"); v != "" {
+	// Clients before 1.41 may send ?filter=name, a reference filter.
+	if v := r.URL.Query().Get("filter"); v != "" && compat.Before(r.Context(), compat.ImageListFilterParam) && !f.Has("reference") {
 		f.Add("reference", v)
 	}
 	list, err := s.backend.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, list)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.ImageList, list)
 }
 
 // imageCreate is "docker import" (fromSrc) and, later, "docker pull" (fromImage).

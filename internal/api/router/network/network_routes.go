@@ -6,6 +6,7 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/filters"
 )
@@ -71,7 +72,7 @@ func (s *Router) getNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, n)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.NetworkInspect, n)
 }
 
 func (s *Router) deleteNetwork(w http.ResponseWriter, r *http.Request) error {
@@ -82,6 +83,14 @@ func (s *Router) postNetworkConnect(w http.ResponseWriter, r *http.Request) erro
 	var req network.ConnectRequest
 	if err := httputil.ReadJSON(r, &req); err != nil {
 		return err
+	}
+	if ep := req.EndpointConfig; ep != nil {
+		if compat.Before(r.Context(), compat.ConnectMacAddress) {
+			ep.MacAddress = nil
+		}
+		if compat.Before(r.Context(), compat.ConnectGwPriority) {
+			ep.GwPriority = 0
+		}
 	}
 	if err := s.containers.ConnectNetwork(r.Context(), req.Container, r.PathValue("id"), req.EndpointConfig); err != nil {
 		return err

@@ -8,9 +8,9 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
 	"github.com/moby/moby/api/types/volume"
-	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/filters"
 )
@@ -60,10 +60,19 @@ func (s *Router) getSystemDF(w http.ResponseWriter, r *http.Request) error {
 		du.Volumes = append(du.Volumes, v)
 	}
 
-	if versions.LessThan(httputil.VersionFromContext(ctx), "1.52") {
-		return httputil.WriteJSON(w, http.StatusOK, du)
+	if compat.Before(ctx, compat.DFUsageByType) {
+		return compat.WriteJSON(w, r, http.StatusOK, compat.SystemDF, du)
 	}
-	return httputil.WriteJSON(w, http.StatusOK, newDiskUsage(du, r.URL.Query()["type"], httputil.BoolValue(r, "verbose")))
+	verbose := httputil.BoolValue(r, "verbose")
+	cur := newDiskUsage(du, r.URL.Query()["type"], verbose)
+	if compat.Before(ctx, compat.DFLegacyFieldsDropped) && !verbose {
+		// API 1.52 sends both shapes to clients not asking for verbose.
+		return httputil.WriteJSON(w, http.StatusOK, struct {
+			legacyDiskUsage
+			system.DiskUsage
+		}{du, cur})
+	}
+	return httputil.WriteJSON(w, http.StatusOK, cur)
 }
 
 // newDiskUsage is the API 1.52+ form of du: totals per object type (those
