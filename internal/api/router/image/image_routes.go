@@ -30,7 +30,7 @@ func splitAction(rest string, actions ...string) (name, action string) {
 }
 
 func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
-	name, action := splitAction(r.PathValue("rest"), "json", "history", "get")
+	name, action := splitAction(r.PathValue("rest"), "json", "history", "get", "attestations")
 	ctx := r.Context()
 	switch action {
 	case "json":
@@ -47,6 +47,12 @@ func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 		return httputil.WriteJSON(w, http.StatusOK, resp)
 	case "get":
 		return s.imageSave(w, r, []string{name})
+	case "attestations":
+		// Wharf keeps no attestation manifests: an image has none.
+		if _, err := s.backend.Inspect(ctx, name); err != nil {
+			return err
+		}
+		return httputil.WriteJSON(w, http.StatusOK, []struct{}{})
 	}
 	return errs.NotFound("page not found")
 }
