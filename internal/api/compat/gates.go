@@ -28,6 +28,7 @@ const (
 	CreateMultipleNetworks   ID = "create-multiple-networks"
 	CreateHealthStartInt     ID = "create-health-start-interval"
 	CreateEndpointMAC        ID = "create-endpoint-mac"
+	RemoveRunningWords       ID = "remove-running-words"
 	CreateAnnotations        ID = "create-annotations"
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
@@ -132,6 +133,8 @@ var table = []Gate{
 	{Since: "1.44", Route: SystemInfo, Change: "status properties in Runtimes", Old: each("Runtimes", drop("status"))},
 	{ID: CreateMultipleNetworks, Since: "1.44", Route: ContainerCreate, Change: "multiple EndpointsConfig accepted"},
 	{ID: CreateHealthStartInt, Since: "1.44", Route: ContainerCreate, Change: "HealthConfig.StartInterval"},
+	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
+		Change: "not in the changelog: engine 25 reworded the refusal to remove a running container; older clients get the words of their time (\"You cannot remove a running container <id>. ...\")"},
 	{ID: CreateEndpointMAC, Since: "1.44", Route: ContainerCreate, Change: "endpoint-specific MacAddress; the container-wide Config.MacAddress deprecated"},
 
 	// v1.43

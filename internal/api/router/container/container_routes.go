@@ -128,9 +128,14 @@ func (s *Router) postContainerKill(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Router) deleteContainer(w http.ResponseWriter, r *http.Request) error {
-	return httputil.NoContent(w, s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
+	err := s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
 		Force: httputil.BoolValue(r, "force"), RemoveVolumes: httputil.BoolValue(r, "v"),
-	}))
+	})
+	var running *backend.ContainerRunningError
+	if errors.As(err, &running) && compat.Before(r.Context(), compat.RemoveRunningWords) {
+		err = errs.Conflict("%s", running.Legacy())
+	}
+	return httputil.NoContent(w, err)
 }
 
 // postContainerWait sends its headers at once, so the client knows the
