@@ -125,9 +125,9 @@ func (s *Router) imageLoad(w http.ResponseWriter, r *http.Request) error {
 	err := s.backend.Load(r.Context(), r.Body, func(line string) {
 		st.Send(jsonstream.Message{Stream: line})
 	})
-	if err != nil && !st.Started() {
-		return err
-	}
+	// As dockerd: whatever went wrong is told inside the stream, under a
+	// 200, which the docker CLI prints as it is and docker-py raises as
+	// ImageLoadError.
 	if err != nil {
 		st.Fail(err)
 	}
