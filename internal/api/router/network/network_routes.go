@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
+	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
 )
 
@@ -15,6 +16,9 @@ func (s *Router) getNetworks(w http.ResponseWriter, r *http.Request) error {
 	f, err := httputil.FiltersValue(r)
 	if err != nil {
 		return err
+	}
+	if err := f.Validate("dangling", "driver", "id", "label", "name", "scope", "type"); err != nil {
+		return errs.Invalid("%v", err)
 	}
 	out := []network.Inspect{}
 	for _, n := range s.backend.List(r.Context()) {
