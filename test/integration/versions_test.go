@@ -92,6 +92,15 @@ func TestVersionsImageInspect(t *testing.T) {
 			t.Fatalf("newest images/json with VirtualSize: %v", im)
 		}
 	}
+	// Since 1.51 Containers counts the image's containers.
+	ctr := uniqueName(t, "user")
+	cleanupContainers(t, ctr)
+	cli(t, "wharf", "create", "--name", ctr, ref)
+	for _, im := range getJSON(t, `/images/json?filters={"reference":["`+ref+`"]}`).([]any) {
+		if n, _ := field(im, "Containers"); n != 1.0 {
+			t.Fatalf("images/json Containers %v, want 1: %v", n, im)
+		}
+	}
 }
 
 func TestVersionsVolumePrune(t *testing.T) {
