@@ -53,6 +53,7 @@ func (Router) Routes() []router.Route {
 // experimental answers dockerd's routes that exist only in experimental
 // mode, as dockerd does with the mode off (its default).
 func experimental(w http.ResponseWriter, r *http.Request) error {
+	//lint:ignore ST1005 dockerd's words, which clients match
 	return errs.Wrap(errdefs.ErrNotImplemented, errors.New("This experimental feature is disabled by default. Start the Docker daemon in experimental mode in order to enable it."))
 }
 
