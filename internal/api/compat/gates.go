@@ -40,6 +40,8 @@ const (
 	StatsOneShot             ID = "stats-one-shot"
 	UpdatePidsLimit          ID = "update-pids-limit"
 	WaitCondition            ID = "wait-condition"
+	AttachWSStreams          ID = "attach-ws-streams"
+	AttachWSBinary           ID = "attach-ws-binary"
 )
 
 // table is moby's API changelog, newest first, reduced to what Wharf
@@ -148,6 +150,7 @@ var table = []Gate{
 	{ID: CreateConsoleSize, Since: "1.42", Route: ContainerCreate, Change: "HostConfig.ConsoleSize respected"},
 	{ID: CreateMountOptionsCheck, Since: "1.42", Route: ContainerCreate, Change: "BindOptions, VolumeOptions, TmpfsOptions refused on a mount of another type"},
 	{ID: DFTypeParam, Since: "1.42", Route: SystemDF, Change: "type parameter selects the object types"},
+	{ID: AttachWSStreams, Since: "1.42", Route: "GET /containers/{name}/attach/ws", Change: "stdin, stdout and stderr parameters attach only those streams; before, all three"},
 	{ID: StreamContentType, Since: "1.42", Route: "GET /containers/{name}/logs", Change: "Content-Type application/vnd.docker.multiplexed-stream for a multiplexed stream (raw-stream before, whatever the framing)"},
 
 	// v1.41
@@ -159,4 +162,7 @@ var table = []Gate{
 
 	// v1.30
 	{ID: WaitCondition, Since: "1.30", Route: "POST /containers/{name}/wait", Change: "condition parameter"},
+
+	// v1.28
+	{ID: AttachWSBinary, Since: "1.28", Route: "GET /containers/{name}/attach/ws", Change: "binary websocket frames; text frames before"},
 }
