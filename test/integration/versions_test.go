@@ -375,3 +375,14 @@ print("OK")
 		t.Fatalf("python3-docker: %s", out)
 	}
 }
+
+// TestVersionsOracleScript runs test/oracle/api_versions.py, the checks
+// proved against Debian's dockerd 20.10 (test/oracle/run-dockerd.sh),
+// against wharfd.
+func TestVersionsOracleScript(t *testing.T) {
+	out, err := exec.Command("python3", "../oracle/api_versions.py", testEnv.sock).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
