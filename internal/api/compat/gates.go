@@ -38,6 +38,7 @@ const (
 	StreamContentType        ID = "stream-content-type"
 	ImageListFilterParam     ID = "image-list-filter-param"
 	StatsOneShot             ID = "stats-one-shot"
+	CreatePlatform           ID = "create-platform"
 	UpdatePidsLimit          ID = "update-pids-limit"
 	WaitCondition            ID = "wait-condition"
 	AttachWSStreams          ID = "attach-ws-streams"
@@ -155,6 +156,7 @@ var table = []Gate{
 
 	// v1.41
 	{ID: ImageListFilterParam, Since: "1.41", Route: ImageList, Change: "the filter (singular) parameter removed"},
+	{ID: CreatePlatform, Since: "1.41", Route: ContainerCreate, Change: "platform parameter: the local image must be for that platform, else 404"},
 	{ID: StatsOneShot, Since: "1.41", Route: "GET /containers/{name}/stats", Change: "one-shot parameter"},
 
 	// v1.40

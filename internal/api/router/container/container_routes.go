@@ -38,9 +38,13 @@ func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	platform, err := createPlatform(r)
+	if err != nil {
+		return err
+	}
 	resp, err := s.backend.Create(r.Context(), backend.ContainerCreateOptions{
 		Name: r.URL.Query().Get("name"), Config: &req.Config, HostConfig: req.HostConfig,
-		NetworkingConfig: req.NetworkingConfig,
+		NetworkingConfig: req.NetworkingConfig, Platform: platform,
 	})
 	if err != nil {
 		return err

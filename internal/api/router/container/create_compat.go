@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/errs"
@@ -161,4 +164,18 @@ func mainEndpoint(old bool, mode container.NetworkMode, nc *network.NetworkingCo
 		nc.EndpointsConfig[name] = ep
 	}
 	return ep, nil
+}
+
+// createPlatform reads the "platform" parameter (os[/arch[/variant]]),
+// which clients send since API 1.41; older ones' is ignored, as dockerd.
+func createPlatform(r *http.Request) (*ocispec.Platform, error) {
+	v := r.URL.Query().Get("platform")
+	if v == "" || compat.Before(r.Context(), compat.CreatePlatform) {
+		return nil, nil
+	}
+	p, err := platforms.Parse(v)
+	if err != nil {
+		return nil, errs.Invalid("%v", err)
+	}
+	return &p, nil
 }

@@ -103,3 +103,31 @@ func TestCreateByVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestCreatePlatform: the platform parameter counts since API 1.41.
+func TestCreatePlatform(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want string // the platform passed on, "" for none
+	}{
+		{"/v1.40/containers/create?platform=linux/arm64", ""},
+		{"/v1.41/containers/create?platform=linux/arm64", "linux/arm64"},
+		{"/v1.41/containers/create", ""},
+	} {
+		fc := &fakeContainers{}
+		ts := newTestServer(t, fc)
+		resp, out := apitest.Do(t, "POST", ts.URL+c.path, strings.NewReader(`{"Image":"busybox"}`))
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", c.path, resp.StatusCode, out)
+		}
+		got := ""
+		if p := fc.created.Platform; p != nil {
+			got = p.OS + "/" + p.Architecture
+		}
+		if got != c.want {
+			t.Errorf("%s: platform %q, want %q", c.path, got, c.want)
+		}
+	}
+	ts := newTestServer(t, &fakeContainers{})
+	apitest.CheckErrors(t, ts, []apitest.ErrorCase{{Method: "POST", Path: "/v1.41/containers/create?platform=linux/x/y/z", Body: `{"Image":"busybox"}`, Status: 400, Message: "linux/x/y/z"}})
+}
