@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,6 +279,18 @@ func TestVersionsErrors(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { testEnv.run("wharf", "rmi", "-f", quick) })
+
+	// A platform the local image is not for: dockerd's 404 (the CLI then pulls).
+	resp, body = apiCall(t, "POST", "/v1.41/containers/create?platform=linux/s390x", `{"Image":"busybox"}`)
+	wantError(t, resp, body, 404, "image with reference busybox was found but does not match the specified platform: wanted linux/s390x, actual: linux/"+runtime.GOARCH)
+	resp, body = apiCall(t, "POST", "/v1.40/containers/create?platform=linux/s390x", `{"Image":"busybox"}`)
+	if resp.StatusCode != 201 {
+		t.Errorf("v1.40 create with a platform (ignored then): %d %s", resp.StatusCode, body)
+	} else {
+		var created struct{ Id string }
+		json.Unmarshal([]byte(body), &created)
+		apiCall(t, "DELETE", "/containers/"+created.Id, "")
+	}
 
 	resp, body = apiCall(t, "GET", `/v1.41/networks?filters={"bogus":["x"]}`, "")
 	wantError(t, resp, body, 400, "invalid filter 'bogus'")

@@ -33,6 +33,7 @@ const (
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
 	CreateConsoleSize        ID = "create-console-size"
+	ExecConsoleSize          ID = "exec-console-size"
 	CreateMountOptionsCheck  ID = "create-mount-options-check"
 	DFTypeParam              ID = "df-type-param"
 	StreamContentType        ID = "stream-content-type"
@@ -149,6 +150,7 @@ var table = []Gate{
 	{ID: VolumePruneAnonymousOnly, Since: "1.42", Route: "POST /volumes/prune", Change: "only anonymous volumes are pruned unless the all filter is set; before, every unused volume"},
 	{ID: StopSignal, Since: "1.42", Route: "POST /containers/{name}/stop", Change: "stop and restart accept a signal parameter"},
 	{ID: CreateConsoleSize, Since: "1.42", Route: ContainerCreate, Change: "HostConfig.ConsoleSize respected"},
+	{ID: ExecConsoleSize, Since: "1.42", Route: "POST /containers/{name}/exec", Change: "ConsoleSize sets the exec's terminal size at creation"},
 	{ID: CreateMountOptionsCheck, Since: "1.42", Route: ContainerCreate, Change: "BindOptions, VolumeOptions, TmpfsOptions refused on a mount of another type"},
 	{ID: DFTypeParam, Since: "1.42", Route: SystemDF, Change: "type parameter selects the object types"},
 	{ID: AttachWSStreams, Since: "1.42", Route: "GET /containers/{name}/attach/ws", Change: "stdin, stdout and stderr parameters attach only those streams; before, all three"},
