@@ -59,9 +59,11 @@ func TestVersionsImageInspect(t *testing.T) {
 		{"1.41", true, true, true, true},
 		{"1.43", true, true, true, true},
 		{"1.44", true, false, true, true},
-		{"1.45", false, false, true, true},
-		{"1.50", false, false, false, true},
-		{"1.52", false, false, false, false},
+		// ContainerConfig stays at every version, for docker-compose 1.29
+		// (see internal/api/compat).
+		{"1.45", true, false, true, true},
+		{"1.50", true, false, false, true},
+		{"1.52", true, false, false, false},
 	}
 	for _, c := range cases {
 		img := getJSON(t, "/v"+c.version+"/images/"+ref+"/json")
@@ -398,4 +400,39 @@ func TestVersionsOracleScript(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// TestVersionsComposeLegacyRecreate: docker-compose 1.29 speaks the API
+// version of its file's format and, recreating a service, reads the
+// image's ContainerConfig (it crashed with KeyError 'ContainerConfig'
+// when wharfd sent the newest shape to every version).
+func TestVersionsComposeLegacyRecreate(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/docker-compose"); err != nil {
+		t.Skip("docker-compose 1.29 is not installed (make deps installs it)")
+	}
+	file := func(word string) string {
+		return `version: "3.8"
+services:
+  app:
+    image: busybox
+    command: ["sh", "-c", "echo ` + word + `; sleep 300"]
+    volumes: ["/data"]
+`
+	}
+	p := newProject(t, "docker-compose", "crecreate", map[string]string{"docker-compose.yml": file("one")})
+	t.Cleanup(func() { p.run("down", "-v", "-t", "1") })
+	p.must("up", "-d")
+	first := p.ids("app")
+	if err := os.WriteFile(p.dir+"/docker-compose.yml", []byte(file("two")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.must("up", "-d")
+	second := p.ids("app")
+	if len(first) != 1 || len(second) != 1 || first[0] == second[0] {
+		t.Fatalf("recreate: %v then %v", first, second)
+	}
+	p.must("up", "-d", "--force-recreate")
+	if got := p.must("logs", "--no-color", "app"); !strings.Contains(got, "two") {
+		t.Errorf("logs after recreate: %q", got)
+	}
 }

@@ -41,6 +41,10 @@ type Gate struct {
 	// element when the response is a list) into what clients before Since
 	// were sent. Nil for a gate about reading requests.
 	Old func(obj map[string]any)
+	// Always applies Old at every version: a deliberate departure from
+	// dockerd, for clients that take the server's newest version yet
+	// read what it dropped; Change says why.
+	Always bool
 }
 
 // Before reports whether the request of ctx speaks an API version older
@@ -71,7 +75,7 @@ func applying(route, version string) []*Gate {
 	var out []*Gate
 	for i := range table {
 		g := &table[i]
-		if g.Route == route && g.Old != nil && versions.LessThan(version, g.Since) {
+		if g.Route == route && g.Old != nil && (g.Always || versions.LessThan(version, g.Since)) {
 			out = append(out, g)
 		}
 	}

@@ -122,9 +122,11 @@ var table = []Gate{
 	{ID: EventsImageCreate, Since: "1.46", Route: Events, Change: "image create event emitted for every image built"},
 
 	// v1.45
-	{Since: "1.45", Route: ImageInspect, Change: "Container and ContainerConfig no longer included", Old: func(m map[string]any) {
-		keep(map[string]any{"Container": "", "ContainerConfig": emptyContainerConfig()})(m)
-	}},
+	{Since: "1.45", Route: ImageInspect, Always: true,
+		Change: "Container and ContainerConfig no longer included; Wharf keeps them at every version: docker-compose 1.29 (python's docker SDK) takes the server's newest version and reads ContainerConfig when it recreates a service (KeyError 'ContainerConfig' with dockerd 25+); newer clients ignore them",
+		Old: func(m map[string]any) {
+			keep(map[string]any{"Container": "", "ContainerConfig": emptyContainerConfig()})(m)
+		}},
 	{Since: "1.45", Route: ContainerInspect, Change: "Aliases no longer contain the short container ID (and hostname); DNSNames has them", Old: aliasesWithShortID},
 	{ID: CreateVolumeSubpath, Since: "1.45", Route: ContainerCreate, Change: "VolumeOptions.Subpath"},
 
