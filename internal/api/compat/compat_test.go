@@ -192,3 +192,23 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// FuzzShape: any JSON a handler could send, at any version and route,
+// is rewritten without a panic into JSON that encodes.
+func FuzzShape(f *testing.F) {
+	f.Add("1.41", `{"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"x"},"n":{"Aliases":[1,{}]}}},"Config":[]}`)
+	f.Add("1.24", `[{"RepoTags":null,"Size":"x"},3,null]`)
+	f.Add("1.43", `{"Type":"container","Actor":{"Attributes":7}}`)
+	f.Add("1.44", `{"Runtimes":[1,{"status":2}],"ContainerdCommit":"x","RegistryConfig":null}`)
+	routes := []string{ContainerInspect, ContainerList, ImageInspect, ImageList, SystemInfo, SystemDF, Events, NetworkInspect}
+	f.Fuzz(func(t *testing.T, v, doc string) {
+		if !json.Valid([]byte(doc)) {
+			return
+		}
+		for _, r := range routes {
+			if _, err := json.Marshal(Shape(at(v), r, json.RawMessage(doc))); err != nil {
+				t.Fatalf("%s at %s: %v", r, v, err)
+			}
+		}
+	})
+}
