@@ -8,8 +8,10 @@
 //
 //	internal/daemon ─▶ api ─▶ api/router ─▶ api/httputil
 //	       │
-//	       ├─▶ api/router/{container,exec,image,network,volume,system,events,build}
-//	       │        each ─▶ api/router, api/httputil, api/backend; never a service
+//	       ├─▶ api/router/{container,exec,image,network,volume,system,events,build,
+//	       │               distribution,unsupported}
+//	       │        each ─▶ api/router, api/httputil, api/backend, api/compat (the
+//	       │        version gates); never a service
 //	       │
 //	       └─▶ the services (internal/container, image, network, volume, build,
 //	           system, events), which implement the routers' backends; those

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"io"
 	"maps"
 	"slices"
@@ -41,9 +42,14 @@ func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (stri
 	pause := o.Pause && c.State.Running && !c.State.Paused
 	c.mu.Unlock()
 	if pause {
-		if err := s.Pause(ctx, c.ID); err != nil {
+		err := s.Pause(ctx, c.ID)
+		// One that has just exited is committed stopped, as dockerd does.
+		pause = err == nil
+		if err != nil && !errors.Is(err, errNotRunning) {
 			return "", err
 		}
+	}
+	if pause {
 		defer func() {
 			if err := s.Unpause(context.WithoutCancel(ctx), c.ID); err != nil {
 				s.log.Warn("unpause after commit", "id", c.ID, "err", err)

@@ -49,6 +49,9 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if err != nil {
 		return resp, err
 	}
+	if err := checkPlatform(o.Platform, o.Config.Image, img); err != nil {
+		return resp, err
+	}
 	cfg := *o.Config
 	if err := mergeImageConfig(&cfg, img); err != nil {
 		return resp, err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -152,6 +153,13 @@ func (s *Service) Unpause(ctx context.Context, ref string) error {
 	return s.setPaused(ctx, ref, false)
 }
 
+// notRunningError is dockerd's conflict for pausing or unpausing a
+// container that does not run (errors.Is errNotRunning).
+type notRunningError struct{ id string }
+
+func (e notRunningError) Error() string        { return fmt.Sprintf("Container %s is not running", e.id) }
+func (e notRunningError) Is(target error) bool { return target == errNotRunning }
+
 func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 	c, err := s.get(ref)
 	if err != nil {
@@ -160,7 +168,7 @@ func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.State.Running {
-		return errs.Conflict("Container %s is not running", c.ID)
+		return errs.Wrap(errdefs.ErrConflict, notRunningError{c.ID})
 	}
 	if c.State.Paused == pause {
 		if pause {
@@ -178,6 +186,10 @@ func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 		err = rt.Resume(ctx, c.ID)
 	}
 	if err != nil {
+		// The process may have ended a moment ago, its exit not yet seen.
+		if processGone(ctx, rt, c.ID) {
+			return errs.Wrap(errdefs.ErrConflict, notRunningError{c.ID})
+		}
 		return err
 	}
 	c.State.Paused = pause

@@ -153,7 +153,7 @@ func validateDestination(t mount.Type, dst string) error {
 		return mountConfigError(t, errors.New("field Target must not be empty"))
 	}
 	if path.Clean(dst) == "/" {
-		return errors.New("invalid specification: destination can't be '/'")
+		return mountConfigError(t, errors.New("invalid specification: destination can't be '/'"))
 	}
 	if !path.IsAbs(dst) {
 		return mountConfigError(t, fmt.Errorf("invalid mount path: '%s' mount path must be absolute", dst))
@@ -340,6 +340,9 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 		add(mp)
 	}
 	for dst := range hc.Tmpfs {
+		if path.Clean(dst) == "/" {
+			return errs.Invalid("invalid specification: destination can't be '/'") // dockerd's words
+		}
 		if err := validateDestination(mount.TypeTmpfs, dst); err != nil {
 			return errs.Invalid("invalid tmpfs mount: %v", err)
 		}

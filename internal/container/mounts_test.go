@@ -43,7 +43,7 @@ func TestParseBindErrors(t *testing.T) {
 		"/host:/ctr:bogus":  "invalid mode: bogus",
 		"/host:/ctr:ro,rw":  "invalid mode: ro,rw",
 		"/host:relative":    `invalid volume specification: '/host:relative': invalid mount config for type "bind": invalid mount path: 'relative' mount path must be absolute`,
-		"/host:/":           "invalid volume specification: '/host:/': invalid specification: destination can't be '/'",
+		"/host:/":           "invalid volume specification: '/host:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'", // dockerd 20.10's words
 		"vol:relative/path": `invalid volume specification: 'vol:relative/path': invalid mount config for type "volume": invalid mount path: 'relative/path' mount path must be absolute`,
 	}
 	for raw, want := range cases {

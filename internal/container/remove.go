@@ -3,9 +3,11 @@ package container
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/api/backend"
@@ -18,6 +20,16 @@ type RemoveOptions = backend.ContainerRemoveOptions
 
 var errAlreadyRemoving = errors.New("removal already in progress")
 
+// removingError is dockerd's conflict for a second removal of a container
+// (errors.Is errAlreadyRemoving).
+type removingError struct{ ref string }
+
+func (e removingError) Error() string {
+	return fmt.Sprintf("removal of container %s is already in progress", e.ref)
+}
+
+func (e removingError) Is(target error) bool { return target == errAlreadyRemoving }
+
 // Remove deletes a container and its writable layer.
 func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error {
 	c, err := s.get(ref)
@@ -27,17 +39,14 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
-		return errAlreadyRemoving
+		return errs.Wrap(errdefs.ErrConflict, removingError{ref})
 	}
 	// Killed until it stays down: a start may slip in while the lock is
 	// let go to wait for the exit.
 	for c.State.Running {
 		if !o.Force {
 			c.mu.Unlock()
-			if c.State.Paused {
-				return errs.Conflict("cannot remove container %q: container is paused and running: unpause and then stop the container before attempting removal or force remove", c.Name)
-			}
-			return errs.Conflict("cannot remove container %q: container is running: stop the container before removing or force remove", c.Name)
+			return errs.Wrap(errdefs.ErrConflict, &backend.ContainerRunningError{ID: c.ID, Name: c.Name, Paused: c.State.Paused})
 		}
 		c.stopping = true
 		gen := c.StartGen

@@ -157,6 +157,9 @@ func (s *Service) recordUses(c *Container) {
 
 // get finds a container by full id, name, or unique id prefix.
 func (s *Service) get(ref string) (*Container, error) {
+	if ref == "" {
+		return nil, errs.Invalid("invalid name or ID supplied: %q", ref)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if c, ok := s.byID[ref]; ok {

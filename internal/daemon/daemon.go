@@ -14,12 +14,13 @@ import (
 	"github.com/wharf/wharf/internal/api"
 	buildrouter "github.com/wharf/wharf/internal/api/router/build"
 	containerrouter "github.com/wharf/wharf/internal/api/router/container"
+	distributionrouter "github.com/wharf/wharf/internal/api/router/distribution"
 	eventsrouter "github.com/wharf/wharf/internal/api/router/events"
 	execrouter "github.com/wharf/wharf/internal/api/router/exec"
 	imagerouter "github.com/wharf/wharf/internal/api/router/image"
 	networkrouter "github.com/wharf/wharf/internal/api/router/network"
-	pluginrouter "github.com/wharf/wharf/internal/api/router/plugin"
 	systemrouter "github.com/wharf/wharf/internal/api/router/system"
+	unsupportedrouter "github.com/wharf/wharf/internal/api/router/unsupported"
 	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
 	"github.com/wharf/wharf/internal/config"
@@ -139,7 +140,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
-		pluginrouter.NewRouter(),
+		distributionrouter.NewRouter(images),
+		unsupportedrouter.NewRouter(),
 	)
 	return d, nil
 }

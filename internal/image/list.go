@@ -103,7 +103,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 			Created:     e.created().Unix(),
 			Size:        e.size,
 			Labels:      e.config.Config.Labels,
-			Containers:  -1,
+			Containers:  int64(len(s.usersOf(e.id))), // -1 before API 1.51 (internal/api/compat)
 			SharedSize:  -1,
 		})
 	}

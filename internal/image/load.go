@@ -80,7 +80,7 @@ func spoolArchive(ctx context.Context, r io.Reader, dir string) (*spooled, error
 			return a, nil
 		}
 		if err != nil {
-			return nil, errs.Invalid("reading archive: %v", err)
+			return nil, archiveError(err)
 		}
 		name := cleanName(h.Name)
 		switch h.Typeflag {
@@ -90,11 +90,16 @@ func spoolArchive(ctx context.Context, r io.Reader, dir string) (*spooled, error
 			if err != nil {
 				return nil, err
 			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			src := &readErrors{r: tr}
+			_, err = io.Copy(f, src)
 			if err != nil {
+				f.Close()
+				if src.err != nil { // not the disk's fault
+					err = archiveError(src.err)
+				}
+				return nil, err
+			}
+			if err := f.Close(); err != nil {
 				return nil, err
 			}
 			a.files[name] = p
@@ -109,6 +114,31 @@ func spoolArchive(ctx context.Context, r io.Reader, dir string) (*spooled, error
 			a.links[name] = cleanName(h.Linkname)
 		}
 	}
+}
+
+// readErrors remembers the error its reader gave, to tell it from the
+// writer's in an io.Copy.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// archiveError is a failure to read the archive: the client's fault
+// (truncated, not a tar), in dockerd's words ("unexpected EOF",
+// "archive/tar: invalid tar header"), unless the request was cancelled.
+func archiveError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errs.Invalid("%v", err)
 }
 
 func (a *spooled) resolve(name string) (string, bool) {

@@ -17,7 +17,7 @@ func TestPluginsNotSupported(t *testing.T) {
 				t.Errorf("plugin ls: %q", out)
 			}
 			r := testEnv.run(c, "plugin", "inspect", "vieux/sshfs")
-			if r.code == 0 || !strings.Contains(r.stderr, "plugins are not supported on this platform") {
+			if r.code == 0 || !strings.Contains(r.stderr, `plugin "vieux/sshfs" not found`) {
 				t.Errorf("plugin inspect: %d %s", r.code, r.stderr)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/filters"
 )
@@ -17,6 +18,9 @@ type ContainerCreateOptions struct {
 	Config           *container.Config
 	HostConfig       *container.HostConfig
 	NetworkingConfig *network.NetworkingConfig
+	// Platform, when the client asks for one (API 1.41+), is the
+	// platform the image must be for.
+	Platform *ocispec.Platform
 }
 
 // ContainerListOptions are the query parameters of GET /containers/json.

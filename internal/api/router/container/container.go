@@ -34,6 +34,7 @@ func (s *Router) Routes() []router.Route {
 		router.Post("/containers/{id}/wait", s.postContainerWait),
 		router.Get("/containers/{id}/logs", s.getContainerLogs),
 		router.Post("/containers/{id}/attach", s.postContainerAttach),
+		router.Get("/containers/{id}/attach/ws", s.getContainerAttachWS),
 		router.Post("/containers/{id}/resize", s.postContainerResize),
 		router.Post("/containers/{id}/rename", s.postContainerRename),
 		router.Get("/containers/{id}/top", s.getContainerTop),

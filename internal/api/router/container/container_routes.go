@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -23,6 +24,9 @@ type createRequest struct {
 	container.Config
 	HostConfig       *container.HostConfig
 	NetworkingConfig *network.NetworkingConfig
+	// MacAddress is the container-wide address of clients before API
+	// 1.52 (see createForVersion).
+	MacAddress network.HardwareAddr `json:",omitempty"`
 }
 
 func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) error {
@@ -30,13 +34,22 @@ func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) er
 	if err := httputil.ReadJSON(r, &req); err != nil {
 		return err
 	}
+	warnings, err := createForVersion(r.Context(), &req)
+	if err != nil {
+		return err
+	}
+	platform, err := createPlatform(r)
+	if err != nil {
+		return err
+	}
 	resp, err := s.backend.Create(r.Context(), backend.ContainerCreateOptions{
 		Name: r.URL.Query().Get("name"), Config: &req.Config, HostConfig: req.HostConfig,
-		NetworkingConfig: req.NetworkingConfig,
+		NetworkingConfig: req.NetworkingConfig, Platform: platform,
 	})
 	if err != nil {
 		return err
 	}
+	resp.Warnings = append(resp.Warnings, warnings...)
 	return httputil.WriteJSON(w, http.StatusCreated, resp)
 }
 
@@ -55,7 +68,7 @@ func (s *Router) getContainersJSON(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, list)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.ContainerList, list)
 }
 
 func (s *Router) getContainerJSON(w http.ResponseWriter, r *http.Request) error {
@@ -63,7 +76,7 @@ func (s *Router) getContainerJSON(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, withLegacyNetwork(r, resp))
+	return compat.WriteJSON(w, r, http.StatusOK, compat.ContainerInspect, resp)
 }
 
 func (s *Router) postContainerStart(w http.ResponseWriter, r *http.Request) error {
@@ -80,9 +93,12 @@ func stateChanged(w http.ResponseWriter, err error) error {
 	return httputil.NoContent(w, err)
 }
 
-// stopOptions reads "signal" and "t"/"timeout" (the latter since API 1.42).
+// stopOptions reads "t"/"timeout" and "signal" (the latter since API 1.42).
 func stopOptions(r *http.Request) (backend.ContainerStopOptions, error) {
-	o := backend.ContainerStopOptions{Signal: r.URL.Query().Get("signal")}
+	var o backend.ContainerStopOptions
+	if !compat.Before(r.Context(), compat.StopSignal) {
+		o.Signal = r.URL.Query().Get("signal")
+	}
 	for _, k := range []string{"t", "timeout"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			n, err := strconv.Atoi(v)
@@ -116,15 +132,24 @@ func (s *Router) postContainerKill(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Router) deleteContainer(w http.ResponseWriter, r *http.Request) error {
-	return httputil.NoContent(w, s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
+	err := s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
 		Force: httputil.BoolValue(r, "force"), RemoveVolumes: httputil.BoolValue(r, "v"),
-	}))
+	})
+	var running *backend.ContainerRunningError
+	if errors.As(err, &running) && compat.Before(r.Context(), compat.RemoveRunningWords) {
+		err = errs.Conflict("%s", running.Legacy())
+	}
+	return httputil.NoContent(w, err)
 }
 
 // postContainerWait sends its headers at once, so the client knows the
 // wait is in place, and the status once the condition holds.
 func (s *Router) postContainerWait(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.backend.Wait(r.Context(), r.PathValue("id"), container.WaitCondition(r.URL.Query().Get("condition")))
+	var cond container.WaitCondition
+	if !compat.Before(r.Context(), compat.WaitCondition) {
+		cond = container.WaitCondition(r.URL.Query().Get("condition"))
+	}
+	ch, err := s.backend.Wait(r.Context(), r.PathValue("id"), cond)
 	if err != nil {
 		return err
 	}
@@ -164,6 +189,9 @@ func (s *Router) getContainerLogs(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	stdout, stderr, contentType := httputil.StreamWriters(w, tty)
+	if compat.Before(r.Context(), compat.StreamContentType) {
+		contentType = "application/vnd.docker.raw-stream" // whatever the framing
+	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	_, err = s.backend.Logs(r.Context(), id, stdout, stderr, o)

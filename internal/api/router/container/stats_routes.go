@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 )
 
@@ -14,6 +15,13 @@ func (s *Router) postContainerUpdate(w http.ResponseWriter, r *http.Request) err
 	var u container.UpdateConfig
 	if err := httputil.ReadJSON(r, &u); err != nil {
 		return err
+	}
+	if compat.Before(r.Context(), compat.UpdatePidsLimit) {
+		u.PidsLimit = nil
+	}
+	if compat.Before(r.Context(), compat.UpdateBlkioDevices) {
+		u.BlkioWeightDevice, u.BlkioDeviceReadBps, u.BlkioDeviceWriteBps = nil, nil, nil
+		u.BlkioDeviceReadIOps, u.BlkioDeviceWriteIOps = nil, nil
 	}
 	resp, err := s.backend.Update(r.Context(), r.PathValue("id"), u)
 	if err != nil {
@@ -25,7 +33,10 @@ func (s *Router) postContainerUpdate(w http.ResponseWriter, r *http.Request) err
 // getContainerStats streams one JSON object per sample (stream=true, the
 // default) or answers with one (stream=false).
 func (s *Router) getContainerStats(w http.ResponseWriter, r *http.Request) error {
-	o := backend.ContainerStatsOptions{Stream: true, OneShot: httputil.BoolValue(r, "one-shot")}
+	o := backend.ContainerStatsOptions{Stream: true}
+	if !compat.Before(r.Context(), compat.StatsOneShot) {
+		o.OneShot = httputil.BoolValue(r, "one-shot")
+	}
 	if v := r.URL.Query().Get("stream"); v != "" {
 		o.Stream = httputil.BoolValue(r, "stream")
 	}

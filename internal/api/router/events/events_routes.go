@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -51,13 +52,18 @@ func (s *Router) getEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	flush()
 	enc := json.NewEncoder(w)
+	// Clients before 1.46 had no image create events.
+	oldClient := compat.Before(r.Context(), compat.EventsImageCreate)
 	// send writes m if it matches; it reports false once until is passed.
 	send := func(m events.Message) bool {
 		if !until.IsZero() && m.TimeNano > until.UnixNano() {
 			return false
 		}
+		if oldClient && m.Type == events.ImageEventType && m.Action == events.ActionCreate {
+			return true
+		}
 		if match(f, m) {
-			enc.Encode(m)
+			enc.Encode(compat.Shape(r.Context(), compat.Events, m))
 			flush()
 		}
 		return true

@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 )
 
@@ -14,6 +15,9 @@ func (s *Router) postContainerExec(w http.ResponseWriter, r *http.Request) error
 	var req container.ExecCreateRequest
 	if err := httputil.ReadJSON(r, &req); err != nil {
 		return err
+	}
+	if compat.Before(r.Context(), compat.ExecConsoleSize) {
+		req.ConsoleSize = nil
 	}
 	id, err := s.backend.ExecCreate(r.Context(), r.PathValue("id"), req)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -29,7 +30,7 @@ func splitAction(rest string, actions ...string) (name, action string) {
 }
 
 func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
-	name, action := splitAction(r.PathValue("rest"), "json", "history", "get")
+	name, action := splitAction(r.PathValue("rest"), "json", "history", "get", "attestations")
 	ctx := r.Context()
 	switch action {
 	case "json":
@@ -37,7 +38,7 @@ func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return httputil.WriteJSON(w, http.StatusOK, resp)
+		return compat.WriteJSON(w, r, http.StatusOK, compat.ImageInspect, resp)
 	case "history":
 		resp, err := s.backend.History(ctx, name)
 		if err != nil {
@@ -46,6 +47,12 @@ func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 		return httputil.WriteJSON(w, http.StatusOK, resp)
 	case "get":
 		return s.imageSave(w, r, []string{name})
+	case "attestations":
+		// Wharf keeps no attestation manifests: an image has none.
+		if _, err := s.backend.Inspect(ctx, name); err != nil {
+			return err
+		}
+		return httputil.WriteJSON(w, http.StatusOK, []struct{}{})
 	}
 	return errs.NotFound("page not found")
 }
@@ -79,15 +86,15 @@ func (s *Router) imageList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Old clients send ?filter=name as a reference filter.
-	if v := r.URL.Query().Get("filter"); v != "" {
+	// Clients before 1.41 may send ?filter=name, a reference filter.
+	if v := r.URL.Query().Get("filter"); v != "" && compat.Before(r.Context(), compat.ImageListFilterParam) && !f.Has("reference") {
 		f.Add("reference", v)
 	}
 	list, err := s.backend.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, list)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.ImageList, list)
 }
 
 // imageCreate is "docker import" (fromSrc) and, later, "docker pull" (fromImage).
@@ -118,9 +125,9 @@ func (s *Router) imageLoad(w http.ResponseWriter, r *http.Request) error {
 	err := s.backend.Load(r.Context(), r.Body, func(line string) {
 		st.Send(jsonstream.Message{Stream: line})
 	})
-	if err != nil && !st.Started() {
-		return err
-	}
+	// As dockerd: whatever went wrong is told inside the stream, under a
+	// 200, which the docker CLI prints as it is and docker-py raises as
+	// ImageLoadError.
 	if err != nil {
 		st.Fail(err)
 	}

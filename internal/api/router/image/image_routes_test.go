@@ -103,8 +103,13 @@ func TestImageRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `{"stream":"Loaded image: busybox:x\n"}`) {
 		t.Fatalf("load: %d %s", resp.StatusCode, body)
 	}
+	// A truncated archive: dockerd's stream error, nothing loaded.
+	resp, body = apitest.Do(t, "POST", ts2.URL+"/images/load", bytes.NewReader(saved[:len(saved)/2+100]))
+	if resp.StatusCode != 200 || string(body) != `{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}`+"\n" {
+		t.Fatalf("truncated load: %d %s", resp.StatusCode, body)
+	}
 	resp, body = apitest.Do(t, "POST", ts2.URL+"/images/load", strings.NewReader("not a tar"))
-	if resp.StatusCode != 400 {
+	if resp.StatusCode != 200 || string(body) != `{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}`+"\n" {
 		t.Fatalf("bad load: %d %s", resp.StatusCode, body)
 	}
 

@@ -19,6 +19,7 @@ func NewRouter(b Backend, containers ContainerBackend) *Router {
 func (s *Router) Routes() []router.Route {
 	return []router.Route{
 		router.Get("/networks", s.getNetworks),
+		router.Get("/networks/{$}", s.getNetworks), // dockerd lists on the trailing slash too
 		router.Post("/networks/create", s.postNetworksCreate),
 		router.Post("/networks/prune", s.postNetworksPrune),
 		router.Get("/networks/{id}", s.getNetwork),

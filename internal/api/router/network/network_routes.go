@@ -6,7 +6,9 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
+	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
 )
 
@@ -14,6 +16,9 @@ func (s *Router) getNetworks(w http.ResponseWriter, r *http.Request) error {
 	f, err := httputil.FiltersValue(r)
 	if err != nil {
 		return err
+	}
+	if err := f.Validate("dangling", "driver", "id", "label", "name", "scope", "type"); err != nil {
+		return errs.Invalid("%v", err)
 	}
 	out := []network.Inspect{}
 	for _, n := range s.backend.List(r.Context()) {
@@ -71,7 +76,7 @@ func (s *Router) getNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, n)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.NetworkInspect, n)
 }
 
 func (s *Router) deleteNetwork(w http.ResponseWriter, r *http.Request) error {
@@ -82,6 +87,14 @@ func (s *Router) postNetworkConnect(w http.ResponseWriter, r *http.Request) erro
 	var req network.ConnectRequest
 	if err := httputil.ReadJSON(r, &req); err != nil {
 		return err
+	}
+	if ep := req.EndpointConfig; ep != nil {
+		if compat.Before(r.Context(), compat.ConnectMacAddress) {
+			ep.MacAddress = nil
+		}
+		if compat.Before(r.Context(), compat.ConnectGwPriority) {
+			ep.GwPriority = 0
+		}
 	}
 	if err := s.containers.ConnectNetwork(r.Context(), req.Container, r.PathValue("id"), req.EndpointConfig); err != nil {
 		return err

@@ -8,20 +8,47 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
 	"github.com/moby/moby/api/types/volume"
-	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
+	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
 )
 
 // legacyDiskUsage is GET /system/df's answer before API 1.52.
+// A list is left out (nil) when the request's "type" parameters (API
+// 1.42+) did not ask for it.
 type legacyDiskUsage struct {
-	LayersSize int64
-	Images     []imagetypes.Summary
-	Containers []container.Summary
-	Volumes    []volume.Volume
-	BuildCache []build.CacheRecord
+	LayersSize int64                `json:",omitempty"`
+	Images     []imagetypes.Summary `json:",omitzero"`
+	Containers []container.Summary  `json:",omitzero"`
+	Volumes    []volume.Volume      `json:",omitzero"`
+	BuildCache []build.CacheRecord  `json:",omitzero"`
+}
+
+// onlyTypes drops from du the object types the request's "type"
+// parameters do not name; none named means all.
+func (du *legacyDiskUsage) onlyTypes(types []string) {
+	if len(types) == 0 {
+		return
+	}
+	want := map[string]bool{}
+	for _, t := range types {
+		want[t] = true
+	}
+	if !want[string(system.ImageObject)] {
+		du.Images, du.LayersSize = nil, 0
+	}
+	if !want[string(system.ContainerObject)] {
+		du.Containers = nil
+	}
+	if !want[string(system.VolumeObject)] {
+		du.Volumes = nil
+	}
+	if !want[string(system.BuildCacheObject)] {
+		du.BuildCache = nil
+	}
 }
 
 func (s *Router) getSystemDF(w http.ResponseWriter, r *http.Request) error {
@@ -60,10 +87,32 @@ func (s *Router) getSystemDF(w http.ResponseWriter, r *http.Request) error {
 		du.Volumes = append(du.Volumes, v)
 	}
 
-	if versions.LessThan(httputil.VersionFromContext(ctx), "1.52") {
-		return httputil.WriteJSON(w, http.StatusOK, du)
+	types := r.URL.Query()["type"]
+	for _, t := range types {
+		switch system.DiskUsageObject(t) {
+		case system.ContainerObject, system.ImageObject, system.VolumeObject, system.BuildCacheObject:
+		default:
+			if !compat.Before(ctx, compat.DFTypeParam) {
+				return errs.Invalid("unknown object type: %s", t)
+			}
+		}
 	}
-	return httputil.WriteJSON(w, http.StatusOK, newDiskUsage(du, r.URL.Query()["type"], httputil.BoolValue(r, "verbose")))
+	if compat.Before(ctx, compat.DFUsageByType) {
+		if !compat.Before(ctx, compat.DFTypeParam) {
+			du.onlyTypes(types)
+		}
+		return compat.WriteJSON(w, r, http.StatusOK, compat.SystemDF, du)
+	}
+	verbose := httputil.BoolValue(r, "verbose")
+	cur := newDiskUsage(du, types, verbose)
+	if compat.Before(ctx, compat.DFLegacyFieldsDropped) && !verbose {
+		// API 1.52 sends both shapes to clients not asking for verbose.
+		return httputil.WriteJSON(w, http.StatusOK, struct {
+			legacyDiskUsage
+			system.DiskUsage
+		}{du, cur})
+	}
+	return httputil.WriteJSON(w, http.StatusOK, cur)
 }
 
 // newDiskUsage is the API 1.52+ form of du: totals per object type (those

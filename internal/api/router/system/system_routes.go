@@ -3,6 +3,7 @@ package system
 import (
 	"net/http"
 
+	"github.com/wharf/wharf/internal/api/compat"
 	"github.com/wharf/wharf/internal/api/httputil"
 )
 
@@ -19,7 +20,7 @@ func (s *Router) getInfo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, info)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.SystemInfo, info)
 }
 
 // ping answers the docker CLI's first request; it reads the API version

@@ -21,7 +21,7 @@ func (s *Router) Routes() []router.Route {
 	return []router.Route{
 		router.Get("/volumes", httputil.FiltersHandler(s.backend.List)),
 		router.Post("/volumes/create", s.postVolumesCreate),
-		router.Post("/volumes/prune", httputil.FiltersHandler(s.backend.Prune)),
+		router.Post("/volumes/prune", s.postVolumesPrune),
 		router.Get("/volumes/{name}", s.getVolume),
 		router.Delete("/volumes/{name}", s.deleteVolume),
 	}
