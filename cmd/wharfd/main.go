@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf/wharf/internal/api"
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/daemon"
 )
@@ -82,7 +83,7 @@ func run() error {
 		mux.Handle("/", d.API)
 		handler = mux
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: api.MaxHeaderBytes}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
