@@ -251,13 +251,7 @@ func capabilities(hc *container.HostConfig) ([]string, error) {
 	if hc.Privileged {
 		return privilegedCaps(), nil
 	}
-	norm := func(c string) string {
-		c = strings.ToUpper(c)
-		if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
-			c = "CAP_" + c
-		}
-		return c
-	}
+	norm := normalizeCap
 	set := map[string]bool{}
 	for _, c := range defaultCaps {
 		set[c] = true
@@ -288,6 +282,16 @@ func capabilities(hc *container.HostConfig) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// normalizeCap spells a capability as the kernel's list does: "net_admin"
+// is CAP_NET_ADMIN; "all" is ALL.
+func normalizeCap(c string) string {
+	c = strings.ToUpper(c)
+	if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
+		c = "CAP_" + c
+	}
+	return c
 }
 
 func knownCap(c string) bool {
