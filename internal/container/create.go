@@ -44,6 +44,9 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if err := validateHostSettings(hc); err != nil {
 		return resp, err
 	}
+	if err := validateSecurityOpts(hc.SecurityOpt); err != nil {
+		return resp, err
+	}
 	if o.Name != "" {
 		// Before the image lookup (dockerd checks it after): run --name
 		// with a bad name fails at once instead of after a pull.
