@@ -187,6 +187,22 @@ func syncFS(dir string) error {
 	return unix.Syncfs(int(f.Fd()))
 }
 
+// Chains implements Store: the layers with their marker.
+func (s *Overlay) Chains(ctx context.Context) ([]digest.Digest, error) {
+	des, err := os.ReadDir(filepath.Join(s.cfg.Root, "layers"))
+	if err != nil {
+		return nil, err
+	}
+	var out []digest.Digest
+	for _, de := range des {
+		chain := digest.NewDigestFromEncoded(digest.SHA256, de.Name())
+		if chain.Validate() == nil && s.Exists(ctx, chain) {
+			out = append(out, chain)
+		}
+	}
+	return out, nil
+}
+
 // Remove implements Store.
 func (s *Overlay) Remove(ctx context.Context, chain digest.Digest) error {
 	if err := checkChain(chain); err != nil {

@@ -41,6 +41,7 @@ func RunTestSuite(t *testing.T, newStore NewStore) {
 		{"CancelledCreateLeavesNothing", checkCancelledCreate},
 		{"ConcurrentCreates", checkConcurrentCreates},
 		{"Reopen", checkReopen},
+		{"Chains", checkChains},
 		{"Prepare", checkPrepare},
 		{"RemoveParentInUse", checkRemoveInUse},
 		{"ConcurrentPrepares", checkConcurrentPrepares},
@@ -305,6 +306,37 @@ func checkReopen(t *testing.T, newStore NewStore, root string) {
 	}
 	if err := s.Remove(ctx, chains[0]); !errdefs.IsConflict(err) {
 		t.Fatalf("Remove of a parent in use, after reopening: %v", err)
+	}
+}
+
+// checkChains: Chains lists the created layers, and no longer a removed
+// or failed one.
+func checkChains(t *testing.T, newStore NewStore, root string) {
+	s := newStore(t, root)
+	ctx := context.Background()
+	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
+	bad := TarOf([]byte("not a tar at all, and long enough to be read as a header block"))
+	failed := digest.FromString("failed")
+	if err := s.Create(ctx, failed, bad); err == nil {
+		t.Fatal("a bad tar was created")
+	}
+	has := func(list []digest.Digest, c digest.Digest) bool {
+		for _, x := range list {
+			if x == c {
+				return true
+			}
+		}
+		return false
+	}
+	got, err := s.Chains(ctx)
+	if err != nil || len(got) != 2 || !has(got, chains[0]) || !has(got, chains[1]) {
+		t.Fatalf("Chains = %v, %v; want %v", got, err, chains)
+	}
+	if err := s.Remove(ctx, chains[1]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := newStore(t, root).Chains(ctx); err != nil || len(got) != 1 || got[0] != chains[0] {
+		t.Fatalf("Chains after a removal and reopening = %v, %v", got, err)
 	}
 }
 
