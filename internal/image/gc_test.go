@@ -16,7 +16,7 @@ import (
 
 // dockerArchive is a docker-save archive of one image, tagged tag, with
 // the given layer tars.
-func dockerArchive(t *testing.T, tag string, layers ...[]byte) []byte {
+func dockerArchive(t testing.TB, tag string, layers ...[]byte) []byte {
 	t.Helper()
 	cfg := dockerspec.DockerOCIImage{Image: ocispec.Image{
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"},
