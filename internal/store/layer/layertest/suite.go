@@ -38,6 +38,7 @@ func RunTestSuite(t *testing.T, newStore NewStore) {
 		{"CreateOnce", checkCreateOnce},
 		{"DeviceNodesRefused", checkDevicesRefused},
 		{"InvalidTarRefused", checkInvalidTar},
+		{"EscapingTarRefused", checkEscapingTar},
 		{"CancelledCreateLeavesNothing", checkCancelledCreate},
 		{"ConcurrentCreates", checkConcurrentCreates},
 		{"Reopen", checkReopen},
@@ -210,6 +211,25 @@ func checkInvalidTar(t *testing.T, newStore NewStore, root string) {
 	}
 	if s.Exists(context.Background(), chain) {
 		t.Fatal("layer exists")
+	}
+}
+
+// checkEscapingTar: a tar whose entries climb out of the layer is bad
+// input (errs.Invalid, a 400), and leaves no layer.
+func checkEscapingTar(t *testing.T, newStore NewStore, root string) {
+	s := newStore(t, root)
+	for _, b := range [][]byte{
+		MakeTar(t, file("../../escaped", "x")),
+		MakeTar(t, Entry{Name: "l", Type: tar.TypeSymlink, Linkname: "../../.."}, file("l/escaped", "x")),
+		MakeTar(t, Entry{Name: "h", Type: tar.TypeLink, Linkname: "../../etc/passwd"}),
+	} {
+		chain := identity.ChainID([]digest.Digest{digest.FromBytes(b)})
+		if err := s.Create(context.Background(), chain, TarOf(b)); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("Create of an escaping tar: %v, want an invalid-argument error", err)
+		}
+		if s.Exists(context.Background(), chain) {
+			t.Error("layer exists")
+		}
 	}
 }
 
