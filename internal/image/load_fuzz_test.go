@@ -19,9 +19,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add(dockerArchive(f, "fuzz:3", makeTar(f, tarEntry{name: "l", typ: tar.TypeSymlink, linkname: "../../.."}, tarEntry{name: "l/x", body: "x"})))
 	f.Add(makeTar(f, tarEntry{name: "index.json", body: `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2}]}`}))
 	f.Add(makeTar(f, tarEntry{name: "manifest.json", body: `[{"Config":"../../etc/passwd","Layers":["/etc/shadow"]}]`}))
+	// One store for every input, as a daemon gets one load after another.
+	s := openService(f, filepath.Join(f.TempDir(), "image"))
+	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, archive []byte) {
-		s := openService(t, filepath.Join(t.TempDir(), "image"))
-		ctx := context.Background()
 		err := s.Load(ctx, bytes.NewReader(archive), func(string) {})
 		if err != nil && !errdefs.IsInvalidArgument(err) && !errdefs.IsNotFound(err) {
 			t.Logf("load: %v", err) // I/O errors are not the archive's fault; note them
