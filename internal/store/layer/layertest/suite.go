@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -340,16 +341,8 @@ func checkChains(t *testing.T, newStore NewStore, root string) {
 	if err := s.Create(ctx, failed, bad); err == nil {
 		t.Fatal("a bad tar was created")
 	}
-	has := func(list []digest.Digest, c digest.Digest) bool {
-		for _, x := range list {
-			if x == c {
-				return true
-			}
-		}
-		return false
-	}
 	got, err := s.Chains(ctx)
-	if err != nil || len(got) != 2 || !has(got, chains[0]) || !has(got, chains[1]) {
+	if err != nil || len(got) != 2 || !slices.Contains(got, chains[0]) || !slices.Contains(got, chains[1]) {
 		t.Fatalf("Chains = %v, %v; want %v", got, err, chains)
 	}
 	if err := s.Remove(ctx, chains[1]); err != nil {
