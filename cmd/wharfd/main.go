@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf/wharf/internal/api"
 	"github.com/wharf/wharf/internal/daemon"
 	"github.com/wharf/wharf/internal/version"
 )
@@ -89,7 +90,7 @@ func run(args []string) error {
 	if handler, err = withDashboard(ctx, cfg.Dashboard, handler, log); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: api.MaxHeaderBytes}
 	stopped := make(chan struct{}) // closed when the API has stopped
 	go func() {
 		defer close(stopped)

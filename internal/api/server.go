@@ -28,6 +28,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -42,6 +43,12 @@ import (
 	"github.com/wharf/wharf/internal/version"
 )
 
+// MaxHeaderBytes bounds a request's header (the query string included),
+// for http.Server: Go's default, said out loud. X-Registry-Config with
+// every registry's credentials and a build's query of build args stay
+// far below it.
+const MaxHeaderBytes = 1 << 20
+
 // Server is the Engine API's HTTP handler.
 type Server struct {
 	log *slog.Logger
@@ -54,8 +61,14 @@ func New(log *slog.Logger, routers ...router.Router) *Server {
 	s := &Server{log: log, mux: http.NewServeMux()}
 	for _, rt := range routers {
 		for _, route := range rt.Routes() {
-			h := route.Handler
+			h, limit := route.Handler, route.MaxBody
+			if limit == 0 {
+				limit = router.DefaultMaxBody
+			}
 			s.mux.HandleFunc(route.Method+" "+route.Path, func(w http.ResponseWriter, r *http.Request) {
+				if limit > 0 && r.Body != nil {
+					r.Body = http.MaxBytesReader(w, r.Body, limit)
+				}
 				if err := h(w, r); err != nil {
 					s.writeError(w, r, err)
 				}
@@ -99,6 +112,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // prints the raw body unless Content-Type is application/json.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errhttp.ToHTTP(err)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("api error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

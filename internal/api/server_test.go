@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,7 +37,26 @@ func (testRouter) Routes() []router.Route {
 			}
 			return nil
 		}),
+		router.Post("/small", readAll),
+		router.Post("/config", readAll).WithMaxBody(router.ConfigMaxBody),
+		router.Post("/stream", readAll).WithMaxBody(router.Unbounded),
 	}
+}
+
+// readAll decodes a JSON string body, or counts the bytes of another.
+func readAll(w http.ResponseWriter, r *http.Request) error {
+	if r.Header.Get("Content-Type") == "application/json" {
+		var s string
+		if err := httputil.ReadJSON(r, &s); err != nil {
+			return err
+		}
+		return httputil.WriteJSON(w, http.StatusOK, len(s))
+	}
+	n, err := io.Copy(io.Discard, r.Body)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, n)
 }
 
 func TestVersionedPaths(t *testing.T) {
@@ -77,5 +97,43 @@ func TestErrorsAreDockerJSON(t *testing.T) {
 	})
 	if resp, _ := apitest.Do(t, "POST", ts.URL+"/fail/notmodified", nil); resp.StatusCode != 304 {
 		t.Errorf("not modified: %d, want 304", resp.StatusCode)
+	}
+}
+
+func TestBodyLimits(t *testing.T) {
+	ts := apitest.NewServer(t, testRouter{})
+	jsonString := func(n int) string { return `"` + strings.Repeat("a", n) + `"` }
+	for _, tc := range []struct {
+		path   string
+		body   string
+		json   bool
+		status int
+	}{
+		{"/small", jsonString(1000), true, 200},
+		{"/small", jsonString(router.DefaultMaxBody), true, 413},
+		{"/config", jsonString(router.DefaultMaxBody), true, 200},
+		{"/config", jsonString(router.ConfigMaxBody), true, 413},
+		{"/v1.24/config", jsonString(router.ConfigMaxBody), true, 413},
+		{"/stream", strings.Repeat("a", 3*router.ConfigMaxBody), false, 200},
+	} {
+		req, err := http.NewRequest("POST", ts.URL+tc.path, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.json {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s with %d bytes: %d %s, want %d", tc.path, len(tc.body), resp.StatusCode, body, tc.status)
+		}
+		if tc.status == 413 && !strings.Contains(string(body), "request body is larger than the limit") {
+			t.Errorf("%s: message %s", tc.path, body)
+		}
 	}
 }

@@ -31,6 +31,10 @@ type Container struct {
 	MountPoints []*MountPoint `json:",omitempty"`
 	// HasBeenManuallyStopped: the last exit was asked for (restart.go).
 	HasBeenManuallyStopped bool `json:",omitempty"`
+	// RemoveVolumes: a removal in progress (State.Status "removing") was
+	// asked to remove the anonymous volumes too (rm -v), so the start that
+	// finishes it after a crash removes them as well.
+	RemoveVolumes bool `json:",omitempty"`
 
 	mu sync.Mutex
 	// changed is closed and replaced on every state change (a broadcast).

@@ -31,6 +31,9 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	if wd := o.Config.WorkingDir; wd != "" && !path.IsAbs(wd) {
 		return resp, errs.Invalid("the working directory '%s' is invalid, it needs to be an absolute path", wd)
 	}
+	if err := validateConfig(o.Config); err != nil {
+		return resp, err
+	}
 	hc := o.HostConfig
 	if hc == nil {
 		hc = &container.HostConfig{}
@@ -38,6 +41,19 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 	s.applyDefaults(hc)
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
+	}
+	if err := validateHostSettings(hc); err != nil {
+		return resp, err
+	}
+	if err := validateSecurityOpts(hc.SecurityOpt); err != nil {
+		return resp, err
+	}
+	if o.Name != "" {
+		// Before the image lookup (dockerd checks it after): run --name
+		// with a bad name fails at once instead of after a pull.
+		if err := validateName(o.Name); err != nil {
+			return resp, err
+		}
 	}
 	if err := s.checkNetworkMode(hc); err != nil {
 		return resp, err

@@ -123,9 +123,12 @@ func daemonMaxNofile() uint64 {
 	return lim.Max
 }
 
+// minMemory is dockerd's least memory limit: what a container needs to start.
+const minMemory = 6 << 20
+
 // validateResources checks limits at create and update as dockerd does.
 func validateResources(r *container.Resources) error {
-	if r.Memory > 0 && r.Memory < 6*1024*1024 {
+	if r.Memory != 0 && r.Memory < minMemory {
 		return errs.Invalid("Minimum memory limit allowed is 6MB")
 	}
 	if r.Memory > 0 && r.MemorySwap > 0 && r.MemorySwap < r.Memory {
@@ -134,14 +137,25 @@ func validateResources(r *container.Resources) error {
 	if r.Memory == 0 && r.MemorySwap > 0 {
 		return errs.Invalid("You should always set the Memory limit when using Memoryswap limit, see usage")
 	}
+	if r.MemoryReservation > 0 && r.MemoryReservation < minMemory {
+		return errs.Invalid("Minimum memory reservation allowed is 6MB")
+	}
 	if r.Memory > 0 && r.MemoryReservation > 0 && r.Memory < r.MemoryReservation {
 		return errs.Invalid("Minimum memory limit can not be less than memory reservation limit, see usage")
 	}
 	if r.MemorySwappiness != nil && (*r.MemorySwappiness < -1 || *r.MemorySwappiness > 100) {
 		return errs.Invalid("Invalid value: %v, valid memory swappiness range is 0-100", *r.MemorySwappiness)
 	}
-	if r.NanoCPUs > 0 && (r.CPUPeriod > 0 || r.CPUQuota > 0) {
+	if r.NanoCPUs > 0 && r.CPUPeriod > 0 {
 		return errs.Invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set")
+	}
+	if r.NanoCPUs > 0 && r.CPUQuota > 0 {
+		return errs.Invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set")
+	}
+	if r.CPUShares < 0 {
+		// dockerd says so only at start (getCPUResources); said at create
+		// it fails before anything is made.
+		return errs.Invalid("invalid CPU shares (%d): value must be a positive integer", r.CPUShares)
 	}
 	if r.NanoCPUs < 0 || r.NanoCPUs > int64(numCPU())*1e9 {
 		return errs.Invalid("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", numCPU(), numCPU())
@@ -155,9 +169,12 @@ func validateResources(r *container.Resources) error {
 	if r.BlkioWeight > 0 && (r.BlkioWeight < 10 || r.BlkioWeight > 1000) {
 		return errs.Invalid("Range of blkio weight is from 10 to 1000")
 	}
+	if r.IOMaximumBandwidth != 0 || r.IOMaximumIOps != 0 {
+		return errs.Invalid("Invalid QoS settings: linux does not support Maximum IO Bandwidth or Maximum IO IOps")
+	}
 	for _, u := range r.Ulimits {
-		if u != nil && u.Soft > u.Hard {
-			return errs.Invalid("ulimit soft limit must be less than or equal to hard limit: %d > %d", u.Soft, u.Hard)
+		if err := validateUlimit(u); err != nil {
+			return err
 		}
 	}
 	return nil

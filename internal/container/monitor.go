@@ -163,6 +163,7 @@ func (s *Service) restore(ctx context.Context) {
 			}
 		case c.State.Status == container.StateRemoving:
 			c.mu.Unlock()
+			// Remove reads the volumes part from the record (RemoveVolumes).
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
 			continue
 		default:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/containerd/errdefs"
@@ -65,28 +67,59 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	}
 	defer c.mu.Unlock()
 	c.State.Status = container.StateRemoving
+	// The removal a restart finishes is the one asked for (RemoveVolumes
+	// kept from the first attempt, which a crash cut short).
+	c.RemoveVolumes = c.RemoveVolumes || o.RemoveVolumes
 	// Record the intent first: a crash from here on is finished at the next start.
 	if err := s.save(c); err != nil {
 		return err
 	}
 	s.cleanupRun(ctx, c)
 	err = s.cfg.Layers.RemoveRW(ctx, c.ID)
+	if err == nil && c.RemoveVolumes {
+		// While the record still says so: a crash before the record is
+		// gone removes them again at the next start. c no longer counts
+		// as their user.
+		s.cfg.Uses.Remove(c.ID)
+		s.removeVolumes(ctx, c)
+	}
 	if err == nil {
-		err = os.RemoveAll(s.dir(c.ID))
+		err = s.removeDir(c.ID)
 	}
 	if err != nil {
+		s.recordUses(c)
 		c.State.Status = container.StateDead
 		s.save(c)
 		return err
 	}
 	c.removed = true
 	s.forget(c)
-	if o.RemoveVolumes {
-		s.removeVolumes(ctx, c)
-	}
 	c.notify()
 	s.failPending(c, errs.NotFound("No such container: %s", c.ID))
 	s.event(c, "destroy", nil)
 	s.log.Debug("container removed", "id", c.ID)
 	return nil
+}
+
+// removeDir deletes a container's directory, its record last: a crash
+// halfway leaves the record, saying "removing", for the next start to
+// finish, never files without a record.
+func (s *Service) removeDir(id string) error {
+	dir := s.dir(id)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == "container.json" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(dir)
 }

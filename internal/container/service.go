@@ -187,8 +187,8 @@ func (s *Service) get(ref string) (*Container, error) {
 
 // reserveName claims name for c, or says who has it.
 func (s *Service) reserveName(name string, c *Container) error {
-	if !validName.MatchString(name) {
-		return errs.Invalid("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	if err := validateName(name); err != nil {
+		return err
 	}
 	name = "/" + strings.TrimPrefix(name, "/")
 	s.mu.Lock()

@@ -1,15 +1,14 @@
 package container
 
 import (
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/profiles/seccomp"
 	"github.com/moby/sys/symlink"
 	"github.com/moby/sys/user"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -69,7 +68,10 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	}
 	proc.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	proc.OOMScoreAdj = &hc.OomScoreAdj
-	proc.NoNewPrivileges = hasSecurityOpt(hc, "no-new-privileges")
+	secOpts, err := parseSecurityOpts(hc.SecurityOpt)
+	if err != nil {
+		return nil, err
+	}
 
 	s := &specs.Spec{
 		Version:  ociVersion,
@@ -94,18 +96,35 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		})
 	}
 	addMountsAndLimits(s, c, in)
+	if err := applySecurityOpts(s, secOpts, hc.Privileged); err != nil {
+		return nil, err
+	}
+	if secOpts.WritableCgroups != nil {
+		setCgroupMountWritable(s.Mounts, *secOpts.WritableCgroups)
+	}
 	if hc.Privileged {
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		return s, nil
 	}
 	s.Linux.MaskedPaths = maskedPaths
 	s.Linux.ReadonlyPaths = readonlyPaths
-	if !hasSecurityOpt(hc, "seccomp=unconfined") {
-		if s.Linux.Seccomp, err = seccomp.GetDefaultProfile(s); err != nil {
-			return nil, fmt.Errorf("seccomp profile: %w", err)
+	return s, nil
+}
+
+// setCgroupMountWritable makes /sys/fs/cgroup read-write or read-only
+// (--security-opt writable-cgroups).
+func setCgroupMountWritable(mounts []specs.Mount, writable bool) {
+	for i, m := range mounts {
+		if m.Type != "cgroup" {
+			continue
+		}
+		opts := slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" || o == "rw" })
+		if writable {
+			mounts[i].Options = append(opts, "rw")
+		} else {
+			mounts[i].Options = append(opts, "ro")
 		}
 	}
-	return s, nil
 }
 
 // cgroupsPath places the container's cgroup under its own --cgroup-parent
@@ -237,27 +256,12 @@ func hasEnv(env []string, key string) bool {
 	return false
 }
 
-func hasSecurityOpt(hc *container.HostConfig, opt string) bool {
-	for _, o := range hc.SecurityOpt {
-		if o == opt || strings.Replace(o, ":", "=", 1) == opt {
-			return true
-		}
-	}
-	return false
-}
-
 // capabilities applies --cap-add/--cap-drop to docker's default set.
 func capabilities(hc *container.HostConfig) ([]string, error) {
 	if hc.Privileged {
 		return privilegedCaps(), nil
 	}
-	norm := func(c string) string {
-		c = strings.ToUpper(c)
-		if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
-			c = "CAP_" + c
-		}
-		return c
-	}
+	norm := normalizeCap
 	set := map[string]bool{}
 	for _, c := range defaultCaps {
 		set[c] = true
@@ -288,6 +292,16 @@ func capabilities(hc *container.HostConfig) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// normalizeCap spells a capability as the kernel's list does: "net_admin"
+// is CAP_NET_ADMIN; "all" is ALL.
+func normalizeCap(c string) string {
+	c = strings.ToUpper(c)
+	if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
+		c = "CAP_" + c
+	}
+	return c
 }
 
 func knownCap(c string) bool {

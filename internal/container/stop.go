@@ -21,6 +21,11 @@ type StopOptions = backend.ContainerStopOptions
 
 // Stop sends the stop signal, then SIGKILL once the timeout passes.
 func (s *Service) Stop(ctx context.Context, ref string, o StopOptions) error {
+	if o.Signal != "" {
+		if _, err := parseSignal(o.Signal); err != nil {
+			return err
+		}
+	}
 	c, err := s.get(ref)
 	if err != nil {
 		return err
@@ -49,9 +54,9 @@ func (s *Service) stop(ctx context.Context, c *Container, gen int, o StopOptions
 	}
 	sig := syscall.SIGTERM
 	if sigName != "" {
-		parsed, err := signal.ParseSignal(sigName)
+		parsed, err := parseSignal(sigName)
 		if err != nil {
-			return errs.Invalid("%v", err)
+			return err
 		}
 		sig = parsed
 	}
@@ -136,15 +141,16 @@ func (s *Service) waitStopped(ctx context.Context, c *Container, gen int, timeou
 
 // Kill sends a signal (SIGKILL by default).
 func (s *Service) Kill(ctx context.Context, ref, sigName string) error {
+	sig := syscall.SIGKILL
+	if sigName != "" {
+		var err error
+		if sig, err = parseSignal(sigName); err != nil {
+			return err
+		}
+	}
 	c, err := s.get(ref)
 	if err != nil {
 		return err
-	}
-	sig := syscall.SIGKILL
-	if sigName != "" {
-		if sig, err = signal.ParseSignal(sigName); err != nil {
-			return errs.Invalid("%v", err)
-		}
 	}
 	c.mu.Lock()
 	if c.State.Running && (sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT) {
@@ -181,4 +187,18 @@ func (s *Service) Restart(ctx context.Context, ref string, o StopOptions) error 
 		}
 	}
 	return s.afterEvent(c, "restart", s.Start(ctx, c.ID))
+}
+
+// parseSignal reads a signal name or number as dockerd's kill does: a
+// number the kernel does not know ("999") is refused here with a 400
+// rather than failing in the runtime.
+func parseSignal(name string) (syscall.Signal, error) {
+	sig, err := signal.ParseSignal(name)
+	if err != nil {
+		return 0, errs.Invalid("%v", err)
+	}
+	if !signal.ValidSignalForPlatform(sig) {
+		return 0, errs.Invalid("the linux daemon does not support signal %d", sig)
+	}
+	return sig, nil
 }

@@ -26,7 +26,13 @@ func (s *Service) addImage(ctx context.Context, rawConfig []byte, tags []referen
 
 // addImageWith is addImage; extract false leaves the layers to be
 // extracted when first used (Layers does it).
-func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool) (digest.Digest, map[string]digest.Digest, error) {
+func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool) (id digest.Digest, moved map[string]digest.Digest, err error) {
+	var created []digest.Digest // layers this call extracted
+	defer func() {
+		if err != nil {
+			s.dropLayersOf(ctx, created)
+		}
+	}()
 	var cfg dockerspec.DockerOCIImage
 	if err := json.Unmarshal(rawConfig, &cfg); err != nil {
 		return "", nil, errs.Invalid("invalid image config: %v", err)
@@ -43,7 +49,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		}
 	}
 	if extract {
-		if _, err := s.createLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
+		if created, err = s.createNewLayers(ctx, cfg.RootFS.DiffIDs); err != nil {
 			return "", nil, err
 		}
 	}
@@ -51,7 +57,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 	if err != nil {
 		return "", nil, err
 	}
-	id := info.Digest
+	id = info.Digest
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -66,7 +72,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		}
 		s.images[id] = e
 	}
-	moved, err := s.tagLocked(e, tags)
+	moved, err = s.tagLocked(e, tags)
 	return id, moved, err
 }
 

@@ -74,11 +74,16 @@ func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bo
 		if c := s.conflict(e, users, mask); c != nil {
 			return nil, c
 		}
+		// dockerd's isSingleReference: the one tag does not hold it.
+		refs = nil
 	}
 
 	mask := conflictRunning
 	if !force {
-		mask |= conflictReferenced | conflictStopped
+		mask |= conflictStopped
+		if len(refs) > 0 {
+			mask |= conflictReferenced
+		}
 	}
 	if c := s.conflict(e, users, mask); c != nil {
 		// After untagging by name, a conflict only matters when the

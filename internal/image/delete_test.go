@@ -183,3 +183,16 @@ func TestDeleteRacesCreate(t *testing.T) {
 	}
 	t.Logf("%d removed first, %d refused as in use", deleted, kept)
 }
+
+// TestDeleteByIDWithOneTag: as dockerd, an ID whose image has one tag
+// (all its references in one repository) untags and deletes it without
+// --force.
+func TestDeleteByIDWithOneTag(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	id := importTar(t, s, simpleRootfs(t), "one", "")
+	got, err := s.Delete(ctx, id, false, false)
+	if err != nil || len(got) < 2 || got[0].Untagged != "one:latest" || got[1].Deleted != id {
+		t.Fatalf("rmi by ID: %+v %v", got, err)
+	}
+}

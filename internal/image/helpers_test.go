@@ -24,7 +24,7 @@ type tarEntry struct {
 	mode     int64
 }
 
-func makeTar(t *testing.T, entries ...tarEntry) []byte {
+func makeTar(t testing.TB, entries ...tarEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -78,7 +78,7 @@ func newTestService(t *testing.T) (*Service, string) {
 
 // openService opens the service at root over local stores there, laid out
 // as the daemon lays them out.
-func openService(t *testing.T, root string) *Service {
+func openService(t testing.TB, root string) *Service {
 	t.Helper()
 	blobs, err := content.NewLocal(root, content.LocalOptions{})
 	if err != nil {

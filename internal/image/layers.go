@@ -71,3 +71,19 @@ func (s *Service) layerDirs(img *Image) []string {
 	}
 	return dirs
 }
+
+// createNewLayers is createLayers, returning the chains it extracted
+// (not those that were there), also when it fails partway.
+func (s *Service) createNewLayers(ctx context.Context, diffIDs []digest.Digest) ([]digest.Digest, error) {
+	var created []digest.Digest
+	for i, chain := range chainIDs(diffIDs) {
+		if s.layers.Exists(ctx, chain) {
+			continue
+		}
+		if err := s.createLayer(ctx, chain, diffIDs[i], nil); err != nil {
+			return created, err
+		}
+		created = append(created, chain)
+	}
+	return created, nil
+}

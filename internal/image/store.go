@@ -258,8 +258,8 @@ func (s *Service) loadEntry(ctx context.Context, id digest.Digest, rec record) (
 }
 
 // recover finishes interrupted deletions, drops references to missing
-// images, and removes unreferenced blobs (the layer store has removed
-// half-extracted layers when it was opened).
+// images, and removes unreferenced blobs and layers (the layer store has
+// removed half-extracted layers when it was opened).
 func (s *Service) recover(ctx context.Context) error {
 	for id, e := range s.images {
 		if e.rec.Deleting {
@@ -274,7 +274,10 @@ func (s *Service) recover(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.cleanBlobs(ctx)
+	if err := s.cleanBlobs(ctx); err != nil {
+		return err
+	}
+	return s.cleanLayers(ctx)
 }
 
 // cleanBlobs removes blobs no image refers to: leftovers of an import or

@@ -53,11 +53,16 @@ func NoContent(w http.ResponseWriter, err error) error {
 }
 
 // ReadJSON decodes the request body into v; an empty body leaves v as is.
+// A body over the route's cap (router.Route.MaxBody) is an error the
+// server answers with 413.
 func ReadJSON(r *http.Request, v any) error {
 	if r.Body == nil {
 		return nil
 	}
 	err := json.NewDecoder(r.Body).Decode(v)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		return errs.Invalid("request body is larger than the limit of %d bytes: %w", tooLarge.Limit, err)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return errs.Invalid("invalid JSON: %v", err)
 	}

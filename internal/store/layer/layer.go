@@ -52,6 +52,9 @@ type Store interface {
 	// Dir is the directory holding layer chain's files, or that will hold
 	// them once it is created.
 	Dir(chain digest.Digest) string
+	// Chains lists every layer created, in no particular order: what a
+	// garbage collection compares with the layers images name.
+	Chains(ctx context.Context) ([]digest.Digest, error)
 
 	// Prepare makes read-write layer key over parents (lowest first, each
 	// created; errs.NotFound otherwise). Preparing it again over the same

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/go-archive"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
@@ -163,7 +164,13 @@ func (s *Overlay) extract(ctx context.Context, chain digest.Digest, t Tar) error
 	// apply whiteouts as deletions; see dependencies.md pitfall 8.)
 	opts := &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat}
 	if err := s.cfg.Untar(ctxio.Reader(ctx, src), diff, opts); err != nil {
-		return fmt.Errorf("extracting layer %s: %w", t.DiffID, err)
+		err = fmt.Errorf("extracting layer %s: %w", t.DiffID, err)
+		if ctx.Err() != nil || hostFault(err) {
+			return err
+		}
+		// The tar's own fault (an entry escaping the layer, a link to a
+		// path it does not hold, a truncated stream): bad input, a 400.
+		return errs.Wrap(errdefs.ErrInvalidArgument, err)
 	}
 	link := s.shortLink(chain)
 	_ = os.Remove(link)
@@ -176,6 +183,18 @@ func (s *Overlay) extract(ctx context.Context, chain digest.Digest, t Tar) error
 	return fsutil.WriteFileAtomic(s.markerPath(chain), []byte(t.DiffID), 0o600, true)
 }
 
+// hostFault reports whether an extraction failed for the host's reasons
+// (space, quota, I/O, a read-only or exhausted file system) rather than
+// the tar's.
+func hostFault(err error) bool {
+	for _, e := range []error{unix.ENOSPC, unix.EDQUOT, unix.EIO, unix.EROFS, unix.ENOMEM, unix.EMFILE, unix.ENFILE} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // syncFS flushes the extracted files so that the marker never outlives
 // the data it vouches for. syncfs(2) on the file system is the cheap way.
 func syncFS(dir string) error {
@@ -185,6 +204,22 @@ func syncFS(dir string) error {
 	}
 	defer f.Close()
 	return unix.Syncfs(int(f.Fd()))
+}
+
+// Chains implements Store: the layers with their marker.
+func (s *Overlay) Chains(ctx context.Context) ([]digest.Digest, error) {
+	des, err := os.ReadDir(filepath.Join(s.cfg.Root, "layers"))
+	if err != nil {
+		return nil, err
+	}
+	var out []digest.Digest
+	for _, de := range des {
+		chain := digest.NewDigestFromEncoded(digest.SHA256, de.Name())
+		if chain.Validate() == nil && s.Exists(ctx, chain) {
+			out = append(out, chain)
+		}
+	}
+	return out, nil
 }
 
 // Remove implements Store.

@@ -16,7 +16,7 @@ func NewRouter(b Backend) *Router {
 // Routes implements router.Router.
 func (s *Router) Routes() []router.Route {
 	return []router.Route{
-		router.Post("/build", s.postBuild),
+		router.Post("/build", s.postBuild).WithMaxBody(router.Unbounded), // the context streams
 		router.Post("/build/prune", s.postBuildPrune),
 	}
 }

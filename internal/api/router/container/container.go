@@ -22,7 +22,7 @@ func NewRouter(b Backend, log *slog.Logger) *Router {
 // Routes implements router.Router.
 func (s *Router) Routes() []router.Route {
 	return []router.Route{
-		router.Post("/containers/create", s.postContainersCreate),
+		router.Post("/containers/create", s.postContainersCreate).WithMaxBody(router.ConfigMaxBody),
 		router.Get("/containers/json", s.getContainersJSON),
 		router.Post("/containers/prune", httputil.FiltersHandler(s.backend.Prune)),
 		router.Get("/containers/{id}/json", s.getContainerJSON),
@@ -40,13 +40,13 @@ func (s *Router) Routes() []router.Route {
 		router.Get("/containers/{id}/top", s.getContainerTop),
 		router.Post("/containers/{id}/pause", s.postContainerPause),
 		router.Post("/containers/{id}/unpause", s.postContainerUnpause),
-		router.Post("/containers/{id}/update", s.postContainerUpdate),
+		router.Post("/containers/{id}/update", s.postContainerUpdate).WithMaxBody(router.ConfigMaxBody),
 		router.Get("/containers/{id}/stats", s.getContainerStats),
 		router.Get("/containers/{id}/changes", s.getContainerChanges),
 		router.Get("/containers/{id}/export", s.getContainerExport),
 		router.Head("/containers/{id}/archive", s.headContainerArchive),
 		router.Get("/containers/{id}/archive", s.getContainerArchive),
-		router.Put("/containers/{id}/archive", s.putContainerArchive),
-		router.Post("/commit", s.postCommit),
+		router.Put("/containers/{id}/archive", s.putContainerArchive).WithMaxBody(router.Unbounded), // a tar stream
+		router.Post("/commit", s.postCommit).WithMaxBody(router.ConfigMaxBody),
 	}
 }

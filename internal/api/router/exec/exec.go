@@ -16,7 +16,7 @@ func NewRouter(b Backend) *Router {
 // Routes implements router.Router.
 func (s *Router) Routes() []router.Route {
 	return []router.Route{
-		router.Post("/containers/{id}/exec", s.postContainerExec),
+		router.Post("/containers/{id}/exec", s.postContainerExec).WithMaxBody(router.ConfigMaxBody),
 		router.Post("/exec/{id}/start", s.postExecStart),
 		router.Post("/exec/{id}/resize", s.postExecResize),
 		router.Get("/exec/{id}/json", s.getExecJSON),

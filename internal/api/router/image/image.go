@@ -30,8 +30,8 @@ func (s *Router) Routes() []router.Route {
 		router.Get("/images/json", s.imageList),
 		router.Get("/images/get", s.imageSaveMany),
 		router.Get("/images/search", notImplemented("searching registries is not implemented yet")),
-		router.Post("/images/create", s.imageCreate),
-		router.Post("/images/load", s.imageLoad),
+		router.Post("/images/create", s.imageCreate).WithMaxBody(router.Unbounded), // import streams
+		router.Post("/images/load", s.imageLoad).WithMaxBody(router.Unbounded),
 		router.Post("/images/prune", httputil.FiltersHandler(s.backend.Prune)),
 		router.Get("/images/{rest...}", s.imageGet),
 		router.Post("/images/{rest...}", s.imagePost),

@@ -23,9 +23,12 @@ type ContainerLister interface {
 	List(ctx context.Context, o backend.ContainerListOptions) ([]container.Summary, error)
 }
 
-// ImageLister lists images, for GET /system/df.
+// ImageLister lists images and measures their layers, for GET /system/df.
 type ImageLister interface {
 	List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
+	// LayersSize is every stored layer's size, each once, those no
+	// image names included (a crash's leftovers until the next start).
+	LayersSize(ctx context.Context) (int64, error)
 }
 
 // VolumeLister lists volumes and measures them, for GET /system/df.

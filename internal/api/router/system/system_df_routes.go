@@ -66,7 +66,11 @@ func (s *Router) getSystemDF(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 
-	du := legacyDiskUsage{Containers: ctrs, Images: imgs, Volumes: []volume.Volume{}, BuildCache: []build.CacheRecord{}}
+	layersSize, err := s.du.Images.LayersSize(ctx)
+	if err != nil {
+		return err
+	}
+	du := legacyDiskUsage{LayersSize: layersSize, Containers: ctrs, Images: imgs, Volumes: []volume.Volume{}, BuildCache: []build.CacheRecord{}}
 	uses := map[string]int64{}    // image ID → containers
 	volUses := map[string]int64{} // volume name → containers
 	for _, c := range ctrs {
@@ -80,7 +84,6 @@ func (s *Router) getSystemDF(w http.ResponseWriter, r *http.Request) error {
 	for i := range du.Images {
 		du.Images[i].Containers = uses[du.Images[i].ID]
 		du.Images[i].SharedSize = 0
-		du.LayersSize += du.Images[i].Size
 	}
 	for _, v := range vols.Volumes {
 		v.UsageData = &volume.UsageData{Size: s.du.Volumes.Size(ctx, v.Name), RefCount: volUses[v.Name]}

@@ -37,6 +37,8 @@ func (fakeImages) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 	return []imagetypes.Summary{{ID: "i", Size: 100}, {ID: "j", Size: 50}}, nil
 }
 
+func (fakeImages) LayersSize(ctx context.Context) (int64, error) { return 150, nil }
+
 type fakeVolumes struct{}
 
 func (fakeVolumes) List(ctx context.Context, f filters.Args) (volume.ListResponse, error) {

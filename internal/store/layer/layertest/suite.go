@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,9 +39,11 @@ func RunTestSuite(t *testing.T, newStore NewStore) {
 		{"CreateOnce", checkCreateOnce},
 		{"DeviceNodesRefused", checkDevicesRefused},
 		{"InvalidTarRefused", checkInvalidTar},
+		{"EscapingTarRefused", checkEscapingTar},
 		{"CancelledCreateLeavesNothing", checkCancelledCreate},
 		{"ConcurrentCreates", checkConcurrentCreates},
 		{"Reopen", checkReopen},
+		{"Chains", checkChains},
 		{"Prepare", checkPrepare},
 		{"RemoveParentInUse", checkRemoveInUse},
 		{"ConcurrentPrepares", checkConcurrentPrepares},
@@ -212,6 +215,25 @@ func checkInvalidTar(t *testing.T, newStore NewStore, root string) {
 	}
 }
 
+// checkEscapingTar: a tar whose entries climb out of the layer is bad
+// input (errs.Invalid, a 400), and leaves no layer.
+func checkEscapingTar(t *testing.T, newStore NewStore, root string) {
+	s := newStore(t, root)
+	for _, b := range [][]byte{
+		MakeTar(t, file("../../escaped", "x")),
+		MakeTar(t, Entry{Name: "l", Type: tar.TypeSymlink, Linkname: "../../.."}, file("l/escaped", "x")),
+		MakeTar(t, Entry{Name: "h", Type: tar.TypeLink, Linkname: "../../etc/passwd"}),
+	} {
+		chain := identity.ChainID([]digest.Digest{digest.FromBytes(b)})
+		if err := s.Create(context.Background(), chain, TarOf(b)); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("Create of an escaping tar: %v, want an invalid-argument error", err)
+		}
+		if s.Exists(context.Background(), chain) {
+			t.Error("layer exists")
+		}
+	}
+}
+
 // An extraction cancelled halfway leaves no layer, now or after a
 // restart, and the next Create extracts it whole.
 func checkCancelledCreate(t *testing.T, newStore NewStore, root string) {
@@ -305,6 +327,29 @@ func checkReopen(t *testing.T, newStore NewStore, root string) {
 	}
 	if err := s.Remove(ctx, chains[0]); !errdefs.IsConflict(err) {
 		t.Fatalf("Remove of a parent in use, after reopening: %v", err)
+	}
+}
+
+// checkChains: Chains lists the created layers, and no longer a removed
+// or failed one.
+func checkChains(t *testing.T, newStore NewStore, root string) {
+	s := newStore(t, root)
+	ctx := context.Background()
+	chains := stack(t, s, MakeTar(t, file("a", "1")), MakeTar(t, file("b", "2")))
+	bad := TarOf([]byte("not a tar at all, and long enough to be read as a header block"))
+	failed := digest.FromString("failed")
+	if err := s.Create(ctx, failed, bad); err == nil {
+		t.Fatal("a bad tar was created")
+	}
+	got, err := s.Chains(ctx)
+	if err != nil || len(got) != 2 || !slices.Contains(got, chains[0]) || !slices.Contains(got, chains[1]) {
+		t.Fatalf("Chains = %v, %v; want %v", got, err, chains)
+	}
+	if err := s.Remove(ctx, chains[1]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := newStore(t, root).Chains(ctx); err != nil || len(got) != 1 || got[0] != chains[0] {
+		t.Fatalf("Chains after a removal and reopening = %v, %v", got, err)
 	}
 }
 
