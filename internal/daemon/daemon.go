@@ -18,6 +18,7 @@ import (
 	execrouter "github.com/wharf/wharf/internal/api/router/exec"
 	imagerouter "github.com/wharf/wharf/internal/api/router/image"
 	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	swarmrouter "github.com/wharf/wharf/internal/api/router/swarm"
 	systemrouter "github.com/wharf/wharf/internal/api/router/system"
 	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
 	"github.com/wharf/wharf/internal/build"
@@ -114,9 +115,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	for name, rt := range runtimes {
 		runtimePaths[name] = rt.Path
 	}
+	swarm, err := newCluster(ctx, cfg, containers, images, log)
+	if err != nil {
+		return nil, err
+	}
 	sys := system.New(system.Config{
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
-		Containers: containers, Images: images,
+		Containers: containers, Images: images, Swarm: swarm,
 	})
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
@@ -129,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),
 		buildrouter.NewRouter(builder),
+		swarmrouter.NewRouter(swarm),
 	)}, nil
 }
 

@@ -1,0 +1,36 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/containerd/errdefs"
+
+	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/filters"
+)
+
+// RemoveNodeTasks removes the task containers of node nodeID and the
+// task files, for `swarm leave`: the swarm that ran them is gone.
+func (e *Executor) RemoveNodeTasks(ctx context.Context, nodeID string) error {
+	f := filters.Args{}
+	f.Add("label", LabelNodeID+"="+nodeID)
+	list, err := e.cfg.Containers.List(ctx, backend.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range list {
+		if err := e.cfg.Containers.Remove(ctx, c.ID, backend.ContainerRemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	if e.cfg.TaskRoot != "" {
+		entries, _ := os.ReadDir(e.cfg.TaskRoot)
+		for _, en := range entries {
+			os.RemoveAll(e.cfg.TaskRoot + "/" + en.Name())
+		}
+	}
+	return errors.Join(errs...)
+}
