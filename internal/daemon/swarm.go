@@ -22,6 +22,7 @@ import (
 // was in a swarm restarts its node here; when ctx ends (the daemon
 // stops) the node stops, and the task containers keep running.
 func newCluster(ctx context.Context, cfg config.Config, containers executor.Containers, images executor.Images, log *slog.Logger) (*cluster.Cluster, error) {
+	cluster.RouteSwarmkitLogs(log)
 	hostname, _ := os.Hostname()
 	var si unix.Sysinfo_t
 	var mem int64
