@@ -28,10 +28,11 @@ type fakeExecutor struct {
 
 	mu      sync.Mutex
 	running map[string]bool
+	tasks   map[string]*swarmapi.Task // every task given a controller
 }
 
 func newFakeExecutor(hostname string) *fakeExecutor {
-	return &fakeExecutor{hostname: hostname, running: map[string]bool{}}
+	return &fakeExecutor{hostname: hostname, running: map[string]bool{}, tasks: map[string]*swarmapi.Task{}}
 }
 
 func (e *fakeExecutor) Describe(context.Context) (*swarmapi.NodeDescription, error) {
@@ -44,6 +45,9 @@ func (e *fakeExecutor) Describe(context.Context) (*swarmapi.NodeDescription, err
 func (e *fakeExecutor) Configure(context.Context, *swarmapi.Node) error         { return nil }
 func (e *fakeExecutor) SetNetworkBootstrapKeys([]*swarmapi.EncryptionKey) error { return nil }
 func (e *fakeExecutor) Controller(t *swarmapi.Task) (exec.Controller, error) {
+	e.mu.Lock()
+	e.tasks[t.ID] = t.Copy()
+	e.mu.Unlock()
 	return &fakeController{e: e, id: t.ID, stop: make(chan struct{})}, nil
 }
 
@@ -300,5 +304,41 @@ func TestRestart(t *testing.T) {
 	}
 	if _, err := again.Service(ctx, "kept", false); err != nil {
 		t.Errorf("service after restart: %v", err)
+	}
+}
+
+// TestHostPorts checks that a task gets its service's mode=host ports,
+// which the node-local allocator must copy into it for the executor.
+func TestHostPorts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a swarmkit node")
+	}
+	ctx := context.Background()
+	c, e := newTestCluster(t, "a")
+	addr := freeAddr(t)
+	if _, err := c.Init(ctx, swarm.InitRequest{ListenAddr: addr, AdvertiseAddr: addr}); err != nil {
+		t.Fatal(err)
+	}
+	spec := swarm.ServiceSpec{
+		Annotations:  swarm.Annotations{Name: "hp"},
+		TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: "busybox"}},
+		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeVIP, Ports: []swarm.PortConfig{
+			{Protocol: "tcp", TargetPort: 80, PublishedPort: 18080, PublishMode: swarm.PortConfigPublishModeIngress},
+		}},
+	}
+	if _, err := c.CreateService(ctx, spec, ""); !errors.Is(err, errdefs.ErrInvalidArgument) || !strings.Contains(err.Error(), "mode=host") {
+		t.Errorf("ingress port: %v", err)
+	}
+	spec.EndpointSpec.Ports[0].PublishMode = swarm.PortConfigPublishModeHost
+	if _, err := c.CreateService(ctx, spec, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a running task", 20*time.Second, func() bool { return e.count() == 1 })
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, task := range e.tasks {
+		if task.Endpoint == nil || task.Endpoint.Spec == nil || len(task.Endpoint.Spec.Ports) != 1 || task.Endpoint.Spec.Ports[0].PublishedPort != 18080 || task.Endpoint.Spec.Ports[0].PublishMode != swarmapi.PublishModeHost {
+			t.Errorf("task endpoint: %+v", task.Endpoint)
+		}
 	}
 }

@@ -83,22 +83,20 @@ func createOptions(t *api.Task, cs *api.ContainerSpec, files []mount.Mount) back
 		v := cs.Init.Value
 		hc.Init = &v
 	}
-	if t.Endpoint != nil {
-		for _, p := range t.Endpoint.Ports {
-			if p.PublishMode != api.PublishModeHost || p.TargetPort > math.MaxUint16 {
-				continue // ingress ports are refused when the service is created
-			}
-			port, ok := network.PortFrom(uint16(p.TargetPort), network.IPProtocol(strings.ToLower(p.Protocol.String())))
-			if !ok {
-				continue
-			}
-			cfg.ExposedPorts[port] = struct{}{}
-			b := network.PortBinding{}
-			if p.PublishedPort != 0 {
-				b.HostPort = strconv.Itoa(int(p.PublishedPort))
-			}
-			hc.PortBindings[port] = append(hc.PortBindings[port], b)
+	for _, p := range hostPorts(t) {
+		if p.TargetPort > math.MaxUint16 {
+			continue
 		}
+		port, ok := network.PortFrom(uint16(p.TargetPort), network.IPProtocol(strings.ToLower(p.Protocol.String())))
+		if !ok {
+			continue
+		}
+		cfg.ExposedPorts[port] = struct{}{}
+		b := network.PortBinding{}
+		if p.PublishedPort != 0 {
+			b.HostPort = strconv.Itoa(int(p.PublishedPort))
+		}
+		hc.PortBindings[port] = append(hc.PortBindings[port], b)
 	}
 	for _, m := range cs.Mounts {
 		hc.Mounts = append(hc.Mounts, convert.MountFromGRPC(m))
@@ -132,6 +130,29 @@ func createOptions(t *api.Task, cs *api.ContainerSpec, files []mount.Mount) back
 		hc.LogConfig = container.LogConfig{Type: t.Spec.LogDriver.Name, Config: t.Spec.LogDriver.Options}
 	}
 	return backend.ContainerCreateOptions{Name: containerName(t), Config: cfg, HostConfig: hc}
+}
+
+// hostPorts are the task's mode=host published ports: the allocated
+// ones, else (the node-local allocator allocates none) the spec's.
+// Ingress ports are refused when a service is created.
+func hostPorts(t *api.Task) []*api.PortConfig {
+	if t.Endpoint == nil {
+		return nil
+	}
+	var out []*api.PortConfig
+	for _, p := range t.Endpoint.Ports {
+		if p.PublishMode == api.PublishModeHost {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 && t.Endpoint.Spec != nil {
+		for _, p := range t.Endpoint.Spec.Ports {
+			if p.PublishMode == api.PublishModeHost {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // labels are the spec's container labels, the orchestrator's task
