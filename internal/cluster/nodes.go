@@ -52,6 +52,15 @@ func (c *Cluster) Nodes(ctx context.Context, f filters.Args) ([]types.Node, erro
 	return out, nil
 }
 
+// nodeRef resolves "self", which the docker CLI's node commands accept,
+// to this node's ID.
+func nodeRef(st state, ref string) string {
+	if ref == "self" && st.node != nil {
+		return st.node.NodeID()
+	}
+	return ref
+}
+
 // Node answers GET /nodes/{id}.
 func (c *Cluster) Node(ctx context.Context, ref string) (types.Node, error) {
 	st, err := c.manager()
@@ -60,7 +69,7 @@ func (c *Cluster) Node(ctx context.Context, ref string) (types.Node, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	n, err := getNode(ctx, st.control, ref)
+	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return types.Node{}, err
 	}
@@ -80,7 +89,7 @@ func (c *Cluster) UpdateNode(ctx context.Context, ref string, version uint64, sp
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	n, err := getNode(ctx, st.control, ref)
+	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return err
 	}
@@ -96,7 +105,7 @@ func (c *Cluster) RemoveNode(ctx context.Context, ref string, force bool) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	n, err := getNode(ctx, st.control, ref)
+	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return err
 	}

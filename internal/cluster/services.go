@@ -243,11 +243,7 @@ func (c *Cluster) Tasks(ctx context.Context, f filters.Args) ([]types.Task, erro
 		lf.ServiceIDs = append(lf.ServiceIDs, s.ID)
 	}
 	for _, ref := range f.Get("node") {
-		if ref == "self" && st.node != nil {
-			lf.NodeIDs = append(lf.NodeIDs, st.node.NodeID())
-			continue
-		}
-		n, err := getNode(ctx, st.control, ref)
+		n, err := getNode(ctx, st.control, nodeRef(st, ref))
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/containerd/errdefs"
+	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/filters"
@@ -27,9 +28,17 @@ func (e *Executor) RemoveNodeTasks(ctx context.Context, nodeID string) error {
 		}
 	}
 	if e.cfg.TaskRoot != "" {
-		entries, _ := os.ReadDir(e.cfg.TaskRoot)
-		for _, en := range entries {
-			os.RemoveAll(e.cfg.TaskRoot + "/" + en.Name())
+		// The tmpfs of the task files goes with the swarm's secrets,
+		// also when an earlier daemon mounted it.
+		e.mu.Lock()
+		err := unix.Unmount(e.cfg.TaskRoot, unix.MNT_DETACH)
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, err)
+		}
+		e.tmpfsReady = false
+		e.mu.Unlock()
+		if err := os.RemoveAll(e.cfg.TaskRoot); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
