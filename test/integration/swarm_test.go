@@ -5,6 +5,8 @@ package integration
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -187,4 +189,92 @@ func TestSwarmSingleNode(t *testing.T) {
 	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "info", "--format", "{{.Swarm.LocalNodeState}}")); got != "inactive" {
 		t.Errorf("swarm state after leave: %q", got)
 	}
+}
+
+// netnsPair makes two network namespaces joined by a veth, with
+// addrA and addrB (a /24) only inside them, removed when the test ends.
+func netnsPair(t *testing.T, addrA, addrB string) (nsA, nsB string) {
+	t.Helper()
+	id := os.Getpid() % 100000
+	nsA, nsB = fmt.Sprintf("wharf-swa-%d", id), fmt.Sprintf("wharf-swb-%d", id)
+	vethA, vethB := fmt.Sprintf("wswa%d", id), fmt.Sprintf("wswb%d", id)
+	t.Cleanup(func() {
+		exec.Command("ip", "netns", "del", nsA).Run()
+		exec.Command("ip", "netns", "del", nsB).Run()
+		exec.Command("ip", "link", "del", vethA).Run()
+	})
+	for _, cmd := range [][]string{
+		{"ip", "netns", "add", nsA},
+		{"ip", "netns", "add", nsB},
+		{"ip", "link", "add", vethA, "type", "veth", "peer", "name", vethB},
+		{"ip", "link", "set", vethA, "netns", nsA},
+		{"ip", "link", "set", vethB, "netns", nsB},
+		{"ip", "-n", nsA, "addr", "add", addrA + "/24", "dev", vethA},
+		{"ip", "-n", nsB, "addr", "add", addrB + "/24", "dev", vethB},
+		{"ip", "-n", nsA, "link", "set", vethA, "up"},
+		{"ip", "-n", nsB, "link", "set", vethB, "up"},
+		{"ip", "-n", nsA, "link", "set", "lo", "up"},
+		{"ip", "-n", nsB, "link", "set", "lo", "up"},
+	} {
+		if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", cmd, err, out)
+		}
+	}
+	return nsA, nsB
+}
+
+// netnsDaemon is a wharfd of the test's in network namespace ns (entered
+// with nsenter --net, which keeps the host's /sys and cgroups) and a UTS
+// namespace of its own named hostname, so `node ls` tells the nodes apart.
+func netnsDaemon(t *testing.T, ns, hostname string) *env {
+	return privateDaemon(t, "{}", "nsenter", "--net=/run/netns/"+ns, "unshare", "--uts",
+		"sh", "-c", `hostname "$0" && exec "$@"`, hostname)
+}
+
+// TestSwarmTwoNodes joins a worker to a manager, two wharfd in two
+// network namespaces over a veth, and checks that replicas spread over
+// both and follow a scale.
+func TestSwarmTwoNodes(t *testing.T) {
+	const addrA, addrB = "10.231.77.1", "10.231.77.2"
+	nsA, nsB := netnsPair(t, addrA, addrB)
+	a := netnsDaemon(t, nsA, "swarm-a")
+	b := netnsDaemon(t, nsB, "swarm-b")
+
+	swarmCLI(t, a, "docker", "swarm", "init", "--advertise-addr", addrA)
+	t.Cleanup(func() { a.run("docker", "swarm", "leave", "--force") })
+	token := strings.TrimSpace(swarmCLI(t, a, "docker", "swarm", "join-token", "-q", "worker"))
+	if r := b.run("docker", "swarm", "join", "--token", "SWMTKN-1-"+strings.Repeat("0", 50)+"-"+strings.Repeat("0", 25), addrA+":2377"); r.code == 0 {
+		t.Error("join with a wrong token succeeded")
+	}
+	out := swarmCLI(t, b, "wharf", "swarm", "join", "--token", token, addrA+":2377")
+	if !strings.Contains(out, "This node joined a swarm as a worker.") {
+		t.Errorf("join: %q", out)
+	}
+	t.Cleanup(func() { b.run("docker", "swarm", "leave", "--force") })
+	waitFor(t, 30*time.Second, "two ready nodes", func() bool {
+		return strings.TrimSpace(a.run("docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").stdout) == "swarm-a Ready\nswarm-b Ready" ||
+			strings.TrimSpace(a.run("docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").stdout) == "swarm-b Ready\nswarm-a Ready"
+	})
+	if got := strings.TrimSpace(swarmCLI(t, b, "docker", "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")); got != "active false" {
+		t.Errorf("worker info: %q", got)
+	}
+	if r := b.run("docker", "service", "ls"); r.code == 0 || !strings.Contains(r.stderr, "Worker nodes can't be used to view or modify cluster state") {
+		t.Errorf("service ls on the worker: %d %q", r.code, r.stderr)
+	}
+
+	swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "spread", "--replicas", "4", "--stop-grace-period", "1s", "busybox", "sleep", "100000")
+	waitFor(t, 60*time.Second, "4 tasks spread 2+2", func() bool {
+		return len(taskContainers(a, "spread")) == 2 && len(taskContainers(b, "spread")) == 2
+	})
+	swarmCLI(t, a, "docker", "service", "scale", "-d", "spread=6")
+	waitFor(t, 60*time.Second, "6 tasks spread 3+3", func() bool {
+		return len(taskContainers(a, "spread")) == 3 && len(taskContainers(b, "spread")) == 3
+	})
+	swarmCLI(t, a, "docker", "service", "rm", "spread")
+	waitFor(t, 60*time.Second, "no task container on either node", func() bool {
+		return strings.TrimSpace(a.run("docker", "ps", "-aq", "--filter", "label=com.docker.swarm.task").stdout) == "" &&
+			strings.TrimSpace(b.run("docker", "ps", "-aq", "--filter", "label=com.docker.swarm.task").stdout) == ""
+	})
+	swarmCLI(t, b, "docker", "swarm", "leave")
+	swarmCLI(t, a, "docker", "swarm", "leave", "--force")
 }
