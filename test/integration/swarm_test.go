@@ -121,6 +121,17 @@ func TestSwarmSingleNode(t *testing.T) {
 		t.Errorf("secret ls: %q", got)
 	}
 
+	// service logs gathers the task's lines through the managers, with
+	// docker's task@node prefix.
+	swarmCLI(t, e, "docker", "service", "create", "-d", "--name", "talk", "--stop-grace-period", "1s", "busybox", "sh", "-c", "echo hello-from-task; echo oops >&2; sleep 100000")
+	waitFor(t, 30*time.Second, "the talk task's lines in service logs", func() bool {
+		r := e.run("docker", "service", "logs", "talk")
+		return strings.Contains(r.stdout, "talk.1.") && strings.Contains(r.stdout, "| hello-from-task") && strings.Contains(r.stderr, "| oops")
+	})
+	if r := e.run("wharf", "service", "logs", "--raw", "--no-task-ids", "talk"); strings.TrimSpace(r.stdout) != "hello-from-task" {
+		t.Errorf("service logs --raw: %q %q", r.stdout, r.stderr)
+	}
+
 	// Ingress ports wait for overlay networking; mode=host ports work.
 	if r := e.run("docker", "service", "create", "-d", "--name", "ing", "-p", "8080:80", "busybox", "sleep", "1"); r.code == 0 || !strings.Contains(r.stderr, "ingress-mode published ports are not supported yet") || !strings.Contains(r.stderr, "mode=host") {
 		t.Errorf("ingress port: %d %q", r.code, r.stderr)
@@ -180,7 +191,7 @@ func TestSwarmSingleNode(t *testing.T) {
 	waitFor(t, 30*time.Second, "web back after drain", func() bool { return len(taskContainers(e, "web")) == 2 })
 
 	// rm leaves no container; leave leaves no swarm.
-	swarmCLI(t, e, "docker", "service", "rm", "web", "sec", "hp")
+	swarmCLI(t, e, "docker", "service", "rm", "web", "sec", "hp", "talk")
 	waitFor(t, 60*time.Second, "no task container", func() bool {
 		return strings.TrimSpace(e.run("docker", "ps", "-aq", "--filter", "label=com.docker.swarm.task").stdout) == ""
 	})

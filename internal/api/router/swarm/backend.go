@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"io"
 
 	types "github.com/moby/moby/api/types/swarm"
 
@@ -29,6 +30,10 @@ type Services interface {
 	RemoveService(ctx context.Context, ref string) error
 	Tasks(ctx context.Context, f filters.Args) ([]types.Task, error)
 	Task(ctx context.Context, ref string) (types.Task, error)
+	// LogsTTY says whether the service's (task false) or task's
+	// containers have a TTY, which makes their logs one raw stream.
+	LogsTTY(ctx context.Context, ref string, task bool) (bool, error)
+	Logs(ctx context.Context, ref string, task bool, o backend.ServiceLogsOptions, stdout, stderr io.Writer) error
 }
 
 // Nodes are /nodes.

@@ -32,6 +32,7 @@ func (s *Router) Routes() []router.Route {
 		router.Post("/services/create", s.createService),
 		router.Post("/services/{id}/update", s.updateService),
 		router.Delete("/services/{id}", s.removeService),
+		router.Get("/services/{id}/logs", s.logsHandler(false)),
 
 		router.Get("/nodes", s.getNodes),
 		router.Get("/nodes/{id}", s.getNode),
@@ -40,6 +41,7 @@ func (s *Router) Routes() []router.Route {
 
 		router.Get("/tasks", s.getTasks),
 		router.Get("/tasks/{id}", s.getTask),
+		router.Get("/tasks/{id}/logs", s.logsHandler(true)),
 
 		router.Get("/secrets", s.getSecrets),
 		router.Post("/secrets/create", s.createSecret),
