@@ -18,7 +18,12 @@ import (
 func RouteSwarmkitLogs(log *slog.Logger) {
 	l := logrus.StandardLogger()
 	l.SetOutput(io.Discard)
-	l.SetLevel(logrus.DebugLevel)
+	// Below warnings everything is debug here: let logrus drop it early
+	// unless the daemon logs debug.
+	l.SetLevel(logrus.WarnLevel)
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		l.SetLevel(logrus.DebugLevel)
+	}
 	l.AddHook(slogHook{log: log.With("component", "swarmkit")})
 }
 
