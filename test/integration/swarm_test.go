@@ -66,6 +66,13 @@ func TestSwarmSingleNode(t *testing.T) {
 	if r := e.run("docker", "swarm", "init", "--advertise-addr", addr); r.code == 0 || !strings.Contains(r.stderr, "This node is already part of a swarm") {
 		t.Errorf("second init: %d %q", r.code, r.stderr)
 	}
+	swarmCLI(t, e, "docker", "swarm", "update", "--dispatcher-heartbeat", "2s", "--task-history-limit", "3")
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "info", "--format", "{{.Swarm.Cluster.Spec.Dispatcher.HeartbeatPeriod}} {{.Swarm.Cluster.Spec.Orchestration.TaskHistoryRetentionLimit}}")); got != "2s 3" {
+		t.Errorf("swarm spec after update: %q", got)
+	}
+	if tok := swarmCLI(t, e, "wharf", "swarm", "join-token", "-q", "manager"); !strings.HasPrefix(tok, "SWMTKN-1-") {
+		t.Errorf("join-token: %q", tok)
+	}
 	nodes := swarmCLI(t, e, "wharf", "node", "ls", "--format", "{{.Self}} {{.Status}} {{.Availability}} {{.ManagerStatus}}")
 	if strings.TrimSpace(nodes) != "true Ready Active Leader" {
 		t.Errorf("node ls: %q", nodes)
