@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 
@@ -33,17 +34,22 @@ func normalizeAddr(addr string) (string, error) {
 		return "", errInvalidEmptyAddr
 	}
 	addr = strings.TrimPrefix(addr, "tcp://")
-	if _, _, err := net.SplitHostPort(addr); err == nil {
-		host, port, _ := net.SplitHostPort(addr)
-		if host == "" {
-			host = defaultListenAddrHost
-		}
-		if port == "" {
-			port = defaultPort
-		}
-		return net.JoinHostPort(host, port), nil
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		// No port: the whole is the host.
+		host, port = addr, defaultPort
 	}
-	return net.JoinHostPort(addr, defaultPort), nil
+	if host == "" {
+		host = defaultListenAddrHost
+	}
+	if port == "" {
+		port = defaultPort
+	}
+	out := net.JoinHostPort(host, port)
+	if _, _, err := net.SplitHostPort(out); err != nil || strings.ContainsAny(host, "[]/ ") {
+		return "", fmt.Errorf("invalid address %q", addr)
+	}
+	return out, nil
 }
 
 // resolveListenAddr splits a listen address into an IP (an interface's
