@@ -83,6 +83,10 @@ func execute(ctx context.Context, dockerCLI *command.DockerCli) error {
 			}
 			return fmt.Errorf("wharf: unknown command: wharf %s\n\nRun 'wharf --help' for more information", args[0])
 		},
+		// The CLI is initialized before the command runs (top.Initialize
+		// below); docker's `stack` help calls the root's pre-run, which
+		// must therefore exist.
+		PersistentPreRunE:     func(*cobra.Command, []string) error { return nil },
 		Version:               version,
 		DisableFlagsInUseLine: true,
 	}

@@ -19,6 +19,7 @@ import (
 	execrouter "github.com/wharf/wharf/internal/api/router/exec"
 	imagerouter "github.com/wharf/wharf/internal/api/router/image"
 	networkrouter "github.com/wharf/wharf/internal/api/router/network"
+	swarmrouter "github.com/wharf/wharf/internal/api/router/swarm"
 	systemrouter "github.com/wharf/wharf/internal/api/router/system"
 	unsupportedrouter "github.com/wharf/wharf/internal/api/router/unsupported"
 	volumerouter "github.com/wharf/wharf/internal/api/router/volume"
@@ -123,9 +124,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	for name, rt := range runtimes {
 		runtimePaths[name] = rt.Path
 	}
+	swarm, err := newCluster(ctx, cfg, containers, images, log)
+	if err != nil {
+		return nil, err
+	}
 	sys := system.New(system.Config{
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
-		Containers: containers, Images: images,
+		Containers: containers, Images: images, Swarm: swarm,
 	})
 	d := &Daemon{cfg: cfg, images: images, system: sys, networks: networks}
 	d.apply(cfg)
@@ -142,6 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		buildrouter.NewRouter(builder),
 		distributionrouter.NewRouter(images),
 		unsupportedrouter.NewRouter(),
+		swarmrouter.NewRouter(swarm),
 	)
 	return d, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
@@ -31,6 +32,11 @@ type Images interface {
 	List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
 }
 
+// Swarm is this node's part in Swarm mode, for /info's Swarm block.
+type Swarm interface {
+	Info(ctx context.Context) swarm.Info
+}
+
 // Config is what the system service reports on.
 type Config struct {
 	Root           string            // the data root (DockerRootDir)
@@ -39,6 +45,7 @@ type Config struct {
 	Debug          bool
 	Containers     Containers
 	Images         Images
+	Swarm          Swarm // nil: Swarm mode is not built in ("inactive")
 }
 
 // Service answers /version and /info.
@@ -126,6 +133,10 @@ func (s *Service) Info(ctx context.Context) (system.Info, error) {
 		default:
 			info.ContainersStopped++
 		}
+	}
+	info.Swarm = swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}
+	if s.cfg.Swarm != nil {
+		info.Swarm = s.cfg.Swarm.Info(ctx)
 	}
 	if imgs, err := s.cfg.Images.List(ctx, filters.Args{}); err == nil {
 		info.Images = len(imgs)
