@@ -38,16 +38,19 @@ func run() error {
 	runtimeName := flag.String("default-runtime", "", "default OCI runtime (runc or crun)")
 	cgroupParent := flag.String("cgroup-parent", "", "parent cgroup of all containers (default /wharf)")
 	debug := flag.Bool("D", false, "debug logging")
+	criSocket := flag.String("cri-socket", "", "the kubelet's CRI socket (default <exec-root>/cri.sock)")
+	noCRI := flag.Bool("no-cri", false, "do not serve the CRI")
 	flag.Parse()
 	if err := cfg.LoadFile(*configFile); err != nil {
 		return err
 	}
-	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent} {
+	for flagValue, field := range map[*string]*string{root: &cfg.Root, execRoot: &cfg.ExecRoot, host: &cfg.Host, runtimeName: &cfg.DefaultRuntime, cgroupParent: &cfg.CgroupParent, criSocket: &cfg.CRI.Socket} {
 		if *flagValue != "" {
 			*field = *flagValue
 		}
 	}
 	cfg.Debug = cfg.Debug || *debug
+	cfg.CRI.Enabled = cfg.CRI.Enabled && !*noCRI
 	level := slog.LevelInfo
 	if cfg.Debug {
 		level = slog.LevelDebug
@@ -69,6 +72,9 @@ func run() error {
 	}
 	ln, err := listen(cfg.Host)
 	if err != nil {
+		return err
+	}
+	if err := d.ServeCRI(ctx, log); err != nil {
 		return err
 	}
 	var handler http.Handler = d.API

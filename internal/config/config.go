@@ -37,6 +37,8 @@ type Config struct {
 	// its own of the same name (--ulimit), in dockerd's shape:
 	// {"nofile":{"Name":"nofile","Hard":64000,"Soft":64000}}.
 	DefaultUlimits map[string]*container.Ulimit `json:"default-ulimits,omitempty"`
+	// CRI is the kubelet's runtime service (cri.go).
+	CRI CRI `json:"cri"`
 }
 
 // Default returns the built-in settings.
@@ -53,6 +55,7 @@ func Default() Config {
 		Conmon:         "conmon",
 		CgroupParent:   "/wharf",
 		Network:        Network{IPTables: true, IPMasq: true},
+		CRI:            defaultCRI(),
 	}
 }
 

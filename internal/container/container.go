@@ -31,6 +31,8 @@ type Container struct {
 	MountPoints []*MountPoint `json:",omitempty"`
 	// HasBeenManuallyStopped: the last exit was asked for (restart.go).
 	HasBeenManuallyStopped bool `json:",omitempty"`
+	// Pod: a container of a CRI pod (pod.go); nil for docker's.
+	Pod *Pod `json:",omitempty"`
 
 	mu sync.Mutex
 	// changed is closed and replaced on every state change (a broadcast).

@@ -79,7 +79,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Mounts:   defaultMounts(hc),
 		Linux: &specs.Linux{
 			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
-			Namespaces:  namespaces(hc, in.NetNS),
+			Namespaces:  namespaces(hc, in.NetNS, c.Pod),
 			Resources:   resources(hc),
 			Sysctl:      hc.Sysctls,
 		},
@@ -368,16 +368,21 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 
 // namespaces: a fresh pid, ipc, uts and mount namespace; the network
 // namespace follows the network mode.
-func namespaces(hc *container.HostConfig, netns string) []specs.LinuxNamespace {
+// A pod's container joins the pod's ipc and uts namespaces instead.
+func namespaces(hc *container.HostConfig, netns string, pod *Pod) []specs.LinuxNamespace {
+	var ipcNS, utsNS string
+	if pod != nil {
+		ipcNS, utsNS = pod.IPCNS, pod.UTSNS
+	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	if !hc.PidMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
 	}
 	if !hc.IpcMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace, Path: ipcNS})
 	}
 	if !hc.UTSMode.IsHost() && !hc.NetworkMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace, Path: utsNS})
 	}
 	if !hc.NetworkMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})

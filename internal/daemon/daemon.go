@@ -37,6 +37,7 @@ import (
 // Daemon is wharfd's services, wired, behind the API.
 type Daemon struct {
 	API *api.Server
+	cri *criServer // the kubelet's CRI (cri.go); nil when off
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -118,9 +119,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images,
 	})
+	criSrv, err := newCRI(cfg, containers, images, log)
+	if err != nil {
+		return nil, fmt.Errorf("cri: %w", err)
+	}
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.
-	return &Daemon{API: api.New(log,
+	return &Daemon{cri: criSrv, API: api.New(log,
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
