@@ -2,6 +2,7 @@ package cri
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -139,7 +140,11 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandbo
 	}
 	resp := &runtimeapi.PodSandboxStatusResponse{Status: st}
 	if req.GetVerbose() {
-		resp.Info = map[string]string{"info": `{"netns":"` + sb.Namespaces.Net + `"}`}
+		info, err := json.Marshal(map[string]any{"namespaces": sb.Namespaces, "ips": sb.IPs})
+		if err != nil {
+			return nil, err
+		}
+		resp.Info = map[string]string{"info": string(info)}
 	}
 	return resp, nil
 }

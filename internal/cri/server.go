@@ -13,6 +13,7 @@ package cri
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,7 +166,11 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 		netCond,
 	}}}
 	if req.GetVerbose() {
-		resp.Info = map[string]string{"config": fmt.Sprintf(`{"cniConfDir":%q,"cniBinDirs":%q}`, s.cfg.CNIConfDir, s.cfg.CNIBinDirs)}
+		info, err := json.Marshal(map[string]any{"cniConfDir": s.cfg.CNIConfDir, "cniBinDirs": s.cfg.CNIBinDirs})
+		if err != nil {
+			return nil, err
+		}
+		resp.Info = map[string]string{"config": string(info)}
 	}
 	return resp, nil
 }
