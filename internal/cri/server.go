@@ -26,6 +26,7 @@ import (
 	"github.com/containerd/errdefs/pkg/errgrpc"
 	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/cri-streaming/pkg/streaming"
 
 	"github.com/wharf/wharf/internal/keylock"
 	"github.com/wharf/wharf/internal/version"
@@ -48,8 +49,12 @@ type Config struct {
 	CNIConfDir string
 	CNIBinDirs []string
 	Containers Containers
+	Streamer   Streamer // the container service's resize and attach (streaming.go)
 	Images     Images
-	Log        *slog.Logger
+	// StreamAddress is the streaming server's host:port (port 0: any);
+	// "" is 127.0.0.1:0, as containerd's default.
+	StreamAddress string
+	Log           *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -57,10 +62,13 @@ type Server struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	runtimeapi.UnimplementedImageServiceServer
 
-	cfg   Config
-	log   *slog.Logger
-	cni   *cniNetwork
-	locks keylock.Map // per sandbox id: run, stop, remove of one pod are serial
+	cfg Config
+	log *slog.Logger
+	cni *cniNetwork
+	// stream serves Exec, Attach and PortForward (streaming.go); nil
+	// until Serve starts it.
+	stream streaming.Server
+	locks  keylock.Map // per sandbox id: run, stop, remove of one pod are serial
 
 	mu        sync.RWMutex
 	sandboxes map[string]*sandbox // by id; a record is replaced, never changed in place
@@ -121,6 +129,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return resp, nil
 		}),
 	)
+	addr := s.cfg.StreamAddress
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if err := s.startStreaming(ctx, addr); err != nil {
+		return err
+	}
 	runtimeapi.RegisterRuntimeServiceServer(g, s)
 	runtimeapi.RegisterImageServiceServer(g, s)
 	go func() {

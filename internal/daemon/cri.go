@@ -29,6 +29,7 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		CNIConfDir: cfg.CRI.CNIConfDir,
 		CNIBinDirs: cfg.CRI.CNIBinDirs,
 		Containers: containers,
+		Streamer:   containers,
 		Images:     images,
 		Log:        log,
 	})
