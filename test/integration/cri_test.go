@@ -234,19 +234,23 @@ func TestCRIPodWithCrictl(t *testing.T) {
 	}
 
 	// docker's view: the pod's containers are not in `ps`, only with the filter.
-	if ps := cli(t, "wharf", "ps", "-aq", "--no-trunc"); strings.Contains(ps, webID) {
+	if ps := ce.run("wharf", "ps", "-aq", "--no-trunc").stdout; strings.Contains(ps, webID) {
 		t.Errorf("wharf ps shows the CRI's container:\n%s", ps)
 	}
-	if ps := cli(t, "wharf", "ps", "-q", "--no-trunc", "--filter", "namespace=k8s.io"); !strings.Contains(ps, webID) {
+	if ps := ce.run("wharf", "ps", "-q", "--no-trunc", "--filter", "namespace=k8s.io").stdout; !strings.Contains(ps, webID) {
 		t.Errorf("wharf ps --filter namespace=k8s.io:\n%s", ps)
-	}
-	if out := ce.run("wharf", "container", "prune", "-f"); out.code != 0 {
-		t.Errorf("prune: %s", out.stderr)
 	}
 
 	ce.crictl(t, "stopp", podID)
 	if st := ce.crictl(t, "inspect", "-o", "go-template", "--template", "{{.status.state}}", sideID); st != "CONTAINER_EXITED" {
 		t.Errorf("after stopp the container is %s", st)
+	}
+	// Nothing a docker user does removes them by accident.
+	if out := ce.run("wharf", "container", "prune", "-f"); out.code != 0 {
+		t.Errorf("prune: %s", out.stderr)
+	}
+	if ps := ce.run("wharf", "ps", "-aq", "--no-trunc", "--filter", "namespace=k8s.io").stdout; !strings.Contains(ps, webID) {
+		t.Errorf("wharf container prune removed the CRI's stopped containers:\n%s", ps)
 	}
 	ce.crictl(t, "rmp", podID)
 	if out := ce.crictl(t, "pods", "-q"); out != "" {
