@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,4 +88,26 @@ func inNamespace(f filters.Args, c *Container) bool {
 		return c.namespace() == ""
 	}
 	return slices.Contains(f.Get("namespace"), c.namespace())
+}
+
+// ReopenLog makes conmon reopen the container's log file, after the
+// kubelet has rotated it away, through conmon's control FIFO ("2": reopen
+// the logs), as CRI-O does for ReopenContainerLog.
+func (s *Service) ReopenLog(ctx context.Context, ref string) error {
+	c, err := s.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.State.Running {
+		return errs.Conflict("container %s is not running", c.ID)
+	}
+	f, err := os.OpenFile(filepath.Join(s.bundle(c.ID), "ctl"), os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("reopen log: %w", err)
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "2 0 0\n")
+	return err
 }

@@ -142,6 +142,10 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 	if nsOpts.GetIpc() == runtimeapi.NamespaceMode_NODE {
 		hc.IpcMode = "host"
 	}
+	// PID mode POD (shareProcessNamespace, and crictl's default, as it is
+	// the enum's zero) gets each container its own PID namespace: a
+	// pod-wide one needs a process to live in, which wharf's pods do not
+	// have (yet).
 	if cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid() == runtimeapi.NamespaceMode_NODE {
 		hc.PidMode = "host"
 	}

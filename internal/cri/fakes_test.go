@@ -236,3 +236,25 @@ func (f *fakeImages) Delete(ctx context.Context, ref string, force, noprune bool
 func ctrOpts(name string) backend.ContainerCreateOptions {
 	return backend.ContainerCreateOptions{Name: name, Config: &containertypes.Config{Labels: map[string]string{}}}
 }
+
+func (f *fakeContainers) Update(ctx context.Context, ref string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, c, err := f.get(ref)
+	if err != nil {
+		return containertypes.UpdateResponse{}, err
+	}
+	c.opts.HostConfig.Resources = u.Resources
+	return containertypes.UpdateResponse{}, nil
+}
+
+func (f *fakeContainers) ReopenLog(ctx context.Context, ref string) error { return nil }
+
+func (f *fakeContainers) Stats(ctx context.Context, ref string, o backend.ContainerStatsOptions, out func(containertypes.StatsResponse) error) error {
+	var r containertypes.StatsResponse
+	r.Read = time.Now()
+	r.CPUStats.CPUUsage.TotalUsage = 5000
+	r.MemoryStats.Usage = 300
+	r.MemoryStats.Stats = map[string]uint64{"inactive_file": 100}
+	return out(r)
+}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -153,6 +154,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if h := req.GetRuntimeHandler(); h != "" && h != runtimeName {
 		return nil, errs.Invalid("runtime handler %q is not known (only %q and the default)", h, runtimeName)
 	}
+	// One pod per metadata: the check and the record under one lock.
+	unlockName := s.locks.Lock("metadata/" + md.GetNamespace() + "/" + md.GetName() + "/" + md.GetUid() + "/" + strconv.FormatUint(uint64(md.GetAttempt()), 10))
+	defer unlockName()
 	for _, sb := range s.listSandboxes() {
 		m := sb.config.GetMetadata()
 		if m.GetName() == md.GetName() && m.GetNamespace() == md.GetNamespace() && m.GetUid() == md.GetUid() && m.GetAttempt() == md.GetAttempt() {

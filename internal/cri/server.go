@@ -49,7 +49,8 @@ type Config struct {
 	CNIConfDir string
 	CNIBinDirs []string
 	Containers Containers
-	Streamer   Streamer // the container service's resize and attach (streaming.go)
+	Streamer   Streamer  // the container service's resize and attach (streaming.go)
+	Resources  Resources // its update, log reopening and stats (stats.go)
 	Images     Images
 	// StreamAddress is the streaming server's host:port (port 0: any);
 	// "" is 127.0.0.1:0, as containerd's default.

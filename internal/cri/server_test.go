@@ -33,7 +33,7 @@ func newTestServer(t *testing.T) *testServer {
 	ts.cfg = Config{
 		Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"),
 		CNIConfDir: filepath.Join(dir, "net.d"), CNIBinDirs: []string{filepath.Join(dir, "cni-bin")},
-		Containers: ts.containers, Streamer: ts.containers, Images: ts.images,
+		Containers: ts.containers, Streamer: ts.containers, Resources: ts.containers, Images: ts.images,
 	}
 	ts.start(t)
 	return ts
@@ -250,6 +250,14 @@ func TestPodLifecycle(t *testing.T) {
 	st, err := ts.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
 	if err != nil || st.Status.State != runtimeapi.ContainerState_CONTAINER_RUNNING || st.Status.LogPath != p.LogPath || st.Status.StartedAt == 0 {
 		t.Fatalf("status: %v %v", st, err)
+	}
+	stats, err := ts.rt.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{Filter: &runtimeapi.ContainerStatsFilter{PodSandboxId: pod}})
+	if err != nil || len(stats.Stats) != 1 || stats.Stats[0].Memory.WorkingSetBytes.Value != 200 || stats.Stats[0].Cpu.UsageCoreNanoSeconds.Value != 5000 {
+		t.Fatalf("stats: %v %v", stats, err)
+	}
+	if _, err := ts.rt.UpdateContainerResources(ctx, &runtimeapi.UpdateContainerResourcesRequest{ContainerId: id,
+		Linux: &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20}}); err != nil || fc.opts.HostConfig.Memory != 64<<20 {
+		t.Fatalf("update: %v, memory %d", err, fc.opts.HostConfig.Memory)
 	}
 	ts.containers.execOut, ts.containers.execRC = "out\n", 3
 	ex, err := ts.rt.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: id, Cmd: []string{"true"}, Timeout: 5})

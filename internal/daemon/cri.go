@@ -30,6 +30,7 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		CNIBinDirs: cfg.CRI.CNIBinDirs,
 		Containers: containers,
 		Streamer:   containers,
+		Resources:  containers,
 		Images:     images,
 		Log:        log,
 	})

@@ -198,6 +198,21 @@ func TestCRIPodWithCrictl(t *testing.T) {
 		t.Errorf("log file:\n%s", raw)
 	}
 
+	// Stats, and a log rotated away and reopened as the kubelet does it.
+	if st := ce.crictl(t, "stats", "-o", "json", "--id", sideID); !strings.Contains(st, "workingSetBytes") {
+		t.Errorf("crictl stats:\n%s", st)
+	}
+	logFile := filepath.Join(logDir, "side", "0.log")
+	if err := os.Rename(logFile, logFile+".1"); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	ce.crictlRun("logs", "--reopen", sideID)
+	ce.crictl(t, "exec", "-s", sideID, "sh", "-c", "echo after-reopen > /proc/1/fd/1")
+	waitFor(t, 10*time.Second, "the reopened log", func() bool {
+		data, _ := os.ReadFile(logFile)
+		return strings.Contains(string(data), "after-reopen")
+	})
+
 	// Streamed exec: output, stdin, and the exit code.
 	r := ce.crictlRun("exec", sideID, "sh", "-c", "echo streamed; exit 3")
 	if r.code == 0 || !strings.Contains(r.stdout, "streamed") || !strings.Contains(r.stderr, "exit code 3") {
