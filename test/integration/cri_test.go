@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -310,4 +311,39 @@ func criFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestCRISurvivesKill9: a wharfd killed with a pod running comes back
+// with the pod ready and its container running and reachable, and the
+// pod is then removed without leftovers.
+func TestCRISurvivesKill9(t *testing.T) {
+	ce := newCRIEnv(t)
+	dir := t.TempDir()
+	pod := criFile(t, dir, "pod.json", `{"metadata":{"name":"k9","namespace":"default","uid":"k9-uid"},"hostname":"k9","linux":{}}`)
+	ctr := criFile(t, dir, "ctr.json", `{"metadata":{"name":"c"},"image":{"image":"busybox"},"command":["sleep","1000"]}`)
+	podID := ce.crictl(t, "runp", pod)
+	ctrID := ce.crictl(t, "create", podID, ctr, pod)
+	ce.crictl(t, "start", ctrID)
+	ip := ce.crictl(t, "inspectp", "-o", "go-template", "--template", "{{.status.network.ip}}", podID)
+
+	ce.stopDaemon(syscall.SIGKILL)
+	if err := ce.startDaemon(); err != nil {
+		t.Fatal(err)
+	}
+	if st := ce.crictl(t, "inspectp", "-o", "go-template", "--template", "{{.status.state}} {{.status.network.ip}}", podID); st != "SANDBOX_READY "+ip {
+		t.Errorf("pod after kill -9: %q", st)
+	}
+	if st := ce.crictl(t, "inspect", "-o", "go-template", "--template", "{{.status.state}}", ctrID); st != "CONTAINER_RUNNING" {
+		t.Errorf("container after kill -9: %q", st)
+	}
+	if h := ce.crictl(t, "exec", "-s", ctrID, "hostname"); h != "k9" {
+		t.Errorf("exec after kill -9: %q", h)
+	}
+	ce.crictl(t, "rmp", "-f", podID)
+	if out := ce.crictl(t, "ps", "-aq"); out != "" {
+		t.Errorf("containers after rmp: %q", out)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(ce.execRoot, "cri", "ns")); len(ents) != 0 {
+		t.Errorf("namespaces left: %v", ents)
+	}
 }
