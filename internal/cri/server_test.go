@@ -255,6 +255,10 @@ func TestPodLifecycle(t *testing.T) {
 	if err != nil || len(stats.Stats) != 1 || stats.Stats[0].Memory.WorkingSetBytes.Value != 200 || stats.Stats[0].Cpu.UsageCoreNanoSeconds.Value != 5000 {
 		t.Fatalf("stats: %v %v", stats, err)
 	}
+	pst, err := ts.rt.PodSandboxStats(ctx, &runtimeapi.PodSandboxStatsRequest{PodSandboxId: pod})
+	if err != nil || pst.Stats.Linux.Memory.WorkingSetBytes.Value != 200 || len(pst.Stats.Linux.Containers) != 1 {
+		t.Fatalf("pod stats: %v %v", pst, err)
+	}
 	if _, err := ts.rt.UpdateContainerResources(ctx, &runtimeapi.UpdateContainerResourcesRequest{ContainerId: id,
 		Linux: &runtimeapi.LinuxContainerResources{MemoryLimitInBytes: 64 << 20}}); err != nil || fc.opts.HostConfig.Memory != 64<<20 {
 		t.Fatalf("update: %v, memory %d", err, fc.opts.HostConfig.Memory)

@@ -125,3 +125,58 @@ func (s *Server) containerStats(ctx context.Context, c containertypes.Summary) (
 		},
 	}, nil
 }
+
+// PodSandboxStats is the sum of the pod's running containers' samples,
+// with each of them (wharf's pods run no process of their own).
+func (s *Server) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandboxStatsRequest) (*runtimeapi.PodSandboxStatsResponse, error) {
+	sb, err := s.getSandbox(req.GetPodSandboxId())
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.podStats(ctx, sb)
+	if err != nil {
+		return nil, err
+	}
+	return &runtimeapi.PodSandboxStatsResponse{Stats: st}, nil
+}
+
+// ListPodSandboxStats samples the pods the filter lets through.
+func (s *Server) ListPodSandboxStats(ctx context.Context, req *runtimeapi.ListPodSandboxStatsRequest) (*runtimeapi.ListPodSandboxStatsResponse, error) {
+	f := req.GetFilter()
+	resp := &runtimeapi.ListPodSandboxStatsResponse{Stats: []*runtimeapi.PodSandboxStats{}}
+	for _, sb := range s.listSandboxes() {
+		if (f.GetId() != "" && !strings.HasPrefix(sb.ID, f.GetId())) || !matchLabels(f.GetLabelSelector(), sb.config.GetLabels()) {
+			continue
+		}
+		st, err := s.podStats(ctx, sb)
+		if err != nil {
+			return nil, err
+		}
+		resp.Stats = append(resp.Stats, st)
+	}
+	return resp, nil
+}
+
+func (s *Server) podStats(ctx context.Context, sb *sandbox) (*runtimeapi.PodSandboxStats, error) {
+	list, err := s.ListContainerStats(ctx, &runtimeapi.ListContainerStatsRequest{Filter: &runtimeapi.ContainerStatsFilter{PodSandboxId: sb.ID}})
+	if err != nil {
+		return nil, err
+	}
+	ts := nowNano()
+	var cpu, ws, usage, rss uint64
+	for _, c := range list.Stats {
+		cpu += c.GetCpu().GetUsageCoreNanoSeconds().GetValue()
+		ws += c.GetMemory().GetWorkingSetBytes().GetValue()
+		usage += c.GetMemory().GetUsageBytes().GetValue()
+		rss += c.GetMemory().GetRssBytes().GetValue()
+	}
+	return &runtimeapi.PodSandboxStats{
+		Attributes: &runtimeapi.PodSandboxAttributes{Id: sb.ID, Metadata: sb.config.GetMetadata(), Labels: sb.config.GetLabels(), Annotations: sb.config.GetAnnotations()},
+		Linux: &runtimeapi.LinuxPodSandboxStats{
+			Cpu: &runtimeapi.CpuUsage{Timestamp: ts, UsageCoreNanoSeconds: &runtimeapi.UInt64Value{Value: cpu}},
+			Memory: &runtimeapi.MemoryUsage{Timestamp: ts, WorkingSetBytes: &runtimeapi.UInt64Value{Value: ws},
+				UsageBytes: &runtimeapi.UInt64Value{Value: usage}, RssBytes: &runtimeapi.UInt64Value{Value: rss}},
+			Containers: list.Stats,
+		},
+	}, nil
+}
