@@ -13,6 +13,9 @@ type CRI struct {
 	// plugins (Debian's containernetworking-plugins install to /usr/lib/cni).
 	CNIConfDir string   `json:"cni-conf-dir,omitempty"`
 	CNIBinDirs []string `json:"cni-bin-dirs,omitempty"`
+	// StreamAddress is host:port of the streaming server that exec,
+	// attach and port-forward connect to; "" is 127.0.0.1 on a free port.
+	StreamAddress string `json:"stream-address,omitempty"`
 }
 
 func defaultCRI() CRI {

@@ -23,16 +23,17 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		return nil, nil
 	}
 	srv, err := cri.New(cri.Config{
-		Root:       filepath.Join(cfg.Root, "cri"),
-		RunRoot:    filepath.Join(cfg.ExecRoot, "cri"),
-		ImageRoot:  filepath.Join(cfg.Root, "image"),
-		CNIConfDir: cfg.CRI.CNIConfDir,
-		CNIBinDirs: cfg.CRI.CNIBinDirs,
-		Containers: containers,
-		Streamer:   containers,
-		Resources:  containers,
-		Images:     images,
-		Log:        log,
+		Root:          filepath.Join(cfg.Root, "cri"),
+		RunRoot:       filepath.Join(cfg.ExecRoot, "cri"),
+		ImageRoot:     filepath.Join(cfg.Root, "image"),
+		CNIConfDir:    cfg.CRI.CNIConfDir,
+		CNIBinDirs:    cfg.CRI.CNIBinDirs,
+		StreamAddress: cfg.CRI.StreamAddress,
+		Containers:    containers,
+		Streamer:      containers,
+		Resources:     containers,
+		Images:        images,
+		Log:           log,
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 // Module of the CRI test tools (crictl, critest), kept apart from wharf's
-// own go.mod so their dependency tree (cri-tools pins k8s.io/* release
-// candidates) never reaches the daemon. Built by hack/tools/crictl/build.sh.
+// own go.mod so their dependency tree never reaches the daemon. cri-tools
+// v1.34.0 pins k8s.io/* v0.34.0-rc.2, whose checksums the database lacks:
+// the released v0.34.0 required below override them. Built by build.sh.
 module github.com/wharf/wharf/hack/tools/crictl
 
 go 1.26.8
@@ -48,6 +49,7 @@ require (
 	github.com/onsi/ginkgo/v2 v2.25.0 // indirect
 	github.com/onsi/gomega v1.38.0 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/selinux v1.12.0 // indirect
 	github.com/prometheus/client_golang v1.22.0 // indirect
 	github.com/prometheus/client_model v0.6.1 // indirect
 	github.com/prometheus/common v0.62.0 // indirect

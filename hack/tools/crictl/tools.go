@@ -5,4 +5,5 @@ package tools
 
 import (
 	_ "sigs.k8s.io/cri-tools/cmd/crictl"
+	_ "sigs.k8s.io/cri-tools/pkg/validate"
 )
