@@ -2,6 +2,7 @@ package cri
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -347,5 +348,48 @@ func TestLimitedBuffer(t *testing.T) {
 	}
 	if b.String() != "abcd" {
 		t.Errorf("kept %q", b.String())
+	}
+}
+
+// TestConcurrentPods runs, lists and removes pods from many clients at
+// once (run with -race): each pod ends up made once and removed cleanly.
+func TestConcurrentPods(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	const n = 12
+	errc := make(chan error, 3*n)
+	for i := range n {
+		go func() {
+			cfg := hostPod(fmt.Sprintf("p%d", i%(n/2))) // two runs of each pod race
+			run, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+			if status.Code(err) == codes.FailedPrecondition {
+				errc <- nil // the other run of this pod won
+				return
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+			ctr := &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: "c"}, Image: &runtimeapi.ImageSpec{Image: "busybox"}}
+			if _, err := ts.rt.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: run.PodSandboxId, Config: ctr}); err != nil {
+				errc <- err
+				return
+			}
+			if _, err := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); err != nil {
+				errc <- err
+				return
+			}
+			_, err = ts.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: run.PodSandboxId})
+			errc <- err
+		}()
+	}
+	for range n {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+	list, _ := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if len(list.Items) != 0 || len(ts.containers.byID) != 0 {
+		t.Errorf("left: %d pods, %d containers", len(list.Items), len(ts.containers.byID))
 	}
 }
