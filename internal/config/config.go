@@ -33,6 +33,10 @@ type Config struct {
 	// InsecureRegistries may be reached over plain HTTP: host[:port]
 	// names or CIDRs, as in dockerd's daemon.json. 127.0.0.0/8 always may.
 	InsecureRegistries []string `json:"insecure-registries"`
+	// RegistryMirrors are docker.io's pull mirrors, as dockerd's;
+	// RegistryHostMirrors any registry's (mirrors.go).
+	RegistryMirrors     []string            `json:"registry-mirrors,omitempty"`
+	RegistryHostMirrors map[string][]string `json:"registry-host-mirrors,omitempty"`
 	// DefaultUlimits are the rlimits of every container that does not set
 	// its own of the same name (--ulimit), in dockerd's shape:
 	// {"nofile":{"Name":"nofile","Hard":64000,"Soft":64000}}.

@@ -76,6 +76,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	images.SetInsecureRegistries(cfg.InsecureRegistries)
+	if err := images.SetMirrors(cfg.Mirrors()); err != nil {
+		return nil, err
+	}
 	volumes, err := volume.New(volume.Config{Root: filepath.Join(cfg.Root, "volumes"), Users: uses, Events: bus, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("volumes: %w", err)

@@ -114,6 +114,8 @@ type Service struct {
 
 	// insecure lists registries that may be reached over plain HTTP.
 	insecure []string
+	// mirrors are the registries' pull mirrors (mirrors.go).
+	mirrors Mirrors
 	// certsDirs overrides CertsDirs (tests).
 	certsDirs []string
 }

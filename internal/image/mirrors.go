@@ -1,0 +1,92 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/wharf/wharf/internal/errs"
+)
+
+// Mirrors are per-registry pull mirrors, containerd's hosts.toml model:
+// registry host ("docker.io", "registry.k8s.io", "gcr.io") to mirror URLs
+// ("https://mirror.example", "http://127.0.0.1:5000"), tried in order
+// before the registry itself. An image pulled through a mirror keeps its
+// own name. A mirror given as http:// may be spoken to over plain HTTP.
+type Mirrors map[string][]string
+
+// SetMirrors replaces the mirrors, after checking their URLs.
+func (s *Service) SetMirrors(m Mirrors) error {
+	clean := Mirrors{}
+	for host, urls := range m {
+		for _, u := range urls {
+			p, err := url.Parse(u)
+			if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || (p.Path != "" && p.Path != "/") {
+				return errs.Invalid("registry mirror %q of %s: want http(s)://host[:port]", u, host)
+			}
+			clean[host] = append(clean[host], p.Scheme+"://"+p.Host)
+		}
+	}
+	s.mu.Lock()
+	s.mirrors = clean
+	s.mu.Unlock()
+	return nil
+}
+
+// getFromMirrors fetches ref's manifest from the first of its registry's
+// mirrors that has it: the repository it came from and its descriptor,
+// or ok false when no mirror has it (the caller asks the registry).
+func (s *Service) getFromMirrors(ctx context.Context, ref reference.Named, opts []remote.Option) (repo name.Repository, desc *remote.Descriptor, ok bool) {
+	s.mu.RLock()
+	mirrors := s.mirrors[reference.Domain(ref)]
+	s.mu.RUnlock()
+	for _, m := range mirrors {
+		scheme, host, _ := strings.Cut(m, "://")
+		var nopts []name.Option
+		if scheme == "http" {
+			nopts = append(nopts, name.Insecure)
+		}
+		reg, err := name.NewRegistry(host, nopts...)
+		if err != nil {
+			continue
+		}
+		repo := reg.Repo(reference.Path(ref))
+		var rref name.Reference = repo.Tag(tagOf(ref))
+		if c, isDigest := ref.(reference.Canonical); isDigest {
+			rref = repo.Digest(c.Digest().String())
+		}
+		t := s.baseTransport(host)
+		if scheme == "http" {
+			t = httpsOnly{rt: t.(httpsOnly).rt, insecure: []string{host}}
+		}
+		mopts := append(append([]remote.Option{}, opts...), remote.WithTransport(t))
+		d, err := remote.Get(rref, mopts...)
+		if err != nil {
+			s.log.Debug("registry mirror miss", "mirror", m, "ref", ref.String(), "err", err)
+			continue
+		}
+		return repo, d, true
+	}
+	return name.Repository{}, nil, false
+}
+
+func tagOf(ref reference.Named) string {
+	if t, ok := ref.(reference.Tagged); ok {
+		return t.Tag()
+	}
+	return "latest"
+}
+
+// String is the mirrors as a log line.
+func (m Mirrors) String() string {
+	var b strings.Builder
+	for host, urls := range m {
+		fmt.Fprintf(&b, "%s=%s ", host, strings.Join(urls, ","))
+	}
+	return strings.TrimSpace(b.String())
+}
