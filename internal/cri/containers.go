@@ -121,10 +121,9 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 		OpenStdin:  cfg.GetStdin(),
 		StdinOnce:  cfg.GetStdinOnce(),
 		Labels:     labels,
-		Hostname:   sb.config.GetHostname(),
 	}
-	if c.Hostname == "" && !sb.hostNetwork() {
-		c.Hostname = sb.config.GetMetadata().GetName()
+	if !sb.hostNetwork() {
+		c.Hostname = sb.Hostname
 	}
 	for _, kv := range cfg.GetEnvs() {
 		c.Env = append(c.Env, kv.GetKey()+"="+string(kv.GetValue()))

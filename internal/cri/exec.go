@@ -3,9 +3,11 @@ package cri
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
+	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/wharf/wharf/internal/api/backend"
@@ -40,11 +42,23 @@ func (s *Server) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) 
 	}
 	stdout := &limitedBuffer{max: maxExecSyncOutput}
 	stderr := &limitedBuffer{max: maxExecSyncOutput}
-	if err := s.cfg.Containers.ExecStart(ctx, execID, backend.ExecStartOptions{Stdout: stdout, Stderr: stderr}); err != nil {
-		if ctx.Err() != nil {
-			return nil, errs.Wrap(context.DeadlineExceeded, ctx.Err())
+	// The container service runs an exec to its end whatever the
+	// caller's context (as docker does); the kubelet's probes need the
+	// timeout kept, so the process is killed when it passes.
+	done := make(chan error, 1)
+	go func() {
+		done <- s.cfg.Containers.ExecStart(context.WithoutCancel(ctx), execID, backend.ExecStartOptions{Stdout: stdout, Stderr: stderr})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
+	case <-ctx.Done():
+		if in, err := s.cfg.Containers.ExecInspect(context.WithoutCancel(ctx), execID); err == nil && in.Pid > 0 {
+			unix.Kill(in.Pid, unix.SIGKILL)
+		}
+		return nil, errs.Wrap(context.DeadlineExceeded, fmt.Errorf("command %q timed out after %ds", req.GetCmd(), req.GetTimeout()))
 	}
 	in, err := s.cfg.Containers.ExecInspect(ctx, execID)
 	if err != nil {

@@ -33,6 +33,8 @@ type sandbox struct {
 	Config         json.RawMessage
 	RuntimeHandler string `json:",omitempty"`
 	Namespaces     podNamespaces
+	// Hostname is the pod's host name: the kubelet's, else the host's.
+	Hostname string
 	IPs            []string `json:",omitempty"`
 	// NetworkUp: the CNI plugins have the pod (a teardown is owed).
 	NetworkUp bool `json:",omitempty"`
@@ -190,17 +192,20 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	hostNet := nsOpts.GetNetwork() == runtimeapi.NamespaceMode_NODE
 	hostIPC := nsOpts.GetIpc() == runtimeapi.NamespaceMode_NODE
+	// A pod without a host name (crictl's, critest's) gets the host's,
+	// as with containerd; a host-network pod always has the host's.
 	hostname := cfg.GetHostname()
 	if hostNet || hostname == "" {
 		h, err := os.Hostname()
 		if err != nil {
 			return err
 		}
-		if !hostNet && hostname == "" {
-			h = cfg.GetMetadata().GetName()
-		}
 		hostname = h
 	}
+	if len(hostname) > 64 {
+		return errs.Invalid("pod host name %q is longer than 64 characters", hostname)
+	}
+	sb.Hostname = hostname
 	if err := s.writePodFiles(sb, hostname); err != nil {
 		return err
 	}
