@@ -61,9 +61,12 @@ tags() {
 e2e=e2e-test-images
 cri=k8s-staging-cri-tools
 image "$e2e/busybox:1.29-2"
-image "$e2e/nginx:1.14-2" -c 'CMD ["httpd","-f","-p","80","-h","/etc"]'
-image "$e2e/httpd:2.4.39-4" -c 'CMD ["httpd","-f","-p","80","-h","/etc"]'
-image "$cri/hostnet-nginx-$(go env GOARCH 2>/dev/null || echo amd64)" -c 'CMD ["httpd","-f","-p","12003","-h","/etc"]'
+# Web servers: busybox httpd serving an index page, with nginx's pid file
+# (critest reads it).
+web() { echo '["sh","-c","mkdir -p /www /var/run && echo ok >/www/index.html && echo $$ >/var/run/nginx.pid && exec httpd -f -p '$1' -h /www"]'; }
+image "$e2e/nginx:1.14-2" -c "CMD $(web 80)"
+image "$e2e/httpd:2.4.39-4" -c "CMD $(web 80)"
+image "$cri/hostnet-nginx-$(go env GOARCH 2>/dev/null || echo amd64)" -c "CMD $(web 12003)"
 image "$cri/test-image-latest:latest"
 image "$cri/test-image-tag:test"
 image "$cri/test-image-tag:all"

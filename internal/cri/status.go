@@ -8,6 +8,7 @@ import (
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/wharf/wharf/internal/filters"
@@ -88,7 +89,14 @@ func (s *Server) ContainerStatus(ctx context.Context, req *runtimeapi.ContainerS
 		st.Message = in.State.Error
 	}
 	for _, m := range in.Mounts {
-		st.Mounts = append(st.Mounts, &runtimeapi.Mount{ContainerPath: m.Destination, HostPath: m.Source, Readonly: !m.RW})
+		cm := &runtimeapi.Mount{ContainerPath: m.Destination, HostPath: m.Source, Readonly: !m.RW}
+		switch m.Propagation {
+		case mount.PropagationRSlave, mount.PropagationSlave:
+			cm.Propagation = runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER
+		case mount.PropagationRShared, mount.PropagationShared:
+			cm.Propagation = runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL
+		}
+		st.Mounts = append(st.Mounts, cm)
 	}
 	return &runtimeapi.ContainerStatusResponse{Status: st}, nil
 }
