@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 
@@ -98,6 +99,29 @@ func (s *Service) ReopenLog(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.sendReopen(c); err != nil {
+		return err
+	}
+	// conmon reopens when it reads the message; the kubelet expects the
+	// new file once the call returns.
+	path := s.logPath(c)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reopen log: %s did not appear: %w", path, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// sendReopen writes conmon's reopen message, under c's lock (the run
+// and its FIFO cannot go meanwhile).
+func (s *Service) sendReopen(c *Container) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.State.Running {
