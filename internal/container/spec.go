@@ -59,6 +59,9 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addGroups(proc, in.Rootfs, hc.GroupAdd); err != nil {
+		return nil, err
+	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
 		// As dockerd: the pty has the client's size from the start.
 		proc.ConsoleSize = &specs.Box{Height: hc.ConsoleSize[0], Width: hc.ConsoleSize[1]}

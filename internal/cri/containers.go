@@ -190,8 +190,13 @@ func securityContext(c *containertypes.Config, hc *containertypes.HostConfig, sc
 	if sc.GetNoNewPrivs() {
 		hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")
 	}
-	if p := sc.GetSeccomp(); p != nil && p.GetProfileType() == runtimeapi.SecurityProfile_Unconfined {
+	// The CRI's seccomp: no profile is unconfined (the kubelet asks for
+	// RuntimeDefault explicitly); Localhost profiles are not supported yet.
+	switch p := sc.GetSeccomp(); {
+	case p == nil || p.GetProfileType() == runtimeapi.SecurityProfile_Unconfined:
 		hc.SecurityOpt = append(hc.SecurityOpt, "seccomp=unconfined")
+	case p.GetProfileType() == runtimeapi.SecurityProfile_Localhost:
+		return errs.Invalid("seccomp localhost profile %q: only RuntimeDefault and Unconfined are supported", p.GetLocalhostRef())
 	}
 	return nil
 }
@@ -260,11 +265,14 @@ func (s *Server) StartContainer(ctx context.Context, req *runtimeapi.StartContai
 // stopping a stopped one is no error.
 func (s *Server) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
 	id, err := s.podContainer(ctx, req.GetContainerId())
+	if errdefs.IsNotFound(err) {
+		return &runtimeapi.StopContainerResponse{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	timeout := int(req.GetTimeout())
-	if err := s.cfg.Containers.Stop(ctx, id, backend.ContainerStopOptions{Timeout: &timeout}); err != nil && !errs.Is(err, errdefs.ErrNotModified) {
+	if err := s.cfg.Containers.Stop(ctx, id, backend.ContainerStopOptions{Timeout: &timeout}); err != nil && !errs.Is(err, errdefs.ErrNotModified) && !errdefs.IsNotFound(err) {
 		return nil, err
 	}
 	return &runtimeapi.StopContainerResponse{}, nil

@@ -335,8 +335,14 @@ func TestBadInput(t *testing.T) {
 	}
 	// A container of docker's own is not the CRI's.
 	ts.containers.byID["d"+strings.Repeat("0", 63)] = &fakeContainer{opts: ctrOpts("mine"), state: containertypes.StateRunning}
-	_, err = ts.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: "d000"})
+	_, err = ts.rt.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: "d000"})
 	wantCode(t, err, codes.NotFound)
+	if _, err := ts.rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: "d000"}); err != nil {
+		t.Errorf("stopping a container that is not the CRI's: %v", err)
+	}
+	if fc := ts.containers.byID["d"+strings.Repeat("0", 63)]; fc.state != containertypes.StateRunning {
+		t.Errorf("the CRI stopped docker's container")
+	}
 }
 
 func TestLimitedBuffer(t *testing.T) {
