@@ -97,12 +97,19 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		})
 	}
 	addMountsAndLimits(s, c, in)
+	s.Linux.RootfsPropagation = rootfsPropagation(s.Mounts)
 	if hc.Privileged {
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		return s, nil
 	}
-	s.Linux.MaskedPaths = maskedPaths
-	s.Linux.ReadonlyPaths = readonlyPaths
+	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = maskedPaths, readonlyPaths
+	// Paths given in the HostConfig (the API's, the CRI's) replace the defaults.
+	if hc.MaskedPaths != nil {
+		s.Linux.MaskedPaths = hc.MaskedPaths
+	}
+	if hc.ReadonlyPaths != nil {
+		s.Linux.ReadonlyPaths = hc.ReadonlyPaths
+	}
 	if !hasSecurityOpt(hc, "seccomp=unconfined") {
 		if s.Linux.Seccomp, err = seccomp.GetDefaultProfile(s); err != nil {
 			return nil, fmt.Errorf("seccomp profile: %w", err)

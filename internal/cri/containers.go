@@ -184,6 +184,8 @@ func securityContext(c *containertypes.Config, hc *containertypes.HostConfig, sc
 		hc.GroupAdd = append(hc.GroupAdd, strconv.FormatInt(g, 10))
 	}
 	hc.Privileged = sc.GetPrivileged()
+	hc.MaskedPaths = sc.GetMaskedPaths()
+	hc.ReadonlyPaths = sc.GetReadonlyPaths()
 	hc.ReadonlyRootfs = sc.GetReadonlyRootfs()
 	hc.CapAdd = sc.GetCapabilities().GetAddCapabilities()
 	hc.CapDrop = sc.GetCapabilities().GetDropCapabilities()
