@@ -1,8 +1,6 @@
 package image
 
 import (
-	"context"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -41,7 +39,7 @@ func (s *Service) SetMirrors(m Mirrors) error {
 // getFromMirrors fetches ref's manifest from the first of its registry's
 // mirrors that has it: the repository it came from and its descriptor,
 // or ok false when no mirror has it (the caller asks the registry).
-func (s *Service) getFromMirrors(ctx context.Context, ref reference.Named, opts []remote.Option) (repo name.Repository, desc *remote.Descriptor, ok bool) {
+func (s *Service) getFromMirrors(ref reference.Named, opts []remote.Option) (repo name.Repository, desc *remote.Descriptor, ok bool) {
 	s.mu.RLock()
 	mirrors := s.mirrors[reference.Domain(ref)]
 	s.mu.RUnlock()
@@ -80,13 +78,4 @@ func tagOf(ref reference.Named) string {
 		return t.Tag()
 	}
 	return "latest"
-}
-
-// String is the mirrors as a log line.
-func (m Mirrors) String() string {
-	var b strings.Builder
-	for host, urls := range m {
-		fmt.Fprintf(&b, "%s=%s ", host, strings.Join(urls, ","))
-	}
-	return strings.TrimSpace(b.String())
 }

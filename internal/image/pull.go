@@ -159,7 +159,7 @@ func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOption
 	}
 	// The registry's mirrors first (mirrors.go), anonymously: the
 	// credentials are the registry's.
-	mirrorRepo, desc, fromMirror := s.getFromMirrors(ctx, ref, []remote.Option{remote.WithContext(ctx)})
+	mirrorRepo, desc, fromMirror := s.getFromMirrors(ref, []remote.Option{remote.WithContext(ctx)})
 	if fromMirror {
 		repo = mirrorRepo
 	} else {
