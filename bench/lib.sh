@@ -4,6 +4,7 @@
 # image; stop_wharfd undoes all of it. `w` is the wharf CLI against it.
 # WHARFD names another wharfd binary to run (to compare builds);
 # WHARFD_FLAGS adds flags to it.
+# WHARFD_CONFIG its daemon.json.
 
 start_wharfd() {
 	bench_name=$1
@@ -11,7 +12,7 @@ start_wharfd() {
 	exec_root=/run/wharf-$bench_name
 	sock=$exec_root/wharf.sock
 	make -s build >/dev/null
-	"${WHARFD:-bin/wharfd}" -config-file /nonexistent -data-root "$tmp/root" -exec-root "$exec_root" \
+	"${WHARFD:-bin/wharfd}" -config-file "${WHARFD_CONFIG:-/nonexistent}" -data-root "$tmp/root" -exec-root "$exec_root" \
 		-H "unix://$sock" -cgroup-parent "wharf-$bench_name" ${WHARFD_FLAGS:-} >"$tmp/wharfd.log" 2>&1 &
 	wharfd_pid=$!
 	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done

@@ -18,6 +18,10 @@ type options struct {
 	configFile string
 	validate   bool
 	version    bool
+	// criSocket and noCRI set keys inside daemon.json's "cri" object,
+	// which the flag table's whole-key overlay would reset.
+	criSocket string
+	noCRI     bool
 	// flags holds the settings given as flags; keys names those given.
 	flags config.Config
 	keys  map[string]string // daemon.json key → the flag's value, as dockerd prints it
@@ -40,6 +44,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.validate, "validate", false, "validate the daemon configuration and exit")
 	fs.BoolVar(&o.version, "v", false, "print the version and exit")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.StringVar(&o.criSocket, "cri-socket", "", "the kubelet's CRI socket (default <exec-root>/cri.sock)")
+	fs.BoolVar(&o.noCRI, "no-cri", false, "do not serve the CRI")
 	def(strVal{&c.Root}, "data-root", "root of persistent state (default /var/lib/wharf)", "data-root")
 	def(strVal{&c.ExecRoot}, "exec-root", "root of runtime state (default /run/wharf)", "exec-root")
 	def(listVal{&c.Hosts}, "hosts", "daemon socket(s) to listen on: unix:///path, tcp://addr:port (with --tlsverify), fd:// (systemd)", "H", "host")
@@ -95,6 +101,10 @@ func (o *options) load() (config.Config, error) {
 		keys = append(keys, k)
 	}
 	cfg.Overlay(&o.flags, keys)
+	if o.criSocket != "" {
+		cfg.CRI.Socket = o.criSocket
+	}
+	cfg.CRI.Enabled = cfg.CRI.Enabled && !o.noCRI
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("merged configuration validation from file and command line flags failed: %w", err)
 	}

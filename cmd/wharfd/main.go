@@ -76,6 +76,9 @@ func run(args []string) error {
 		}
 		return err
 	}
+	if err := d.ServeCRI(ctx, log); err != nil {
+		return err
+	}
 	var handler http.Handler = d.API
 	if cfg.Debug {
 		// As dockerd does in debug mode: profiles on the API socket, e.g.

@@ -48,6 +48,8 @@ type Config struct {
 	StorageDriver string `json:"storage-driver,omitempty"`
 	// Dashboard is the web dashboard's address (dashboard.go); off when empty.
 	Dashboard Dashboard `json:"dashboard"`
+	// CRI is the kubelet's runtime service (cri.go).
+	CRI CRI `json:"cri"`
 }
 
 // Default returns the built-in settings.
@@ -68,6 +70,7 @@ func Default() Config {
 			LogDriver: "json-file",
 		},
 		Registries: Registries{MaxConcurrentDownloads: 3, MaxConcurrentUploads: 5},
+		CRI:        defaultCRI(),
 	}
 }
 

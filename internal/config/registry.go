@@ -13,6 +13,9 @@ type Registries struct {
 	InsecureRegistries []string `json:"insecure-registries,omitempty"`
 	// RegistryMirrors are tried, in order, for Docker Hub's images.
 	RegistryMirrors []string `json:"registry-mirrors,omitempty"`
+	// RegistryHostMirrors are any registry's, by host: {"registry.k8s.io":
+	// ["http://127.0.0.1:5000"]}, containerd's hosts.toml model (mirrors.go).
+	RegistryHostMirrors map[string][]string `json:"registry-host-mirrors,omitempty"`
 	// MaxConcurrentDownloads and MaxConcurrentUploads bound the layers
 	// moved at once per pull and per push.
 	MaxConcurrentDownloads int `json:"max-concurrent-downloads,omitempty"`
@@ -26,6 +29,15 @@ func (r *Registries) validate() error {
 			return err
 		}
 		r.RegistryMirrors[i] = norm
+	}
+	for host, urls := range r.RegistryHostMirrors {
+		for i, m := range urls {
+			norm, err := validateMirror(m)
+			if err != nil {
+				return fmt.Errorf("registry-host-mirrors: %s: %w", host, err)
+			}
+			urls[i] = norm
+		}
 	}
 	if r.MaxConcurrentDownloads < 0 {
 		return fmt.Errorf("invalid max concurrent downloads: %d", r.MaxConcurrentDownloads)

@@ -35,6 +35,8 @@ type Container struct {
 	// asked to remove the anonymous volumes too (rm -v), so the start that
 	// finishes it after a crash removes them as well.
 	RemoveVolumes bool `json:",omitempty"`
+	// Pod: a container of a CRI pod (pod.go); nil for docker's.
+	Pod *Pod `json:",omitempty"`
 
 	mu sync.Mutex
 	// changed is closed and replaced on every state change (a broadcast).

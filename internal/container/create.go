@@ -21,6 +21,11 @@ type CreateOptions = backend.ContainerCreateOptions
 
 // Create records a new container; nothing runs until Start.
 func (s *Service) Create(ctx context.Context, o CreateOptions) (container.CreateResponse, error) {
+	return s.create(ctx, o, nil)
+}
+
+// create is Create, for a pod's container when pod is not nil (pod.go).
+func (s *Service) create(ctx context.Context, o CreateOptions, pod *Pod) (container.CreateResponse, error) {
 	var resp container.CreateResponse
 	if o.Config == nil {
 		return resp, errs.Invalid("config cannot be empty in order to create a container")
@@ -81,6 +86,7 @@ func (s *Service) Create(ctx context.Context, o CreateOptions) (container.Create
 		ImageID:    img.ID,
 		Runtime:    hc.Runtime,
 		State:      container.State{Status: container.StateCreated},
+		Pod:        pod,
 		changed:    make(chan struct{}),
 	}
 	// Recorded as the image's user, then the image looked up again: an

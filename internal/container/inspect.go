@@ -42,7 +42,7 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
 		HostnamePath:   filepath.Join(dir, "hostname"),
 		HostsPath:      filepath.Join(dir, "hosts"),
-		LogPath:        s.logPath(c.ID),
+		LogPath:        s.logPath(c),
 		Name:           c.Name,
 		RestartCount:   c.RestartCount,
 		Driver:         "overlay2",

@@ -24,7 +24,7 @@ import (
 type ListOptions = backend.ContainerListOptions
 
 var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since",
-	"volume", "network", "health", "publish", "expose", "isolation", "is-task"}
+	"volume", "network", "health", "publish", "expose", "isolation", "is-task", "namespace"}
 
 // List returns container summaries, newest first, as `docker ps` wants them.
 func (s *Service) List(ctx context.Context, o ListOptions) ([]container.Summary, error) {
@@ -110,7 +110,7 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 	if !o.All && !st.Running && !f.Has("status") && o.Limit <= 0 && !f.Has("exited") {
 		return container.Summary{}, false
 	}
-	if c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) || !f.Exact("health", healthStatus(st)) {
+	if !inNamespace(f, c) || c.removed || !f.Prefix("id", c.ID) || !f.Labels("label", c.Config.Labels) || !f.Exact("status", string(st.Status)) || !f.Exact("health", healthStatus(st)) {
 		return container.Summary{}, false
 	}
 	if len(m.names) > 0 && !anyMatch(m.names, c.Name) && !anyMatch(m.names, strings.TrimPrefix(c.Name, "/")) {

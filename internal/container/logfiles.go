@@ -15,7 +15,7 @@ func (s *Service) rotatedEntries(c *Container, live *os.File) []logEntry {
 	if err != nil {
 		return nil
 	}
-	files := logger.Files(s.logPath(c.ID))
+	files := logger.Files(s.logPath(c))
 	var entries []logEntry
 	for _, name := range files[:len(files)-1] {
 		if st, err := os.Stat(name); err != nil || os.SameFile(st, liveInfo) {
@@ -41,14 +41,14 @@ func (s *Service) rotatedEntries(c *Container, live *os.File) []logEntry {
 // rotatedAway returns the new log file if the one f reads was rotated
 // out (conmon made a new file at the log's path), else nil.
 func (s *Service) rotatedAway(c *Container, f *os.File) *os.File {
-	st, err := os.Stat(s.logPath(c.ID))
+	st, err := os.Stat(s.logPath(c))
 	if err != nil {
 		return nil
 	}
 	if cur, err := f.Stat(); err != nil || os.SameFile(st, cur) {
 		return nil
 	}
-	next, err := os.Open(s.logPath(c.ID))
+	next, err := os.Open(s.logPath(c))
 	if err != nil {
 		return nil
 	}

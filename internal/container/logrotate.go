@@ -52,7 +52,7 @@ func (s *Service) rotateLog(c *Container) error {
 		c.mu.Unlock()
 		return nil
 	}
-	path := s.logPath(c.ID)
+	path := s.logPath(c)
 	st, err := os.Stat(path)
 	if err != nil || st.Size() < r.MaxSize {
 		c.mu.Unlock()

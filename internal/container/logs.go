@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/wharf/wharf/internal/api/backend"
@@ -28,8 +27,6 @@ type logEntry struct {
 	stderr  bool
 	content []byte // including its trailing newline, if any
 }
-
-func (s *Service) logPath(id string) string { return filepath.Join(s.dir(id), "container.log") }
 
 // Logs writes the container's log to stdout/stderr (the same writer for a
 // TTY container) as filtered by o, and follows it if asked.
@@ -79,7 +76,7 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 	if !o.Stdout && !o.Stderr {
 		o.Stdout, o.Stderr = true, true
 	}
-	f, err := os.Open(s.logPath(c.ID))
+	f, err := os.Open(s.logPath(c))
 	if os.IsNotExist(err) {
 		if !o.Follow {
 			return nil
@@ -195,7 +192,7 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 // waitLogFile waits for a not-yet-started container's log to appear.
 func (s *Service) waitLogFile(ctx context.Context, c *Container) (*os.File, error) {
 	for {
-		if f, err := os.Open(s.logPath(c.ID)); err == nil {
+		if f, err := os.Open(s.logPath(c)); err == nil {
 			return f, nil
 		}
 		c.mu.Lock()

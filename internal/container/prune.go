@@ -29,7 +29,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 	s.mu.RUnlock()
 	for _, c := range candidates {
 		c.mu.Lock()
-		keep := c.State.Running || c.removed ||
+		keep := c.State.Running || c.removed || c.namespace() != "" ||
 			(!until.IsZero() && !c.Created.Before(until)) ||
 			!f.Labels("label", c.Config.Labels) ||
 			anyLabel(f.Get("label!"), c.Config.Labels)

@@ -58,6 +58,9 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addGroups(proc, in.Rootfs, hc.GroupAdd); err != nil {
+		return nil, err
+	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
 		// As dockerd: the pty has the client's size from the start.
 		proc.ConsoleSize = &specs.Box{Height: hc.ConsoleSize[0], Width: hc.ConsoleSize[1]}
@@ -81,7 +84,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Mounts:   defaultMounts(hc),
 		Linux: &specs.Linux{
 			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
-			Namespaces:  namespaces(hc, in.NetNS),
+			Namespaces:  namespaces(hc, in.NetNS, c.Pod),
 			Resources:   resources(hc),
 			Sysctl:      hc.Sysctls,
 		},
@@ -102,12 +105,19 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	if secOpts.WritableCgroups != nil {
 		setCgroupMountWritable(s.Mounts, *secOpts.WritableCgroups)
 	}
+	s.Linux.RootfsPropagation = rootfsPropagation(s.Mounts)
 	if hc.Privileged {
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		return s, nil
 	}
-	s.Linux.MaskedPaths = maskedPaths
-	s.Linux.ReadonlyPaths = readonlyPaths
+	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = maskedPaths, readonlyPaths
+	// Paths given in the HostConfig (the API's, the CRI's) replace the defaults.
+	if hc.MaskedPaths != nil {
+		s.Linux.MaskedPaths = hc.MaskedPaths
+	}
+	if hc.ReadonlyPaths != nil {
+		s.Linux.ReadonlyPaths = hc.ReadonlyPaths
+	}
 	return s, nil
 }
 
@@ -382,16 +392,21 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 
 // namespaces: a fresh pid, ipc, uts and mount namespace; the network
 // namespace follows the network mode.
-func namespaces(hc *container.HostConfig, netns string) []specs.LinuxNamespace {
+// A pod's container joins the pod's ipc and uts namespaces instead.
+func namespaces(hc *container.HostConfig, netns string, pod *Pod) []specs.LinuxNamespace {
+	var ipcNS, utsNS string
+	if pod != nil {
+		ipcNS, utsNS = pod.IPCNS, pod.UTSNS
+	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	if !hc.PidMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
 	}
 	if !hc.IpcMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace, Path: ipcNS})
 	}
 	if !hc.UTSMode.IsHost() && !hc.NetworkMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace, Path: utsNS})
 	}
 	if !hc.NetworkMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})

@@ -109,9 +109,15 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err := s.writeEtcFiles(c); err != nil {
 		return 0, err
 	}
+	if err := s.podEtcFiles(c); err != nil {
+		return 0, err
+	}
 	netNS, linkEnv, err := s.setupNetwork(ctx, c)
 	if err != nil {
 		return 0, err
+	}
+	if c.Pod != nil && c.Pod.NetNS != "" {
+		netNS = c.Pod.NetNS
 	}
 	mounts, initBin, err := s.prepareRun(ctx, c, rootfs)
 	if err != nil {
@@ -134,7 +140,7 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	pid, err := rt.Create(ctx, runtime.CreateOptions{
 		ID:        c.ID,
 		Bundle:    bundle,
-		LogPath:   s.logPath(c.ID),
+		LogPath:   s.logPath(c),
 		Log:       logOpts,
 		ExitDir:   s.exitDir,
 		Terminal:  c.Config.Tty,

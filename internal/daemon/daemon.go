@@ -47,6 +47,7 @@ type Daemon struct {
 	images   *image.Service
 	system   *system.Service
 	networks *network.Service
+	cri      *criServer // the kubelet's CRI (cri.go); nil when off
 }
 
 // New builds the daemon. ctx bounds background work (the exit watcher).
@@ -132,7 +133,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images, Swarm: swarm,
 	})
-	d := &Daemon{cfg: cfg, images: images, system: sys, networks: networks}
+	criSrv, err := newCRI(cfg, containers, images, log)
+	if err != nil {
+		return nil, fmt.Errorf("cri: %w", err)
+	}
+	d := &Daemon{cfg: cfg, images: images, system: sys, networks: networks, cri: criSrv}
 	d.apply(cfg)
 	// Each router gets its service explicitly: a service that lacks a
 	// method its router's backend needs does not compile.

@@ -47,7 +47,8 @@ func (d *Daemon) Reload(cfg config.Config, log *slog.Logger) {
 func (d *Daemon) apply(cfg config.Config) {
 	d.images.SetInsecureRegistries(cfg.InsecureRegistries)
 	d.images.SetTransferLimits(cfg.MaxConcurrentDownloads, cfg.MaxConcurrentUploads)
-	d.images.SetRegistryMirrors(cfg.RegistryMirrors)
+	// Checked by config.Validate: no error here.
+	d.images.SetMirrors(cfg.Mirrors())
 	d.system.SetSettings(system.Settings{
 		Debug:              cfg.Debug,
 		Labels:             cfg.Labels,

@@ -1,69 +1,81 @@
 package image
 
 import (
-	"context"
-	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/distribution/reference"
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/wharf/wharf/internal/errs"
 )
 
-// SetRegistryMirrors sets Docker Hub's mirrors (http(s)://host[:port]/),
-// tried in order before Docker Hub itself, as dockerd's registry-mirrors.
-func (s *Service) SetRegistryMirrors(mirrors []string) {
-	list := append([]string(nil), mirrors...)
-	s.mirrors.Store(&list)
+// Mirrors are per-registry pull mirrors, containerd's hosts.toml model:
+// registry host ("docker.io", "registry.k8s.io", "gcr.io") to mirror URLs
+// ("https://mirror.example", "http://127.0.0.1:5000"), tried in order
+// before the registry itself. An image pulled through a mirror keeps its
+// own name. A mirror given as http:// may be spoken to over plain HTTP.
+type Mirrors map[string][]string
+
+// SetMirrors replaces the mirrors, after checking their URLs.
+func (s *Service) SetMirrors(m Mirrors) error {
+	clean := Mirrors{}
+	for host, urls := range m {
+		for _, u := range urls {
+			p, err := url.Parse(u)
+			if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || (p.Path != "" && p.Path != "/") {
+				return errs.Invalid("registry mirror %q of %s: want http(s)://host[:port]", u, host)
+			}
+			clean[host] = append(clean[host], p.Scheme+"://"+p.Host)
+		}
+	}
+	s.mu.Lock()
+	s.mirrors = clean
+	s.mu.Unlock()
+	return nil
 }
 
-// getFromMirror fetches ref's manifest from the first mirror that has it,
-// for a Docker Hub image; nil if none does (or ref is not Hub's). The
-// descriptor it returns fetches layers from the same mirror. Mirrors are
-// asked anonymously: Hub credentials are not theirs.
-func (s *Service) getFromMirror(ctx context.Context, ref reference.Named, tagOrDigest string) *remote.Descriptor {
-	list := s.mirrors.Load()
-	if list == nil || reference.Domain(ref) != "docker.io" {
-		return nil
-	}
-	for _, m := range *list {
-		u, err := url.Parse(m)
-		if err != nil {
-			continue
+// getFromMirrors fetches ref's manifest from the first of its registry's
+// mirrors that has it: the repository it came from and its descriptor,
+// or ok false when no mirror has it (the caller asks the registry).
+func (s *Service) getFromMirrors(ref reference.Named, opts []remote.Option) (repo name.Repository, desc *remote.Descriptor, ok bool) {
+	s.mu.RLock()
+	mirrors := s.mirrors[reference.Domain(ref)]
+	s.mu.RUnlock()
+	for _, m := range mirrors {
+		scheme, host, _ := strings.Cut(m, "://")
+		var nopts []name.Option
+		if scheme == "http" {
+			nopts = append(nopts, name.Insecure)
 		}
-		var opts []name.Option
-		if u.Scheme == "http" {
-			opts = append(opts, name.Insecure)
-		}
-		reg, err := name.NewRegistry(u.Host, opts...)
+		reg, err := name.NewRegistry(host, nopts...)
 		if err != nil {
 			continue
 		}
 		repo := reg.Repo(reference.Path(ref))
-		var rref name.Reference = repo.Tag(tagOrDigest)
-		if strings.Contains(tagOrDigest, ":") {
-			rref = repo.Digest(tagOrDigest)
+		var rref name.Reference = repo.Tag(tagOf(ref))
+		if c, isDigest := ref.(reference.Canonical); isDigest {
+			rref = repo.Digest(c.Digest().String())
 		}
-		desc, err := remote.Get(rref, remote.WithContext(ctx), remote.WithAuth(authn.Anonymous),
-			remote.WithTransport(s.mirrorTransport(u)))
+		t := s.baseTransport(host)
+		if scheme == "http" {
+			t = httpsOnly{rt: t.(httpsOnly).rt, insecure: []string{host}}
+		}
+		mopts := append(append([]remote.Option{}, opts...), remote.WithTransport(t))
+		d, err := remote.Get(rref, mopts...)
 		if err != nil {
-			s.log.Debug("registry mirror has no image", "mirror", m, "ref", ref.String(), "err", err)
+			s.log.Debug("registry mirror miss", "mirror", m, "ref", ref.String(), "err", err)
 			continue
 		}
-		s.log.Debug("pulling from registry mirror", "mirror", m, "ref", ref.String())
-		return desc
+		return repo, d, true
 	}
-	return nil
+	return name.Repository{}, nil, false
 }
 
-// mirrorTransport is the transport to a mirror: a registry's (its
-// certificates from the certs directories) for https, plain HTTP for a
-// mirror configured as http://, which says so itself.
-func (s *Service) mirrorTransport(u *url.URL) http.RoundTripper {
-	if u.Scheme == "https" {
-		return s.baseTransport(u.Host)
+func tagOf(ref reference.Named) string {
+	if t, ok := ref.(reference.Tagged); ok {
+		return t.Tag()
 	}
-	return http.DefaultTransport.(*http.Transport).Clone()
+	return "latest"
 }

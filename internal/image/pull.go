@@ -157,17 +157,17 @@ func (s *Service) pullOne(ctx context.Context, ref reference.Named, o PullOption
 	default:
 		return false, errs.Invalid("invalid reference %s", ref)
 	}
-	opts := []remote.Option{
-		remote.WithContext(ctx),
-		remote.WithAuth(authenticator(o.Auth)),
-		remote.WithTransport(s.baseTransport(repo.RegistryStr())),
-	}
-	// As dockerd, fetch the manifest before saying anything, so a bad
-	// name or credentials give an error status rather than a stream.
-	// Docker Hub's images come from its mirrors first.
-	desc := s.getFromMirror(ctx, ref, tagOrDigest)
-	if desc == nil {
-		if desc, err = remote.Get(rref, opts...); err != nil {
+	// The registry's mirrors first (mirrors.go), anonymously: the
+	// credentials are the registry's.
+	mirrorRepo, desc, fromMirror := s.getFromMirrors(ref, []remote.Option{remote.WithContext(ctx)})
+	if fromMirror {
+		repo = mirrorRepo
+	} else {
+		// As dockerd, fetch the manifest before saying anything, so a bad
+		// name or credentials give an error status rather than a stream.
+		desc, err = remote.Get(rref, remote.WithContext(ctx), remote.WithAuth(authenticator(o.Auth)),
+			remote.WithTransport(s.baseTransport(repo.RegistryStr())))
+		if err != nil {
 			return false, registryError(err, ref, true)
 		}
 	}

@@ -115,15 +115,14 @@ type Service struct {
 
 	// insecure lists registries that may be reached over plain HTTP.
 	insecure []string
+	// mirrors are the registries' pull mirrors (mirrors.go).
+	mirrors Mirrors
 	// certsDirs overrides CertsDirs (tests).
 	certsDirs []string
 	// maxDownloads and maxUploads bound a pull's and a push's layers in
 	// flight (daemon.json's max-concurrent-*, reloadable); 0 is dockerd's
 	// default.
 	maxDownloads, maxUploads atomic.Int32
-	// mirrors are Docker Hub's mirrors (daemon.json's registry-mirrors,
-	// reloadable; mirrors.go).
-	mirrors atomic.Pointer[[]string]
 }
 
 // localStores fills in the stores cfg leaves out with local ones in

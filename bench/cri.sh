@@ -1,0 +1,33 @@
+#!/bin/sh
+# Times the CRI's pod hot path (bench/cri): a pod with one container
+# running, medians over N pods one at a time, then M pods at once, against
+# a private wharfd whose pods use a CNI bridge of the benchmark's own.
+# Usage: bench/cri.sh [pods] [concurrent]   (from the repository root, as
+# root; needs Debian's containernetworking-plugins)
+# WHARFD=/path/to/wharfd times another build of the daemon.
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-20}
+m=${2:-30}
+. bench/lib.sh
+cni=$(mktemp -d /tmp/wharf-cri-cni-XXXXXX)
+mkdir -p "$cni/net.d"
+cat >"$cni/net.d/10-bench.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"wharf-bench-cri","plugins":[
+ {"type":"bridge","bridge":"wcribench0","isGateway":true,"ipMasq":false,
+  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.231.250.0/24"}]],"dataDir":"$cni/ipam"}},
+ {"type":"loopback"}]}
+JSON
+echo "{\"cri\":{\"cni-conf-dir\":\"$cni/net.d\"}}" >"$cni/daemon.json"
+cleanup() {
+	# What a failed run left: the CRI's containers and pod namespaces.
+	w ps -aq --filter namespace=k8s.io 2>/dev/null | xargs -r bin/wharf -H "unix://$sock" rm -f >/dev/null 2>&1 || true
+	for f in "$exec_root"/cri/ns/*/*; do [ -e "$f" ] && umount "$f" 2>/dev/null; done
+	stop_wharfd
+	ip link del wcribench0 2>/dev/null || true
+	rm -rf "$cni"
+}
+trap cleanup EXIT
+WHARFD_CONFIG=$cni/daemon.json start_wharfd cri
+go build -o "$tmp/cri" ./bench/cri
+"$tmp/cri" -endpoint "unix://$exec_root/cri.sock" -runs "$n" -parallel "$m"

@@ -1,0 +1,151 @@
+// Command cri times a CRI runtime's pod hot path through its gRPC socket,
+// as the kubelet drives it: RunPodSandbox, then CreateContainer +
+// StartContainer of one container, then StopPodSandbox +
+// RemovePodSandbox; one pod at a time, then many at once.
+//
+//	go run ./bench/cri -endpoint unix:///run/wharf/cri.sock -image busybox
+//
+// It prints medians (and min/max) as a Markdown table.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"sort"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func main() {
+	endpoint := flag.String("endpoint", "unix:///run/wharf/cri.sock", "CRI socket")
+	image := flag.String("image", "busybox", "image of the container (present in the store)")
+	runs := flag.Int("runs", 20, "pods started one after the other")
+	parallel := flag.Int("parallel", 30, "pods started at once")
+	flag.Parse()
+	conn, err := grpc.NewClient(*endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image}
+	ctx := context.Background()
+	if _, err := b.rt.Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
+		log.Fatal(err)
+	}
+
+	var runp, ctr, total, teardown []time.Duration
+	for i := range *runs {
+		p, err := b.pod(ctx, fmt.Sprintf("seq-%d", i))
+		if err != nil {
+			log.Fatal(err)
+		}
+		runp, ctr, total = append(runp, p.runp), append(ctr, p.ctr), append(total, p.runp+p.ctr)
+		t0 := time.Now()
+		if err := b.remove(ctx, p.id); err != nil {
+			log.Fatal(err)
+		}
+		teardown = append(teardown, time.Since(t0))
+	}
+	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
+	row("RunPodSandbox", runp)
+	row("CreateContainer + StartContainer", ctr)
+	row("pod with one container running", total)
+	row("StopPodSandbox + RemovePodSandbox", teardown)
+
+	if *parallel > 0 {
+		var wg sync.WaitGroup
+		pods := make([]podTimes, *parallel)
+		errs := make([]error, *parallel)
+		t0 := time.Now()
+		for i := range *parallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pods[i], errs[i] = b.pod(ctx, fmt.Sprintf("par-%d", i))
+			}()
+		}
+		wg.Wait()
+		wall := time.Since(t0)
+		var each []time.Duration
+		for i, p := range pods {
+			if errs[i] != nil {
+				log.Fatal(errs[i])
+			}
+			each = append(each, p.runp+p.ctr)
+		}
+		row(fmt.Sprintf("%d pods at once: each pod", *parallel), each)
+		row(fmt.Sprintf("%d pods at once: all running (wall)", *parallel), []time.Duration{wall})
+		t0 = time.Now()
+		for _, p := range pods {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := b.remove(ctx, p.id); err != nil {
+					log.Print(err)
+				}
+			}()
+		}
+		wg.Wait()
+		row(fmt.Sprintf("%d pods at once: all removed (wall)", *parallel), []time.Duration{time.Since(t0)})
+	}
+}
+
+type bench struct {
+	rt    runtimeapi.RuntimeServiceClient
+	image string
+}
+
+type podTimes struct {
+	id        string
+	runp, ctr time.Duration
+}
+
+// pod runs a pod and starts one sleeping container in it.
+func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
+	cfg := &runtimeapi.PodSandboxConfig{
+		Metadata: &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "bench", Uid: name + "-uid"},
+		Hostname: name,
+		Linux:    &runtimeapi.LinuxPodSandboxConfig{},
+	}
+	var p podTimes
+	t0 := time.Now()
+	run, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	if err != nil {
+		return p, fmt.Errorf("run pod %s: %w", name, err)
+	}
+	p.id, p.runp = run.PodSandboxId, time.Since(t0)
+	t0 = time.Now()
+	c, err := b.rt.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: p.id, SandboxConfig: cfg, Config: &runtimeapi.ContainerConfig{
+		Metadata: &runtimeapi.ContainerMetadata{Name: "c"},
+		Image:    &runtimeapi.ImageSpec{Image: b.image},
+		Command:  []string{"sleep", "3600"},
+	}})
+	if err != nil {
+		return p, fmt.Errorf("create in %s: %w", name, err)
+	}
+	if _, err := b.rt.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.ContainerId}); err != nil {
+		return p, fmt.Errorf("start in %s: %w", name, err)
+	}
+	p.ctr = time.Since(t0)
+	return p, nil
+}
+
+func (b *bench) remove(ctx context.Context, id string) error {
+	if _, err := b.rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+		return err
+	}
+	_, err := b.rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id})
+	return err
+}
+
+func row(name string, ds []time.Duration) {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+	fmt.Printf("| %s | %s | %s | %s | %d |\n", name, ms(ds[len(ds)/2]), ms(ds[0]), ms(ds[len(ds)-1]), len(ds))
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Builds the stand-ins of critest's test images from busybox and pushes
+# them to the registry at $1 (host:port) under their paths, so a runtime
+# with registry mirrors for registry.k8s.io and gcr.io pulls them under
+# their real names, offline. Each is a distinct image (its own marker
+# file), as critest compares image ids and tag lists; the user images
+# carry the users cri-tools' images/build script gives them.
+# Usage: hack/critest/images.sh HOST:PORT   (wharf on $PATH or $WHARF,
+# pointed at a daemon by DOCKER_HOST)
+set -eu
+reg=$1
+wharf=${WHARF:-wharf}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$here/../busybox-image.sh" "$tmp/base.tar"
+mkdir -p "$tmp/etc"
+tar -xf "$tmp/base.tar" -C "$tmp" ./etc/passwd ./etc/group
+cat >>"$tmp/etc/passwd" <<'P'
+www-data:x:33:33:www-data:/var/www:/bin/false
+default-user:x:1000:1000:Linux User,,,:/home/default-user:/bin/sh
+P
+cat >>"$tmp/etc/group" <<'G'
+www-data:x:33:
+default-user:x:1000:
+group-defined-in-image:x:50000:default-user
+G
+
+# image NAME [import -c changes...]: busybox plus a marker file, pushed
+# to $reg/NAME.
+image() {
+	name=$1
+	shift
+	mkdir -p "$tmp/m"
+	echo "$name" >"$tmp/m/stand-in"
+	cp "$tmp/base.tar" "$tmp/img.tar"
+	tar --delete -f "$tmp/img.tar" ./etc/passwd ./etc/group
+	tar -rf "$tmp/img.tar" -C "$tmp" ./etc/passwd ./etc/group
+	tar -rf "$tmp/img.tar" -C "$tmp/m" ./stand-in
+	set -- -c 'CMD ["sh"]' "$@"
+	"$wharf" import "$@" "$tmp/img.tar" "$reg/$name" >/dev/null
+	"$wharf" push -q "$reg/$name" >/dev/null
+	"$wharf" rmi "$reg/$name" >/dev/null
+}
+
+# tags REPO TAG...: one image under several tags of REPO.
+tags() {
+	repo=$1
+	shift
+	image "$repo:$1"
+	first=$1
+	shift
+	"$wharf" pull -q "$reg/$repo:$first" >/dev/null
+	for t in "$@"; do
+		"$wharf" tag "$reg/$repo:$first" "$reg/$repo:$t"
+		"$wharf" push -q "$reg/$repo:$t" >/dev/null
+	done
+	"$wharf" rmi -f "$("$wharf" images -q "$reg/$repo:$first")" >/dev/null
+}
+
+e2e=e2e-test-images
+cri=k8s-staging-cri-tools
+image "$e2e/busybox:1.29-2"
+# Web servers: busybox httpd serving an index page, with nginx's pid file
+# (critest reads it).
+web() { echo '["sh","-c","mkdir -p /www /var/run && echo ok >/www/index.html && echo $$ >/var/run/nginx.pid && exec httpd -f -p '$1' -h /www"]'; }
+image "$e2e/nginx:1.14-2" -c "CMD $(web 80)"
+image "$e2e/httpd:2.4.39-4" -c "CMD $(web 80)"
+image "$cri/hostnet-nginx-$(go env GOARCH 2>/dev/null || echo amd64)" -c "CMD $(web 12003)"
+image "$cri/test-image-latest:latest"
+image "$cri/test-image-tag:test"
+image "$cri/test-image-tag:all"
+tags "$cri/test-image-tags" 1 2 3
+for i in 1 2 3; do image "$cri/test-image-$i:latest"; done
+image "$cri/test-image-user-uid" -c 'USER 1002'
+image "$cri/test-image-user-username" -c 'USER www-data'
+image "$cri/test-image-user-uid-group" -c 'USER 1003:1004'
+image "$cri/test-image-user-username-group" -c 'USER www-data:1004'
+image "$cri/test-image-predefined-group" -c 'USER 1000'

@@ -1,0 +1,120 @@
+package cri
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wharf/wharf/internal/network/netns"
+)
+
+// A pod's namespaces are held by bind mounts of their nsfs files, not by
+// a pause process: nothing runs for an idle pod, and a daemon restart or
+// kill -9 loses nothing (the mounts outlive it). Containers join them by
+// path.
+
+// podNamespaces are the paths of a pod's namespaces; "" is the host's.
+type podNamespaces struct {
+	Net, IPC, UTS string
+}
+
+// createNamespaces makes the namespaces the pod does not share with the
+// host under dir, and sets the UTS namespace's host name.
+func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNamespaces, error) {
+	var ns podNamespaces
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return ns, err
+	}
+	if !hostNet {
+		ns.Net = filepath.Join(dir, "net")
+		if err := netns.Create(ns.Net); err != nil {
+			return podNamespaces{}, err
+		}
+		// The pod's host name needs a UTS namespace of its own; a pod on
+		// the host's network keeps the host's name, as in the kubelet.
+		ns.UTS = filepath.Join(dir, "uts")
+	}
+	if !hostIPC {
+		ns.IPC = filepath.Join(dir, "ipc")
+	}
+	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
+		removeNamespaces(dir)
+		return podNamespaces{}, err
+	}
+	return ns, nil
+}
+
+// unshareAndMount makes new ipc and uts namespaces (where their path is
+// not "") on a thread of its own and bind-mounts them at those paths. The
+// thread has left the daemon's namespaces: it stays locked and ends with
+// its goroutine, so no other goroutine runs on it.
+func unshareAndMount(ipc, uts, hostname string) error {
+	var flags int
+	var mounts [][2]string
+	if ipc != "" {
+		flags |= unix.CLONE_NEWIPC
+		mounts = append(mounts, [2]string{"ipc", ipc})
+	}
+	if uts != "" {
+		flags |= unix.CLONE_NEWUTS
+		mounts = append(mounts, [2]string{"uts", uts})
+	}
+	if flags == 0 {
+		return nil
+	}
+	for _, m := range mounts {
+		f, err := os.OpenFile(m[1], os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: see above
+		if err := unix.Unshare(flags); err != nil {
+			errc <- fmt.Errorf("unshare: %w", err)
+			return
+		}
+		if uts != "" && hostname != "" {
+			if err := unix.Sethostname([]byte(hostname)); err != nil {
+				errc <- fmt.Errorf("sethostname %q: %w", hostname, err)
+				return
+			}
+		}
+		for _, m := range mounts {
+			src := fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), m[0])
+			if err := unix.Mount(src, m[1], "", unix.MS_BIND, ""); err != nil {
+				errc <- fmt.Errorf("bind-mount %s namespace: %w", m[0], err)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	return <-errc
+}
+
+// removeNamespaces unmounts and removes the pod's namespaces and their
+// directory; missing ones are fine, so it can finish a half-done run.
+func removeNamespaces(dir string) error {
+	var errList []error
+	for _, name := range []string{"net", "ipc", "uts"} {
+		p := filepath.Join(dir, name)
+		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errList = append(errList, err)
+		}
+	}
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errList = append(errList, err)
+	}
+	return errors.Join(errList...)
+}
