@@ -49,7 +49,7 @@ func (s *Service) Attach(ctx context.Context, ref string, o AttachOptions) error
 		return err
 	}
 	if o.Logs {
-		if err := s.copyLogs(ctx, c, o.Stdout, o.Stderr, LogsOptions{}); err != nil {
+		if err := s.copyLogs(ctx, c, o.Stdout, o.Stderr, LogsOptions{Tail: -1}); err != nil {
 			return err
 		}
 	}

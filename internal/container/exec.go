@@ -177,7 +177,9 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	finish := func() error {
 		code, startErr := proc.Wait()
 		if startErr != nil {
-			io.WriteString(writerOrDiscard(o.Stderr, !o.Detach), startErr.Error()+"\r\n")
+			// On stdout, where dockerd writes the error of an exec that
+			// could not start.
+			io.WriteString(writerOrDiscard(o.Stdout, !o.Detach), startErr.Error()+"\r\n")
 		}
 		e.mu.Lock()
 		e.running = false
