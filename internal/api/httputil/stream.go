@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -206,9 +207,16 @@ func (st *JSONStream) flush() {
 
 // Fail reports an error inside the stream; "error" is kept beside
 // errorDetail for older clients.
+// An error that carries a *jsonstream.Error (a build step's exit code)
+// sends its code too.
 func (st *JSONStream) Fail(err error) {
+	detail := &jsonstream.Error{Message: err.Error()}
+	var coded *jsonstream.Error
+	if errors.As(err, &coded) {
+		detail.Code = coded.Code
+	}
 	st.Send(struct {
 		jsonstream.Message
 		ErrorMessage string `json:"error,omitempty"`
-	}{jsonstream.Message{Error: &jsonstream.Error{Message: err.Error()}}, err.Error()})
+	}{jsonstream.Message{Error: detail}, err.Error()})
 }
