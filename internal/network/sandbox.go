@@ -40,6 +40,7 @@ type endpoint struct {
 	// Bridge is the network's bridge, so that the endpoint can be torn
 	// down without the network's record (empty in records of old versions).
 	Bridge   string `json:",omitempty"`
+	MTU      int    `json:",omitempty"` // the network's com.docker.network.driver.mtu; 0: 1500
 	Aliases  []string
 	DNSNames []string
 }
@@ -215,7 +216,7 @@ func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) 
 		}
 		mac, err := bridge.AddEndpoint(bridge.Endpoint{
 			Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: 1500,
+			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
 		})
 		if err != nil {
 			return nil, err
@@ -265,6 +266,10 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	for _, e := range s.endpointsOf(r.ID) {
 		used[e.ep.IP] = true
 	}
+	// The IPAM config's auxiliary addresses are the user's, never a container's.
+	for _, a := range r.auxAddresses() {
+		used[a] = true
+	}
 	nsPath := filepath.Join(s.cfg.RunRoot, req.ContainerID)
 	var ip netip.Addr
 	for {
@@ -287,7 +292,7 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	ep := &endpoint{
 		NetworkID: r.ID, EndpointID: newID(), IP: ip, PrefixLen: r.subnet().Bits(), Gateway: r.gateway(), MAC: mac,
 		HostVeth: "wv" + req.ContainerID[:9] + strconv.Itoa(idx), IfName: "eth" + strconv.Itoa(idx), Aliases: aliases,
-		Bridge: r.Bridge,
+		Bridge: r.Bridge, MTU: r.mtu(),
 	}
 	if !r.isDefault() {
 		// Docker's DNS names: the container name, its aliases, its short id.

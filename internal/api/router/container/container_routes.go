@@ -23,11 +23,22 @@ type createRequest struct {
 	container.Config
 	HostConfig       *container.HostConfig
 	NetworkingConfig *network.NetworkingConfig
+	MacAddress       string // Config's before API 1.44 (macaddress.go)
 }
 
 func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) error {
 	var req createRequest
 	if err := httputil.ReadJSON(r, &req); err != nil {
+		return err
+	}
+	if req.HostConfig == nil {
+		req.HostConfig = &container.HostConfig{}
+	}
+	if req.NetworkingConfig == nil {
+		req.NetworkingConfig = &network.NetworkingConfig{}
+	}
+	warning, err := migrateMACAddress(req.MacAddress, req.HostConfig, req.NetworkingConfig, httputil.VersionFromContext(r.Context()))
+	if err != nil {
 		return err
 	}
 	resp, err := s.backend.Create(r.Context(), backend.ContainerCreateOptions{
@@ -36,6 +47,9 @@ func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) er
 	})
 	if err != nil {
 		return err
+	}
+	if warning != "" {
+		resp.Warnings = append(resp.Warnings, warning)
 	}
 	return httputil.WriteJSON(w, http.StatusCreated, resp)
 }
