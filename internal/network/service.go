@@ -393,6 +393,16 @@ func (s *Service) lookup(id string, client netip.Addr, name string) ([]netip.Add
 	networks := []string{id}
 	for _, sb := range s.sandboxes {
 		if slices.ContainsFunc(sb.Endpoints, func(ep *endpoint) bool { return ep.NetworkID == id && ep.IP == client }) {
+			// The client's own link aliases come first, as in docker.
+			for _, ep := range sb.Endpoints {
+				for _, l := range ep.Links {
+					if strings.EqualFold(l.Alias, name) {
+						if out := s.namedOn(ep.NetworkID, l.Target); len(out) > 0 {
+							return out, true
+						}
+					}
+				}
+			}
 			for _, ep := range sb.Endpoints {
 				if !slices.Contains(networks, ep.NetworkID) {
 					networks = append(networks, ep.NetworkID)

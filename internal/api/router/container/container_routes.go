@@ -130,6 +130,9 @@ func (s *Router) postContainerKill(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Router) deleteContainer(w http.ResponseWriter, r *http.Request) error {
+	if httputil.BoolValue(r, "link") {
+		return httputil.NoContent(w, s.backend.RemoveLink(r.Context(), r.PathValue("id")))
+	}
 	return httputil.NoContent(w, s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
 		Force: httputil.BoolValue(r, "force"), RemoveVolumes: httputil.BoolValue(r, "v"),
 	}))
