@@ -39,8 +39,8 @@ type endpoint struct {
 	IfName     string
 	// Bridge is the network's bridge, so that the endpoint can be torn
 	// down without the network's record (empty in records of old versions).
-	Bridge   string `json:",omitempty"`
-	MTU      int    `json:",omitempty"` // the network's com.docker.network.driver.mtu; 0: 1500
+	Bridge string `json:",omitempty"`
+	MTU    int    `json:",omitempty"` // the network's com.docker.network.driver.mtu; 0: 1500
 	// Links are --link aliases on a user-defined network: names only
 	// this container resolves, to another container on the network.
 	Links    []linkAlias `json:",omitempty"`
