@@ -57,7 +57,7 @@ func (s *Router) getEvents(w http.ResponseWriter, r *http.Request) error {
 			return false
 		}
 		if match(f, m) {
-			enc.Encode(m)
+			enc.Encode(withLegacyFields(m))
 			flush()
 		}
 		return true
