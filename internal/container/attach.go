@@ -142,11 +142,14 @@ func pump(ctx context.Context, conn *net.UnixConn, o AttachOptions, tty, stdinOn
 			}
 		}()
 	}
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
 		select {
 		case <-ctx.Done():
 			conn.Close()
 		case <-detached:
+		case <-finished:
 		}
 	}()
 	buf := make([]byte, 32*1024+1)

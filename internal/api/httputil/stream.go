@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -77,6 +78,47 @@ func waitRead(conn net.Conn, max time.Duration) {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// NotifyClosed calls gone once the client has hung up conn, until stop
+// is called; a hijacked stream uses it to stop serving a client that is
+// no longer there, as dockerd's notifyClosed does. Hanging up is closing
+// the socket: a half-close that ends the client's stdin is not. The
+// descriptor is polled, never read, so stdin stays the stream's; stop
+// wakes the poll at once (a pipe), so closing conn after it waits for
+// nothing.
+func NotifyClosed(conn net.Conn, gone func()) (stop func()) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return func() {}
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return func() {}
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return func() {}
+	}
+	go func() {
+		defer pr.Close()
+		raw.Control(func(fd uintptr) {
+			// No events asked for on conn: poll reports only POLLHUP,
+			// POLLERR and POLLNVAL. The pipe reports POLLHUP on stop.
+			fds := []unix.PollFd{{Fd: int32(fd)}, {Fd: int32(pr.Fd())}}
+			for {
+				_, err := unix.Poll(fds, -1)
+				if err == unix.EINTR {
+					continue
+				}
+				if err == nil && fds[1].Revents == 0 && fds[0].Revents != 0 {
+					gone()
+				}
+				return
+			}
+		})
+	}()
+	return func() { pw.Close() }
 }
 
 // StreamContentType is the media type dockerd announces on a hijacked

@@ -240,8 +240,12 @@ func (s *Router) postContainerAttach(w http.ResponseWriter, r *http.Request) err
 	if httputil.BoolValue(r, "stderr") {
 		o.Stderr = stderr
 	}
-	// The client's connection outlives the request context once hijacked.
-	err = s.backend.Attach(context.WithoutCancel(r.Context()), id, o)
+	// The client's connection outlives the request context once hijacked:
+	// the attach ends when the client hangs up.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	defer httputil.NotifyClosed(conn, cancel)()
+	err = s.backend.Attach(ctx, id, o)
 	if err != nil && !errors.Is(err, backend.ErrDetached) {
 		// The client learns of a failed start from the start request itself.
 		s.log.Debug("attach", "id", id, "err", err)
