@@ -4,7 +4,7 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini docker-compose
+DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini docker-compose python3-docker
 SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
 

@@ -19,8 +19,13 @@ import (
 // not installed (apt-get install python3-docker).
 func pythonSDK(t *testing.T, script string, args ...string) string {
 	t.Helper()
-	if err := exec.Command("python3", "-c", "import docker").Run(); err != nil {
-		t.Skip("python3-docker is not installed (apt-get install -y python3-docker)")
+	// Debian's package first, should pip have put another version
+	// ahead of it.
+	env := append(os.Environ(), "DOCKER_HOST=unix://"+testEnv.sock, "PYTHONPATH=/usr/lib/python3/dist-packages")
+	probe := exec.Command("python3", "-c", "import docker")
+	probe.Env = env
+	if err := probe.Run(); err != nil {
+		t.Skip("python3-docker is not installed (apt-get install -y python3-docker; make deps installs it)")
 	}
 	prelude := "import os, sys, time, docker\n" +
 		"client = docker.DockerClient(base_url=os.environ['DOCKER_HOST'], version='1.41', timeout=60)\n" +
@@ -28,7 +33,7 @@ func pythonSDK(t *testing.T, script string, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "python3", append([]string{"-c", prelude + script}, args...)...)
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+testEnv.sock)
+	cmd.Env = env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -76,8 +76,8 @@ func TestBuild(t *testing.T) {
 	}
 	// Before 1.30 there are no aux messages.
 	resp, body = apitest.Do(t, "POST", ts.URL+"/v1.29/build", strings.NewReader("tar"))
-	if strings.Contains(string(body), "aux") || !strings.Contains(string(body), "Successfully built") {
-		t.Fatalf("build at 1.29: %s", body)
+	if resp.StatusCode != 200 || strings.Contains(string(body), "aux") || !strings.Contains(string(body), "Successfully built") {
+		t.Fatalf("build at 1.29: %d %s", resp.StatusCode, body)
 	}
 	req, _ = http.NewRequest("POST", ts.URL+"/build", strings.NewReader("tar"))
 	req.Header.Set("X-Registry-Config", "!!")
