@@ -7,7 +7,7 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables docker-registry tini docker-compose containernetworking-plugins
+DEB_PKGS  := runc conmon busybox-static iptables tini containernetworking-plugins
 SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
 SYSTEMDUNITDIR ?= /etc/systemd/system
@@ -84,10 +84,17 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# What only the tests need: Debian's chromium for the dashboard's browser test.
-TEST_DEB_PKGS := chromium
+# What only the tests need: chromium (the dashboard's browser test),
+# the distribution registry, docker-compose 1.29 and python3-docker (the
+# clients users run). Debian enables the registry's own service on port
+# 5000; the tests run their own, so it is stopped and disabled.
+TEST_DEB_PKGS := chromium docker-registry docker-compose python3-docker
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(TEST_DEB_PKGS)"
+	@if [ -e /etc/systemd/system/multi-user.target.wants/docker-registry.service ] || [ -d /run/systemd/system ]; then \
+		systemctl stop docker-registry >/dev/null 2>&1 || true; \
+		deb-systemd-helper disable docker-registry.service >/dev/null 2>&1 || systemctl disable docker-registry >/dev/null 2>&1 || true; \
+	fi
 
 demo: deps build
 	@if ! $(BIN)/wharf version >/dev/null 2>&1; then \

@@ -99,6 +99,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// "docker rm --link /parent/alias" asks for /containers//parent/alias:
+	// the mux would redirect a path with "//", and clients turn a
+	// redirected DELETE into a GET.
+	for strings.Contains(r.URL.Path, "//") {
+		r.URL.Path = strings.ReplaceAll(r.URL.Path, "//", "/")
+		r.URL.RawPath = ""
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.writeError(w, r, errs.NotFound("page not found"))
 		return

@@ -23,6 +23,8 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client/pkg/progress"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/api/backend"
 	wcontainer "github.com/wharf/wharf/internal/container"
@@ -34,6 +36,8 @@ import (
 type Images interface {
 	Get(ctx context.Context, ref string) (*image.Image, error)
 	Derive(ctx context.Context, parentID string, layer io.Reader, cfg dockerspec.DockerOCIImageConfig, createdBy string) (string, error)
+	// DeriveCached is Derive with a step taken from another image (--cache-from).
+	DeriveCached(ctx context.Context, parentID string, diffID digest.Digest, h ocispec.History, cfg dockerspec.DockerOCIImageConfig) (string, error)
 	Tag(ctx context.Context, ref, repo, tag string) error
 	// Pull fetches a base image that is missing (or, with --pull, always).
 	Pull(ctx context.Context, ref reference.Named, o image.PullOptions, out progress.Output) error
@@ -130,11 +134,14 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 	if err != nil {
 		return "", err
 	}
-	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: p.metaArgs, stages: p.stages, escape: p.escape, built: map[int]*stageState{}, ledger: &buildLedger{}}
+	r := &run{b: b, opts: o, out: out, index: ix, buildArgs: o.BuildArgs, metaArgs: p.metaArgs, stages: p.stages, escape: p.escape, built: map[int]*stageState{}, ledger: &buildLedger{}, cacheFrom: &cacheSources{refs: o.CacheFrom}}
 	id, err := r.buildAll(ctx)
 	r.finish(ctx, err != nil)
 	if err != nil {
 		return "", err
+	}
+	if a, ok := out.(auxOutput); ok {
+		a.Aux(id)
 	}
 	fmt.Fprintf(out, "Successfully built %s\n", shortID(id))
 	for _, t := range tags {
@@ -144,6 +151,13 @@ func (b *Builder) Build(ctx context.Context, src io.Reader, o Options, out io.Wr
 		fmt.Fprintf(out, "Successfully tagged %s\n", reference.FamiliarString(t))
 	}
 	return id, nil
+}
+
+// auxOutput is an output that also carries docker's aux messages (the
+// API's JSON stream): the built image's ID goes out as
+// {"aux":{"ID":...}} before "Successfully built", as from dockerd.
+type auxOutput interface {
+	Aux(imageID string)
 }
 
 // readContext reads the context tarball into an index: nothing is

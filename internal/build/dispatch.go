@@ -45,6 +45,8 @@ type run struct {
 	args   *declaredArgs
 	pulls  *pulls
 	ledger *buildLedger
+	// cacheFrom are the --cache-from images, shared by every stage.
+	cacheFrom *cacheSources
 }
 
 // stageState is a stage's image so far: its ID ("" for scratch) and
@@ -611,13 +613,25 @@ func (r *run) commit(ctx context.Context, st *stageState, createdBy string, mk f
 	}
 	key := cacheKey(st.imageID, createdBy+"\x00"+cfgJSON)
 	if !r.opts.NoCache {
+		hit := ""
 		if id, ok := r.b.cache.get(key); ok && r.b.held.hold(id) {
 			r.ledger.add(id, false)
-			if _, err := r.b.images.Get(ctx, id); err == nil {
-				fmt.Fprintf(r.out, " ---> Using cache\n ---> %s\n", shortID(id))
-				st.imageID, st.historySize = id, historySize
-				return nil
+			if img, err := r.b.images.Get(ctx, id); err == nil && r.cacheFrom.allows(ctx, r.b.images, img) {
+				hit = id
 			}
+		}
+		if hit == "" {
+			if id, made, ok := r.fromSources(ctx, st, createdBy); ok && r.b.held.hold(id) {
+				r.ledger.add(id, made)
+				hit = id
+			}
+		}
+		if hit != "" {
+			// Two messages, as dockerd writes them.
+			fmt.Fprintln(r.out, " ---> Using cache")
+			fmt.Fprintf(r.out, " ---> %s\n", shortID(hit))
+			st.imageID, st.historySize = hit, historySize
+			return nil
 		}
 	}
 	// mk may find there is nothing to add (nil, as WORKDIR of a directory

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client/pkg/progress"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -75,6 +77,10 @@ func (f *fakeImages) Derive(ctx context.Context, parentID string, layer io.Reade
 	f.images[id] = &image.Image{ID: id, Config: img}
 	f.layers[id] = tarBytes
 	return id, nil
+}
+
+func (f *fakeImages) DeriveCached(ctx context.Context, parentID string, diffID digest.Digest, h ocispec.History, cfg dockerspec.DockerOCIImageConfig) (string, error) {
+	return "", errors.New("not in the fake")
 }
 
 func (f *fakeImages) Tag(ctx context.Context, ref, repo, tag string) error { return nil }

@@ -10,10 +10,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/jsonstream"
 
 	wcontainer "github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/errs"
@@ -45,7 +47,7 @@ func (r *run) runStep(ctx context.Context, st *stageState, c *instructions.RunCo
 		createdBy = fmt.Sprintf("|%d %s %s", len(argEnv), strings.Join(argEnv, " "), createdBy)
 	}
 	if st.imageID == "" {
-		return errs.Invalid("The command '%s' returned a non-zero code: 127", strings.Join(argv, " "))
+		return exitError(argv, 127)
 	}
 	env := append(argEnv, proxyEnv(st, r.buildArgs)...)
 	return r.commit(ctx, st, createdBy, func() (io.ReadCloser, error) {
@@ -151,7 +153,7 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 		User:       st.cfg.User,
 		Labels:     map[string]string{},
 	}
-	hc := &container.HostConfig{NetworkMode: container.NetworkMode(r.opts.NetworkMode)}
+	hc := &container.HostConfig{NetworkMode: container.NetworkMode(r.opts.NetworkMode), ExtraHosts: r.opts.ExtraHosts}
 	cleanup := func() {}
 	if script != nil {
 		dir, err := os.MkdirTemp(r.b.tmp, "script-")
@@ -185,7 +187,7 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 	}
 	if code != 0 {
 		remove()
-		return nil, errs.Invalid("The command '%s' returned a non-zero code: %d", strings.Join(argv, " "), code)
+		return nil, exitError(argv, int(code))
 	}
 	layer, err := cs.LayerTar(ctx, id)
 	if err != nil {
@@ -212,7 +214,7 @@ func (r *run) startAndWait(ctx context.Context, id string) (int64, error) {
 	defer stopLogs()
 	go func() {
 		defer close(logsDone)
-		_, _ = cs.Logs(logCtx, id, r.out, r.out, wcontainer.LogsOptions{Stdout: true, Stderr: true, Follow: true, Tail: -1})
+		_, _ = cs.Logs(logCtx, id, r.out, stderrWriter{r.out}, wcontainer.LogsOptions{Stdout: true, Stderr: true, Follow: true, Tail: -1})
 	}()
 	var res wcontainer.WaitResult
 	select {
@@ -225,6 +227,26 @@ func (r *run) startAndWait(ctx context.Context, id string) (int64, error) {
 		return 0, res.Err
 	}
 	return res.StatusCode, nil
+}
+
+// exitError is a RUN whose command failed, in docker's words and with
+// its exit code, which the API's stream reports as the error's code.
+func exitError(argv []string, code int) error {
+	return errs.Wrap(errdefs.ErrInvalidArgument, &jsonstream.Error{
+		Code:    code,
+		Message: fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.Join(argv, " "), code),
+	})
+}
+
+// stderrWriter is a RUN's stderr: dockerd sends it in the same "stream"
+// messages as stdout, in red (its streamformatter.NewStderrWriter).
+type stderrWriter struct{ w io.Writer }
+
+func (s stderrWriter) Write(p []byte) (int, error) {
+	if _, err := s.w.Write([]byte("\033[91m" + string(p) + "\033[0m")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func hasEnv(env []string, k string) bool {

@@ -49,7 +49,7 @@ func (s *Service) Attach(ctx context.Context, ref string, o AttachOptions) error
 		return err
 	}
 	if o.Logs {
-		if err := s.copyLogs(ctx, c, o.Stdout, o.Stderr, LogsOptions{}); err != nil {
+		if err := s.copyLogs(ctx, c, o.Stdout, o.Stderr, LogsOptions{Tail: -1}); err != nil {
 			return err
 		}
 	}
@@ -142,11 +142,14 @@ func pump(ctx context.Context, conn *net.UnixConn, o AttachOptions, tty, stdinOn
 			}
 		}()
 	}
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
 		select {
 		case <-ctx.Done():
 			conn.Close()
 		case <-detached:
+		case <-finished:
 		}
 	}()
 	buf := make([]byte, 32*1024+1)

@@ -168,6 +168,12 @@ func validateHostConfig(hc *container.HostConfig) error {
 	default:
 		return errs.NotFound("network %s not found", mode)
 	}
+	if err := validateRestartPolicy(hc); err != nil {
+		return err
+	}
+	if err := validateDeviceCgroupRules(hc.DeviceCgroupRules); err != nil {
+		return err
+	}
 	if hc.RestartPolicy.Name == "" {
 		hc.RestartPolicy.Name = container.RestartPolicyDisabled
 	}

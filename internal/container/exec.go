@@ -177,7 +177,9 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	finish := func() error {
 		code, startErr := proc.Wait()
 		if startErr != nil {
-			io.WriteString(writerOrDiscard(o.Stderr, !o.Detach), startErr.Error()+"\r\n")
+			// On stdout, where dockerd writes the error of an exec that
+			// could not start.
+			io.WriteString(writerOrDiscard(o.Stdout, !o.Detach), startErr.Error()+"\r\n")
 		}
 		e.mu.Lock()
 		e.running = false
@@ -225,11 +227,14 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path,
 		p.Cwd = e.Config.WorkingDir
 	}
 	if e.Config.User != "" {
-		u, err := resolveUser(s.rootfsPath(c.ID), e.Config.User)
+		c.mu.Lock()
+		groupAdd := c.HostConfig.GroupAdd
+		c.mu.Unlock()
+		_, su, err := processUser(s.rootfsPath(c.ID), e.Config.User, groupAdd)
 		if err != nil {
 			return nil, err
 		}
-		p.User = specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: u.Sgids}
+		p.User = su
 	}
 	if e.Config.Privileged {
 		caps := privilegedCaps()

@@ -31,6 +31,7 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 	hc := *c.HostConfig
 	// As dockerd shows them: with the daemon's default-ulimits.
 	hc.Ulimits = mergeUlimits(hc.Ulimits, s.cfg.DefaultUlimits)
+	hc.Links = inspectLinks(c.Name, hc.Links)
 	dir := s.dir(c.ID)
 	resp := container.InspectResponse{
 		ID:             c.ID,

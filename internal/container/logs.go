@@ -90,19 +90,15 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 	defer func() { f.Close() }()
 
 	details := logDetails(c)
-	// The rotated files first, oldest first: they no longer change.
-	entries := s.rotatedEntries(c, f)
+	// The log as it is now: read up to its present size, so that a
+	// container writing faster than the client reads cannot keep the
+	// answer from ending. Entries stream out as they are read; only a
+	// tail is held: a long log never sits in memory.
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
 	r := &logReader{r: bufio.NewReaderSize(f, 64*1024)}
-	for {
-		e, ok := r.next(o.Follow)
-		if !ok {
-			break
-		}
-		entries = append(entries, e)
-	}
-	if o.Tail >= 0 && len(entries) > o.Tail {
-		entries = entries[len(entries)-o.Tail:]
-	}
 	emit := func(e logEntry) error {
 		if (!o.Since.IsZero() && e.time.Before(o.Since)) || (!o.Until.IsZero() && e.time.After(o.Until)) {
 			return nil
@@ -129,7 +125,35 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 		_, err := w.Write(msg)
 		return err
 	}
-	for _, e := range entries {
+	var tail []logEntry
+	keep := func(e logEntry) error {
+		switch {
+		case o.Tail < 0:
+			return emit(e)
+		case o.Tail > 0:
+			if len(tail) == o.Tail {
+				tail = tail[1:]
+			}
+			tail = append(tail, e)
+		}
+		return nil
+	}
+	// The rotated files first, oldest first: they no longer change.
+	for _, e := range s.rotatedEntries(c, f) {
+		if err := keep(e); err != nil {
+			return err
+		}
+	}
+	for r.consumed < size {
+		e, ok := r.next(o.Follow)
+		if !ok {
+			break
+		}
+		if err := keep(e); err != nil {
+			return err
+		}
+	}
+	for _, e := range tail {
 		if err := emit(e); err != nil {
 			return err
 		}
@@ -212,9 +236,10 @@ func (s *Service) waitLogFile(ctx context.Context, c *Container) (*os.File, erro
 
 // logReader parses k8s-file lines, joining partial lines into one entry.
 type logReader struct {
-	r       *bufio.Reader
-	pending []byte // a line read without its newline yet
-	partial *logEntry
+	r        *bufio.Reader
+	pending  []byte // a line read without its newline yet
+	partial  *logEntry
+	consumed int64 // bytes of the file read so far
 }
 
 // next returns the next complete entry. With follow, a line still being
@@ -222,6 +247,7 @@ type logReader struct {
 func (l *logReader) next(follow bool) (logEntry, bool) {
 	for {
 		line, err := l.r.ReadBytes('\n')
+		l.consumed += int64(len(line))
 		l.pending = append(l.pending, line...)
 		if err != nil {
 			if !follow && len(l.pending) > 0 && l.partial == nil {

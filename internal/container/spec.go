@@ -54,11 +54,8 @@ type specInput struct {
 // with docker's defaults for everything the user did not set.
 func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	cfg, hc := c.Config, c.HostConfig
-	proc, err := buildProcess(cfg, in.Rootfs, append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...))
+	proc, err := buildProcess(cfg, hc.GroupAdd, in.Rootfs, append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...))
 	if err != nil {
-		return nil, err
-	}
-	if err := addGroups(proc, in.Rootfs, hc.GroupAdd); err != nil {
 		return nil, err
 	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
@@ -110,6 +107,9 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		return s, nil
 	}
+	if err := addDevices(s, hc); err != nil {
+		return nil, err
+	}
 	s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = maskedPaths, readonlyPaths
 	// Paths given in the HostConfig (the API's, the CRI's) replace the defaults.
 	if hc.MaskedPaths != nil {
@@ -152,8 +152,8 @@ func cgroupsPath(containerParent, daemonParent, id string) string {
 
 // buildProcess resolves the user inside rootfs and fills the environment
 // the way docker does (PATH, HOSTNAME, TERM for a tty, HOME).
-func buildProcess(cfg *container.Config, rootfs string, argv []string) (*specs.Process, error) {
-	u, err := resolveUser(rootfs, cfg.User)
+func buildProcess(cfg *container.Config, groupAdd []string, rootfs string, argv []string) (*specs.Process, error) {
+	u, su, err := processUser(rootfs, cfg.User, groupAdd)
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +178,34 @@ func buildProcess(cfg *container.Config, rootfs string, argv []string) (*specs.P
 		Args:     argv,
 		Env:      env,
 		Cwd:      filepath.Clean("/" + cwd),
-		User: specs.User{
-			UID: uint32(u.Uid), GID: uint32(u.Gid),
-			AdditionalGids: u.Sgids,
-		},
+		User:     su,
 	}, nil
+}
+
+// processUser resolves spec for a process of the container as dockerd
+// does (daemon/oci_linux.go, getUser): the additional groups are the
+// primary one, the user's supplementary groups, then --group-add's, each
+// a gid or a name from the container's /etc/group.
+func processUser(rootfs, spec string, groupAdd []string) (execUser, specs.User, error) {
+	u, err := resolveUser(rootfs, spec)
+	if err != nil {
+		return u, specs.User{}, err
+	}
+	su := specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: append([]uint32{uint32(u.Gid)}, u.Sgids...)}
+	if len(groupAdd) > 0 {
+		groupPath, err := symlink.FollowSymlinkInScope(filepath.Join(rootfs, "etc/group"), rootfs)
+		if err != nil {
+			return u, su, err
+		}
+		gids, err := user.GetAdditionalGroupsPath(groupAdd, groupPath)
+		if err != nil {
+			return u, su, errs.Invalid("%v", err)
+		}
+		for _, g := range gids {
+			su.AdditionalGids = append(su.AdditionalGids, uint32(g))
+		}
+	}
+	return u, su, nil
 }
 
 type execUser struct {

@@ -51,8 +51,7 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 		s.cleanupRun(context.WithoutCancel(ctx), c)
 		c.State.Error = err.Error()
 		if errdefs.IsInvalidArgument(err) {
-			// Docker records 127 for a missing or unusable entrypoint.
-			c.State.ExitCode = 127
+			c.State.ExitCode = startFailureCode(err.Error())
 		}
 		c.State.Status = container.StateCreated
 		if c.StartGen > 0 {
@@ -175,4 +174,14 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 
 func isNoSuchContainer(err error) bool {
 	return err != nil && (errdefs.IsNotFound(err) || strings.Contains(err.Error(), "does not exist"))
+}
+
+// startFailureCode is the exit code docker records for an entrypoint that
+// could not be run (moby's translateContainerdStartErr): 126 when it
+// cannot be executed (EACCES), 127 when it is missing.
+func startFailureCode(msg string) int {
+	if strings.Contains(strings.ToLower(msg), "permission denied") {
+		return 126
+	}
+	return 127
 }

@@ -18,6 +18,32 @@ import (
 // when layer is not nil, one more uncompressed tar layer. It returns the
 // new image's ID.
 func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, cfg dockerspec.DockerOCIImageConfig, createdBy string) (string, error) {
+	created := time.Now().UTC()
+	h := ocispec.History{Created: &created, CreatedBy: createdBy, EmptyLayer: layer == nil}
+	var diffID digest.Digest
+	if layer != nil {
+		tar, err := s.blobs.Put(ctx, layer, "")
+		if err != nil {
+			return "", err
+		}
+		// Refused now, though extracted later: a build must fail here.
+		if err := s.checkLayer(ctx, tar.Digest); err != nil {
+			return "", err
+		}
+		diffID = tar.Digest
+	}
+	return s.derive(ctx, parentID, diffID, h, cfg)
+}
+
+// DeriveCached makes the image a build step would have made from
+// parentID by taking the step from another image (a build's --cache-from
+// source, as dockerd's image cache restores it): its history entry h and
+// its layer diffID ("" for none), which this store holds.
+func (s *Service) DeriveCached(ctx context.Context, parentID string, diffID digest.Digest, h ocispec.History, cfg dockerspec.DockerOCIImageConfig) (string, error) {
+	return s.derive(ctx, parentID, diffID, h, cfg)
+}
+
+func (s *Service) derive(ctx context.Context, parentID string, diffID digest.Digest, h ocispec.History, cfg dockerspec.DockerOCIImageConfig) (string, error) {
 	img := dockerspec.DockerOCIImage{Image: ocispec.Image{
 		Platform: ocispec.Platform{Architecture: runtime.GOARCH, OS: "linux"},
 		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}},
@@ -31,20 +57,10 @@ func (s *Service) Derive(ctx context.Context, parentID string, layer io.Reader, 
 		img.RootFS.DiffIDs = slices.Clone(img.RootFS.DiffIDs)
 		img.History = slices.Clone(img.History)
 	}
-	created := time.Now().UTC()
-	h := ocispec.History{Created: &created, CreatedBy: createdBy, EmptyLayer: layer == nil}
-	if layer != nil {
-		tar, err := s.blobs.Put(ctx, layer, "")
-		if err != nil {
-			return "", err
-		}
-		// Refused now, though extracted later: a build must fail here.
-		if err := s.checkLayer(ctx, tar.Digest); err != nil {
-			return "", err
-		}
-		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, tar.Digest)
+	if diffID != "" {
+		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, diffID)
 	}
-	img.Created = &created
+	img.Created = h.Created
 	img.Config = cfg
 	img.History = append(img.History, h)
 	raw, err := json.Marshal(img)

@@ -63,7 +63,7 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 	}
 	mac, err := bridge.AddEndpoint(bridge.Endpoint{
 		Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: 1500,
+		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
 	})
 	if err != nil {
 		s.dropEndpoint(sb, ep)

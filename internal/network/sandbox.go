@@ -39,9 +39,33 @@ type endpoint struct {
 	IfName     string
 	// Bridge is the network's bridge, so that the endpoint can be torn
 	// down without the network's record (empty in records of old versions).
-	Bridge   string `json:",omitempty"`
+	Bridge string `json:",omitempty"`
+	MTU    int    `json:",omitempty"` // the network's com.docker.network.driver.mtu; 0: 1500
+	// Links are --link aliases on a user-defined network: names only
+	// this container resolves, to another container on the network.
+	Links    []linkAlias `json:",omitempty"`
 	Aliases  []string
 	DNSNames []string
+}
+
+// linkAlias is a link on a user-defined network: Alias resolves, for the
+// linking container alone, to the container called Target.
+type linkAlias struct {
+	Alias, Target string
+}
+
+// linkAliases parses "name[:alias]" links.
+func linkAliases(links []string) []linkAlias {
+	var out []linkAlias
+	for _, l := range links {
+		name, alias, ok := strings.Cut(l, ":")
+		name = strings.TrimPrefix(name, "/")
+		if !ok {
+			alias = name
+		}
+		out = append(out, linkAlias{Alias: alias[strings.LastIndex(alias, "/")+1:], Target: name})
+	}
+	return out
 }
 
 // sandbox is a container's network namespace and what is attached to it.
@@ -215,7 +239,7 @@ func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) 
 		}
 		mac, err := bridge.AddEndpoint(bridge.Endpoint{
 			Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: 1500,
+			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
 		})
 		if err != nil {
 			return nil, err
@@ -265,6 +289,10 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	for _, e := range s.endpointsOf(r.ID) {
 		used[e.ep.IP] = true
 	}
+	// The IPAM config's auxiliary addresses are the user's, never a container's.
+	for _, a := range r.auxAddresses() {
+		used[a] = true
+	}
 	nsPath := filepath.Join(s.cfg.RunRoot, req.ContainerID)
 	var ip netip.Addr
 	for {
@@ -287,7 +315,20 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 	ep := &endpoint{
 		NetworkID: r.ID, EndpointID: newID(), IP: ip, PrefixLen: r.subnet().Bits(), Gateway: r.gateway(), MAC: mac,
 		HostVeth: "wv" + req.ContainerID[:9] + strconv.Itoa(idx), IfName: "eth" + strconv.Itoa(idx), Aliases: aliases,
-		Bridge: r.Bridge,
+		Bridge: r.Bridge, MTU: r.mtu(),
+	}
+	if es != nil && len(es.Links) > 0 {
+		if r.isDefault() {
+			return nil, errs.Invalid("links are only supported for user-defined networks")
+		}
+		ep.Links = linkAliases(es.Links)
+	}
+	if idx == 0 && !r.isDefault() {
+		// --link on a user-defined network: a name for this container's
+		// eyes only, served by the network's DNS.
+		for _, l := range req.Links {
+			ep.Links = append(ep.Links, linkAlias{Alias: l.Alias, Target: l.Name})
+		}
 	}
 	if !r.isDefault() {
 		// Docker's DNS names: the container name, its aliases, its short id.

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,8 +93,60 @@ func (r *record) ipRange() netip.Prefix {
 
 func (r *record) isDefault() bool { return r.Name == network.NetworkBridge }
 
+// Bridge driver options (docker's names) that wharf applies.
+const (
+	optMTU = "com.docker.network.driver.mtu"
+	optICC = "com.docker.network.bridge.enable_icc"
+)
+
+// mtu is the network's MTU option; 0 when unset (the default, 1500).
+func (r *record) mtu() int {
+	n, _ := strconv.Atoi(r.Options[optMTU])
+	return n
+}
+
+// auxAddresses are the addresses the IPAM config keeps for the user.
+func (r *record) auxAddresses() []netip.Addr {
+	var out []netip.Addr
+	for _, c := range r.IPAM.Config {
+		for _, a := range c.AuxAddress {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (ep *endpoint) mtu() int {
+	if ep.MTU > 0 {
+		return ep.MTU
+	}
+	return 1500
+}
+
+// validateOptions checks the driver options wharf applies, as docker's
+// bridge driver parses them.
+func validateOptions(opts map[string]string, subnet netip.Prefix, aux map[string]netip.Addr) error {
+	if v, ok := opts[optMTU]; ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 68 || n > 65535 {
+			return errs.Invalid("invalid MTU number: %s", v)
+		}
+	}
+	if v, ok := opts[optICC]; ok {
+		if _, err := strconv.ParseBool(v); err != nil {
+			return errs.Invalid("failed to parse %s value: %s", optICC, v)
+		}
+	}
+	for name, a := range aux {
+		if !subnet.Contains(a) {
+			return errs.Invalid("invalid auxiliary address %s (%s): it is not within the subnet %s", name, a, subnet)
+		}
+	}
+	return nil
+}
+
 func (r *record) fwBridge(masq bool) firewall.Bridge {
-	return firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily}
+	noICC := r.Options[optICC] != "" && r.Options[optICC] != "true" && r.Options[optICC] != "1"
+	return firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily, NoICC: noICC}
 }
 
 // Service manages networks and container endpoints.
@@ -340,6 +393,16 @@ func (s *Service) lookup(id string, client netip.Addr, name string) ([]netip.Add
 	networks := []string{id}
 	for _, sb := range s.sandboxes {
 		if slices.ContainsFunc(sb.Endpoints, func(ep *endpoint) bool { return ep.NetworkID == id && ep.IP == client }) {
+			// The client's own link aliases come first, as in docker.
+			for _, ep := range sb.Endpoints {
+				for _, l := range ep.Links {
+					if strings.EqualFold(l.Alias, name) {
+						if out := s.namedOn(ep.NetworkID, l.Target); len(out) > 0 {
+							return out, true
+						}
+					}
+				}
+			}
 			for _, ep := range sb.Endpoints {
 				if !slices.Contains(networks, ep.NetworkID) {
 					networks = append(networks, ep.NetworkID)
@@ -497,6 +560,9 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 	}
 	if !cfg.Gateway.IsValid() {
 		cfg.Gateway = ipam.Gateway(cfg.Subnet)
+	}
+	if err := validateOptions(req.Options, cfg.Subnet, cfg.AuxAddress); err != nil {
+		return resp, err
 	}
 	id := newID()
 	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet}

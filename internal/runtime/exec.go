@@ -15,6 +15,7 @@ import (
 
 	"github.com/creack/pty"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/term"
 )
 
 // ExecOptions describe a process for Exec to run in a container.
@@ -63,13 +64,32 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOptions) (Process, 
 	p.cmd.ExtraFiles = o.Files
 	stdout, stderr := orDiscard(o.Stdout), orDiscard(o.Stderr)
 	if o.ConsoleSize == nil {
-		p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = o.Stdin, stdout, stderr
-		if err := p.cmd.Start(); err != nil {
+		p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
+		if o.Stdin == nil {
+			return p, p.cmd.Start()
+		}
+		// Stdin goes through a pipe of ours, not exec.Cmd's: its Wait
+		// would wait for the client's next write before it returned, so
+		// an exec that ended would not end its stream (dockerd ends it).
+		// The copy ends when the caller closes the client's connection.
+		pr, pw, err := os.Pipe()
+		if err != nil {
 			return nil, err
 		}
+		p.cmd.Stdin = pr
+		err = p.cmd.Start()
+		pr.Close()
+		if err != nil {
+			pw.Close()
+			return nil, err
+		}
+		go func() {
+			io.Copy(pw, o.Stdin)
+			pw.Close()
+		}()
 		return p, nil
 	}
-	console, err := pty.StartWithSize(p.cmd, &pty.Winsize{Rows: uint16(o.ConsoleSize.Height), Cols: uint16(o.ConsoleSize.Width)})
+	console, err := startRaw(p.cmd, &pty.Winsize{Rows: uint16(o.ConsoleSize.Height), Cols: uint16(o.ConsoleSize.Width)})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +103,33 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOptions) (Process, 
 		io.Copy(stdout, console)
 	}()
 	return p, nil
+}
+
+// startRaw starts cmd on a new pty already in raw mode and returns our
+// side of it. The runtime would set it raw itself, but only once running:
+// input the client sent before then would be echoed twice, by this pty
+// and by the container's.
+func startRaw(cmd *exec.Cmd, ws *pty.Winsize) (*os.File, error) {
+	console, tty, err := pty.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer tty.Close()
+	if err := pty.Setsize(console, ws); err != nil {
+		console.Close()
+		return nil, err
+	}
+	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
+		console.Close()
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		console.Close()
+		return nil, err
+	}
+	return console, nil
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -106,7 +106,8 @@ func TestBuildFailingRun(t *testing.T) {
 			before := containerCount(t)
 			dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo failing; exit 3\n"})
 			r := testEnv.run(c, "build", "--no-cache", dir)
-			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c echo failing; exit 3' returned a non-zero code: 3") {
+			// The CLI exits with the RUN's code, which the error carries (as from dockerd).
+			if r.code != 3 || !strings.Contains(r.stderr, "The command '/bin/sh -c echo failing; exit 3' returned a non-zero code: 3") {
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 			}
 			if !strings.Contains(r.stdout, "failing") {
@@ -712,7 +713,7 @@ COPY --from=failing /etc/passwd /b
 			dir := buildContext(t, map[string]string{"Dockerfile": df})
 			start := time.Now()
 			r := testEnv.run(c, "build", "--no-cache", dir)
-			if r.code != 1 || !strings.Contains(r.stderr, "The command '/bin/sh -c sleep 1; echo failing here; exit 7' returned a non-zero code: 7") {
+			if r.code != 7 || !strings.Contains(r.stderr, "The command '/bin/sh -c sleep 1; echo failing here; exit 7' returned a non-zero code: 7") {
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 			}
 			// The failure stops the other stage rather than waiting for it,

@@ -11,6 +11,8 @@ type BuildOptions struct {
 	NoCache     bool
 	Labels      map[string]string
 	NetworkMode string
+	ExtraHosts  []string                       // "host:ip" lines for RUN containers' /etc/hosts
+	CacheFrom   []string                       // images whose history the cache may match
 	Pull        bool                           // pull base images even if present
 	AuthConfigs map[string]registry.AuthConfig // by registry host, for pulls
 }

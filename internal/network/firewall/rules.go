@@ -54,6 +54,7 @@ type Bridge struct {
 	Subnet     netip.Prefix // its IPv4 subnet
 	Internal   bool         // no traffic in or out of the bridge
 	Masquerade bool         // NAT outbound traffic to the host's address
+	NoICC      bool         // containers on the bridge cannot reach each other (enable_icc=false)
 	// Family is a wildcard matching every wharf bridge ("wharf+"), so
 	// traffic between two wharf networks can be refused.
 	Family string
@@ -62,7 +63,11 @@ type Bridge struct {
 // BridgeRules are the rules one bridge needs while it exists.
 func BridgeRules(b Bridge) []Rule {
 	f := func(args ...string) Rule { return Rule{Table: "filter", Chain: ChainForward, Args: args} }
-	rules := []Rule{f("-i", b.Name, "-o", b.Name, "-j", "ACCEPT")}
+	icc := "ACCEPT"
+	if b.NoICC {
+		icc = "DROP"
+	}
+	rules := []Rule{f("-i", b.Name, "-o", b.Name, "-j", icc)}
 	if b.Internal {
 		return append(rules,
 			f("-i", b.Name, "!", "-o", b.Name, "-j", "DROP"),

@@ -18,6 +18,7 @@ type stateBackend interface {
 	Restart(ctx context.Context, ref string, o backend.ContainerStopOptions) error
 	Kill(ctx context.Context, ref, signal string) error
 	Remove(ctx context.Context, ref string, o backend.ContainerRemoveOptions) error
+	RemoveLink(ctx context.Context, name string) error
 	Wait(ctx context.Context, ref string, condition container.WaitCondition) (<-chan backend.ContainerWaitResult, error)
 	Rename(ctx context.Context, ref, name string) error
 	Pause(ctx context.Context, ref string) error

@@ -31,6 +31,8 @@ func (s *Router) Routes() []router.Route {
 		router.Post("/containers/{id}/restart", s.postContainerRestart),
 		router.Post("/containers/{id}/kill", s.postContainerKill),
 		router.Delete("/containers/{id}", s.deleteContainer),
+		// A link's name has a slash: /containers/parent/alias?link=true.
+		router.Delete("/containers/{id...}", s.deleteContainer),
 		router.Post("/containers/{id}/wait", s.postContainerWait),
 		router.Get("/containers/{id}/logs", s.getContainerLogs),
 		router.Post("/containers/{id}/attach", s.postContainerAttach),

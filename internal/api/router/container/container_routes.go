@@ -132,6 +132,9 @@ func (s *Router) postContainerKill(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Router) deleteContainer(w http.ResponseWriter, r *http.Request) error {
+	if httputil.BoolValue(r, "link") {
+		return httputil.NoContent(w, s.backend.RemoveLink(r.Context(), r.PathValue("id")))
+	}
 	err := s.backend.Remove(r.Context(), r.PathValue("id"), backend.ContainerRemoveOptions{
 		Force: httputil.BoolValue(r, "force"), RemoveVolumes: httputil.BoolValue(r, "v"),
 	})
@@ -251,8 +254,12 @@ func (s *Router) postContainerAttach(w http.ResponseWriter, r *http.Request) err
 	if httputil.BoolValue(r, "stderr") {
 		o.Stderr = stderr
 	}
-	// The client's connection outlives the request context once hijacked.
-	err = s.backend.Attach(context.WithoutCancel(r.Context()), id, o)
+	// The client's connection outlives the request context once hijacked:
+	// the attach ends when the client hangs up.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	defer httputil.NotifyClosed(conn, cancel)()
+	err = s.backend.Attach(ctx, id, o)
 	if err != nil && !errors.Is(err, backend.ErrDetached) {
 		// The client learns of a failed start from the start request itself.
 		s.log.Debug("attach", "id", id, "err", err)
