@@ -216,6 +216,13 @@ func (e *env) teardown() error {
 		if ids := strings.Fields(e.run("wharf", "ps", "-aq").stdout); len(ids) > 0 {
 			e.run("wharf", append([]string{"rm", "-f"}, ids...)...)
 		}
+		// A network's bridge outlives the daemon (as docker0 does), so
+		// the networks tests left go now; they are named, for whoever
+		// looks for the test that left them.
+		if left := e.run("wharf", "network", "ls", "--filter", "type=custom", "--format", "{{.Name}}").stdout; strings.TrimSpace(left) != "" {
+			fmt.Fprintf(os.Stderr, "networks left at teardown: %s\n", strings.Join(strings.Fields(left), " "))
+			e.run("wharf", "network", "prune", "-f")
+		}
 	}
 	e.stopDaemon(syscall.SIGTERM)
 	var problems []string
