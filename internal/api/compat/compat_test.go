@@ -137,7 +137,8 @@ func TestShape(t *testing.T) {
 		{"image event 1.51", Events, "1.51", `{"Type":"image","Action":"tag","Actor":{"ID":"sha256:1","Attributes":{"name":"a:1"}}}`,
 			`{"Type":"image","Action":"tag","Actor":{"ID":"sha256:1","Attributes":{"name":"a:1"}},"status":"tag","id":"sha256:1"}`},
 		{"network event 1.41", Events, "1.41", `{"Type":"network","Action":"create","Actor":{"ID":"n1"}}`, `{"Type":"network","Action":"create","Actor":{"ID":"n1"}}`},
-		{"container event 1.52", Events, "1.52", `{"Type":"container","Action":"start","Actor":{"ID":"c1"}}`, `{"Type":"container","Action":"start","Actor":{"ID":"c1"}}`},
+		{"container event 1.52", Events, "1.52", `{"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"image":"busybox"}}}`,
+			`{"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"image":"busybox"}},"status":"die","id":"c1","from":"busybox"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -64,7 +64,9 @@ var table = []Gate{
 		Change: "the legacy LayersSize, Images, Containers, Volumes and BuildCache fields are no longer returned (1.52 returns them beside the new ones unless verbose)"},
 
 	// v1.52
-	{Since: "1.52", Route: Events, Change: "the deprecated status, id and from fields are no longer included", Old: eventLegacyFields},
+	{Since: "1.52", Route: Events, Always: true,
+		Change: "the deprecated status, id and from fields are no longer included; Wharf keeps them at every version: docker-compose 1.29 takes the server's newest version and its event thread dies on KeyError 'id' without them (logs -f then never ends); newer clients ignore them",
+		Old:    eventLegacyFields},
 	{Since: "1.52", Route: ContainerInspect, Change: "NetworkSettings no longer returns Bridge, HairpinMode, LinkLocalIPv6*, Secondary*Addresses, EndpointID, Gateway, GlobalIPv6*, IPAddress, IPPrefixLen, IPv6Gateway, MacAddress", Old: legacyNetworkSettings},
 	{Since: "1.52", Route: ContainerInspect, Change: "Config.OnBuild omitted when empty", Old: under("Config", keep(map[string]any{"OnBuild": nil}))},
 	{Since: "1.52", Route: ContainerList, Change: "Health summary added", Old: drop("Health")},

@@ -63,7 +63,7 @@ func (s *Router) getEvents(w http.ResponseWriter, r *http.Request) error {
 			return true
 		}
 		if match(f, m) {
-			enc.Encode(compat.Shape(r.Context(), compat.Events, withLegacyFields(m)))
+			enc.Encode(compat.Shape(r.Context(), compat.Events, m))
 			flush()
 		}
 		return true
