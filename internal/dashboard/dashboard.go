@@ -41,6 +41,11 @@ type Server struct {
 	inproc *pipeListener
 	base   string          // "http://127.0.0.1:7380": what users open
 	hosts  map[string]bool // Host headers accepted; nil accepts any (TLS)
+	ctx    context.Context // ends when the dashboard stops
+
+	apiSocket   *apiSocket // the API for docker compose (compose.go)
+	composeRuns composeRuns
+	composeDirs []string // where the compose plugin is looked for
 }
 
 // Start listens on cfg.Addr and serves the dashboard over api (the
@@ -74,6 +79,9 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 		log: log, api: api, auth: newAuth(time.Now), files: files,
 		inproc: newPipeListener(),
 		base:   scheme + "://" + net.JoinHostPort(host, port),
+		ctx:    ctx,
+
+		composeDirs: defaultComposeDirs(),
 	}
 	if config.IsLoopback(host) {
 		s.hosts = map[string]bool{}
@@ -85,6 +93,7 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 	// no write timeout; headers and idle connections are bounded.
 	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	inner := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	s.apiSocket = &apiSocket{serve: func(l net.Listener) { inner.Serve(l) }}
 	go srv.Serve(ln)
 	go inner.Serve(s.inproc)
 	go func() {
@@ -95,6 +104,7 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 		inner.Shutdown(shutdown)
 		srv.Close()
 		inner.Close()
+		s.apiSocket.close()
 	}()
 	log.Info("dashboard listening", "url", s.base, "login", "wharf dashboard")
 	return s, nil
@@ -129,6 +139,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.Handle("/api/", s.authed(http.StripPrefix("/api", s.api).ServeHTTP))
 	mux.HandleFunc("GET /ws/exec/{id}", s.authedSocket(s.execSocket))
+	// The dashboard's own routes beyond the Engine API, with the same
+	// session (a bearer header: no CSRF) and guard.
+	mux.HandleFunc("POST /compose/up", s.authed(s.composeUp))
+	mux.HandleFunc("POST /compose/down", s.authed(s.composeDown))
+	mux.HandleFunc("GET /volumes/{name}/files", s.authed(s.volumeFiles))
+	mux.HandleFunc("GET /volumes/{name}/download", s.authed(s.volumeDownload))
 	return s.guard(mux)
 }
 

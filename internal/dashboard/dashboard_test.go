@@ -22,10 +22,21 @@ import (
 // that takes over its connection (as the real one does) and echoes
 // what it reads in upper case.
 type fakeAPI struct {
-	got chan *http.Request
+	got   chan *http.Request
+	mount string // every volume's Mountpoint
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name, ok := strings.CutPrefix(r.URL.Path, "/volumes/"); ok && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "application/json")
+		if name == "missing" {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"message":"get missing: no such volume"}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"Name": name, "Mountpoint": f.mount})
+		return
+	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/exec/") && strings.HasSuffix(r.URL.Path, "/start") {
 		if strings.Contains(r.URL.Path, "/missing/") {
 			w.Header().Set("Content-Type", "application/json")
@@ -56,7 +67,7 @@ func start(t *testing.T) (*Server, *fakeAPI) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	api := &fakeAPI{got: make(chan *http.Request, 8)}
+	api := &fakeAPI{got: make(chan *http.Request, 8), mount: t.TempDir()}
 	s, err := Start(ctx, config.Dashboard{Addr: "127.0.0.1:0"}, api, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
