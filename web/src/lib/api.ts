@@ -134,6 +134,64 @@ export interface CreateContainerRequest {
   };
 }
 
+/** One message of a streamed compose run (the build stream's shape). */
+export interface StreamMessage {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message: string };
+}
+
+/** One name in a volume's directory (GET /volumes/{name}/files). */
+export interface VolumeEntry {
+  Name: string;
+  Type: 'file' | 'dir' | 'symlink' | 'other';
+  Size: number;
+  Mode: string;
+  ModTime: string;
+  Target?: string;
+}
+
+export interface VolumeListing {
+  Path: string;
+  Entries: VolumeEntry[];
+  Truncated?: boolean;
+}
+
+export interface SwarmInfo {
+  LocalNodeState: string;
+  ControlAvailable: boolean;
+  NodeID?: string;
+}
+
+export interface SwarmNode {
+  ID: string;
+  Description: { Hostname: string; Engine?: { EngineVersion?: string } };
+  Spec: { Role: string; Availability: string };
+  Status: { State: string; Addr?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string };
+}
+
+export interface SwarmService {
+  ID: string;
+  Version: { Index: number };
+  Spec: {
+    Name: string;
+    Mode: { Replicated?: { Replicas?: number }; Global?: object };
+    TaskTemplate: { ContainerSpec?: { Image?: string } };
+    [k: string]: unknown;
+  };
+  ServiceStatus?: { RunningTasks: number; DesiredTasks: number };
+}
+
+export interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  Slot?: number;
+  Status: { State: string; Message?: string; Err?: string; Timestamp?: string };
+  DesiredState: string;
+}
+
 /** An error from the API, with docker's own words as its message. */
 export class ApiError extends Error {
   constructor(
@@ -154,6 +212,11 @@ export class Api {
     private base = '/api',
   ) {}
 
+  /** dash is where the dashboard's own routes (compose, volume files) sit: beside /api. */
+  private get dash(): string {
+    return this.base.replace(/\/api$/, '');
+  }
+
   private headers(json: boolean): HeadersInit {
     const h: Record<string, string> = { Authorization: `Bearer ${this.session}` };
     if (json) h['Content-Type'] = 'application/json';
@@ -161,8 +224,8 @@ export class Api {
   }
 
   /** raw makes a request and throws docker's error message on failure. */
-  async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    const res = await this.fetchImpl(this.base + path, {
+  async raw(method: string, path: string, body?: unknown, signal?: AbortSignal, base = this.base): Promise<Response> {
+    const res = await this.fetchImpl(base + path, {
       method,
       headers: this.headers(body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -185,6 +248,11 @@ export class Api {
   }
   containersById(ids: string[]): Promise<ContainerSummary[]> {
     return this.json('GET', `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ id: ids }))}`);
+  }
+  /** inspectAny is what `docker inspect` shows for one object, as JSON. */
+  inspectAny(kind: 'image' | 'volume' | 'network', id: string): Promise<Record<string, unknown>> {
+    const path = { image: `/images/${enc(id)}/json`, volume: `/volumes/${enc(id)}`, network: `/networks/${enc(id)}` }[kind];
+    return this.json('GET', path);
   }
   inspect(id: string): Promise<ContainerInspect> {
     return this.json('GET', `/containers/${enc(id)}/json`);
@@ -308,6 +376,52 @@ export class Api {
   }
   removeNetwork(id: string) {
     return this.json<void>('DELETE', `/networks/${enc(id)}`);
+  }
+
+  /** volumeFiles lists a directory of a volume, read-only. */
+  async volumeFiles(name: string, path: string): Promise<VolumeListing> {
+    const res = await this.raw('GET', `/volumes/${enc(name)}/files?path=${encodeURIComponent(path)}`, undefined, undefined, this.dash);
+    return (await res.json()) as VolumeListing;
+  }
+  /** volumeDownload fetches one file of a volume (the session is a header, so no plain link). */
+  async volumeDownload(name: string, path: string): Promise<Blob> {
+    const res = await this.raw('GET', `/volumes/${enc(name)}/download?path=${encodeURIComponent(path)}`, undefined, undefined, this.dash);
+    return res.blob();
+  }
+
+  // Compose: up and down run docker compose in the daemon; output streams.
+  composeUp(project: string, file: string, dir: string, onText: (s: string) => void, signal?: AbortSignal) {
+    return this.composeRun('up', { Project: project, File: file, Dir: dir }, onText, signal);
+  }
+  composeDown(project: string, volumes: boolean, onText: (s: string) => void, signal?: AbortSignal) {
+    return this.composeRun('down', { Project: project, Volumes: volumes }, onText, signal);
+  }
+  private async composeRun(op: string, body: object, onText: (s: string) => void, signal?: AbortSignal) {
+    const res = await this.raw('POST', `/compose/${op}`, body, signal, this.dash);
+    await readJSONLines<StreamMessage>(res, (m) => {
+      if (m.error) throw new ApiError(500, m.errorDetail?.message ?? m.error);
+      if (m.stream) onText(m.stream);
+    });
+  }
+
+  // Swarm (when this daemon is a manager)
+  async swarm(): Promise<SwarmInfo | undefined> {
+    const info = await this.json<{ Swarm?: SwarmInfo }>('GET', '/info');
+    return info.Swarm;
+  }
+  nodes(): Promise<SwarmNode[]> {
+    return this.json('GET', '/nodes');
+  }
+  services(): Promise<SwarmService[]> {
+    return this.json('GET', '/services?status=true');
+  }
+  tasks(): Promise<SwarmTask[]> {
+    return this.json('GET', '/tasks');
+  }
+  /** scale sets a replicated service's replica count, as `docker service scale` does. */
+  scale(svc: SwarmService, replicas: number) {
+    const spec = { ...svc.Spec, Mode: { Replicated: { Replicas: replicas } } };
+    return this.json<unknown>('POST', `/services/${enc(svc.ID)}/update?version=${svc.Version.Index}`, spec);
   }
 
   // System
