@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
@@ -148,6 +149,7 @@ func TestDashboard(t *testing.T) {
 	if r := e.run("wharf", "volume", "inspect", vol); r.code != 0 {
 		t.Fatalf("wharf volume inspect after the dashboard's create: %s", r.stderr)
 	}
+	volumeFiles(t, e, b, vol)
 	b.do("remove the volume",
 		chromedp.Click(chromedp.CSS(vrow+` button`), chromedp.NodeVisible),
 		chromedp.Click(chromedp.CSS(vrow+` button.armed`), chromedp.NodeVisible),
@@ -156,6 +158,9 @@ func TestDashboard(t *testing.T) {
 	if r := e.run("wharf", "volume", "inspect", vol); r.code == 0 {
 		t.Fatalf("the volume is still there after the dashboard removed it")
 	}
+
+	imageInspectAndLoad(t, e, b)
+	composeUpLogsDown(t, e, b)
 
 	// The other views render, with what happened in the events feed.
 	b.do("networks", b.view("networks"), chromedp.WaitVisible(chromedp.CSS(`tr[data-network="bridge"]`)))
@@ -166,6 +171,161 @@ func TestDashboard(t *testing.T) {
 	b.shot("system")
 	b.do("dark mode", chromedp.Click(chromedp.CSS(`button[aria-label="Toggle dark mode"]`)), chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"]`)))
 	b.shot("system-dark")
+
+	swarmView(t, e, b)
+}
+
+// volumeFiles browses a volume a container wrote into, downloads a file,
+// and is refused a symlink leading out of the volume.
+func volumeFiles(t *testing.T, e *env, b *browser, vol string) {
+	t.Helper()
+	if r := e.run("wharf", "run", "--rm", "-v", vol+":/data", "busybox", "sh", "-c",
+		"mkdir /data/sub && echo volume-file-says-hi >/data/sub/hello.txt && ln -s /etc/hostname /data/out"); r.code != 0 {
+		t.Fatalf("writing into the volume: %s", r.stderr)
+	}
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatalf("allowing downloads: %v", err)
+	}
+	b.do("open the volume's files",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-volume=%q] a`, vol)), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-file="sub"]`)),
+		chromedp.Click(chromedp.CSS(`tr[data-file="sub"] button`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-file="hello.txt"]`)),
+	)
+	b.shot("volume-files")
+	b.do("download a file", chromedp.Click(chromedp.CSS(`tr[data-file="hello.txt"] button`), chromedp.NodeVisible))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, err := os.ReadFile(filepath.Join(downloads, "hello.txt"))
+		if err == nil && string(data) == "volume-file-says-hi\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("downloaded hello.txt: %q %v", data, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A symlink out of the volume is listed, and refused.
+	b.do("back to the volume's root",
+		chromedp.Click(`//nav[@aria-label="Path in the volume"]//button[text()="/"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-file="out"]`)),
+		chromedp.Click(chromedp.CSS(`tr[data-file="out"] button`), chromedp.NodeVisible),
+	)
+	b.waitText(`p[role="alert"]`, "path escapes from parent")
+	if _, err := os.Stat(filepath.Join(downloads, "out")); err == nil {
+		t.Fatal("a symlink leading out of the volume was downloaded")
+	}
+	b.do("back to volumes", b.view("volumes"), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-volume=%q]`, vol))))
+}
+
+// imageInspectAndLoad opens an image's inspect view, then loads an image
+// from a `docker save` archive through the page.
+func imageInspectAndLoad(t *testing.T, e *env, b *browser) {
+	t.Helper()
+	b.do("inspect an image", b.view("images"),
+		chromedp.Click(chromedp.CSS(`tr[data-image="busybox:latest"] a[title="Inspect"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="inspect"]`)))
+	b.waitText(`[data-testid="inspect"]`, "RepoTags")
+	b.waitText(`[data-testid="inspect"]`, "busybox:latest")
+	b.shot("image-inspect")
+
+	ref := fmt.Sprintf("dash-load-%d:v1", os.Getpid())
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	t.Cleanup(func() { e.run("wharf", "rmi", "-f", ref) })
+	for _, args := range [][]string{{"tag", "busybox:latest", ref}, {"save", "-o", archive, ref}, {"rmi", ref}} {
+		if r := e.run("wharf", args...); r.code != 0 {
+			t.Fatalf("wharf %v: %s", args, r.stderr)
+		}
+	}
+	b.do("load an image", b.view("images"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-image="busybox:latest"]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[aria-label="Load an image archive"]`), []string{archive}))
+	b.waitText(`[data-testid="load-output"]`, "Loaded image: "+ref)
+	b.do("see it listed", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-image=%q]`, ref))))
+	b.shot("image-loaded")
+	if r := e.run("wharf", "image", "inspect", ref); r.code != 0 {
+		t.Fatalf("wharf image inspect after the dashboard's load: %s", r.stderr)
+	}
+}
+
+// composeUpLogsDown brings a compose project up from a pasted file, reads
+// its logs, and takes it down, checking each step with the CLI.
+func composeUpLogsDown(t *testing.T, e *env, b *browser) {
+	t.Helper()
+	project := fmt.Sprintf("dashc%d", os.Getpid())
+	t.Cleanup(func() { e.run("wharf", "compose", "-p", project, "down", "-t", "1") })
+	file := "services:\n" +
+		"  web:\n    image: busybox:latest\n    stop_grace_period: 1s\n    command: sh -c 'echo compose-web-says-hi; exec sleep 100000'\n" +
+		"  worker:\n    image: busybox:latest\n    stop_grace_period: 1s\n    command: sh -c 'echo compose-worker-here; exec sleep 100000'\n"
+	card := fmt.Sprintf(`div[data-project=%q]`, project)
+	b.do("compose up",
+		b.view("compose"),
+		chromedp.Click(`//summary[contains(., "Up a project")]`, chromedp.NodeVisible),
+		chromedp.SendKeys(chromedp.CSS(`#compose-project`), project),
+		chromedp.SendKeys(chromedp.CSS(`#compose-file`), file),
+		chromedp.Click(chromedp.CSS(`form[aria-label="Compose up"] button[type="submit"]`), chromedp.NodeVisible),
+	)
+	b.waitText(card, "2/2 running")
+	b.waitText(`[data-testid="compose-output"]`, "Started")
+	b.shot("compose-up")
+	got := e.run("wharf", "ps", "--filter", "label=com.docker.compose.project="+project, "--format", "{{.Label \"com.docker.compose.service\"}} {{.State}}")
+	if lines := strings.Fields(got.stdout); len(lines) != 4 || !strings.Contains(got.stdout, "web running") || !strings.Contains(got.stdout, "worker running") {
+		t.Fatalf("wharf ps after the dashboard's compose up: %q %s", got.stdout, got.stderr)
+	}
+	// compose itself finds the project as it left it: nothing to do.
+	if r := e.run("wharf", "compose", "-p", project, "ps", "-q"); r.code != 0 || len(strings.Fields(r.stdout)) != 2 {
+		t.Fatalf("wharf compose ps: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+
+	b.do("project logs", chromedp.Click(chromedp.CSS(card+` button[aria-expanded]`), chromedp.NodeVisible))
+	b.waitText(`pre[aria-label="Project logs"]`, "compose-web-says-hi")
+	b.waitText(`pre[aria-label="Project logs"]`, project+"-worker-1 | compose-worker-here")
+	b.shot("compose-logs")
+
+	b.do("compose down",
+		chromedp.Click(chromedp.CSS(card+` button.danger`), chromedp.NodeVisible),
+		chromedp.Click(chromedp.CSS(card+` button.danger.armed`), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(card)))
+	b.waitText(`[data-testid="compose-output"]`, "Removed")
+	if r := e.run("wharf", "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+project); r.stdout != "" {
+		t.Fatalf("containers left after the dashboard's compose down: %q", r.stdout)
+	}
+	if r := e.run("wharf", "network", "inspect", project+"_default"); r.code == 0 {
+		t.Fatalf("the project's network is left after the dashboard's compose down")
+	}
+}
+
+// swarmView: the swarm tab is hidden until the daemon is a swarm
+// manager; then it shows a service's replicas and scales it.
+func swarmView(t *testing.T, e *env, b *browser) {
+	t.Helper()
+	if shown, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!!document.querySelector('nav a[href="#/swarm"]')`)); err != nil || shown {
+		t.Fatalf("the swarm tab shows on a daemon that is not in a swarm (%v)", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	if r := e.run("wharf", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr); r.code != 0 {
+		t.Fatalf("swarm init: %s", r.stderr)
+	}
+	t.Cleanup(func() { e.run("wharf", "swarm", "leave", "--force") })
+	if r := e.run("wharf", "service", "create", "-d", "--name", "dashsvc", "--replicas", "2", "--stop-grace-period", "1s", "busybox", "sleep", "100000"); r.code != 0 {
+		t.Fatalf("service create: %s", r.stderr)
+	}
+	t.Cleanup(func() { e.run("wharf", "service", "rm", "dashsvc") })
+	row := `tr[data-service="dashsvc"]`
+	b.do("the swarm tab", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav a[href="#/swarm"]`)), b.view("swarm"), chromedp.WaitVisible(chromedp.CSS(row)))
+	b.waitText(row+` [data-testid="replicas"]`, "2/2")
+	b.do("tasks", chromedp.Click(chromedp.CSS(row+` button`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Tasks of dashsvc"]`)))
+	b.waitText(`table[aria-label="Tasks of dashsvc"]`, "running")
+	b.shot("swarm")
+	b.do("scale to 1",
+		chromedp.SetValue(chromedp.CSS(`input[aria-label="Replicas of dashsvc"]`), ""),
+		chromedp.SendKeys(chromedp.CSS(`input[aria-label="Replicas of dashsvc"]`), "1"),
+		chromedp.Click(chromedp.CSS(row+` button[type="submit"]`), chromedp.NodeVisible))
+	b.waitText(row+` [data-testid="replicas"]`, "1/1")
+	if r := e.run("wharf", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}", "dashsvc"); strings.TrimSpace(r.stdout) != "1" {
+		t.Fatalf("replicas after the dashboard's scale: %q %s", r.stdout, r.stderr)
+	}
 }
 
 // browser runs chromedp actions for a test, failing it with the step's name.

@@ -59,3 +59,20 @@ describe('Api: the dashboard routes beside /api/', () => {
     expect(JSON.parse(fetch.mock.calls[0][1]!.body as string)).toEqual({ ...svc.Spec, Mode: { Replicated: { Replicas: 5 } } });
   });
 });
+
+describe('Api: docker load', () => {
+  it('uploads the archive as it is and reads the loaded names', async () => {
+    const fetch = mock(() => new Response(lines({ stream: 'Loaded image: busybox:latest\n' })));
+    let out = '';
+    const tar = new Blob(['tar bytes']);
+    await new Api('s', fetch).loadImage(tar, (s) => (out += s));
+    expect(fetch.mock.calls[0][0]).toBe('/api/images/load');
+    expect(fetch.mock.calls[0][1]!.body).toBe(tar);
+    expect(out).toBe('Loaded image: busybox:latest\n');
+  });
+
+  it("throws the daemon's stream error", async () => {
+    const fetch = mock(() => new Response(lines({ error: 'unexpected EOF', errorDetail: { message: 'unexpected EOF' } })));
+    await expect(new Api('s', fetch).loadImage(new Blob([]), () => {})).rejects.toThrow('unexpected EOF');
+  });
+});

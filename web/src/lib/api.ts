@@ -355,6 +355,21 @@ export class Api {
     });
   }
 
+  /** loadImage is `docker load`: an image archive (docker save's tar, maybe compressed) uploaded as it is. */
+  async loadImage(archive: Blob, onText: (s: string) => void, signal?: AbortSignal) {
+    const res = await this.fetchImpl(`${this.base}/images/load`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.session}`, 'Content-Type': 'application/x-tar' },
+      body: archive,
+      signal,
+    });
+    if (!res.ok) throw await errorOf(res);
+    await readJSONLines<StreamMessage>(res, (m) => {
+      if (m.error) throw new ApiError(500, m.errorDetail?.message ?? m.error);
+      if (m.stream) onText(m.stream);
+    });
+  }
+
   // Volumes and networks
   async volumes(): Promise<Volume[]> {
     const r = await this.json<{ Volumes: Volume[] | null }>('GET', '/volumes');
