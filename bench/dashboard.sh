@@ -2,9 +2,10 @@
 # The web dashboard: its bundle (raw and gzipped, as wharfd serves it),
 # then in Debian's headless Chromium against a private wharfd with n
 # created containers: the first load from loopback with an empty cache
-# until the container list shows, a warm reload, and a burst of n rename
-# events until the page shows them all.
-# Usage: bench/dashboard.sh [runs] [containers]  (from the repository root, as root)
+# until the container list shows, a warm reload, a view switch back to the
+# list, and a burst of rename events (100 by default) until the page lists
+# every new name.
+# Usage: bench/dashboard.sh [runs] [containers] [renamed in the burst, default 100]  (from the repository root, as root)
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -32,4 +33,4 @@ printf '  %-40s %8s %8d\n' "first page (index.html + entry js/css)" "" "$first"
 
 go build -o "$tmp/bench-dashboard" ./bench/dashboard
 for i in $(seq "$n"); do w create --name "c$i" busybox true >/dev/null; done
-"$tmp/bench-dashboard" -host "unix://$sock" -runs "$runs"
+"$tmp/bench-dashboard" -host "unix://$sock" -runs "$runs" -burst "${3:-100}"

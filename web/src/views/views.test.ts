@@ -110,3 +110,21 @@ describe('ConfirmButton', () => {
     expect(onconfirm).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('Containers, 500 of them', () => {
+  it('renders a window of rows and keeps the count of all', async () => {
+    const items = Array.from({ length: 500 }, (_, i) => c(`c${String(i).padStart(3, '0')}`, i % 2 ? 'running' : 'exited'));
+    const { api, list } = await listOf(items);
+    render(Containers, { api, list });
+    const table = screen.getByRole('table', { name: 'Containers' });
+    expect(table.getAttribute('data-rows')).toBe('500');
+    const rows = table.querySelectorAll('tr[data-name]');
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThan(100);
+    expect(rows[0].getAttribute('data-name')).toBe('c000');
+    // A search narrows the list below the window's threshold: every match renders.
+    await fireEvent.input(screen.getByLabelText('Search containers'), { target: { value: 'c4' } });
+    expect(table.getAttribute('data-rows')).toBe('100');
+    expect(table.querySelectorAll('tr[data-name]').length).toBe(100);
+  });
+});
