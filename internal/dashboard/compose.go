@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,7 +78,7 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, up bool) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	plugin, err := findCompose(s.composeDirs)
+	plugin, err := findCompose(r.Context(), s.composeDirs)
 	if err != nil {
 		writeError(w, http.StatusNotImplemented, err.Error())
 		return
@@ -162,9 +161,11 @@ func composeEnv(host string) []string {
 }
 
 // composePluginDirs are where the compose plugin is looked for, in order:
-// beside wharfd (what `make build` and the package install), then the
-// docker CLI's system plugin directories. Never $PATH: Debian's
-// docker-compose there is compose 1.29, another program.
+// beside wharfd (what `make build` makes), then the docker CLI's system
+// plugin directories (where the package installs it). Never $PATH, and
+// only a file that answers as a docker CLI plugin: Debian's
+// /usr/bin/docker-compose, beside an installed wharfd, is compose 1.29,
+// another program.
 var composePluginDirs = []string{
 	"/usr/local/lib/docker/cli-plugins",
 	"/usr/local/libexec/docker/cli-plugins",
@@ -180,14 +181,27 @@ func defaultComposeDirs() []string {
 	return append(dirs, composePluginDirs...)
 }
 
-func findCompose(dirs []string) (string, error) {
+func findCompose(ctx context.Context, dirs []string) (string, error) {
 	for _, dir := range dirs {
 		p := filepath.Join(dir, "docker-compose")
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 && isCLIPlugin(ctx, p) {
 			return p, nil
 		}
 	}
 	return "", errors.New("docker compose is not installed: put the docker-compose CLI plugin beside wharfd or in /usr/local/lib/docker/cli-plugins")
+}
+
+// isCLIPlugin asks path for its docker CLI plugin metadata, as the docker
+// CLI does before running a plugin.
+func isCLIPlugin(ctx context.Context, path string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "docker-cli-plugin-metadata").Output()
+	if err != nil {
+		return false
+	}
+	var meta struct{ SchemaVersion string }
+	return json.Unmarshal(out, &meta) == nil && meta.SchemaVersion != ""
 }
 
 // streamWriter sends what compose writes, as it comes, as JSON lines.
@@ -211,8 +225,6 @@ func (s *streamWriter) message(v any) {
 		s.err = http.NewResponseController(s.w).Flush()
 	}
 }
-
-var _ io.Writer = (*streamWriter)(nil)
 
 // composeRuns lets one compose run at a time touch a project, and at
 // most maxComposeRuns run at once. Its lock guards busy and is held

@@ -14,6 +14,7 @@ import (
 // arguments, whether DOCKER_HOST is a live socket, and the file it got;
 // the project "broken" fails as compose does.
 const fakeCompose = `#!/bin/sh
+[ "$1" = docker-cli-plugin-metadata ] && { echo '{"SchemaVersion":"0.1.0","Vendor":"test"}'; exit 0; }
 echo "args: $*"
 sock=${DOCKER_HOST#unix://}
 [ -S "$sock" ] && echo "socket: ok"
@@ -54,6 +55,13 @@ func TestCompose(t *testing.T) {
 
 	if resp := do(t, s, http.MethodPost, "/compose/up", `{"Project":"web","File":"services: {}"}`, auth); resp.StatusCode != http.StatusNotImplemented {
 		t.Fatalf("without the plugin: %s", resp.Status)
+	}
+	// compose 1.29 (a program, not a plugin) is passed over.
+	if err := os.WriteFile(filepath.Join(dir, "docker-compose"), []byte("#!/bin/sh\necho 'No such command: docker-cli-plugin-metadata' >&2; exit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if resp := do(t, s, http.MethodPost, "/compose/up", `{"Project":"web","File":"services: {}"}`, auth); resp.StatusCode != http.StatusNotImplemented {
+		t.Fatalf("with compose 1.29 only: %s", resp.Status)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "docker-compose"), []byte(fakeCompose), 0o755); err != nil {
 		t.Fatal(err)
