@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -96,4 +98,26 @@ func TestVolumeFiles(t *testing.T) {
 	if resp := do(t, s, http.MethodGet, "/volumes/v1/download?path=dir/hello.txt", "", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("without a session: %s", resp.Status)
 	}
+}
+
+// FuzzVolumePath: whatever the page sends, an accepted path is relative,
+// clean and free of `..`, so os.Root gets nothing but names beneath it.
+func FuzzVolumePath(f *testing.F) {
+	for _, s := range []string{"", "/", "a/b", "../x", "a/../../b", "//a//", "a\x00", ".../a", "./."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		rel, err := volumePath(p)
+		if err != nil {
+			return
+		}
+		if rel != "." && (strings.HasPrefix(rel, "/") || path.Clean(rel) != rel) {
+			t.Fatalf("volumePath(%q) = %q: not clean and relative", p, rel)
+		}
+		for _, part := range strings.Split(rel, "/") {
+			if part == ".." || part == "" {
+				t.Fatalf("volumePath(%q) = %q", p, rel)
+			}
+		}
+	})
 }
