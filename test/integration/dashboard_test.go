@@ -242,7 +242,7 @@ func imageInspectAndLoad(t *testing.T, e *env, b *browser) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-image="busybox:latest"]`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[aria-label="Load an image archive"]`), []string{archive}))
 	b.waitText(`[data-testid="load-output"]`, "Loaded image: "+ref)
-	b.do("see it listed", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-image=%q]`, ref))))
+	b.waitText(`table[aria-label="Images"]`, ref) // a second tag of busybox's image: listed in its row
 	b.shot("image-loaded")
 	if r := e.run("wharf", "image", "inspect", ref); r.code != 0 {
 		t.Fatalf("wharf image inspect after the dashboard's load: %s", r.stderr)
@@ -266,7 +266,7 @@ func composeUpLogsDown(t *testing.T, e *env, b *browser) {
 		chromedp.SendKeys(chromedp.CSS(`#compose-file`), file),
 		chromedp.Click(chromedp.CSS(`form[aria-label="Compose up"] button[type="submit"]`), chromedp.NodeVisible),
 	)
-	b.waitText(card, "2/2 running")
+	b.waitMatchWithin(card, "2/2 running", 2*time.Minute) // compose's start and two containers, on a loaded machine
 	b.waitText(`[data-testid="compose-output"]`, "Started")
 	b.shot("compose-up")
 	got := e.run("wharf", "ps", "--filter", "label=com.docker.compose.project="+project, "--format", "{{.Label \"com.docker.compose.service\"}} {{.State}}")
@@ -354,9 +354,14 @@ func (b *browser) waitText(sel, want string) {
 // waitMatch waits until the first element matching sel matches re.
 func (b *browser) waitMatch(sel, re string) {
 	b.t.Helper()
+	b.waitMatchWithin(sel, re, 30*time.Second)
+}
+
+func (b *browser) waitMatchWithin(sel, re string, d time.Duration) {
+	b.t.Helper()
 	rx := regexp.MustCompile(re)
 	var got string
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeReady))
