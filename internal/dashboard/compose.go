@@ -101,7 +101,9 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, up bool) {
 	}
 	defer os.RemoveAll(work)
 
-	args := []string{"compose", "--ansi", "never", "--progress", "plain", "--project-name", req.Project}
+	// Run standalone (as `docker-compose`, without the docker CLI's plugin
+	// hand-over), so no "compose" word leads the arguments.
+	args := []string{"--ansi", "never", "--progress", "plain", "--project-name", req.Project}
 	if up {
 		file := filepath.Join(work, composeFileName)
 		if err := os.WriteFile(file, []byte(req.File), 0o600); err != nil {

@@ -72,7 +72,7 @@ func TestCompose(t *testing.T) {
 		t.Fatalf("up: %s", resp.Status)
 	}
 	text, errMsg := composeStream(t, resp)
-	if errMsg != "" || !strings.Contains(text, "args: compose --ansi never --progress plain --project-name web --file ") ||
+	if errMsg != "" || !strings.Contains(text, "args: --ansi never --progress plain --project-name web --file ") ||
 		!strings.Contains(text, " up --detach") || !strings.Contains(text, "socket: ok") || !strings.Contains(text, "app: {image: busybox}") || strings.Contains(text, "leaked") {
 		t.Errorf("up ran as %q (error %q)", text, errMsg)
 	}
