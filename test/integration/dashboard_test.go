@@ -22,8 +22,13 @@ import (
 // TestDashboard drives the web dashboard in Debian's headless Chromium as
 // a person would: log in with `wharf dashboard`'s link, run a container
 // from an image with a published port, see it running, read its logs,
-// type in its terminal, stop and remove it, create and remove a volume;
-// and checks each step with the wharf CLI, which must agree. Screenshots
+// type in its terminal, stop and remove it, create a volume, browse its
+// files, download one and be refused a symlink out of it, remove it;
+// inspect an image, load one from a `docker save` archive, bring a
+// compose project up from a pasted file, read its logs, take it down;
+// and, once the daemon is a swarm manager, see the swarm tab, a
+// service's replicas and tasks, and scale it. Each step is checked with
+// the wharf CLI, which must agree. Screenshots
 // of each view go to $WHARF_IT_SCREENSHOTS, or a directory it logs.
 func TestDashboard(t *testing.T) {
 	chromium := findChromium()
