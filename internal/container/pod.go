@@ -27,6 +27,10 @@ type Pod struct {
 	// nsfs files) the container joins; "" gives it its own, or the
 	// host's when the HostConfig's mode says host.
 	NetNS, IPCNS, UTSNS string `json:",omitempty"`
+	// PIDNS is a PID namespace to join (the pod's shared one, or another
+	// container's); "" gives the container its own, or the host's when
+	// the HostConfig's PidMode says host.
+	PIDNS string `json:",omitempty"`
 	// EtcDir holds the pod's hosts and resolv.conf, which every
 	// container of the pod sees; "" makes them as for docker's.
 	EtcDir string `json:",omitempty"`

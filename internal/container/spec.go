@@ -417,13 +417,13 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 // namespace follows the network mode.
 // A pod's container joins the pod's ipc and uts namespaces instead.
 func namespaces(hc *container.HostConfig, netns string, pod *Pod) []specs.LinuxNamespace {
-	var ipcNS, utsNS string
+	var ipcNS, utsNS, pidNS string
 	if pod != nil {
-		ipcNS, utsNS = pod.IPCNS, pod.UTSNS
+		ipcNS, utsNS, pidNS = pod.IPCNS, pod.UTSNS, pod.PIDNS
 	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	if !hc.PidMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace, Path: pidNS})
 	}
 	if !hc.IpcMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace, Path: ipcNS})

@@ -18,14 +18,19 @@ import (
 // kill -9 loses nothing (the mounts outlive it). Containers join them by
 // path.
 
-// podNamespaces are the paths of a pod's namespaces; "" is the host's.
+// podNamespaces are the paths of a pod's namespaces; "" is the host's
+// (or, for PID, each container's own).
 type podNamespaces struct {
 	Net, IPC, UTS string
+	PID           string `json:",omitempty"`
+	// PausePID is the process holding PID (podpid.go).
+	PausePID int `json:",omitempty"`
 }
 
 // createNamespaces makes the namespaces the pod does not share with the
 // host under dir, and sets the UTS namespace's host name.
-func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNamespaces, error) {
+// With podPID it also starts the pod's pause process (podpid.go).
+func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pauseProgram string) (podNamespaces, error) {
 	var ns podNamespaces
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return ns, err
@@ -45,6 +50,13 @@ func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNa
 	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
 		removeNamespaces(dir)
 		return podNamespaces{}, err
+	}
+	if podPID {
+		var err error
+		if ns.PID, ns.PausePID, err = startPause(pauseProgram, dir); err != nil {
+			removeNamespaces(dir)
+			return podNamespaces{}, err
+		}
 	}
 	return ns, nil
 }
@@ -103,7 +115,7 @@ func unshareAndMount(ipc, uts, hostname string) error {
 // directory; missing ones are fine, so it can finish a half-done run.
 func removeNamespaces(dir string) error {
 	var errList []error
-	for _, name := range []string{"net", "ipc", "uts"} {
+	for _, name := range []string{"net", "ipc", "uts", "pid"} {
 		p := filepath.Join(dir, name)
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))

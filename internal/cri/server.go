@@ -55,7 +55,10 @@ type Config struct {
 	// StreamAddress is the streaming server's host:port (port 0: any);
 	// "" is 127.0.0.1:0, as containerd's default.
 	StreamAddress string
-	Log           *slog.Logger
+	// PauseProgram is wharf-exec-init, which holds a pod's shared PID
+	// namespace (podpid.go); "" refuses pods that ask for one.
+	PauseProgram string
+	Log          *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
