@@ -308,7 +308,9 @@ func capabilities(hc *container.HostConfig) ([]string, error) {
 	}
 	for _, c := range hc.CapAdd {
 		if norm(c) == "ALL" {
-			for _, a := range allCaps() {
+			// The ones wharfd can give: in a container without, say,
+			// CAP_SYS_RESOURCE, runc could not apply it (as privileged).
+			for _, a := range privilegedCaps() {
 				set[a] = true
 			}
 			continue
