@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/network/netns"
@@ -38,6 +40,10 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	if !hostNet {
 		ns.Net = filepath.Join(dir, "net")
 		if err := netns.Create(ns.Net); err != nil {
+			return podNamespaces{}, err
+		}
+		if err := setLoopbackUp(ns.Net); err != nil {
+			removeNamespaces(dir)
 			return podNamespaces{}, err
 		}
 		// The pod's host name needs a UTS namespace of its own; a pod on
@@ -109,6 +115,30 @@ func unshareAndMount(ipc, uts, hostname string) error {
 		errc <- nil
 	}()
 	return <-errc
+}
+
+// setLoopbackUp brings up lo in the network namespace at path (the
+// kernel gives it 127.0.0.1 and ::1), in place of the CNI loopback
+// plugin (cni.go: withoutLoopback).
+func setLoopbackUp(path string) error {
+	ns, err := vnetns.GetFromPath(path)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("pod loopback: %w", err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("pod loopback up: %w", err)
+	}
+	return nil
 }
 
 // removeNamespaces unmounts and removes the pod's namespaces and their
