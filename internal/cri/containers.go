@@ -190,7 +190,11 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 	}
 	resourcesOf(hc, cfg.GetLinux().GetResources())
 	for _, m := range cfg.GetMounts() {
-		hc.Mounts = append(hc.Mounts, bindMount(m))
+		bm, err := bindMount(m)
+		if err != nil {
+			return backend.ContainerCreateOptions{}, err
+		}
+		hc.Mounts = append(hc.Mounts, bm)
 	}
 	for _, d := range cfg.GetDevices() {
 		hc.Devices = append(hc.Devices, containertypes.DeviceMapping{PathOnHost: d.GetHostPath(), PathInContainer: d.GetContainerPath(), CgroupPermissions: d.GetPermissions()})
@@ -274,8 +278,10 @@ func resourcesOf(hc *containertypes.HostConfig, r *runtimeapi.LinuxContainerReso
 	hc.CpusetMems = r.GetCpusetMems()
 }
 
-// bindMount maps a CRI mount (always a bind) to docker's --mount.
-func bindMount(m *runtimeapi.Mount) mount.Mount {
+// bindMount maps a CRI mount (always a bind) to docker's --mount. A
+// recursive read-only one must be read-only and private, as the kubelet
+// and containerd require.
+func bindMount(m *runtimeapi.Mount) (mount.Mount, error) {
 	prop := mount.PropagationRPrivate
 	switch m.GetPropagation() {
 	case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
@@ -283,10 +289,18 @@ func bindMount(m *runtimeapi.Mount) mount.Mount {
 	case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
 		prop = mount.PropagationRShared
 	}
+	if m.GetRecursiveReadOnly() {
+		if !m.GetReadonly() {
+			return mount.Mount{}, errs.Invalid("mount %s: recursive_read_only needs readonly", m.GetContainerPath())
+		}
+		if prop != mount.PropagationRPrivate {
+			return mount.Mount{}, errs.Invalid("mount %s: recursive_read_only needs private propagation, not %s", m.GetContainerPath(), m.GetPropagation())
+		}
+	}
 	return mount.Mount{
 		Type: mount.TypeBind, Source: m.GetHostPath(), Target: m.GetContainerPath(), ReadOnly: m.GetReadonly(),
-		BindOptions: &mount.BindOptions{Propagation: prop},
-	}
+		BindOptions: &mount.BindOptions{Propagation: prop, ReadOnlyForceRecursive: m.GetRecursiveReadOnly()},
+	}, nil
 }
 
 // makeBindSources creates missing bind sources as directories, as
