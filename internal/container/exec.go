@@ -230,7 +230,7 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path,
 		c.mu.Lock()
 		groupAdd := c.HostConfig.GroupAdd
 		c.mu.Unlock()
-		_, su, err := processUser(s.rootfsPath(c.ID), e.Config.User, groupAdd)
+		_, su, err := processUser(s.rootfsPath(c.ID), e.Config.User, groupAdd, c.strictGroups())
 		if err != nil {
 			return nil, err
 		}

@@ -48,8 +48,8 @@ type MountPoint struct {
 	NoCreate    bool              `json:",omitempty"` // a --mount bind: the source must exist
 	// RecursiveRO: read-only all the way down (runc's "rro", mount_setattr),
 	// the bind's ReadOnlyForceRecursive (API 1.44) and the CRI's.
-	RecursiveRO bool `json:",omitempty"`
-	TmpfsData   string            `json:",omitempty"` // tmpfs options, "size=64m,mode=1777"
+	RecursiveRO bool   `json:",omitempty"`
+	TmpfsData   string `json:",omitempty"` // tmpfs options, "size=64m,mode=1777"
 	// VolumeOptions are --mount's volume-label and volume-opt, for a
 	// volume made at create; not kept.
 	VolumeOptions *mount.VolumeOptions `json:"-"`

@@ -69,11 +69,12 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		return nil, err
 	}
 	pod := container.Pod{
-		Namespace: Namespace,
-		NetNS:     sb.Namespaces.Net,
-		IPCNS:     sb.Namespaces.IPC,
-		UTSNS:     sb.Namespaces.UTS,
-		EtcDir:    s.sandboxDir(sb.ID),
+		Namespace:    Namespace,
+		NetNS:        sb.Namespaces.Net,
+		IPCNS:        sb.Namespaces.IPC,
+		UTSNS:        sb.Namespaces.UTS,
+		EtcDir:       s.sandboxDir(sb.ID),
+		StrictGroups: cfg.GetLinux().GetSecurityContext().GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict,
 	}
 	if pod.PIDNS, err = s.pidNamespace(ctx, sb, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()); err != nil {
 		return nil, err

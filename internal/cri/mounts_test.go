@@ -24,3 +24,11 @@ func TestBindMountRecursiveReadOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestParseProcessUser(t *testing.T) {
+	u := parseProcessUser("Name:\tsh\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nGroups:\t1000 1234 \n")
+	l := u.GetLinux()
+	if l.GetUid() != 1000 || l.GetGid() != 1000 || len(l.GetSupplementalGroups()) != 2 || l.GetSupplementalGroups()[1] != 1234 {
+		t.Errorf("%v", u)
+	}
+}
