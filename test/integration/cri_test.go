@@ -216,7 +216,7 @@ func TestCRIPodWithCrictl(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce.crictlRun("logs", "--reopen", sideID)
-	ce.crictl(t, "exec", "-s", sideID, "sh", "-c", "echo after-reopen > /proc/1/fd/1")
+	ce.crictl(t, "exec", "-s", sideID, "sh", "-c", "echo after-reopen > /proc/$(pidof sleep)/fd/1")
 	waitFor(t, 10*time.Second, "the reopened log", func() bool {
 		data, _ := os.ReadFile(logFile)
 		return strings.Contains(string(data), "after-reopen")
