@@ -35,13 +35,27 @@ func startPause(program, dir string) (path string, pid int, err error) {
 		return "", 0, err
 	}
 	f.Close()
+	// An empty directory to confine it to (package pause).
+	root := filepath.Join(filepath.Dir(filepath.Dir(dir)), "pause-root")
+	if err := os.MkdirAll(root, 0o555); err != nil {
+		os.Remove(path)
+		return "", 0, err
+	}
 	cmd := &exec.Cmd{
 		Path: program,
-		Args: []string{pause.Name},
+		Args: []string{pause.Name, root},
 		Dir:  "/",
 		// Its own session: a signal to wharfd's group does not reach it,
-		// and it outlives wharfd as the pod's containers do.
-		SysProcAttr: &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWPID, Setsid: true},
+		// and it outlives wharfd as the pod's containers do. Network, IPC
+		// and UTS namespaces of its own beside the new PID one: the
+		// containers that see it reach none of the host's through it. Not
+		// a mount namespace: its copy of the host's mounts would hold
+		// every other pod's namespaces and root file systems; the
+		// chroot to an empty directory (pause.Confine) hides them.
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS,
+			Setsid:     true,
+		},
 	}
 	if err := cmd.Start(); err != nil {
 		os.Remove(path)
