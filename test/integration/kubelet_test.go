@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -22,14 +23,17 @@ import (
 
 // kubeletPath is the kubelet from $KUBELET, or else built (once, then
 // cached) by hack/tools/kubelet/build.sh; the test skips when it cannot
-// be built. `make test-deps` builds it, so its cold build (minutes)
-// stays out of the test's time.
+// be built, or not within ten minutes (a cold build on busy cores; the
+// Go build cache keeps what it compiled for the next try). `make
+// test-deps` builds it, so its cold build stays out of the test's time.
 func kubeletPath(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("KUBELET"); p != "" {
 		return p
 	}
-	cmd := exec.Command("../../hack/tools/kubelet/build.sh")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "../../hack/tools/kubelet/build.sh")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
