@@ -34,6 +34,8 @@ func kubeletPath(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "../../hack/tools/kubelet/build.sh")
+	// The script's go build, left running, holds the output pipe open.
+	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
