@@ -91,6 +91,10 @@ deps:
 TEST_DEB_PKGS := chromium docker-registry docker-compose python3-docker
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(TEST_DEB_PKGS)"
+	@# The CRI tests' tools, built once and cached in ~/.cache/wharf-tools
+	@# (cold: crictl 3-8 min, the kubelet about 7 min on 2 idle cores).
+	@hack/tools/crictl/build.sh >/dev/null
+	@hack/tools/kubelet/build.sh >/dev/null || echo "the kubelet could not be built: TestKubeletStandalone will skip" >&2
 	@if [ -e /etc/systemd/system/multi-user.target.wants/docker-registry.service ] || [ -d /run/systemd/system ]; then \
 		systemctl stop docker-registry >/dev/null 2>&1 || true; \
 		deb-systemd-helper disable docker-registry.service >/dev/null 2>&1 || systemctl disable docker-registry >/dev/null 2>&1 || true; \

@@ -13,7 +13,43 @@ wharf=${WHARF:-wharf}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$here/../busybox-image.sh" "$tmp/base.tar"
+"$here/../busybox-image.sh" "$tmp/busybox.tar"
+# The base: busybox with its applets as hard links, as in the e2e busybox
+# image (a masked /bin/ls must not mask busybox itself), plus scripts for
+# the applets Debian's busybox lacks (pgrep, ipcs) and an nginx stand-in:
+# busybox httpd under a process named nginx whose command line says
+# "master process", with nginx's pid file, as critest looks for them.
+mkdir -p "$tmp/root"
+tar -xf "$tmp/busybox.tar" -C "$tmp/root"
+for f in "$tmp"/root/bin/*; do
+	[ -L "$f" ] && ln -f "$tmp/root/bin/busybox" "$f"
+done
+cat >"$tmp/root/bin/pgrep" <<'S'
+#!/bin/sh
+# pgrep NAME: the pids whose process name is NAME (stand-in).
+found=1
+for d in /proc/[0-9]*; do
+	[ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}" && found=0
+done
+exit $found
+S
+cat >"$tmp/root/bin/ipcs" <<'S'
+#!/bin/sh
+# ipcs -m: the System V shared memory segments (stand-in).
+cat /proc/sysvipc/shm
+S
+mkdir -p "$tmp/root/usr/sbin"
+cat >"$tmp/root/usr/sbin/nginx" <<'S'
+#!/bin/sh
+# nginx stand-in: nginx master process [PORT]
+mkdir -p /www /var/run && echo ok >/www/index.html && echo $$ >/var/run/nginx.pid
+echo "nginx (httpd stand-in) serving on :${2:-80}"
+httpd -f -p "${2:-80}" -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait
+S
+chmod 755 "$tmp/root/bin/pgrep" "$tmp/root/bin/ipcs" "$tmp/root/usr/sbin/nginx"
+tar --numeric-owner --owner=0 --group=0 -C "$tmp/root" -cf "$tmp/base.tar" .
 mkdir -p "$tmp/etc"
 tar -xf "$tmp/base.tar" -C "$tmp" ./etc/passwd ./etc/group
 cat >>"$tmp/etc/passwd" <<'P'
@@ -26,8 +62,9 @@ default-user:x:1000:
 group-defined-in-image:x:50000:default-user
 G
 
-# image NAME [import -c changes...]: busybox plus a marker file, pushed
-# to $reg/NAME.
+# image NAME [import -c changes...]: busybox plus a marker file (and the
+# ./usr of directory $extra when set), pushed to $reg/NAME.
+extra=
 image() {
 	name=$1
 	shift
@@ -37,6 +74,7 @@ image() {
 	tar --delete -f "$tmp/img.tar" ./etc/passwd ./etc/group
 	tar -rf "$tmp/img.tar" -C "$tmp" ./etc/passwd ./etc/group
 	tar -rf "$tmp/img.tar" -C "$tmp/m" ./stand-in
+	[ -z "$extra" ] || tar --numeric-owner --owner=0 --group=0 -rf "$tmp/img.tar" -C "$extra" ./usr
 	set -- -c 'CMD ["sh"]' "$@"
 	"$wharf" import "$@" "$tmp/img.tar" "$reg/$name" >/dev/null
 	"$wharf" push -q "$reg/$name" >/dev/null
@@ -61,12 +99,19 @@ tags() {
 e2e=e2e-test-images
 cri=k8s-staging-cri-tools
 image "$e2e/busybox:1.29-2"
-# Web servers: busybox httpd serving an index page, with nginx's pid file
-# (critest reads it).
-web() { echo '["sh","-c","mkdir -p /www /var/run && echo ok >/www/index.html && echo $$ >/var/run/nginx.pid && exec httpd -f -p '$1' -h /www"]'; }
+# Web servers: the nginx stand-in (an httpd one says httpd in its log).
+web() { echo '["/usr/sbin/nginx","master process","'$1'"]'; }
 image "$e2e/nginx:1.14-2" -c "CMD $(web 80)"
-image "$e2e/httpd:2.4.39-4" -c "CMD $(web 80)"
+image "$e2e/httpd:2.4.39-4" -c 'CMD ["sh","-c","echo httpd stand-in; exec /usr/sbin/nginx \"master process\" 80"]'
 image "$cri/hostnet-nginx-$(go env GOARCH 2>/dev/null || echo amd64)" -c "CMD $(web 12003)"
+# nonewprivs: a setuid-root program printing its effective uid.
+mkdir -p "$tmp/nnp/usr/local/bin"
+CGO_ENABLED=0 go build -trimpath -o "$tmp/nnp/usr/local/bin/nnp" "$here/nonewprivs"
+chmod 4755 "$tmp/nnp/usr/local/bin/nnp"
+extra=$tmp/nnp
+image "$e2e/nonewprivs:1.3" -c 'CMD ["/usr/local/bin/nnp"]'
+extra=
+
 image "$cri/test-image-latest:latest"
 image "$cri/test-image-tag:test"
 image "$cri/test-image-tag:all"

@@ -230,7 +230,7 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path,
 		c.mu.Lock()
 		groupAdd := c.HostConfig.GroupAdd
 		c.mu.Unlock()
-		_, su, err := processUser(s.rootfsPath(c.ID), e.Config.User, groupAdd)
+		_, su, err := processUser(s.rootfsPath(c.ID), e.Config.User, groupAdd, c.strictGroups())
 		if err != nil {
 			return nil, err
 		}
@@ -281,6 +281,11 @@ func (s *Service) ExecInspect(ctx context.Context, id string) (container.ExecIns
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The runtime may not have written the pid file yet when the exec
+	// started: read it now (the CRI's ExecSync kills a timed-out exec by it).
+	if e.pid == 0 && e.running && e.proc != nil {
+		e.pid = e.proc.Pid()
+	}
 	args := []string{}
 	if len(e.Config.Cmd) > 1 {
 		args = e.Config.Cmd[1:]

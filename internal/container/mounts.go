@@ -46,7 +46,10 @@ type MountPoint struct {
 	CopyData    bool              `json:",omitempty"` // fill an empty volume from the image
 	Anonymous   bool              `json:",omitempty"` // made for this container; goes with rm -v
 	NoCreate    bool              `json:",omitempty"` // a --mount bind: the source must exist
-	TmpfsData   string            `json:",omitempty"` // tmpfs options, "size=64m,mode=1777"
+	// RecursiveRO: read-only all the way down (runc's "rro", mount_setattr),
+	// the bind's ReadOnlyForceRecursive (API 1.44) and the CRI's.
+	RecursiveRO bool   `json:",omitempty"`
+	TmpfsData   string `json:",omitempty"` // tmpfs options, "size=64m,mode=1777"
 	// VolumeOptions are --mount's volume-label and volume-opt, for a
 	// volume made at create; not kept.
 	VolumeOptions *mount.VolumeOptions `json:"-"`
@@ -187,6 +190,17 @@ func parseMount(m mount.Mount) (*MountPoint, error) {
 				mp.Propagation = o.Propagation
 			}
 			mp.NoCreate = !o.CreateMountpoint
+			if o.ReadOnlyForceRecursive {
+				// dockerd's checks (daemon/volume/mounts): only a
+				// read-only, private bind can be read-only below too.
+				if !m.ReadOnly {
+					return nil, mountConfigError(m.Type, errors.New("must set ReadOnly when ReadOnlyForceRecursive is set"))
+				}
+				if mp.Propagation != mount.PropagationRPrivate && mp.Propagation != mount.PropagationPrivate {
+					return nil, mountConfigError(m.Type, fmt.Errorf("propagation %q is not compatible with ReadOnlyForceRecursive", mp.Propagation))
+				}
+				mp.RecursiveRO = true
+			}
 		}
 		if _, err := os.Stat(mp.Source); err != nil && mp.NoCreate {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -461,6 +475,9 @@ func bindMount(src string, mp *MountPoint) specs.Mount {
 	opts := []string{"rbind"}
 	if !mp.RW {
 		opts = append(opts, "ro")
+	}
+	if mp.RecursiveRO {
+		opts = append(opts, "rro")
 	}
 	prop := string(mp.Propagation)
 	if prop == "" {

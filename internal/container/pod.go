@@ -27,9 +27,17 @@ type Pod struct {
 	// nsfs files) the container joins; "" gives it its own, or the
 	// host's when the HostConfig's mode says host.
 	NetNS, IPCNS, UTSNS string `json:",omitempty"`
+	// PIDNS is a PID namespace to join (the pod's shared one, or another
+	// container's); "" gives the container its own, or the host's when
+	// the HostConfig's PidMode says host.
+	PIDNS string `json:",omitempty"`
 	// EtcDir holds the pod's hosts and resolv.conf, which every
 	// container of the pod sees; "" makes them as for docker's.
 	EtcDir string `json:",omitempty"`
+	// StrictGroups is the CRI's SupplementalGroupsPolicy Strict: the
+	// process's groups are its primary group and the HostConfig's
+	// GroupAdd only, not the user's memberships in the image's /etc/group.
+	StrictGroups bool `json:",omitempty"`
 	// LogPath is where conmon writes the CRI (k8s-file) log, the path
 	// the kubelet asked for; "" keeps it in the container's directory.
 	LogPath string `json:",omitempty"`
@@ -46,6 +54,9 @@ func (s *Service) CreateInPod(ctx context.Context, o CreateOptions, pod Pod) (co
 	}
 	return s.create(ctx, o, &pod)
 }
+
+// strictGroups: c's processes get no groups from the image's /etc/group.
+func (c *Container) strictGroups() bool { return c.Pod != nil && c.Pod.StrictGroups }
 
 // namespace is c's store namespace; "" for docker's containers.
 func (c *Container) namespace() string {

@@ -54,7 +54,7 @@ type specInput struct {
 // with docker's defaults for everything the user did not set.
 func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 	cfg, hc := c.Config, c.HostConfig
-	proc, err := buildProcess(cfg, hc.GroupAdd, in.Rootfs, append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...))
+	proc, err := buildProcess(cfg, hc.GroupAdd, c.strictGroups(), in.Rootfs, append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...))
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +152,8 @@ func cgroupsPath(containerParent, daemonParent, id string) string {
 
 // buildProcess resolves the user inside rootfs and fills the environment
 // the way docker does (PATH, HOSTNAME, TERM for a tty, HOME).
-func buildProcess(cfg *container.Config, groupAdd []string, rootfs string, argv []string) (*specs.Process, error) {
-	u, su, err := processUser(rootfs, cfg.User, groupAdd)
+func buildProcess(cfg *container.Config, groupAdd []string, strictGroups bool, rootfs string, argv []string) (*specs.Process, error) {
+	u, su, err := processUser(rootfs, cfg.User, groupAdd, strictGroups)
 	if err != nil {
 		return nil, err
 	}
@@ -185,13 +185,17 @@ func buildProcess(cfg *container.Config, groupAdd []string, rootfs string, argv 
 // processUser resolves spec for a process of the container as dockerd
 // does (daemon/oci_linux.go, getUser): the additional groups are the
 // primary one, the user's supplementary groups, then --group-add's, each
-// a gid or a name from the container's /etc/group.
-func processUser(rootfs, spec string, groupAdd []string) (execUser, specs.User, error) {
+// a gid or a name from the container's /etc/group. strictGroups leaves
+// out the user's supplementary groups (Pod.StrictGroups).
+func processUser(rootfs, spec string, groupAdd []string, strictGroups bool) (execUser, specs.User, error) {
 	u, err := resolveUser(rootfs, spec)
 	if err != nil {
 		return u, specs.User{}, err
 	}
-	su := specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: append([]uint32{uint32(u.Gid)}, u.Sgids...)}
+	su := specs.User{UID: uint32(u.Uid), GID: uint32(u.Gid), AdditionalGids: []uint32{uint32(u.Gid)}}
+	if !strictGroups {
+		su.AdditionalGids = append(su.AdditionalGids, u.Sgids...)
+	}
 	if len(groupAdd) > 0 {
 		groupPath, err := symlink.FollowSymlinkInScope(filepath.Join(rootfs, "etc/group"), rootfs)
 		if err != nil {
@@ -308,7 +312,9 @@ func capabilities(hc *container.HostConfig) ([]string, error) {
 	}
 	for _, c := range hc.CapAdd {
 		if norm(c) == "ALL" {
-			for _, a := range allCaps() {
+			// The ones wharfd can give: in a container without, say,
+			// CAP_SYS_RESOURCE, runc could not apply it (as privileged).
+			for _, a := range privilegedCaps() {
 				set[a] = true
 			}
 			continue
@@ -417,13 +423,13 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 // namespace follows the network mode.
 // A pod's container joins the pod's ipc and uts namespaces instead.
 func namespaces(hc *container.HostConfig, netns string, pod *Pod) []specs.LinuxNamespace {
-	var ipcNS, utsNS string
+	var ipcNS, utsNS, pidNS string
 	if pod != nil {
-		ipcNS, utsNS = pod.IPCNS, pod.UTSNS
+		ipcNS, utsNS, pidNS = pod.IPCNS, pod.UTSNS, pod.PIDNS
 	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	if !hc.PidMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace, Path: pidNS})
 	}
 	if !hc.IpcMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace, Path: ipcNS})

@@ -2,6 +2,8 @@ package cri
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -67,11 +69,15 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		return nil, err
 	}
 	pod := container.Pod{
-		Namespace: Namespace,
-		NetNS:     sb.Namespaces.Net,
-		IPCNS:     sb.Namespaces.IPC,
-		UTSNS:     sb.Namespaces.UTS,
-		EtcDir:    s.sandboxDir(sb.ID),
+		Namespace:    Namespace,
+		NetNS:        sb.Namespaces.Net,
+		IPCNS:        sb.Namespaces.IPC,
+		UTSNS:        sb.Namespaces.UTS,
+		EtcDir:       s.sandboxDir(sb.ID),
+		StrictGroups: cfg.GetLinux().GetSecurityContext().GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict,
+	}
+	if pod.PIDNS, err = s.pidNamespace(ctx, sb, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()); err != nil {
+		return nil, err
 	}
 	if dir, p := sb.config.GetLogDirectory(), cfg.GetLogPath(); dir != "" && p != "" {
 		pod.LogPath = filepath.Join(dir, p)
@@ -89,12 +95,45 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	return &runtimeapi.CreateContainerResponse{ContainerId: resp.ID}, nil
 }
 
+// pidNamespace is the PID namespace a container of sb joins: the pod's
+// for mode POD, the target container's for TARGET (kubectl debug's
+// ephemeral containers); "" for its own or the host's.
+func (s *Server) pidNamespace(ctx context.Context, sb *sandbox, opts *runtimeapi.NamespaceOption) (string, error) {
+	switch opts.GetPid() {
+	case runtimeapi.NamespaceMode_POD:
+		return sb.Namespaces.PID, nil
+	case runtimeapi.NamespaceMode_TARGET:
+		id, err := s.podContainer(ctx, opts.GetTargetId())
+		if err != nil {
+			return "", err
+		}
+		c, err := s.cfg.Containers.Inspect(ctx, id, false)
+		if err != nil {
+			return "", err
+		}
+		if c.State == nil || !c.State.Running || c.State.Pid == 0 {
+			return "", errs.Conflict("target container %s is not running", id)
+		}
+		return fmt.Sprintf("/proc/%d/ns/pid", c.State.Pid), nil
+	}
+	return "", nil
+}
+
 // containerName is the kubelet's unique name for a container, as
-// dockershim and cri-dockerd named them.
+// dockershim and cri-dockerd named them. Names are at most 255
+// characters (the container service's limit): a longer one keeps its
+// start and ends in a hash of the whole, so it stays unique.
 func containerName(sb *sandbox, md *runtimeapi.ContainerMetadata) string {
 	pm := sb.config.GetMetadata()
-	return strings.Join([]string{"k8s", md.GetName(), pm.GetName(), pm.GetNamespace(), pm.GetUid(), strconv.FormatUint(uint64(md.GetAttempt()), 10)}, "_")
+	name := strings.Join([]string{"k8s", md.GetName(), pm.GetName(), pm.GetNamespace(), pm.GetUid(), strconv.FormatUint(uint64(md.GetAttempt()), 10)}, "_")
+	if len(name) <= maxNameLen {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxNameLen-33] + "_" + hex.EncodeToString(sum[:16])
 }
+
+const maxNameLen = 255
 
 // createOptions maps the CRI's container config onto docker's create body.
 func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.ContainerCreateOptions, error) {
@@ -141,10 +180,9 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 	if nsOpts.GetIpc() == runtimeapi.NamespaceMode_NODE {
 		hc.IpcMode = "host"
 	}
-	// PID mode POD (shareProcessNamespace, and crictl's default, as it is
-	// the enum's zero) gets each container its own PID namespace: a
-	// pod-wide one needs a process to live in, which wharf's pods do not
-	// have (yet).
+	// PID mode POD joins the pod's namespace when the pod has one (its
+	// own mode POD: podpid.go), CONTAINER gets one of its own, TARGET
+	// another container's (CreateContainer), NODE the host's.
 	if cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid() == runtimeapi.NamespaceMode_NODE {
 		hc.PidMode = "host"
 	}
@@ -153,7 +191,11 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 	}
 	resourcesOf(hc, cfg.GetLinux().GetResources())
 	for _, m := range cfg.GetMounts() {
-		hc.Mounts = append(hc.Mounts, bindMount(m))
+		bm, err := bindMount(m)
+		if err != nil {
+			return backend.ContainerCreateOptions{}, err
+		}
+		hc.Mounts = append(hc.Mounts, bm)
 	}
 	for _, d := range cfg.GetDevices() {
 		hc.Devices = append(hc.Devices, containertypes.DeviceMapping{PathOnHost: d.GetHostPath(), PathInContainer: d.GetContainerPath(), CgroupPermissions: d.GetPermissions()})
@@ -165,9 +207,6 @@ func createOptions(sb *sandbox, cfg *runtimeapi.ContainerConfig) (backend.Contai
 // groups, capabilities, privileged, read-only root, no-new-privileges,
 // seccomp unconfined.
 func securityContext(c *containertypes.Config, hc *containertypes.HostConfig, sc *runtimeapi.LinuxContainerSecurityContext) error {
-	if sc == nil {
-		return nil
-	}
 	switch {
 	case sc.GetRunAsUser() != nil:
 		c.User = strconv.FormatInt(sc.GetRunAsUser().GetValue(), 10)
@@ -192,15 +231,35 @@ func securityContext(c *containertypes.Config, hc *containertypes.HostConfig, sc
 	if sc.GetNoNewPrivs() {
 		hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")
 	}
-	// The CRI's seccomp: no profile is unconfined (the kubelet asks for
-	// RuntimeDefault explicitly); Localhost profiles are not supported yet.
-	switch p := sc.GetSeccomp(); {
-	case p == nil || p.GetProfileType() == runtimeapi.SecurityProfile_Unconfined:
-		hc.SecurityOpt = append(hc.SecurityOpt, "seccomp=unconfined")
-	case p.GetProfileType() == runtimeapi.SecurityProfile_Localhost:
-		return errs.Invalid("seccomp localhost profile %q: only RuntimeDefault and Unconfined are supported", p.GetLocalhostRef())
+	opt, err := seccompOpt(sc.GetSeccomp(), sc.GetPrivileged())
+	if err != nil {
+		return err
 	}
+	hc.SecurityOpt = append(hc.SecurityOpt, opt)
 	return nil
+}
+
+// seccompOpt is docker's --security-opt for the CRI's seccomp profile:
+// none is unconfined (the kubelet asks for RuntimeDefault explicitly), a
+// Localhost profile is the JSON file at its absolute path on the host,
+// read now as docker's CLI reads seccomp=FILE. A privileged container
+// runs unconfined whatever it names, as with containerd and CRI-O.
+func seccompOpt(p *runtimeapi.SecurityProfile, privileged bool) (string, error) {
+	switch {
+	case privileged || p == nil || p.GetProfileType() == runtimeapi.SecurityProfile_Unconfined:
+		return "seccomp=unconfined", nil
+	case p.GetProfileType() == runtimeapi.SecurityProfile_RuntimeDefault:
+		return "seccomp=builtin", nil
+	}
+	ref := p.GetLocalhostRef()
+	if !filepath.IsAbs(ref) {
+		return "", errs.Invalid("seccomp localhost profile %q is not an absolute path", ref)
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		return "", errs.Invalid("seccomp localhost profile: %v", err)
+	}
+	return "seccomp=" + string(data), nil
 }
 
 // resourcesOf maps the CRI's Linux resources onto docker's.
@@ -220,8 +279,10 @@ func resourcesOf(hc *containertypes.HostConfig, r *runtimeapi.LinuxContainerReso
 	hc.CpusetMems = r.GetCpusetMems()
 }
 
-// bindMount maps a CRI mount (always a bind) to docker's --mount.
-func bindMount(m *runtimeapi.Mount) mount.Mount {
+// bindMount maps a CRI mount (always a bind) to docker's --mount. A
+// recursive read-only one must be read-only and private, as the kubelet
+// and containerd require.
+func bindMount(m *runtimeapi.Mount) (mount.Mount, error) {
 	prop := mount.PropagationRPrivate
 	switch m.GetPropagation() {
 	case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
@@ -229,10 +290,18 @@ func bindMount(m *runtimeapi.Mount) mount.Mount {
 	case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
 		prop = mount.PropagationRShared
 	}
+	if m.GetRecursiveReadOnly() {
+		if !m.GetReadonly() {
+			return mount.Mount{}, errs.Invalid("mount %s: recursive_read_only needs readonly", m.GetContainerPath())
+		}
+		if prop != mount.PropagationRPrivate {
+			return mount.Mount{}, errs.Invalid("mount %s: recursive_read_only needs private propagation, not %s", m.GetContainerPath(), m.GetPropagation())
+		}
+	}
 	return mount.Mount{
 		Type: mount.TypeBind, Source: m.GetHostPath(), Target: m.GetContainerPath(), ReadOnly: m.GetReadonly(),
-		BindOptions: &mount.BindOptions{Propagation: prop},
-	}
+		BindOptions: &mount.BindOptions{Propagation: prop, ReadOnlyForceRecursive: m.GetRecursiveReadOnly()},
+	}, nil
 }
 
 // makeBindSources creates missing bind sources as directories, as

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/network/netns"
@@ -18,14 +20,19 @@ import (
 // kill -9 loses nothing (the mounts outlive it). Containers join them by
 // path.
 
-// podNamespaces are the paths of a pod's namespaces; "" is the host's.
+// podNamespaces are the paths of a pod's namespaces; "" is the host's
+// (or, for PID, each container's own).
 type podNamespaces struct {
 	Net, IPC, UTS string
+	PID           string `json:",omitempty"`
+	// PausePID is the process holding PID (podpid.go).
+	PausePID int `json:",omitempty"`
 }
 
 // createNamespaces makes the namespaces the pod does not share with the
 // host under dir, and sets the UTS namespace's host name.
-func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNamespaces, error) {
+// With podPID it also starts the pod's pause process (podpid.go).
+func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pauseProgram string) (podNamespaces, error) {
 	var ns podNamespaces
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return ns, err
@@ -33,6 +40,10 @@ func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNa
 	if !hostNet {
 		ns.Net = filepath.Join(dir, "net")
 		if err := netns.Create(ns.Net); err != nil {
+			return podNamespaces{}, err
+		}
+		if err := setLoopbackUp(ns.Net); err != nil {
+			removeNamespaces(dir)
 			return podNamespaces{}, err
 		}
 		// The pod's host name needs a UTS namespace of its own; a pod on
@@ -45,6 +56,13 @@ func createNamespaces(dir string, hostNet, hostIPC bool, hostname string) (podNa
 	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
 		removeNamespaces(dir)
 		return podNamespaces{}, err
+	}
+	if podPID {
+		var err error
+		if ns.PID, ns.PausePID, err = startPause(pauseProgram, dir); err != nil {
+			removeNamespaces(dir)
+			return podNamespaces{}, err
+		}
 	}
 	return ns, nil
 }
@@ -99,11 +117,35 @@ func unshareAndMount(ipc, uts, hostname string) error {
 	return <-errc
 }
 
+// setLoopbackUp brings up lo in the network namespace at path (the
+// kernel gives it 127.0.0.1 and ::1), in place of the CNI loopback
+// plugin (cni.go: withoutLoopback).
+func setLoopbackUp(path string) error {
+	ns, err := vnetns.GetFromPath(path)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("pod loopback: %w", err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("pod loopback up: %w", err)
+	}
+	return nil
+}
+
 // removeNamespaces unmounts and removes the pod's namespaces and their
 // directory; missing ones are fine, so it can finish a half-done run.
 func removeNamespaces(dir string) error {
 	var errList []error
-	for _, name := range []string{"net", "ipc", "uts"} {
+	for _, name := range []string{"net", "ipc", "uts", "pid"} {
 		p := filepath.Join(dir, name)
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))

@@ -209,7 +209,8 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 	if err := s.writePodFiles(sb, hostname); err != nil {
 		return err
 	}
-	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, hostname)
+	podPID := nsOpts.GetPid() == runtimeapi.NamespaceMode_POD
+	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, podPID, hostname, s.cfg.PauseProgram)
 	if err != nil {
 		return err
 	}

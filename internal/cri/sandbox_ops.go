@@ -61,6 +61,9 @@ func (s *Server) stopSandbox(ctx context.Context, sb *sandbox) error {
 	if err := s.stopPodContainers(ctx, sb.ID); err != nil {
 		return err
 	}
+	if err := stopPause(sb.Namespaces.PID, sb.Namespaces.PausePID); err != nil {
+		return err
+	}
 	if sb.NetworkUp {
 		if err := s.cni.tearDown(ctx, sb.ID, sb.Namespaces.Net, sb.config); err != nil {
 			return err

@@ -55,7 +55,10 @@ type Config struct {
 	// StreamAddress is the streaming server's host:port (port 0: any);
 	// "" is 127.0.0.1:0, as containerd's default.
 	StreamAddress string
-	Log           *slog.Logger
+	// PauseProgram is wharf-exec-init, which holds a pod's shared PID
+	// namespace (podpid.go); "" refuses pods that ask for one.
+	PauseProgram string
+	Log          *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -181,6 +184,11 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 		{Type: runtimeapi.RuntimeReady, Status: true},
 		netCond,
 	}}}
+	// One runtime, under the default name ("") and its own: recursive
+	// read-only binds are runc's "rro" (mount_setattr, Linux 5.12).
+	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
+	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
+	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.GetVerbose() {
 		info, err := json.Marshal(map[string]any{"cniConfDir": s.cfg.CNIConfDir, "cniBinDirs": s.cfg.CNIBinDirs})
 		if err != nil {

@@ -3,6 +3,8 @@ package cri
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +77,9 @@ func (s *Server) ContainerStatus(ctx context.Context, req *runtimeapi.ContainerS
 	if st.State != runtimeapi.ContainerState_CONTAINER_CREATED {
 		st.StartedAt = parseTime(in.State.StartedAt)
 	}
+	if in.State.Running && in.State.Pid > 0 {
+		st.User = processUser(in.State.Pid)
+	}
 	if st.State == runtimeapi.ContainerState_CONTAINER_EXITED {
 		st.FinishedAt = parseTime(in.State.FinishedAt)
 		st.ExitCode = int32(in.State.ExitCode)
@@ -143,4 +148,45 @@ func parseTime(s string) int64 {
 		return 0
 	}
 	return t.UnixNano()
+}
+
+// processUser is the identity the container's first process runs with,
+// from /proc/<pid>/status (the kubelet shows it, and checks
+// SupplementalGroupsPolicy by it); nil if the process is gone.
+func processUser(pid int) *runtimeapi.ContainerUser {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil
+	}
+	return parseProcessUser(string(data))
+}
+
+// parseProcessUser reads the real uid and gid and the groups of a
+// /proc/<pid>/status text.
+func parseProcessUser(status string) *runtimeapi.ContainerUser {
+	u := &runtimeapi.LinuxContainerUser{}
+	for _, line := range strings.Split(status, "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(val)
+		switch key {
+		case "Uid":
+			if len(fields) > 0 {
+				u.Uid, _ = strconv.ParseInt(fields[0], 10, 64)
+			}
+		case "Gid":
+			if len(fields) > 0 {
+				u.Gid, _ = strconv.ParseInt(fields[0], 10, 64)
+			}
+		case "Groups":
+			for _, f := range fields {
+				if g, err := strconv.ParseInt(f, 10, 64); err == nil {
+					u.SupplementalGroups = append(u.SupplementalGroups, g)
+				}
+			}
+		}
+	}
+	return &runtimeapi.ContainerUser{Linux: u}
 }

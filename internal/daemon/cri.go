@@ -29,6 +29,7 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		CNIConfDir:    cfg.CRI.CNIConfDir,
 		CNIBinDirs:    cfg.CRI.CNIBinDirs,
 		StreamAddress: cfg.CRI.StreamAddress,
+		PauseProgram:  findExecInit(),
 		Containers:    containers,
 		Streamer:      containers,
 		Resources:     containers,

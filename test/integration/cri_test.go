@@ -157,13 +157,21 @@ func TestCRIPodWithCrictl(t *testing.T) {
 		t.Errorf("pod ip %q is not in %s.0/24", ip, ce.subnet)
 	}
 
-	// The pod's containers share its network, IPC and UTS namespaces.
-	for _, ns := range []string{"net", "ipc", "uts"} {
+	// The pod's containers share its network, IPC and UTS namespaces, and
+	// its PID namespace (crictl's default PID mode is POD), where wharf's
+	// pause program is PID 1.
+	for _, ns := range []string{"net", "ipc", "uts", "pid"} {
 		a := ce.crictl(t, "exec", "-s", webID, "readlink", "/proc/self/ns/"+ns)
 		b := ce.crictl(t, "exec", "-s", sideID, "readlink", "/proc/self/ns/"+ns)
 		if a != b {
 			t.Errorf("%s namespace: web %s, side %s", ns, a, b)
 		}
+	}
+	if init := ce.crictl(t, "exec", "-s", sideID, "cat", "/proc/1/comm"); init != "wharf-exec-init" {
+		t.Errorf("PID 1 of the pod is %q, want wharf's pause program", init)
+	}
+	if ps := ce.crictl(t, "exec", "-s", sideID, "ps", "-o", "comm"); !strings.Contains(ps, "httpd") {
+		t.Errorf("the side container does not see the web container's httpd:\n%s", ps)
 	}
 	if h := ce.crictl(t, "exec", "-s", sideID, "hostname"); h != "it-pod-host" {
 		t.Errorf("hostname %q", h)
@@ -208,7 +216,7 @@ func TestCRIPodWithCrictl(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce.crictlRun("logs", "--reopen", sideID)
-	ce.crictl(t, "exec", "-s", sideID, "sh", "-c", "echo after-reopen > /proc/1/fd/1")
+	ce.crictl(t, "exec", "-s", sideID, "sh", "-c", "echo after-reopen > /proc/$(pidof sleep)/fd/1")
 	waitFor(t, 10*time.Second, "the reopened log", func() bool {
 		data, _ := os.ReadFile(logFile)
 		return strings.Contains(string(data), "after-reopen")
