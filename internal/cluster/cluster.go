@@ -443,6 +443,18 @@ func (c *Cluster) manager() (state, error) {
 	return st, errNotManager
 }
 
+// call is the preamble of a control API request: an active manager's
+// state and ctx bounded by requestTimeout. done is never nil: callers
+// defer it at once, before looking at err.
+func (c *Cluster) call(ctx context.Context) (_ context.Context, _ state, done context.CancelFunc, _ error) {
+	st, err := c.manager()
+	if err != nil {
+		return ctx, st, func() {}, err
+	}
+	ctx, done = context.WithTimeout(ctx, requestTimeout)
+	return ctx, st, done, nil
+}
+
 // Shutdown stops the node when the daemon stops (the swarm membership
 // stays: the next daemon starts the node again). Task containers keep
 // running.

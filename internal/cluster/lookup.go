@@ -9,113 +9,128 @@ import (
 	"github.com/wharf/wharf/internal/errs"
 )
 
-// Objects are found by full ID, then by full name, then by ID prefix, as
-// in docker; a prefix matching several is an error.
-
-func getNode(ctx context.Context, c swarmapi.ControlClient, ref string) (*swarmapi.Node, error) {
-	if r, err := c.GetNode(ctx, &swarmapi.GetNodeRequest{NodeID: ref}); err == nil {
-		return r.Node, nil
+// find looks an object up as docker does: by full ID, then by full
+// name, then by ID prefix; a prefix matching several is an error. get
+// asks for one ID; list for names or ID prefixes.
+func find[T any](ctx context.Context, noun, ref string,
+	get func(ctx context.Context, id string) (T, error),
+	list func(ctx context.Context, names, idPrefixes []string) ([]T, error),
+) (T, error) {
+	var zero T
+	if o, err := get(ctx, ref); err == nil {
+		return o, nil
 	}
-	r, err := c.ListNodes(ctx, &swarmapi.ListNodesRequest{Filters: &swarmapi.ListNodesRequest_Filters{Names: []string{ref}}})
-	if err != nil || len(r.Nodes) == 0 {
-		r, err = c.ListNodes(ctx, &swarmapi.ListNodesRequest{Filters: &swarmapi.ListNodesRequest_Filters{IDPrefixes: []string{ref}}})
+	r, err := list(ctx, []string{ref}, nil)
+	if err != nil || len(r) == 0 {
+		r, err = list(ctx, nil, []string{ref})
 	}
 	if err != nil {
-		return nil, fromGRPC(err)
+		return zero, fromGRPC(err)
 	}
-	switch len(r.Nodes) {
+	switch len(r) {
 	case 0:
-		return nil, errs.NotFound("node %s not found", ref)
+		return zero, errs.NotFound("%s %s not found", noun, ref)
 	case 1:
-		return r.Nodes[0], nil
+		return r[0], nil
 	}
-	return nil, errs.Invalid("node %s is ambiguous (%d matches found)", ref, len(r.Nodes))
+	return zero, errs.Invalid("%s %s is ambiguous (%d matches found)", noun, ref, len(r))
+}
+
+func getNode(ctx context.Context, c swarmapi.ControlClient, ref string) (*swarmapi.Node, error) {
+	return find(ctx, "node", ref,
+		func(ctx context.Context, id string) (*swarmapi.Node, error) {
+			r, err := c.GetNode(ctx, &swarmapi.GetNodeRequest{NodeID: id})
+			if err != nil {
+				return nil, err
+			}
+			return r.Node, nil
+		},
+		func(ctx context.Context, names, ids []string) ([]*swarmapi.Node, error) {
+			r, err := c.ListNodes(ctx, &swarmapi.ListNodesRequest{Filters: &swarmapi.ListNodesRequest_Filters{Names: names, IDPrefixes: ids}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Nodes, nil
+		})
 }
 
 func getService(ctx context.Context, c swarmapi.ControlClient, ref string, insertDefaults bool) (*swarmapi.Service, error) {
-	if r, err := c.GetService(ctx, &swarmapi.GetServiceRequest{ServiceID: ref, InsertDefaults: insertDefaults}); err == nil {
+	byID := func(ctx context.Context, id string) (*swarmapi.Service, error) {
+		r, err := c.GetService(ctx, &swarmapi.GetServiceRequest{ServiceID: id, InsertDefaults: insertDefaults})
+		if err != nil {
+			return nil, err
+		}
 		return r.Service, nil
 	}
-	r, err := c.ListServices(ctx, &swarmapi.ListServicesRequest{Filters: &swarmapi.ListServicesRequest_Filters{Names: []string{ref}}})
-	if err != nil || len(r.Services) == 0 {
-		r, err = c.ListServices(ctx, &swarmapi.ListServicesRequest{Filters: &swarmapi.ListServicesRequest_Filters{IDPrefixes: []string{ref}}})
-	}
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	switch len(r.Services) {
-	case 0:
-		return nil, errs.NotFound("service %s not found", ref)
-	case 1:
-		if insertDefaults {
-			// The lookup by name did not insert them; ask by ID.
-			if g, err := c.GetService(ctx, &swarmapi.GetServiceRequest{ServiceID: r.Services[0].ID, InsertDefaults: true}); err == nil {
-				return g.Service, nil
+	s, err := find(ctx, "service", ref, byID,
+		func(ctx context.Context, names, ids []string) ([]*swarmapi.Service, error) {
+			r, err := c.ListServices(ctx, &swarmapi.ListServicesRequest{Filters: &swarmapi.ListServicesRequest_Filters{Names: names, IDPrefixes: ids}})
+			if err != nil {
+				return nil, err
 			}
+			return r.Services, nil
+		})
+	if err == nil && insertDefaults && s.ID != ref {
+		// Found by name or prefix, which inserts no defaults: ask by ID.
+		if g, err := byID(ctx, s.ID); err == nil {
+			return g, nil
 		}
-		return r.Services[0], nil
 	}
-	return nil, errs.Invalid("service %s is ambiguous (%d matches found)", ref, len(r.Services))
+	return s, err
 }
 
 func getTask(ctx context.Context, c swarmapi.ControlClient, ref string) (*swarmapi.Task, error) {
-	if r, err := c.GetTask(ctx, &swarmapi.GetTaskRequest{TaskID: ref}); err == nil {
-		return r.Task, nil
-	}
-	r, err := c.ListTasks(ctx, &swarmapi.ListTasksRequest{Filters: &swarmapi.ListTasksRequest_Filters{Names: []string{ref}}})
-	if err != nil || len(r.Tasks) == 0 {
-		r, err = c.ListTasks(ctx, &swarmapi.ListTasksRequest{Filters: &swarmapi.ListTasksRequest_Filters{IDPrefixes: []string{ref}}})
-	}
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	switch len(r.Tasks) {
-	case 0:
-		return nil, errs.NotFound("task %s not found", ref)
-	case 1:
-		return r.Tasks[0], nil
-	}
-	return nil, errs.Invalid("task %s is ambiguous (%d matches found)", ref, len(r.Tasks))
+	return find(ctx, "task", ref,
+		func(ctx context.Context, id string) (*swarmapi.Task, error) {
+			r, err := c.GetTask(ctx, &swarmapi.GetTaskRequest{TaskID: id})
+			if err != nil {
+				return nil, err
+			}
+			return r.Task, nil
+		},
+		func(ctx context.Context, names, ids []string) ([]*swarmapi.Task, error) {
+			r, err := c.ListTasks(ctx, &swarmapi.ListTasksRequest{Filters: &swarmapi.ListTasksRequest_Filters{Names: names, IDPrefixes: ids}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Tasks, nil
+		})
 }
 
 func getSecret(ctx context.Context, c swarmapi.ControlClient, ref string) (*swarmapi.Secret, error) {
-	if r, err := c.GetSecret(ctx, &swarmapi.GetSecretRequest{SecretID: ref}); err == nil {
-		return r.Secret, nil
-	}
-	r, err := c.ListSecrets(ctx, &swarmapi.ListSecretsRequest{Filters: &swarmapi.ListSecretsRequest_Filters{Names: []string{ref}}})
-	if err != nil || len(r.Secrets) == 0 {
-		r, err = c.ListSecrets(ctx, &swarmapi.ListSecretsRequest{Filters: &swarmapi.ListSecretsRequest_Filters{IDPrefixes: []string{ref}}})
-	}
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	switch len(r.Secrets) {
-	case 0:
-		return nil, errs.NotFound("secret %s not found", ref)
-	case 1:
-		return r.Secrets[0], nil
-	}
-	return nil, errs.Invalid("secret %s is ambiguous (%d matches found)", ref, len(r.Secrets))
+	return find(ctx, "secret", ref,
+		func(ctx context.Context, id string) (*swarmapi.Secret, error) {
+			r, err := c.GetSecret(ctx, &swarmapi.GetSecretRequest{SecretID: id})
+			if err != nil {
+				return nil, err
+			}
+			return r.Secret, nil
+		},
+		func(ctx context.Context, names, ids []string) ([]*swarmapi.Secret, error) {
+			r, err := c.ListSecrets(ctx, &swarmapi.ListSecretsRequest{Filters: &swarmapi.ListSecretsRequest_Filters{Names: names, IDPrefixes: ids}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Secrets, nil
+		})
 }
 
 func getConfig(ctx context.Context, c swarmapi.ControlClient, ref string) (*swarmapi.Config, error) {
-	if r, err := c.GetConfig(ctx, &swarmapi.GetConfigRequest{ConfigID: ref}); err == nil {
-		return r.Config, nil
-	}
-	r, err := c.ListConfigs(ctx, &swarmapi.ListConfigsRequest{Filters: &swarmapi.ListConfigsRequest_Filters{Names: []string{ref}}})
-	if err != nil || len(r.Configs) == 0 {
-		r, err = c.ListConfigs(ctx, &swarmapi.ListConfigsRequest{Filters: &swarmapi.ListConfigsRequest_Filters{IDPrefixes: []string{ref}}})
-	}
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	switch len(r.Configs) {
-	case 0:
-		return nil, errs.NotFound("config %s not found", ref)
-	case 1:
-		return r.Configs[0], nil
-	}
-	return nil, errs.Invalid("config %s is ambiguous (%d matches found)", ref, len(r.Configs))
+	return find(ctx, "config", ref,
+		func(ctx context.Context, id string) (*swarmapi.Config, error) {
+			r, err := c.GetConfig(ctx, &swarmapi.GetConfigRequest{ConfigID: id})
+			if err != nil {
+				return nil, err
+			}
+			return r.Config, nil
+		},
+		func(ctx context.Context, names, ids []string) ([]*swarmapi.Config, error) {
+			r, err := c.ListConfigs(ctx, &swarmapi.ListConfigsRequest{Filters: &swarmapi.ListConfigsRequest_Filters{Names: names, IDPrefixes: ids}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Configs, nil
+		})
 }
 
 // labelMap turns label filters ("k" or "k=v") into swarmkit's map.

@@ -35,12 +35,11 @@ func (c *Cluster) Nodes(ctx context.Context, f filters.Args) ([]types.Node, erro
 		}
 		lf.Memberships = append(lf.Memberships, swarmapi.NodeSpec_Membership(v))
 	}
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	r, err := st.control.ListNodes(ctx, &swarmapi.ListNodesRequest{Filters: lf})
 	if err != nil {
 		return nil, fromGRPC(err)
@@ -63,12 +62,11 @@ func nodeRef(st state, ref string) string {
 
 // Node answers GET /nodes/{id}.
 func (c *Cluster) Node(ctx context.Context, ref string) (types.Node, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.Node{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return types.Node{}, err
@@ -79,7 +77,8 @@ func (c *Cluster) Node(ctx context.Context, ref string) (types.Node, error) {
 // UpdateNode answers POST /nodes/{id}/update (availability, role,
 // labels).
 func (c *Cluster) UpdateNode(ctx context.Context, ref string, version uint64, spec types.NodeSpec) error {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return err
 	}
@@ -87,8 +86,6 @@ func (c *Cluster) UpdateNode(ctx context.Context, ref string, version uint64, sp
 	if err != nil {
 		return errs.Invalid("%v", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return err
@@ -99,12 +96,11 @@ func (c *Cluster) UpdateNode(ctx context.Context, ref string, version uint64, sp
 
 // RemoveNode answers DELETE /nodes/{id}.
 func (c *Cluster) RemoveNode(ctx context.Context, ref string, force bool) error {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	n, err := getNode(ctx, st.control, nodeRef(st, ref))
 	if err != nil {
 		return err

@@ -26,12 +26,11 @@ const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
 // LogsTTY says whether a service's (or a task's) containers have a TTY:
 // their logs are then one raw stream, else multiplexed.
 func (c *Cluster) LogsTTY(ctx context.Context, ref string, task bool) (bool, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	if task {
 		t, err := getTask(ctx, st.control, ref)
 		if err != nil {
@@ -56,13 +55,12 @@ func tty(ts swarmapi.TaskSpec) bool {
 // each goes to stdout or stderr, prefixed as docker does with its
 // time and its task's attributes when asked.
 func (c *Cluster) Logs(ctx context.Context, ref string, task bool, o ServiceLogsOptions, stdout, stderr io.Writer) error {
-	st, err := c.manager()
+	lookup, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return err
 	}
 	sel := &swarmapi.LogSelector{}
-	lookup, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	if task {
 		t, err := getTask(lookup, st.control, ref)
 		if err != nil {

@@ -24,12 +24,11 @@ func (c *Cluster) Services(ctx context.Context, f filters.Args, status bool) ([]
 	if err := f.Validate("name", "id", "label", "mode", "runtime"); err != nil {
 		return nil, errs.Invalid("%v", err)
 	}
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	runtimes := f.Get("runtime")
 	if len(runtimes) == 0 {
 		runtimes = []string{string(types.RuntimeContainer)}
@@ -85,12 +84,11 @@ func serviceMode(s *swarmapi.Service) string {
 
 // Service answers GET /services/{id}.
 func (c *Cluster) Service(ctx context.Context, ref string, insertDefaults bool) (types.Service, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.Service{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	s, err := getService(ctx, st.control, ref, insertDefaults)
 	if err != nil {
 		return types.Service{}, err
@@ -116,7 +114,8 @@ func checkSupported(s types.ServiceSpec) error {
 
 // CreateService answers POST /services/create.
 func (c *Cluster) CreateService(ctx context.Context, s types.ServiceSpec, encodedAuth string) (types.ServiceCreateResponse, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.ServiceCreateResponse{}, err
 	}
@@ -135,8 +134,6 @@ func (c *Cluster) CreateService(ctx context.Context, s types.ServiceSpec, encode
 	if encodedAuth != "" {
 		spec.Task.GetContainer().PullOptions = &swarmapi.ContainerSpec_PullOptions{RegistryAuth: encodedAuth}
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	r, err := st.control.CreateService(ctx, &swarmapi.CreateServiceRequest{Spec: &spec})
 	if err != nil {
 		return types.ServiceCreateResponse{}, fromGRPC(err)
@@ -146,7 +143,8 @@ func (c *Cluster) CreateService(ctx context.Context, s types.ServiceSpec, encode
 
 // UpdateService answers POST /services/{id}/update.
 func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64, s types.ServiceSpec, o ServiceUpdateOptions) (types.ServiceUpdateResponse, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.ServiceUpdateResponse{}, err
 	}
@@ -157,8 +155,6 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	if err != nil {
 		return types.ServiceUpdateResponse{}, errs.Invalid("%v", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	cur, err := getService(ctx, st.control, ref, false)
 	if err != nil {
 		return types.ServiceUpdateResponse{}, err
@@ -203,12 +199,11 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 
 // RemoveService answers DELETE /services/{id}.
 func (c *Cluster) RemoveService(ctx context.Context, ref string) error {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	s, err := getService(ctx, st.control, ref, false)
 	if err != nil {
 		return err
@@ -222,12 +217,11 @@ func (c *Cluster) Tasks(ctx context.Context, f filters.Args) ([]types.Task, erro
 	if err := f.Validate("name", "id", "label", "service", "node", "desired-state", "_up-to-date", "runtime"); err != nil {
 		return nil, errs.Invalid("%v", err)
 	}
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	lf := &swarmapi.ListTasksRequest_Filters{
 		NamePrefixes: f.Get("name"), IDPrefixes: f.Get("id"), Labels: labelMap(f.Get("label")),
 		UpToDate: f.Has("_up-to-date"), Runtimes: f.Get("runtime"),
@@ -273,12 +267,11 @@ func (c *Cluster) Tasks(ctx context.Context, f filters.Args) ([]types.Task, erro
 
 // Task answers GET /tasks/{id}.
 func (c *Cluster) Task(ctx context.Context, ref string) (types.Task, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.Task{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	t, err := getTask(ctx, st.control, ref)
 	if err != nil {
 		return types.Task{}, err

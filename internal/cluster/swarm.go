@@ -313,12 +313,11 @@ func managerStats(ctx context.Context, client swarmapi.ControlClient, nodeID str
 
 // Inspect answers GET /swarm.
 func (c *Cluster) Inspect(ctx context.Context) (types.Swarm, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return types.Swarm{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	cl, err := getCluster(ctx, st.control)
 	if err != nil {
 		return types.Swarm{}, err
@@ -339,12 +338,11 @@ func getCluster(ctx context.Context, client swarmapi.ControlClient) (*swarmapi.C
 
 // Update answers POST /swarm/update: spec is the whole new spec.
 func (c *Cluster) Update(ctx context.Context, version uint64, spec types.Spec, flags UpdateFlags) error {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	cl, err := getCluster(ctx, st.control)
 	if err != nil {
 		return err
@@ -370,12 +368,11 @@ func (c *Cluster) Update(ctx context.Context, version uint64, spec types.Spec, f
 
 // UnlockKey answers GET /swarm/unlockkey.
 func (c *Cluster) UnlockKey(ctx context.Context) (string, error) {
-	st, err := c.manager()
+	ctx, st, done, err := c.call(ctx)
+	defer done()
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	r, err := swarmapi.NewCAClient(st.conn).GetUnlockKey(ctx, &swarmapi.GetUnlockKeyRequest{})
 	if err != nil {
 		return "", fromGRPC(err)
