@@ -63,11 +63,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	runtimes := map[string]*runtime.Runtime{}
 	for name, rc := range cfg.Runtimes {
-		path, err := exec.LookPath(rc.Path)
+		path, err := runtimePath(name, rc.Path)
 		if err != nil {
 			log.Debug("runtime not installed", "runtime", name, "path", rc.Path)
 			continue
 		}
+		log.Debug("runtime", "name", name, "path", path)
 		runtimes[name] = &runtime.Runtime{
 			Name: name, Path: path, Conmon: conmon, Log: log,
 			Root: filepath.Join(cfg.ExecRoot, "runtime", name),
@@ -94,25 +95,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	execInit := findExecInit()
+	execLimitsRight := map[string]bool{}
+	for name, rt := range runtimes {
+		execLimitsRight[name] = setsExecLimits(ctx, rt.Path)
+	}
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
 	}
 	containers, err := container.New(ctx, container.Config{
-		Root:           filepath.Join(cfg.Root, "containers"),
-		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
-		Runtimes:       containerRuntimes(runtimes),
-		DefaultRuntime: cfg.DefaultRuntime,
-		CgroupParent:   cfg.CgroupParent,
-		DefaultUlimits: cfg.DefaultUlimits,
-		Defaults:       containerDefaults(cfg),
-		ExecInit:       execInit,
-		Images:         images,
-		Layers:         layers,
-		Networks:       networks,
-		Volumes:        volumes,
-		Uses:           uses,
-		Log:            log,
-		Events:         bus,
+		Root:            filepath.Join(cfg.Root, "containers"),
+		RunRoot:         filepath.Join(cfg.ExecRoot, "containers"),
+		Runtimes:        containerRuntimes(runtimes),
+		DefaultRuntime:  cfg.DefaultRuntime,
+		CgroupParent:    cfg.CgroupParent,
+		DefaultUlimits:  cfg.DefaultUlimits,
+		Defaults:        containerDefaults(cfg),
+		ExecInit:        execInit,
+		ExecLimitsRight: execLimitsRight,
+		Images:          images,
+		Layers:          layers,
+		Networks:        networks,
+		Volumes:         volumes,
+		Uses:            uses,
+		Log:             log,
+		Events:          bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
