@@ -30,16 +30,21 @@ import (
 
 // engine is one daemon under test.
 type engine struct {
-	name string // row label: "wharfd", "base"
-	host string
-	api  *client.Client
+	name    string // row label: "wharfd", "base"
+	host    string
+	api     *client.Client
+	cgroups []string // cpuacct cgroups holding the daemon and its containers
 }
 
-// probe is one timed operation, run once per round.
+// probe is one timed operation, run once per round. run returns the CPU
+// time its own child processes took; cpu adds what the engine's cgroups
+// took meanwhile (the daemon, its monitors and runtimes, the containers).
 type probe struct {
 	name string
-	run  func() error
+	run  func() (time.Duration, error)
+	eng  *engine // nil: the probe's own processes are all of it
 	ds   []time.Duration
+	cpu  []time.Duration
 }
 
 type multiFlag []string
@@ -57,6 +62,8 @@ func main() {
 	rootfs := flag.String("rootfs", "", "busybox root file system")
 	spec := flag.String("config", "", "config.json of one of the daemon's bundles (the same spec for runc)")
 	ctr := flag.String("container", "", "a running container in each daemon, for exec and inspect")
+	cgroups := flag.String("cgroups", "", "cpuacct cgroup directories (comma-separated) holding the daemon and its containers, for CPU figures")
+	baseCgroups := flag.String("base-cgroups", "", "the same for -base")
 	runs := flag.Int("runs", 15, "rounds")
 	sections := flag.String("sections", "run,exec,ps,inspect", "which figures to time")
 	waitRunning := flag.Int("wait-running", 0, "only wait until the daemon answers and lists this many running containers, and print how long that took")
@@ -68,7 +75,7 @@ func main() {
 		return
 	}
 	var engines []*engine
-	for _, e := range []struct{ name, host string }{{"wharfd", *host}, {"base", *baseHost}} {
+	for _, e := range []struct{ name, host, cgroups string }{{"wharfd", *host, *cgroups}, {"base", *baseHost, *baseCgroups}} {
 		if e.host == "" {
 			continue
 		}
@@ -76,7 +83,11 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		engines = append(engines, &engine{name: e.name, host: e.host, api: c})
+		var cgs []string
+		if e.cgroups != "" {
+			cgs = strings.Split(e.cgroups, ",")
+		}
+		engines = append(engines, &engine{name: e.name, host: e.host, api: c, cgroups: cgs})
 	}
 	label := func(e *engine, what string) string {
 		if len(engines) == 1 {
@@ -84,36 +95,39 @@ func main() {
 		}
 		return what + " [" + e.name + "]"
 	}
-	cli := func(path string, e *engine, args ...string) func() error {
-		return func() error {
-			cmd := exec.Command(path, append([]string{"-H", e.host}, args...)...)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("%s %s: %v: %s", path, strings.Join(args, " "), err, out)
-			}
-			return nil
+	cli := func(path string, e *engine, args ...string) func() (time.Duration, error) {
+		return func() (time.Duration, error) {
+			return run(exec.Command(path, append([]string{"-H", e.host}, args...)...))
 		}
 	}
 
 	// Probes in the order they print; each round runs every probe once.
 	var probes []*probe
-	add := func(name string, f func() error) { probes = append(probes, &probe{name: name, run: f}) }
+	var cur *engine // the engine of the probes being added
+	add := func(name string, f func() (time.Duration, error)) {
+		probes = append(probes, &probe{name: name, run: f, eng: cur})
+	}
+	api := func(f func() error) func() (time.Duration, error) {
+		return func() (time.Duration, error) { return 0, f() }
+	}
 	for _, section := range strings.Split(*sections, ",") {
 		for _, e := range engines {
+			cur = e
 			switch section {
 			case "run":
-				add(label(e, "API: run --rm busybox true"), func() error { return apiRunRm(ctx, e.api) })
+				add(label(e, "API: run --rm busybox true"), api(func() error { return apiRunRm(ctx, e.api) }))
 			case "exec":
-				add(label(e, "API: exec "+*ctr+" true (create, start, inspect)"), func() error { return apiExec(ctx, e.api, *ctr) })
+				add(label(e, "API: exec "+*ctr+" true (create, start, inspect)"), api(func() error { return apiExec(ctx, e.api, *ctr) }))
 			case "ps":
-				add(label(e, "API: ps"), func() error {
+				add(label(e, "API: ps"), api(func() error {
 					_, err := e.api.ContainerList(ctx, client.ContainerListOptions{})
 					return err
-				})
+				}))
 			case "inspect":
-				add(label(e, "API: inspect"), func() error {
+				add(label(e, "API: inspect"), api(func() error {
 					_, err := e.api.ContainerInspect(ctx, *ctr, client.ContainerInspectOptions{})
 					return err
-				})
+				}))
 			}
 			for _, c := range []struct{ name, path string }{{"wharf", *wharf}, {"docker", *docker}} {
 				if c.path == "" {
@@ -126,11 +140,12 @@ func main() {
 				add(label(e, c.name+" "+strings.Join(args, " ")), cli(c.path, e, args...))
 			}
 		}
+		cur = nil
 		if section == "run" || section == "exec" {
 			for _, r := range runcs {
 				name, path, _ := strings.Cut(r, "=")
 				if section == "run" {
-					add(name+" run (same spec and rootfs)", func() error { return runcRun(path, *rootfs, *spec) })
+					add(name+" run (same spec and rootfs)", func() (time.Duration, error) { return runcRun(path, *rootfs, *spec) })
 				} else {
 					c, err := runcContainer(path, *rootfs, *spec)
 					if err != nil {
@@ -142,30 +157,48 @@ func main() {
 			}
 		}
 		if section == "run" && *rootfs != "" {
-			add("floor: unshare + chroot true", func() error { return floor(*rootfs, false) })
-			add("floor: unshare + overlay mount + chroot true", func() error { return floor(*rootfs, true) })
+			add("floor: unshare + chroot true", func() (time.Duration, error) { return floor(*rootfs, false) })
+			add("floor: unshare + overlay mount + chroot true", func() (time.Duration, error) { return floor(*rootfs, true) })
 		}
 	}
 
-	load := func() string { b, _ := os.ReadFile("/proc/loadavg"); return strings.Join(strings.Fields(string(b))[:3], " ") }
+	load := func() string {
+		b, _ := os.ReadFile("/proc/loadavg")
+		return strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	fmt.Printf("load average before: %s\n\n", load())
 	for round := -1; round < *runs; round++ { // round -1 warms up
 		for _, p := range probes {
+			var cg0 time.Duration
+			if p.eng != nil {
+				cg0 = cpuOf(p.eng.cgroups)
+			}
 			start := time.Now()
-			if err := p.run(); err != nil {
+			cpu, err := p.run()
+			if err != nil {
 				log.Fatalf("%s: %v", p.name, err)
 			}
+			wall := time.Since(start)
+			if p.eng != nil {
+				cpu += cpuOf(p.eng.cgroups) - cg0
+			}
 			if round >= 0 {
-				p.ds = append(p.ds, time.Since(start))
+				p.ds, p.cpu = append(p.ds, wall), append(p.cpu, cpu)
 			}
 		}
 	}
-	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
+	fmt.Printf("| measurement | median | min | max | CPU median | CPU min | CPU max | runs |\n|---|---|---|---|---|---|---|---|\n")
 	for _, p := range probes {
-		ds := p.ds
+		ds, cpu := p.ds, p.cpu
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		fmt.Printf("| %s | %s | %s | %s | %d |\n", p.name, ms(ds[len(ds)/2]), ms(ds[0]), ms(ds[len(ds)-1]), len(ds))
+		sort.Slice(cpu, func(i, j int) bool { return cpu[i] < cpu[j] })
+		cpuCols := " | |"
+		if p.eng == nil || len(p.eng.cgroups) > 0 || !strings.HasPrefix(p.name, "API") {
+			cpuCols = fmt.Sprintf("%s | %s | %s", ms(cpu[len(cpu)/2]), ms(cpu[0]), ms(cpu[len(cpu)-1]))
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %d |\n", p.name, ms(ds[len(ds)/2]), ms(ds[0]), ms(ds[len(ds)-1]), cpuCols, len(ds))
 	}
+	fmt.Printf("\nCPU: user+system of the processes the measurement ran, plus (with -cgroups) all the daemon, its monitors, runtimes and containers used meanwhile.\n")
 	fmt.Printf("\nload average after: %s\n", load())
 }
 
@@ -192,6 +225,31 @@ func waitForRunning(ctx context.Context, host string, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	log.Fatalf("the daemon did not list %d running containers within a minute", n)
+}
+
+// run runs cmd to its end and returns the CPU time it and the children
+// it waited for used.
+func run(cmd *exec.Cmd) (time.Duration, error) {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v: %s", strings.Join(cmd.Args, " "), err, out)
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// cpuOf sums cpuacct.usage (ns) of cgroup directories.
+func cpuOf(dirs []string) time.Duration {
+	var total time.Duration
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "cpuacct.usage"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		var ns int64
+		fmt.Sscan(string(data), &ns)
+		total += time.Duration(ns)
+	}
+	return total
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -290,16 +348,13 @@ func bundle(rootfs, template string, args []string) (string, string, error) {
 // that directory, which must not hold its state).
 const runcRoot = "/run/wharf-bench-runc"
 
-func runcRun(runc, rootfs, template string) error {
+func runcRun(runc, rootfs, template string) (time.Duration, error) {
 	dir, id, err := bundle(rootfs, template, []string{"true"})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	if out, err := exec.Command(runc, "--root", runcRoot, "run", "--bundle", dir, id).CombinedOutput(); err != nil {
-		return fmt.Errorf("runc run: %v: %s", err, out)
-	}
-	return nil
+	return run(exec.Command(runc, "--root", runcRoot, "run", "--bundle", dir, id))
 }
 
 type runcCtr struct{ runc, dir, id string }
@@ -322,11 +377,8 @@ func runcContainer(runc, rootfs, template string) (*runcCtr, error) {
 	return c, nil
 }
 
-func (c *runcCtr) exec() error {
-	if out, err := exec.Command(c.runc, "--root", runcRoot, "exec", c.id, "true").CombinedOutput(); err != nil {
-		return fmt.Errorf("runc exec: %v: %s", err, out)
-	}
-	return nil
+func (c *runcCtr) exec() (time.Duration, error) {
+	return run(exec.Command(c.runc, "--root", runcRoot, "exec", c.id, "true"))
 }
 
 func (c *runcCtr) remove() {
@@ -336,20 +388,16 @@ func (c *runcCtr) remove() {
 
 // floor is the least a container start can cost: new namespaces and a
 // chroot into the root file system (over a fresh overlay with overlay).
-func floor(rootfs string, overlay bool) error {
+func floor(rootfs string, overlay bool) (time.Duration, error) {
 	script := `exec chroot "$1" /bin/true`
 	var dir string
 	if overlay {
 		var err error
 		if dir, err = os.MkdirTemp("", "bench-floor-"); err != nil {
-			return err
+			return 0, err
 		}
 		defer os.RemoveAll(dir)
 		script = `mkdir "$2/u" "$2/w" "$2/m" && mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/u,workdir=$2/w" "$2/m" && exec chroot "$2/m" /bin/true`
 	}
-	cmd := exec.Command("unshare", "--mount", "--pid", "--fork", "--uts", "--ipc", "--net", "sh", "-c", script, "sh", rootfs, dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("floor: %v: %s", err, out)
-	}
-	return nil
+	return run(exec.Command("unshare", "--mount", "--pid", "--fork", "--uts", "--ipc", "--net", "sh", "-c", script, "sh", rootfs, dir))
 }
