@@ -40,13 +40,11 @@ type Config struct {
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
 	Defaults       Defaults                     // daemon.json's container defaults (defaults.go)
 	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
-	// ExecLimitsRight names the runtimes that give an exec its soft
-	// nofile limit themselves (runc 1.1.13 and later): no ExecInit there.
-	ExecLimitsRight map[string]bool
-	Images          Images
-	Layers          layer.Store // image layers and the containers' read-write layers (rootfs.go)
-	Networks        Networks    // bridge networks and ports (network.go); nil: isolated only
-	Volumes         Volumes     // named and anonymous volumes (mounts.go)
+	ExecInitSkip   map[string]bool              // runtimes that set an exec's soft nofile right (runc ≥ 1.1.13): no ExecInit
+	Images         Images
+	Layers         layer.Store // image layers and the containers' read-write layers (rootfs.go)
+	Networks       Networks    // bridge networks and ports (network.go); nil: isolated only
+	Volumes        Volumes     // named and anonymous volumes (mounts.go)
 	// Uses records each container's image, volumes and running state for
 	// the image and volume services (nil: a private index).
 	Uses   *inuse.Index

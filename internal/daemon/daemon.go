@@ -95,30 +95,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	execInit := findExecInit()
-	execLimitsRight := map[string]bool{}
+	execInitSkip := map[string]bool{}
 	for name, rt := range runtimes {
-		execLimitsRight[name] = setsExecLimits(ctx, rt.Path)
+		execInitSkip[name] = setsExecLimits(ctx, rt.Path)
 	}
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
 	}
 	containers, err := container.New(ctx, container.Config{
-		Root:            filepath.Join(cfg.Root, "containers"),
-		RunRoot:         filepath.Join(cfg.ExecRoot, "containers"),
-		Runtimes:        containerRuntimes(runtimes),
-		DefaultRuntime:  cfg.DefaultRuntime,
-		CgroupParent:    cfg.CgroupParent,
-		DefaultUlimits:  cfg.DefaultUlimits,
-		Defaults:        containerDefaults(cfg),
-		ExecInit:        execInit,
-		ExecLimitsRight: execLimitsRight,
-		Images:          images,
-		Layers:          layers,
-		Networks:        networks,
-		Volumes:         volumes,
-		Uses:            uses,
-		Log:             log,
-		Events:          bus,
+		Root:           filepath.Join(cfg.Root, "containers"),
+		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
+		Runtimes:       containerRuntimes(runtimes),
+		DefaultRuntime: cfg.DefaultRuntime,
+		CgroupParent:   cfg.CgroupParent,
+		DefaultUlimits: cfg.DefaultUlimits,
+		Defaults:       containerDefaults(cfg),
+		ExecInit:       execInit,
+		ExecInitSkip:   execInitSkip,
+		Images:         images,
+		Layers:         layers,
+		Networks:       networks,
+		Volumes:        volumes,
+		Uses:           uses,
+		Log:            log,
+		Events:         bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
