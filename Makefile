@@ -7,7 +7,7 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables tini containernetworking-plugins
+DEB_PKGS  := runc conmon busybox-static iptables tini containernetworking-plugins libseccomp-dev pkg-config
 SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
 SYSTEMDUNITDIR ?= /etc/systemd/system
@@ -31,6 +31,9 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \
 	-X github.com/docker/cli/cli/version.PlatformName=Wharf
 
+# wharf-runc is runc 1.4 with a compiled-seccomp-filter cache
+# (hack/runc/build.sh: cached, so only the first build compiles it); wharfd
+# runs it from beside itself, else Debian's runc.
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
@@ -39,6 +42,7 @@ build: compose-plugin web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
+	hack/runc/build.sh $(BIN)/wharf-runc
 
 # The web dashboard's front end (web/, Svelte + Vite), built into
 # internal/dashboard/assets/dist, which wharfd embeds. Rebuilt when its

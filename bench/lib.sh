@@ -12,12 +12,25 @@ start_wharfd() {
 	exec_root=/run/wharf-$bench_name
 	sock=$exec_root/wharf.sock
 	make -s build >/dev/null
-	"${WHARFD:-bin/wharfd}" -config-file "${WHARFD_CONFIG:-/nonexistent}" -data-root "$tmp/root" -exec-root "$exec_root" \
-		-H "unix://$sock" -cgroup-parent "wharf-$bench_name" ${WHARFD_FLAGS:-} >"$tmp/wharfd.log" 2>&1 &
-	wharfd_pid=$!
+	run_wharfd
 	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 	hack/busybox-image.sh "$tmp/busybox.tar"
 	w import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+}
+
+# run_wharfd starts the daemon on the benchmark's roots (again, after
+# stop_daemon: a restart).
+run_wharfd() {
+	"${WHARFD:-bin/wharfd}" -config-file "${WHARFD_CONFIG:-/nonexistent}" -data-root "$tmp/root" -exec-root "$exec_root" \
+		-H "unix://$sock" -cgroup-parent "wharf-$bench_name" ${WHARFD_FLAGS:-} >>"$tmp/wharfd.log" 2>&1 &
+	wharfd_pid=$!
+}
+
+# stop_daemon stops the daemon with signal $1 (TERM, KILL) and waits until
+# it has gone; its containers keep running.
+stop_daemon() {
+	kill -"$1" "$wharfd_pid"
+	wait "$wharfd_pid" 2>/dev/null || true
 }
 
 w() { bin/wharf -H "unix://$sock" "$@"; }

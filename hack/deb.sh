@@ -23,7 +23,7 @@ Package: wharf
 Version: $debversion
 Architecture: $arch
 Maintainer: Wharf developers <wharf@localhost>
-Depends: runc | crun, conmon, iptables
+Depends: runc | crun, conmon, iptables, libseccomp2
 Recommends: tini
 Conflicts: docker-compose-plugin
 Section: admin

@@ -241,7 +241,7 @@ func (s *Service) writeExecProcess(c *Container, e *Exec, ws *pty.Winsize, path,
 		p.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	}
 	var files []*os.File
-	if soft, hard, ok := nofileBelowHard(p.Rlimits); ok && s.cfg.ExecInit != "" {
+	if soft, hard, ok := nofileBelowHard(p.Rlimits); ok && s.cfg.ExecInit != "" && !s.cfg.ExecInitSkip[c.Runtime] {
 		// The runtime may raise the soft limit to the hard one (package
 		// execinit): wharf-exec-init sets it again, then runs the command.
 		if files, err = execinit.Files(s.cfg.ExecInit, logFile); err != nil {

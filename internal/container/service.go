@@ -40,6 +40,7 @@ type Config struct {
 	DefaultUlimits map[string]*container.Ulimit // daemon.json's default-ulimits
 	Defaults       Defaults                     // daemon.json's container defaults (defaults.go)
 	ExecInit       string                       // wharf-exec-init (package execinit); "": exec without it
+	ExecInitSkip   map[string]bool              // runtimes that set an exec's soft nofile right (runc ≥ 1.1.13): no ExecInit
 	Images         Images
 	Layers         layer.Store // image layers and the containers' read-write layers (rootfs.go)
 	Networks       Networks    // bridge networks and ports (network.go); nil: isolated only

@@ -63,11 +63,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	runtimes := map[string]*runtime.Runtime{}
 	for name, rc := range cfg.Runtimes {
-		path, err := exec.LookPath(rc.Path)
+		path, err := runtimePath(name, rc.Path)
 		if err != nil {
 			log.Debug("runtime not installed", "runtime", name, "path", rc.Path)
 			continue
 		}
+		log.Debug("runtime", "name", name, "path", path)
 		runtimes[name] = &runtime.Runtime{
 			Name: name, Path: path, Conmon: conmon, Log: log,
 			Root: filepath.Join(cfg.ExecRoot, "runtime", name),
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	execInit := findExecInit()
+	execInitSkip := map[string]bool{}
+	for name, rt := range runtimes {
+		execInitSkip[name] = setsExecLimits(ctx, rt.Path)
+	}
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
 	}
@@ -106,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		DefaultUlimits: cfg.DefaultUlimits,
 		Defaults:       containerDefaults(cfg),
 		ExecInit:       execInit,
+		ExecInitSkip:   execInitSkip,
 		Images:         images,
 		Layers:         layers,
 		Networks:       networks,

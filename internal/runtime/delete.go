@@ -14,6 +14,7 @@ import (
 // container and reading its counters need.
 type runcState struct {
 	InitPid     int               `json:"init_process_pid"`
+	InitStart   uint64            `json:"init_process_start"`
 	CgroupPaths map[string]string `json:"cgroup_paths"`
 }
 

@@ -219,8 +219,8 @@ type State struct {
 	Pid    int    `json:"pid"`
 }
 
-// State asks the runtime about a container; NotFound if it has none.
-func (r *Runtime) State(ctx context.Context, id string) (State, error) {
+// stateByRuntime runs the runtime's own "state".
+func (r *Runtime) stateByRuntime(ctx context.Context, id string) (State, error) {
 	var s State
 	out, err := r.output(ctx, "state", id)
 	if err != nil {
