@@ -37,10 +37,12 @@ const (
 	maxRetryDelay     = 10 * time.Second
 )
 
-// Containers is what leaving a swarm needs from the container service:
-// this node's task containers, to remove them.
+// Containers is what the node needs from the container service: its
+// task containers removed when it leaves the swarm, and those of tasks it
+// no longer holds when it starts again.
 type Containers interface {
 	RemoveNodeTasks(ctx context.Context, nodeID string) error
+	RemoveOrphanTasks(ctx context.Context, keep map[string]bool) error
 }
 
 // Config is the cluster service's configuration.
@@ -96,6 +98,7 @@ func New(cfg Config) (*Cluster, error) {
 	if st == nil {
 		return c, nil
 	}
+	c.removeOrphanTasks()
 	nr, err := c.startRunner(startConfig{persisted: *st})
 	if err != nil {
 		c.cfg.Log.Error("swarm: could not restart this node", "err", err)

@@ -169,6 +169,35 @@ func TestSwarmServiceFeatures(t *testing.T) {
 		})
 	})
 
+	// A task container whose task swarmkit's worker no longer holds (a
+	// daemon stopped while removing a removed service's task: the
+	// worker forgets the task before the container is gone) is removed
+	// when the daemon starts again; the containers of tasks it still
+	// holds stay as they are.
+	t.Run("orphan task container", func(t *testing.T) {
+		swarmCLI(t, e, "docker", "service", "create", "-d", "--name", "kept", "busybox", "sleep", "100000")
+		defer e.run("docker", "service", "rm", "kept")
+		waitFor(t, 30*time.Second, "kept running", func() bool { return len(taskContainers(e, "kept")) == 1 })
+		kept := strings.TrimSpace(e.run("docker", "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name=kept").stdout)
+		if r := e.run("docker", "run", "-d", "--name", "orphan", "--label", "com.docker.swarm.task.id=0rphan0task0id0000000000",
+			"--label", "com.docker.swarm.service.name=gone", "busybox", "sleep", "100000"); r.code != 0 {
+			t.Fatalf("run: %s", r.stderr)
+		}
+		e.stopDaemon(syscall.SIGKILL)
+		if err := e.startDaemon(); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.run("docker", "ps", "-aq", "--filter", "name=orphan"); strings.TrimSpace(r.stdout) != "" {
+			t.Errorf("the orphan task container is still there after the restart")
+		}
+		if got := strings.TrimSpace(e.run("docker", "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name=kept").stdout); got != kept {
+			t.Errorf("kept's container after the restart: %q, want %q (running, not recreated)", got, kept)
+		}
+		if r := e.runIn([]byte(key+"\n"), "docker", "swarm", "unlock"); r.code != 0 {
+			t.Fatalf("unlock: %q", r.stderr)
+		}
+	})
+
 	t.Run("autolock", func(t *testing.T) {
 		restart := func() {
 			t.Helper()

@@ -43,3 +43,26 @@ func (e *Executor) RemoveNodeTasks(ctx context.Context, nodeID string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// RemoveOrphanTasks removes the task containers whose task ID is not in
+// keep: tasks swarmkit's worker forgot while the daemon was down (a
+// service removed while its task was shutting down), which nothing else
+// would ever stop.
+func (e *Executor) RemoveOrphanTasks(ctx context.Context, keep map[string]bool) error {
+	f := filters.Args{}
+	f.Add("label", LabelTaskID)
+	list, err := e.cfg.Containers.List(ctx, backend.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range list {
+		if keep[c.Labels[LabelTaskID]] {
+			continue
+		}
+		if err := e.cfg.Containers.Remove(ctx, c.ID, backend.ContainerRemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
