@@ -152,7 +152,7 @@ func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult,
 	s.resv[sb.ContainerID] = resv
 	var res *AttachResult
 	if err == nil {
-		res = s.etcFiles(sb, req, primary)
+		res = s.etcFiles(sb, req)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -369,11 +369,12 @@ func fwPort(m PortMapping, ip netip.Addr) firewall.Port {
 }
 
 // etcFiles renders the container's hosts and resolv.conf.
-func (s *Service) etcFiles(sb *sandbox, req AttachRequest, primary *record) *AttachResult {
+func (s *Service) etcFiles(sb *sandbox, req AttachRequest) *AttachResult {
 	hostConf, _ := os.ReadFile("/etc/resolv.conf")
-	var embedded netip.Addr
-	if !primary.isDefault() && s.dns[primary.ID] != nil {
-		embedded = primary.gateway()
+	// Any user-defined network gives the container the embedded resolver,
+	// also when its first network is the default bridge (as dockerd).
+	embedded := s.resolverOf(sb)
+	if embedded.IsValid() {
 		req.DNS = nil // they are the embedded resolver's upstreams
 	}
 	var links []hostEntry

@@ -42,3 +42,41 @@ print(b.exec_run("ping -c1 -W1 " + ip).exit_code != 0)
 		t.Errorf("the network's bridge %s does not exist: %v", br, err)
 	}
 }
+
+// A container started on the default bridge and then connected to a
+// user-defined network switches to the embedded resolver, as dockerd's
+// (it kept the host's resolv.conf, so the other network's names did not
+// resolve); a restart keeps it.
+func TestSDKConnectSwitchesToEmbeddedDNS(t *testing.T) {
+	for _, c := range clis {
+		t.Run(c, func(t *testing.T) {
+			name := uniqueName(t, "cdns")
+			t.Cleanup(func() { testEnv.run("wharf", "network", "rm", name) })
+			cli(t, c, "network", "create", name)
+			runDetached(t, c, name+"-srv", "--network", name, "busybox", "sleep", "300")
+			runDetached(t, c, name+"-cli", "busybox", "sleep", "300")
+			if got := cli(t, c, "exec", name+"-cli", "cat", "/etc/resolv.conf"); strings.Contains(got, "ndots:0") {
+				t.Fatalf("on the default bridge alone the resolv.conf is the host's, got\n%s", got)
+			}
+			cli(t, c, "network", "connect", name, name+"-cli")
+			gw := strings.TrimSpace(cli(t, c, "network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", name))
+			want := strings.TrimSpace(cli(t, c, "inspect", "-f", "{{(index .NetworkSettings.Networks \""+name+"\").IPAddress}}", name+"-srv"))
+			resolv := cli(t, c, "exec", name+"-cli", "cat", "/etc/resolv.conf")
+			if !strings.Contains(resolv, "nameserver "+gw+"\n") || !strings.Contains(resolv, "ndots:0") || strings.Count(resolv, "nameserver") != 1 {
+				t.Fatalf("after connect, resolv.conf:\n%s\nwant the embedded resolver %s only", resolv, gw)
+			}
+			for _, step := range []string{"connect", "restart"} {
+				if step == "restart" {
+					cli(t, c, "restart", "-t", "0", name+"-cli")
+				}
+				got := cli(t, c, "exec", name+"-cli", "nslookup", name+"-srv")
+				if !strings.Contains(got, want) {
+					t.Fatalf("after %s, nslookup %s-srv:\n%s\nwant %s", step, name, got, want)
+				}
+				if r := testEnv.run(c, "exec", name+"-cli", "ping", "-c1", "-W2", name+"-srv"); r.code != 0 {
+					t.Fatalf("after %s, ping by name: %s%s", step, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
