@@ -29,6 +29,7 @@ const (
 	CreateHealthStartInt     ID = "create-health-start-interval"
 	CreateEndpointMAC        ID = "create-endpoint-mac"
 	RemoveRunningWords       ID = "remove-running-words"
+	RestartPolicyWords       ID = "restart-policy-words"
 	CreateAnnotations        ID = "create-annotations"
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
@@ -143,6 +144,8 @@ var table = []Gate{
 	{ID: CreateHealthStartInt, Since: "1.44", Route: ContainerCreate, Change: "HealthConfig.StartInterval"},
 	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
 		Change: "not in the changelog: engine 25 reworded the refusal to remove a running container; older clients get the words of their time (\"You cannot remove a running container <id>. ...\")"},
+	{ID: RestartPolicyWords, Since: "1.44", Route: ContainerCreate,
+		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\")"},
 	{ID: CreateEndpointMAC, Since: "1.44", Route: ContainerCreate, Change: "endpoint-specific MacAddress; the container-wide Config.MacAddress deprecated"},
 
 	// v1.43
