@@ -329,7 +329,7 @@ func (s *Service) lookup(ref string) (*entry, error) {
 	}
 	named, err := parseNamed(ref)
 	if err != nil && !isHexPrefix(ref) {
-		return nil, errs.Invalid("invalid reference format: %v", err)
+		return nil, errs.InvalidReference(err)
 	}
 	if err == nil {
 		if id, ok := s.refs.get(named); ok {

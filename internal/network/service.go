@@ -619,12 +619,12 @@ func (s *Service) remove(ctx context.Context, ref string) error {
 	return nil
 }
 
-// Prune removes every unused user-defined network (matching the label filters).
-func (s *Service) Prune(ctx context.Context, match func(labels map[string]string) bool) (network.PruneReport, error) {
+// Prune removes every unused user-defined network that match accepts.
+func (s *Service) Prune(ctx context.Context, match func(labels map[string]string, created time.Time) bool) (network.PruneReport, error) {
 	s.mu.Lock()
 	var names []string
 	for _, r := range s.networks {
-		if !r.isDefault() && len(s.endpointsOf(r.ID)) == 0 && (match == nil || match(r.Labels)) {
+		if !r.isDefault() && len(s.endpointsOf(r.ID)) == 0 && (match == nil || match(r.Labels, r.Created)) {
 			names = append(names, r.Name)
 		}
 	}

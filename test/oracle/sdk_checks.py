@@ -72,13 +72,14 @@ def shape(msgs):
 
 
 # Point 3: the classic builder's stream.
-df = "FROM busybox\nRUN echo out && echo err >&2\nENV A=" + tag + "\n"
+# The RUN step is the run's own, so that no earlier build caches it.
+df = "FROM busybox\nRUN echo " + tag + " && echo err >&2\nENV A=" + tag + "\n"
 want = [
     '{"stream": "Step 1/3 : FROM busybox"}', '{"stream": "\\n"}',
     '{"stream": " ---> <id>\\n"}',
-    '{"stream": "Step 2/3 : RUN echo out && echo err >&2"}', '{"stream": "\\n"}',
+    '{"stream": "Step 2/3 : RUN echo ' + tag + ' && echo err >&2"}', '{"stream": "\\n"}',
     '{"stream": " ---> Running in <id>\\n"}',
-    '{"stream": "out\\n"}',
+    '{"stream": "' + tag + '\\n"}',
     '{"stream": "\\u001b[91merr\\n\\u001b[0m"}',
     '{"stream": " ---> <id>\\n"}',
     '{"stream": "Step 3/3 : ENV A=' + tag + '"}', '{"stream": "\\n"}',
@@ -99,7 +100,7 @@ got = shape(build_stream(df, tag=tag))
 want_cached = [
     '{"stream": "Step 1/3 : FROM busybox"}', '{"stream": "\\n"}',
     '{"stream": " ---> <id>\\n"}',
-    '{"stream": "Step 2/3 : RUN echo out && echo err >&2"}', '{"stream": "\\n"}',
+    '{"stream": "Step 2/3 : RUN echo ' + tag + ' && echo err >&2"}', '{"stream": "\\n"}',
     '{"stream": " ---> Using cache\\n"}',
     '{"stream": " ---> <id>\\n"}',
     '{"stream": "Step 3/3 : ENV A=' + tag + '"}', '{"stream": "\\n"}',
@@ -217,6 +218,25 @@ finally:
             pass
     made.clear()
     net.remove()
+
+# Point 6's class, options silently ignored, and point 7's, errors in
+# docker's words (found walking python3-docker's calls against both).
+# Host settings at the body's top level (moby's ContainerConfigWrapper):
+# create_container(runtime=...) sends Runtime there. 20.10's words, then
+# engine 23's.
+got = apierror(lambda: made.append(api.create_container("busybox", "true", runtime="nosuch")["Id"]))
+check("top-level Runtime is read", got in ("400 Unknown runtime specified nosuch", "400 unknown or invalid runtime name: nosuch"), got)
+got = apierror(lambda: made.append(api.create_container("busybox", "true", host_config=api.create_host_config(isolation="hyperv"))["Id"]))
+check("isolation refused", got == ("500 " if ORACLE else "400 ") + "Invalid isolation: \"hyperv\" - linux only supports 'default'", got)
+says("cpuset checked", lambda: made.append(api.create_container("busybox", "true", host_config=api.create_host_config(cpuset_cpus="abc"))["Id"]),
+     "400 Invalid value abc for cpuset cpus: invalid format: abc")
+got = apierror(lambda: api.prune_networks(filters={"bogus": "x"}))
+check("network prune checks its filters", got.lower() == "400 invalid filter 'bogus'", got)
+got = apierror(lambda: api.create_container("UPPER", "true"))
+check("bad reference: docker's words, once", got.startswith("400 invalid reference format: repository name") and got.count("invalid reference format") == 1, got)
+for cid in made:
+    api.remove_container(cid, force=True)
+made.clear()
 
 # Point 8: a stream to an HTTP/1.0 client ends by closing.
 q = run(["sh", "-c", "echo one; echo two; sleep 300"])
