@@ -160,6 +160,7 @@ var table = []Gate{
 	{ID: ExecConsoleSize, Since: "1.42", Route: "POST /containers/{name}/exec", Change: "ConsoleSize sets the exec's terminal size at creation"},
 	{ID: CreateMountOptionsCheck, Since: "1.42", Route: ContainerCreate, Change: "BindOptions, VolumeOptions, TmpfsOptions refused on a mount of another type"},
 	{ID: DFTypeParam, Since: "1.42", Route: SystemDF, Change: "type parameter selects the object types"},
+	{Since: "1.42", Route: SystemDF, Change: "BuilderSize removed (BuildCache has it)", Old: keep(map[string]any{"BuilderSize": 0})},
 	{ID: AttachWSStreams, Since: "1.42", Route: "GET /containers/{name}/attach/ws", Change: "stdin, stdout and stderr parameters attach only those streams; before, all three"},
 	{ID: StreamContentType, Since: "1.42", Route: "GET /containers/{name}/logs", Change: "Content-Type application/vnd.docker.multiplexed-stream for a multiplexed stream (raw-stream before, whatever the framing)"},
 
