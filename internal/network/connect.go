@@ -72,7 +72,7 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 	}
 	mac, err := bridge.AddEndpoint(bridge.Endpoint{
 		Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
+		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: ep.mtu(), Addr6: ep.prefix6(),
 	})
 	if err != nil {
 		s.dropEndpoint(sb, ep)
