@@ -238,6 +238,8 @@ x = api.create_container("busybox", "true")
 made.append(x["Id"])
 got = apierror(lambda: api.unpause(x["Id"]))
 check("unpause of a container not paused", got == ("500 " if ORACLE else "409 ") + "Container %s is not paused" % x["Id"], got)
+says("volume of an unknown driver", lambda: api.create_volume(tag + "-vol", driver="nosuch"),
+     '404 create %s-vol: error looking up volume plugin nosuch: plugin "nosuch" not found' % tag)
 check("system df at 1.41 has BuilderSize", "BuilderSize" in api.df(), sorted(api.df()))
 for cid in made:
     api.remove_container(cid, force=True)
