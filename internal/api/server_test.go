@@ -77,7 +77,7 @@ func TestVersionedPaths(t *testing.T) {
 		}
 	}
 	for p, want := range map[string]string{
-		"/v1.12/version-seen": "client version 1.12 is too old",
+		"/v1.11/version-seen": "client version 1.11 is too old",
 		"/v9.99/version-seen": "client version 9.99 is too new",
 	} {
 		resp, body := apitest.Do(t, "GET", ts.URL+p, nil)

@@ -309,7 +309,10 @@ func (r *run) baseName(i int) string {
 
 func (r *run) printStep(text string) {
 	r.step++
-	fmt.Fprintf(r.out, "Step %d/%d : %s\n", r.step, r.steps, text)
+	// Two writes, so two messages: dockerd's printCommand (a client sees
+	// {"stream":"Step 1/3 : FROM x"} and then {"stream":"\n"}).
+	fmt.Fprintf(r.out, "Step %d/%d : %s", r.step, r.steps, text)
+	fmt.Fprintln(r.out)
 }
 
 func (r *run) buildStage(ctx context.Context, i int) error {

@@ -194,8 +194,19 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 		remove()
 		return nil, err
 	}
-	fmt.Fprintf(r.out, "Removing intermediate container %s\n", shortID(id))
+	r.removingNote(id)
 	return &closeFunc{ReadCloser: layer, after: remove}, nil
+}
+
+// removingNote tells of an intermediate container's removal when the
+// client asked for it (rm, the API's default, or forcerm), as dockerd.
+// Departure: with rm=0 (python3-docker's default) dockerd keeps the
+// containers of successful steps; wharf removes them all the same, since
+// their layers are committed and kept ones pile up unseen.
+func (r *run) removingNote(id string) {
+	if r.opts.Remove || r.opts.ForceRemove {
+		fmt.Fprintf(r.out, "Removing intermediate container %s\n", shortID(id))
+	}
 }
 
 // startAndWait starts container id, streams its output and returns its

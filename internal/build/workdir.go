@@ -45,7 +45,7 @@ func (r *run) makeWorkdir(ctx context.Context, imageID, dir string) (io.ReadClos
 			r.b.log.Warn("build: removing WORKDIR container", "id", resp.ID, "err", err)
 		}
 	}
-	defer fmt.Fprintf(r.out, "Removing intermediate container %s\n", shortID(resp.ID))
+	defer r.removingNote(resp.ID)
 	st, err := cs.StatPath(ctx, resp.ID, dir)
 	if err == nil && st.Mode&os.ModeSymlink != 0 {
 		// A link to a directory will do, as in docker.

@@ -40,6 +40,8 @@ func TestLoadFileRefusals(t *testing.T) {
 		{`{"log-opts": {"max-file": "0"}}`, "", "max-file cannot be less than 1"},
 		{`{"registry-mirrors": ["ftp://m"]}`, "", `invalid mirror: unsupported scheme "ftp"`},
 		{`{"registry-mirrors": ["https://m/v2/"]}`, "", "invalid mirror: path, query, or fragment"},
+		{`{"registry-mirrors": ["http://"]}`, "", "invalid mirror: no host"},
+		{`{"registry-host-mirrors": {"registry.k8s.io": ["ftp://m"]}}`, "", `invalid mirror: unsupported scheme "ftp"`},
 		{`{"max-concurrent-downloads": -1}`, "", "invalid max concurrent downloads: -1"},
 		{`{"dns": ["8.8.8"]}`, "", "IP address is not correctly formatted: 8.8.8"},
 		{`{"dns-search": ["-bad"]}`, "", "-bad is not a valid domain"},

@@ -58,6 +58,9 @@ func validateMirror(val string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("invalid mirror: unsupported scheme %q in %q", u.Scheme, u)
 	}
+	if u.Host == "" {
+		return "", fmt.Errorf("invalid mirror: no host in %q", val)
+	}
 	if u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
 		return "", fmt.Errorf("invalid mirror: path, query, or fragment at end of the URI %q", val)
 	}

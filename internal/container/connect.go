@@ -3,6 +3,9 @@ package container
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -37,6 +40,9 @@ func (s *Service) ConnectNetwork(ctx context.Context, ref, net string, es *apine
 	if err != nil {
 		return err
 	}
+	if nw.Resolver.IsValid() {
+		s.useResolver(c, nw.Resolver)
+	}
 	if es == nil {
 		es = &apinet.EndpointSettings{}
 	}
@@ -46,6 +52,21 @@ func (s *Service) ConnectNetwork(ctx context.Context, ref, net string, es *apine
 	}
 	s.networkEvent(nw, events.ActionConnect, c.ID)
 	return nil
+}
+
+// useResolver points a running container's resolv.conf at the embedded
+// resolver its new network gave it. The file is bind-mounted into the
+// container, so it is rewritten in place (a rename would leave the
+// container the old one); each start renders it anew. Callers hold c.mu.
+func (s *Service) useResolver(c *Container, addr netip.Addr) {
+	path := filepath.Join(s.dir(c.ID), "resolv.conf")
+	cur, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(path, network.UseResolver(cur, addr), 0o644)
+	}
+	if err != nil {
+		s.log.Warn("switching resolv.conf to the embedded resolver", "id", c.ID, "err", err)
+	}
 }
 
 // DisconnectNetwork is `network disconnect`. force makes a missing

@@ -167,6 +167,10 @@ func (s *Service) setPaused(ctx context.Context, ref string, pause bool) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// dockerd's unpause asks only whether it is paused (its 500; a 409).
+	if !pause && !c.State.Paused {
+		return errs.Conflict("Container %s is not paused", c.ID)
+	}
 	if !c.State.Running {
 		return errs.Wrap(errdefs.ErrConflict, notRunningError{c.ID})
 	}

@@ -109,12 +109,30 @@ func (s *Service) resolveLink(c *Container, l string) (network.Link, error) {
 		return network.Link{}, errs.Invalid("cannot link to self")
 	}
 	t.mu.Lock()
-	running, env := t.State.Running, t.Config.Env
+	running, env, onBridge := t.State.Running, t.Config.Env, onDefaultBridge(t)
 	t.mu.Unlock()
 	if !running {
 		return network.Link{}, errs.Invalid("Cannot link to a non running container: %s AS %s/%s", t.Name, c.Name, alias)
 	}
+	// A legacy link lives on the default bridge: its target must be there
+	// too (dockerd's words; it answers 500, a user's error is a 400).
+	if onDefaultBridge(c) && !onBridge {
+		return network.Link{}, errs.Invalid("Cannot link to %s, as it does not belong to the default network", t.Name)
+	}
 	return network.Link{ContainerID: t.ID, Name: strings.TrimPrefix(t.Name, "/"), Alias: alias, Env: env}, nil
+}
+
+// onDefaultBridge tells whether c is on the default bridge, by its
+// network mode or a connect. Callers hold c.mu (or own c).
+func onDefaultBridge(c *Container) bool {
+	if m := c.HostConfig.NetworkMode; m == "" || m.IsDefault() || m.IsBridge() {
+		return true
+	}
+	if c.Networking == nil {
+		return false
+	}
+	_, ok := c.Networking.EndpointsConfig[apinet.NetworkBridge]
+	return ok
 }
 
 // joinContainerNetwork is --network container:<ref>: c shares the running

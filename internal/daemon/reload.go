@@ -47,8 +47,7 @@ func (d *Daemon) Reload(cfg config.Config, log *slog.Logger) {
 func (d *Daemon) apply(cfg config.Config) {
 	d.images.SetInsecureRegistries(cfg.InsecureRegistries)
 	d.images.SetTransferLimits(cfg.MaxConcurrentDownloads, cfg.MaxConcurrentUploads)
-	// Checked by config.Validate: no error here.
-	d.images.SetMirrors(cfg.Mirrors())
+	d.images.SetMirrors(cfg.Mirrors()) // checked by config.Validate
 	d.system.SetSettings(system.Settings{
 		Debug:              cfg.Debug,
 		Labels:             cfg.Labels,

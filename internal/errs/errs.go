@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/containerd/errdefs"
 )
@@ -40,6 +41,16 @@ func Conflict(format string, a ...any) error {
 // Invalid formats an "invalid argument" error (HTTP 400).
 func Invalid(format string, a ...any) error {
 	return Wrap(errdefs.ErrInvalidArgument, fmt.Errorf(format, a...))
+}
+
+// InvalidReference is a 400 for an image reference that does not parse,
+// in docker's words: "invalid reference format: ...", the prefix once
+// (distribution/reference's errors often carry it already).
+func InvalidReference(err error) error {
+	if strings.HasPrefix(err.Error(), "invalid reference format") {
+		return Wrap(errdefs.ErrInvalidArgument, err)
+	}
+	return Invalid("invalid reference format: %v", err)
 }
 
 // NotModified formats a "not modified" error (HTTP 304).

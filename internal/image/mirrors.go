@@ -7,8 +7,6 @@ import (
 	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/wharf/wharf/internal/errs"
 )
 
 // Mirrors are per-registry pull mirrors, containerd's hosts.toml model:
@@ -18,22 +16,21 @@ import (
 // own name. A mirror given as http:// may be spoken to over plain HTTP.
 type Mirrors map[string][]string
 
-// SetMirrors replaces the mirrors, after checking their URLs.
-func (s *Service) SetMirrors(m Mirrors) error {
+// SetMirrors replaces the mirrors. Their URLs were checked where the
+// configuration is loaded (config.validateMirror, dockerd's rules and
+// words); they are kept here as scheme://host.
+func (s *Service) SetMirrors(m Mirrors) {
 	clean := Mirrors{}
 	for host, urls := range m {
 		for _, u := range urls {
-			p, err := url.Parse(u)
-			if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || (p.Path != "" && p.Path != "/") {
-				return errs.Invalid("registry mirror %q of %s: want http(s)://host[:port]", u, host)
+			if p, err := url.Parse(u); err == nil && p.Host != "" {
+				clean[host] = append(clean[host], p.Scheme+"://"+p.Host)
 			}
-			clean[host] = append(clean[host], p.Scheme+"://"+p.Host)
 		}
 	}
 	s.mu.Lock()
 	s.mirrors = clean
 	s.mu.Unlock()
-	return nil
 }
 
 // getFromMirrors fetches ref's manifest from the first of its registry's

@@ -56,7 +56,7 @@ type PushOptions = backend.ImagePushOptions
 func (s *Service) push(ctx context.Context, repo, tag string, o PushOptions, out progress.Output) error {
 	named, err := reference.ParseNormalizedNamed(repo)
 	if err != nil {
-		return errs.Invalid("invalid reference format: %v", err)
+		return errs.InvalidReference(err)
 	}
 	named = reference.TrimNamed(named)
 	type item struct {

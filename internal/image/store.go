@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/distribution/reference"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -329,7 +330,7 @@ func (s *Service) lookup(ref string) (*entry, error) {
 	}
 	named, err := parseNamed(ref)
 	if err != nil && !isHexPrefix(ref) {
-		return nil, errs.Invalid("invalid reference format: %v", err)
+		return nil, errs.InvalidReference(err)
 	}
 	if err == nil {
 		if id, ok := s.refs.get(named); ok {
@@ -340,6 +341,10 @@ func (s *Service) lookup(ref string) (*entry, error) {
 	}
 	if e := s.searchPrefix(ref); e != nil {
 		return e, nil
+	}
+	if err == nil {
+		// dockerd's ErrImageDoesNotExist names the tag it looked for.
+		return nil, errs.NotFound("No such image: %s", reference.FamiliarString(named))
 	}
 	return nil, errs.NotFound("No such image: %s", ref)
 }

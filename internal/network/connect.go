@@ -28,6 +28,10 @@ type EndpointRequest struct {
 // NetworkRef names the network an endpoint call resolved.
 type NetworkRef struct {
 	ID, Name, Driver string
+	// Resolver is set when a connect gave a running container its first
+	// network with an embedded DNS: its resolv.conf must now name this
+	// resolver (UseResolver), as dockerd switches it to 127.0.0.11.
+	Resolver netip.Addr
 }
 
 func (r *record) ref() NetworkRef { return NetworkRef{ID: r.ID, Name: r.Name, Driver: r.Driver} }
@@ -52,7 +56,12 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 		s.mu.Unlock()
 		return r.ref(), nil
 	}
+	hadResolver := s.resolverOf(old).IsValid()
 	sb, ep, err := s.addEndpoint(old, r, req)
+	var resolver netip.Addr
+	if err == nil && !hadResolver {
+		resolver = s.resolverOf(sb)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return NetworkRef{}, err
@@ -63,7 +72,7 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 	}
 	mac, err := bridge.AddEndpoint(bridge.Endpoint{
 		Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
-		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
+		Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), MAC: parseMAC(ep.MAC), MTU: ep.mtu(), Addr6: ep.prefix6(),
 	})
 	if err != nil {
 		s.dropEndpoint(sb, ep)
@@ -81,7 +90,21 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 	}
 	s.mu.Unlock()
 	s.saveSandbox(sb)
-	return r.ref(), nil
+	ref := r.ref()
+	ref.Resolver = resolver
+	return ref, nil
+}
+
+// resolverOf is the embedded resolver sb's containers ask: that of its
+// first network that has one (none on the default bridge alone). Callers
+// hold s.mu.
+func (s *Service) resolverOf(sb *sandbox) netip.Addr {
+	for _, ep := range sb.Endpoints {
+		if r := s.networks[ep.NetworkID]; r != nil && !r.isDefault() && s.dns[r.ID] != nil {
+			return r.gateway()
+		}
+	}
+	return netip.Addr{}
 }
 
 // addEndpoint chooses the address and interface of a new endpoint on r

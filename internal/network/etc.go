@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -76,7 +77,9 @@ func resolvConf(host []byte, embedded netip.Addr, dns, search, options []string)
 	}
 	if embedded.IsValid() {
 		ns = []string{embedded.String()}
-		opts = append([]string{"ndots:0"}, opts...)
+		if !slices.ContainsFunc(opts, func(o string) bool { return strings.HasPrefix(o, "ndots:") }) {
+			opts = append([]string{"ndots:0"}, opts...)
+		}
 	}
 	if len(search) > 0 {
 		srch = search
@@ -95,6 +98,15 @@ func resolvConf(host []byte, embedded netip.Addr, dns, search, options []string)
 		fmt.Fprintf(&b, "options %s\n", strings.Join(opts, " "))
 	}
 	return b.Bytes()
+}
+
+// UseResolver rewrites a container's resolv.conf to ask the embedded
+// resolver at addr, keeping its search domains and options, as dockerd's
+// rebuildDNS does when a running container joins a user-defined network.
+// The nameservers it had stay the resolver's upstreams (the sandbox's
+// --dns, else the host's).
+func UseResolver(cur []byte, addr netip.Addr) []byte {
+	return resolvConf(cur, addr, nil, nil, nil)
 }
 
 // hostNameservers returns the host's usable upstream resolvers

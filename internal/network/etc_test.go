@@ -34,6 +34,17 @@ func TestResolvConf(t *testing.T) {
 	}
 }
 
+func TestUseResolver(t *testing.T) {
+	cur := []byte("nameserver 192.0.2.53\nsearch example.test\noptions edns0\n")
+	if got := string(UseResolver(cur, netip.MustParseAddr("10.9.0.1"))); got != "nameserver 10.9.0.1\nsearch example.test\noptions ndots:0 edns0\n" {
+		t.Fatalf("switched: %q", got)
+	}
+	// A user's own ndots stays.
+	if got := string(UseResolver([]byte("nameserver 192.0.2.53\noptions ndots:3\n"), netip.MustParseAddr("10.9.0.1"))); got != "nameserver 10.9.0.1\noptions ndots:3\n" {
+		t.Fatalf("ndots kept: %q", got)
+	}
+}
+
 func TestLinkEnv(t *testing.T) {
 	target := &sandbox{ContainerID: "0123456789abcdef", Exposed: []string{"5432/tcp", "53/udp"},
 		Endpoints: []*endpoint{{IP: netip.MustParseAddr("172.17.0.3")}}}

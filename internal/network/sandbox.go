@@ -41,6 +41,11 @@ type endpoint struct {
 	// down without the network's record (empty in records of old versions).
 	Bridge string `json:",omitempty"`
 	MTU    int    `json:",omitempty"` // the network's com.docker.network.driver.mtu; 0: 1500
+	// IP6 is the address on an IPv6 network (--ipv6), with the subnet's
+	// length and the network's IPv6 gateway.
+	IP6        netip.Addr `json:",omitempty"`
+	PrefixLen6 int        `json:",omitempty"`
+	Gateway6   netip.Addr `json:",omitempty"`
 	// Links are --link aliases on a user-defined network: names only
 	// this container resolves, to another container on the network.
 	Links    []linkAlias `json:",omitempty"`
@@ -152,7 +157,7 @@ func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult,
 	s.resv[sb.ContainerID] = resv
 	var res *AttachResult
 	if err == nil {
-		res = s.etcFiles(sb, req, primary)
+		res = s.etcFiles(sb, req)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -233,13 +238,14 @@ func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) 
 		return nil, err
 	}
 	for i, ep := range sb.Endpoints {
-		var gw netip.Addr
+		var gw, gw6 netip.Addr
 		if i == 0 && !primary.Internal {
-			gw = ep.Gateway
+			gw, gw6 = ep.Gateway, ep.Gateway6
 		}
 		mac, err := bridge.AddEndpoint(bridge.Endpoint{
 			Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
 			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
+			Addr6: ep.prefix6(), Gateway6: gw6,
 		})
 		if err != nil {
 			return nil, err
@@ -308,6 +314,26 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		}
 		used[ip] = true
 	}
+	var want6 netip.Addr
+	if es != nil && es.IPAMConfig != nil {
+		want6 = es.IPAMConfig.IPv6Address
+	}
+	var ip6 netip.Addr
+	var c6 *network.IPAMConfig
+	if c6 = r.ipv6(); c6 != nil {
+		used6 := map[netip.Addr]bool{}
+		for _, e := range s.endpointsOf(r.ID) {
+			used6[e.ep.IP6] = true
+		}
+		var err error
+		if ip6, err = allocate6(c6.Subnet, gateway6(c6), used6, want6); err != nil {
+			s.unclaim(r.Bridge, ip, nsPath)
+			return nil, err
+		}
+	} else if want6.IsValid() {
+		s.unclaim(r.Bridge, ip, nsPath)
+		return nil, errs.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets")
+	}
 	if mac == "" {
 		a := ip.As4()
 		mac = net.HardwareAddr{0x02, 0x42, a[0], a[1], a[2], a[3]}.String()
@@ -316,6 +342,9 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		NetworkID: r.ID, EndpointID: newID(), IP: ip, PrefixLen: r.subnet().Bits(), Gateway: r.gateway(), MAC: mac,
 		HostVeth: "wv" + req.ContainerID[:9] + strconv.Itoa(idx), IfName: "eth" + strconv.Itoa(idx), Aliases: aliases,
 		Bridge: r.Bridge, MTU: r.mtu(),
+	}
+	if c6 != nil {
+		ep.IP6, ep.PrefixLen6, ep.Gateway6 = ip6, c6.Subnet.Bits(), gateway6(c6)
 	}
 	if es != nil && len(es.Links) > 0 {
 		if r.isDefault() {
@@ -369,11 +398,12 @@ func fwPort(m PortMapping, ip netip.Addr) firewall.Port {
 }
 
 // etcFiles renders the container's hosts and resolv.conf.
-func (s *Service) etcFiles(sb *sandbox, req AttachRequest, primary *record) *AttachResult {
+func (s *Service) etcFiles(sb *sandbox, req AttachRequest) *AttachResult {
 	hostConf, _ := os.ReadFile("/etc/resolv.conf")
-	var embedded netip.Addr
-	if !primary.isDefault() && s.dns[primary.ID] != nil {
-		embedded = primary.gateway()
+	// Any user-defined network gives the container the embedded resolver,
+	// also when its first network is the default bridge (as dockerd).
+	embedded := s.resolverOf(sb)
+	if embedded.IsValid() {
 		req.DNS = nil // they are the embedded resolver's upstreams
 	}
 	var links []hostEntry
@@ -568,6 +598,7 @@ func (s *Service) Settings(containerID, mode string, configured map[string]*netw
 			NetworkID: r.ID, EndpointID: ep.EndpointID, Gateway: ep.Gateway, IPAddress: ep.IP,
 			IPPrefixLen: ep.PrefixLen, MacAddress: network.HardwareAddr(parseMAC(ep.MAC)),
 			Aliases: ep.Aliases, DNSNames: ep.DNSNames,
+			GlobalIPv6Address: ep.IP6, GlobalIPv6PrefixLen: ep.PrefixLen6, IPv6Gateway: ep.Gateway6,
 		}
 		if c := configured[r.Name]; c != nil {
 			es.IPAMConfig = c.IPAMConfig
@@ -599,6 +630,34 @@ func (s *Service) PortSummaries(containerID string) []container.PortSummary {
 		}
 	}
 	return out
+}
+
+// prefix6 is the endpoint's IPv6 address with its length, or invalid.
+func (ep *endpoint) prefix6() netip.Prefix {
+	if !ep.IP6.IsValid() {
+		return netip.Prefix{}
+	}
+	return netip.PrefixFrom(ep.IP6, ep.PrefixLen6)
+}
+
+// allocate6 picks an IPv6 address in subnet: want if given (and free),
+// else the first free one after the gateway, as libnetwork's IPAM.
+func allocate6(subnet netip.Prefix, gateway netip.Addr, used map[netip.Addr]bool, want netip.Addr) (netip.Addr, error) {
+	if want.IsValid() {
+		switch {
+		case !subnet.Contains(want):
+			return netip.Addr{}, errs.Invalid("no available IPv6 addresses on this network's address pools: %s is not in %s", want, subnet)
+		case want == gateway || used[want] || want == subnet.Addr():
+			return netip.Addr{}, errs.Invalid("Address already in use")
+		}
+		return want, nil
+	}
+	for a, n := subnet.Addr().Next(), 0; subnet.Contains(a) && n < 1<<16; a, n = a.Next(), n+1 {
+		if a != gateway && !used[a] {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, errs.Wrap(errdefs.ErrUnavailable, fmt.Errorf("no available IPv6 addresses on this network's address pools: %s", subnet))
 }
 
 // allocate picks an address on r; a wanted one needs a user-configured subnet.

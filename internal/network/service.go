@@ -77,6 +77,20 @@ func (r *record) subnet() netip.Prefix {
 	return r.IPAM.Config[0].Subnet
 }
 
+// ipv6 is the network's IPv6 IPAM config (EnableIPv6 with a v6 subnet),
+// or nil.
+func (r *record) ipv6() *network.IPAMConfig {
+	if !r.EnableIPv6 {
+		return nil
+	}
+	for i, c := range r.IPAM.Config {
+		if c.Subnet.Addr().Is6() {
+			return &r.IPAM.Config[i]
+		}
+	}
+	return nil
+}
+
 func (r *record) gateway() netip.Addr {
 	if len(r.IPAM.Config) == 0 {
 		return netip.Addr{}
@@ -354,6 +368,11 @@ func (s *Service) setupBridge(ctx context.Context, r *record) error {
 	if err := bridge.Ensure(r.Bridge, r.gateway(), r.subnet()); err != nil {
 		return err
 	}
+	if c6 := r.ipv6(); c6 != nil {
+		if err := bridge.EnsureAddr6(r.Bridge, gateway6(c6), c6.Subnet); err != nil {
+			return err
+		}
+	}
 	if err := s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r)))); err != nil {
 		return err
 	}
@@ -522,11 +541,13 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		return resp, errs.Conflict("network with name %s already exists", req.Name)
 	}
 	var cfg network.IPAMConfig
+	var v6 []network.IPAMConfig
 	if req.IPAM != nil {
 		var v4 []network.IPAMConfig
 		for _, c := range req.IPAM.Config {
 			if c.Subnet.IsValid() && !c.Subnet.Addr().Is4() {
-				return resp, errs.Invalid("IPv6 is not supported by wharf yet: %s", c.Subnet)
+				v6 = append(v6, c)
+				continue
 			}
 			v4 = append(v4, c)
 		}
@@ -564,6 +585,15 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 	if err := validateOptions(req.Options, cfg.Subnet, cfg.AuxAddress); err != nil {
 		return resp, err
 	}
+	enable6 := req.EnableIPv6 != nil && *req.EnableIPv6
+	ipamConfigs := []network.IPAMConfig{cfg}
+	if enable6 || len(v6) > 0 {
+		c6, err := s.ipv6Config(enable6, v6)
+		if err != nil {
+			return resp, err
+		}
+		ipamConfigs = append(ipamConfigs, c6)
+	}
 	id := newID()
 	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet}
 	if name := req.Options["com.docker.network.bridge.name"]; name != "" {
@@ -578,8 +608,8 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		labels = map[string]string{}
 	}
 	r.Network = network.Network{
-		Name: req.Name, ID: id, Created: time.Now(), Scope: "local", Driver: "bridge", EnableIPv4: true,
-		IPAM:     network.IPAM{Driver: "default", Options: map[string]string{}, Config: []network.IPAMConfig{cfg}},
+		Name: req.Name, ID: id, Created: time.Now(), Scope: "local", Driver: "bridge", EnableIPv4: true, EnableIPv6: enable6,
+		IPAM:     network.IPAM{Driver: "default", Options: map[string]string{}, Config: ipamConfigs},
 		Internal: req.Internal, Attachable: req.Attachable, Options: opts, Labels: labels,
 	}
 	if err := s.setupBridge(ctx, r); err != nil {
@@ -592,6 +622,45 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 	}
 	s.networks[r.ID] = r
 	return network.CreateResponse{ID: r.ID}, nil
+}
+
+// ipv6Config checks a new network's IPv6 subnet as dockerd 20.10 does:
+// one, free, its gateway (when given) in it. A subnet without --ipv6 is
+// kept and unused; --ipv6 without one is refused in dockerd's words (it
+// has no default IPv6 pool). Callers hold s.mu.
+func (s *Service) ipv6Config(enable bool, v6 []network.IPAMConfig) (network.IPAMConfig, error) {
+	switch {
+	case len(v6) == 0:
+		return network.IPAMConfig{}, errs.Wrap(errdefs.ErrPermissionDenied, errors.New("could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network"))
+	case len(v6) > 1:
+		return network.IPAMConfig{}, errs.Invalid("only one IPv6 subnet per network is supported")
+	}
+	c := v6[0]
+	c.Subnet = c.Subnet.Masked()
+	if c.Subnet.Bits() > 126 {
+		return network.IPAMConfig{}, errs.Invalid("invalid IPv6 subnet %s: too small", c.Subnet)
+	}
+	if c.Gateway.IsValid() && !c.Subnet.Contains(c.Gateway) {
+		return network.IPAMConfig{}, errs.Invalid("gateway %s is not in subnet %s", c.Gateway, c.Subnet)
+	}
+	if !enable {
+		return c, nil
+	}
+	for _, r := range s.networks {
+		if o := r.ipv6(); o != nil && o.Subnet.Overlaps(c.Subnet) {
+			return network.IPAMConfig{}, errs.Wrap(errdefs.ErrPermissionDenied, errors.New("invalid pool request: Pool overlaps with other one on this address space"))
+		}
+	}
+	return c, nil
+}
+
+// gateway6 is the IPv6 gateway of c: its own, else the subnet's first
+// address (dockerd's, which inspect does not show either).
+func gateway6(c *network.IPAMConfig) netip.Addr {
+	if c.Gateway.IsValid() {
+		return c.Gateway
+	}
+	return c.Subnet.Addr().Next()
 }
 
 // remove deletes a user-defined network without active endpoints.
@@ -619,12 +688,12 @@ func (s *Service) remove(ctx context.Context, ref string) error {
 	return nil
 }
 
-// Prune removes every unused user-defined network (matching the label filters).
-func (s *Service) Prune(ctx context.Context, match func(labels map[string]string) bool) (network.PruneReport, error) {
+// Prune removes every unused user-defined network that match accepts.
+func (s *Service) Prune(ctx context.Context, match func(labels map[string]string, created time.Time) bool) (network.PruneReport, error) {
 	s.mu.Lock()
 	var names []string
 	for _, r := range s.networks {
-		if !r.isDefault() && len(s.endpointsOf(r.ID)) == 0 && (match == nil || match(r.Labels)) {
+		if !r.isDefault() && len(s.endpointsOf(r.ID)) == 0 && (match == nil || match(r.Labels, r.Created)) {
 			names = append(names, r.Name)
 		}
 	}

@@ -13,6 +13,11 @@ var (
 const (
 	// APIVersion is the newest Engine API version served (moby/moby/api v1.56).
 	APIVersion = "1.56"
-	// MinAPIVersion is the oldest Engine API version accepted.
-	MinAPIVersion = "1.24"
+	// MinAPIVersion is the oldest Engine API version accepted: dockerd
+	// 20.10's (engine 25 raised it to 1.24). docker-compose 1.29 speaks
+	// 1.21 for a version-1 compose file. Versions before 1.24 get 1.24's
+	// shapes, the oldest internal/api/compat models; dockerd's pre-1.24
+	// differences (inspect before 1.20, HostConfig at start) are for
+	// clients older than any still in use.
+	MinAPIVersion = "1.12"
 )

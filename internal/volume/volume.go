@@ -147,7 +147,9 @@ func (s *Service) dataDir(name string) string { return filepath.Join(s.root, nam
 // as docker does. An empty name gets a random one.
 func (s *Service) create(ctx context.Context, req volume.CreateRequest) (volume.Volume, error) {
 	if req.Driver != "" && req.Driver != DriverName {
-		return volume.Volume{}, errs.NotFound("error looking up volume plugin %s: plugin %q not found", req.Driver, req.Driver)
+		// dockerd's OpErr: "create <name>: ...".
+		op := strings.TrimSpace("create " + req.Name)
+		return volume.Volume{}, errs.NotFound("%s: error looking up volume plugin %s: plugin %q not found", op, req.Driver, req.Driver)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

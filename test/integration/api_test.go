@@ -65,7 +65,7 @@ func TestAPIPing(t *testing.T) {
 
 	var v struct{ Version, APIVersion, MinAPIVersion, Os, Arch string }
 	resp, body = apiCall(t, "GET", "/version", "")
-	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &v) != nil || v.APIVersion != apiVersion || v.MinAPIVersion != "1.24" || v.Os != "linux" || v.Version == "" {
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &v) != nil || v.APIVersion != apiVersion || v.MinAPIVersion != "1.12" || v.Os != "linux" || v.Version == "" {
 		t.Fatalf("GET /version: %d %s", resp.StatusCode, body)
 	}
 
@@ -99,8 +99,8 @@ func TestAPIVersionedPaths(t *testing.T) {
 			t.Errorf("GET %s/version: %d %s", v, resp.StatusCode, body)
 		}
 	}
-	resp, body := apiCall(t, "GET", "/v1.12/version", "")
-	wantError(t, resp, body, 400, "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")
+	resp, body := apiCall(t, "GET", "/v1.11/version", "")
+	wantError(t, resp, body, 400, "client version 1.11 is too old. Minimum supported API version is 1.12, please upgrade your client to a newer version")
 	resp, body = apiCall(t, "GET", "/v9.99/version", "")
 	if resp.StatusCode != 400 || !strings.Contains(body, "client version 9.99 is too new") {
 		t.Errorf("too new a version: %d %s", resp.StatusCode, body)

@@ -76,15 +76,15 @@ func TestBuildStreamMessages(t *testing.T) {
 	df := "FROM busybox\nRUN echo out && echo err >&2\nENV A=" + tag + "\n"
 	msgs := postBuild(t, df, url.Values{"t": {tag}})
 	matchMessages(t, msgs, []string{
-		`{"stream":"Step 1/3 : FROM busybox\n"}`,
+		`{"stream":"Step 1/3 : FROM busybox"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
-		`{"stream":"Step 2/3 : RUN echo out \u0026\u0026 echo err \u003e\u00262\n"}`,
+		`{"stream":"Step 2/3 : RUN echo out \u0026\u0026 echo err \u003e\u00262"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e Running in <id>\n"}`,
 		`{"stream":"out\n"}`,
 		`{"stream":"\u001b[91merr\n\u001b[0m"}`,
 		`{"stream":"Removing intermediate container <id>\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
-		`{"stream":"Step 3/3 : ENV A=` + tag + `\n"}`,
+		`{"stream":"Step 3/3 : ENV A=` + tag + `"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
 		`{"aux":{"ID":"<sha>"}}`,
 		`{"stream":"Successfully built <id>\n"}`,
@@ -92,12 +92,12 @@ func TestBuildStreamMessages(t *testing.T) {
 	})
 	msgs = postBuild(t, df, url.Values{"t": {tag}})
 	matchMessages(t, msgs, []string{
-		`{"stream":"Step 1/3 : FROM busybox\n"}`,
+		`{"stream":"Step 1/3 : FROM busybox"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
-		`{"stream":"Step 2/3 : RUN echo out \u0026\u0026 echo err \u003e\u00262\n"}`,
+		`{"stream":"Step 2/3 : RUN echo out \u0026\u0026 echo err \u003e\u00262"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e Using cache\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
-		`{"stream":"Step 3/3 : ENV A=` + tag + `\n"}`,
+		`{"stream":"Step 3/3 : ENV A=` + tag + `"}`, `{"stream":"\n"}`,
 		`{"stream":" ---\u003e Using cache\n"}`,
 		`{"stream":" ---\u003e <id>\n"}`,
 		`{"aux":{"ID":"<sha>"}}`,

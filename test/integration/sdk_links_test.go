@@ -36,11 +36,20 @@ print(client.containers.get(sys.argv[2]).exec_run("ping -c1 -W2 webalias").exit_
 		t.Errorf("another container resolves c2's link alias")
 	}
 
+	// A legacy link from the default bridge needs its target there too
+	// (dockerd's words; its 500 is a 400 here).
+	parent, dflt := uniqueName(t, "parent"), uniqueName(t, "dflt")
+	cleanupContainers(t, parent, dflt)
+	if r := testEnv.run("docker", "run", "-d", "--name", parent, "--link", web+":foo", "busybox", "sleep", "300"); r.code == 0 ||
+		!strings.Contains(r.stderr, "Cannot link to /"+web+", as it does not belong to the default network") {
+		t.Errorf("link from the default bridge to a user network's container: exit %d %s", r.code, r.stderr)
+	}
+	testEnv.run("docker", "rm", "-f", parent)
+
 	// docker rm --link on the default bridge's legacy link.
-	parent := uniqueName(t, "parent")
-	cleanupContainers(t, parent)
-	runDetached(t, "docker", parent, "--link", web+":foo", "busybox", "sleep", "300")
-	if got := inspectField(t, parent, "{{json .HostConfig.Links}}"); got != `["/`+web+`:/`+parent+`/foo"]` {
+	runDetached(t, "docker", dflt, "busybox", "sleep", "300")
+	runDetached(t, "docker", parent, "--link", dflt+":foo", "busybox", "sleep", "300")
+	if got := inspectField(t, parent, "{{json .HostConfig.Links}}"); got != `["/`+dflt+`:/`+parent+`/foo"]` {
 		t.Errorf("inspect HostConfig.Links: %s", got)
 	}
 	if r := testEnv.run("docker", "rm", "--link", "/"+parent+"/foo"); r.code != 0 || strings.TrimSpace(r.stdout) != "/"+parent+"/foo" {

@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-// Create refuses a restart policy dockerd refuses, with its 400 and words.
+// Create refuses a restart policy dockerd refuses, with its 400 and the
+// words of the client's API version.
 func TestSDKRestartPolicyValidation(t *testing.T) {
 	out := pythonSDK(t, `
 for policy in ({"Name": "on-failure", "MaximumRetryCount": -1}, {"Name": "always", "MaximumRetryCount": 3}):
@@ -19,10 +20,16 @@ for policy in ({"Name": "on-failure", "MaximumRetryCount": -1}, {"Name": "always
     except docker.errors.APIError as e:
         print(e.status_code, e.explanation)
 `)
-	want := "400 invalid restart policy: maximum retry count cannot be negative\n" +
-		"400 invalid restart policy: maximum retry count can only be used with 'on-failure'\n"
+	// At 1.41, dockerd 20.10's words (the compat gate RestartPolicyWords).
+	want := "400 maximum retry count cannot be negative\n" +
+		"400 maximum retry count cannot be used with restart policy 'always'\n"
 	if out != want {
 		t.Fatalf("python3-docker printed\n%s\nwant\n%s", out, want)
+	}
+	// The docker CLI speaks the newest version: engine 25's words.
+	r := testEnv.run("docker", "create", "--restart", "on-failure:-1", "busybox", "true")
+	if r.code == 0 || !strings.Contains(r.stderr, "invalid restart policy: maximum retry count cannot be negative") {
+		t.Fatalf("docker create --restart on-failure:-1: exit %d %s", r.code, r.stderr)
 	}
 }
 

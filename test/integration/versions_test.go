@@ -439,3 +439,51 @@ services:
 		t.Errorf("logs after recreate: %q", got)
 	}
 }
+
+// TestSDKOracleScript runs test/oracle/sdk_checks.py, the SDK tests'
+// expectations (issue 15's points 3, 5, 6, 8, 9) proved against Debian's
+// dockerd 20.10 (test/oracle/run-dockerd.sh), against wharfd.
+func TestSDKOracleScript(t *testing.T) {
+	pythonSDK(t, "") // skips without python3-docker
+	out, err := exec.Command("python3", "../oracle/sdk_checks.py", testEnv.sock).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// TestVersionsComposeLegacyV1File: docker-compose 1.29 speaks API 1.21
+// for a version-1 file (no "version", services at the top level), which
+// dockerd 20.10 accepted (its minimum was 1.12); wharfd answers it in
+// 1.24's shape. Legacy links on the default bridge work.
+func TestVersionsComposeLegacyV1File(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/docker-compose"); err != nil {
+		t.Skip("docker-compose 1.29 is not installed (make deps installs it)")
+	}
+	name := strings.ToLower(uniqueName(t, "v1"))
+	p := newProject(t, "docker-compose", name, map[string]string{"docker-compose.yml": `db:
+  image: busybox
+  command: sleep 300
+web:
+  image: busybox
+  command: sh -c 'echo v1-ok; sleep 300'
+  links: [db]
+`})
+	t.Cleanup(func() { p.run("down", "-t", "1") })
+	// compose/const.py: API_VERSIONS[V1] = '1.21' (refused before as
+	// "client version 1.21 is too old").
+	if r := p.run("up", "-d"); r.code != 0 {
+		t.Fatalf("up -d of a version-1 file: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := p.must("ps", "-q"); len(strings.Fields(got)) != 2 {
+		t.Fatalf("ps -q: %q", got)
+	}
+	if got := p.must("exec", "-T", "web", "ping", "-c1", "-W2", "db"); !strings.Contains(got, "1 packets received") {
+		t.Errorf("web pings db through its link: %s", got)
+	}
+	waitFor(t, 10*time.Second, "web's output", func() bool { return strings.Contains(p.run("logs", "--no-color", "web").stdout, "v1-ok") })
+	p.must("down", "-t", "1")
+	if got := p.must("ps", "-q"); strings.TrimSpace(got) != "" {
+		t.Errorf("after down: %q", got)
+	}
+}

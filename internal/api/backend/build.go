@@ -15,4 +15,7 @@ type BuildOptions struct {
 	CacheFrom   []string                       // images whose history the cache may match
 	Pull        bool                           // pull base images even if present
 	AuthConfigs map[string]registry.AuthConfig // by registry host, for pulls
+	// Remove and ForceRemove are rm and forcerm: whether the stream tells
+	// of intermediate containers' removal (they are removed either way).
+	Remove, ForceRemove bool
 }

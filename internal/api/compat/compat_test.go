@@ -120,6 +120,8 @@ func TestShape(t *testing.T) {
 		{"images 1.43 big size", ImageList, "1.43", `[{"Id":"a","RepoTags":["a"],"Size":9007199254740993}]`,
 			`[{"Id":"a","RepoTags":["a"],"Size":9007199254740993,"VirtualSize":9007199254740993,"Containers":-1}]`},
 
+		{"df 1.41", SystemDF, "1.41", `{"LayersSize":5,"Images":[],"Containers":[]}`,
+			`{"LayersSize":5,"Images":[],"Containers":[],"BuilderSize":0}`},
 		{"df 1.43", SystemDF, "1.43", `{"LayersSize":5,"Images":[{"Id":"a","Size":5}],"Containers":[]}`,
 			`{"LayersSize":5,"Images":[{"Id":"a","Size":5,"VirtualSize":5}],"Containers":[]}`},
 

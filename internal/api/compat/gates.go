@@ -29,6 +29,7 @@ const (
 	CreateHealthStartInt     ID = "create-health-start-interval"
 	CreateEndpointMAC        ID = "create-endpoint-mac"
 	RemoveRunningWords       ID = "remove-running-words"
+	RestartPolicyWords       ID = "restart-policy-words"
 	CreateAnnotations        ID = "create-annotations"
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
@@ -143,6 +144,8 @@ var table = []Gate{
 	{ID: CreateHealthStartInt, Since: "1.44", Route: ContainerCreate, Change: "HealthConfig.StartInterval"},
 	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
 		Change: "not in the changelog: engine 25 reworded the refusal to remove a running container; older clients get the words of their time (\"You cannot remove a running container <id>. ...\")"},
+	{ID: RestartPolicyWords, Since: "1.44", Route: ContainerCreate,
+		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\")"},
 	{ID: CreateEndpointMAC, Since: "1.44", Route: ContainerCreate, Change: "endpoint-specific MacAddress; the container-wide Config.MacAddress deprecated"},
 
 	// v1.43
@@ -157,6 +160,7 @@ var table = []Gate{
 	{ID: ExecConsoleSize, Since: "1.42", Route: "POST /containers/{name}/exec", Change: "ConsoleSize sets the exec's terminal size at creation"},
 	{ID: CreateMountOptionsCheck, Since: "1.42", Route: ContainerCreate, Change: "BindOptions, VolumeOptions, TmpfsOptions refused on a mount of another type"},
 	{ID: DFTypeParam, Since: "1.42", Route: SystemDF, Change: "type parameter selects the object types"},
+	{Since: "1.42", Route: SystemDF, Change: "BuilderSize removed (BuildCache has it)", Old: keep(map[string]any{"BuilderSize": 0})},
 	{ID: AttachWSStreams, Since: "1.42", Route: "GET /containers/{name}/attach/ws", Change: "stdin, stdout and stderr parameters attach only those streams; before, all three"},
 	{ID: StreamContentType, Since: "1.42", Route: "GET /containers/{name}/logs", Change: "Content-Type application/vnd.docker.multiplexed-stream for a multiplexed stream (raw-stream before, whatever the framing)"},
 

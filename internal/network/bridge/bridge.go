@@ -56,6 +56,23 @@ func Ensure(name string, gw netip.Addr, subnet netip.Prefix) error {
 	return sysctl("net/ipv4/conf/"+name+"/route_localnet", "1")
 }
 
+// EnsureAddr6 gives the bridge name its IPv6 gateway address in subnet
+// (without duplicate address detection, so containers reach it at once).
+func EnsureAddr6(name string, gw netip.Addr, subnet netip.Prefix) error {
+	if err := sysctl("net/ipv6/conf/"+name+"/disable_ipv6", "0"); err != nil {
+		return err
+	}
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	addr := &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(gw, subnet.Bits())), Flags: unix.IFA_F_NODAD}
+	if err := netlink.AddrAdd(link, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("address %s on %s: %w", addr.IPNet, name, err)
+	}
+	return nil
+}
+
 // Delete removes the link (a bridge, a veth); a missing one is fine.
 func Delete(name string) error {
 	link, err := netlink.LinkByName(name)
@@ -79,6 +96,8 @@ type Endpoint struct {
 	NetNS    string       // path of the container's namespace
 	Addr     netip.Prefix // address with the subnet's length
 	Gateway  netip.Addr   // default route, unless invalid
+	Addr6    netip.Prefix // IPv6 address, on an IPv6 network
+	Gateway6 netip.Addr   // IPv6 default route, unless invalid
 	MAC      net.HardwareAddr
 	MTU      int
 }
@@ -137,6 +156,11 @@ func AddEndpoint(ep Endpoint) (net.HardwareAddr, error) {
 	if err := h.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
 		return fail(err)
 	}
+	if ep.Addr6.IsValid() {
+		if err := h.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr6), Flags: unix.IFA_F_NODAD}); err != nil {
+			return fail(fmt.Errorf("address %s: %w", ep.Addr6, err))
+		}
+	}
 	if err := h.LinkSetUp(peer); err != nil {
 		return fail(err)
 	}
@@ -147,6 +171,12 @@ func AddEndpoint(ep Endpoint) (net.HardwareAddr, error) {
 		gw := net.IP(ep.Gateway.AsSlice())
 		if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fail(fmt.Errorf("default route via %s: %w", gw, err))
+		}
+	}
+	if ep.Gateway6.IsValid() {
+		gw := net.IP(ep.Gateway6.AsSlice())
+		if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fail(fmt.Errorf("IPv6 default route via %s: %w", gw, err))
 		}
 	}
 	peer, err = h.LinkByName(ep.IfName)

@@ -32,6 +32,9 @@ func (s *Router) postBuild(w http.ResponseWriter, r *http.Request) error {
 		NoCache:     httputil.BoolValue(r, "nocache"),
 		NetworkMode: q.Get("networkmode"),
 		Pull:        httputil.BoolValue(r, "pull"),
+		// rm is true unless the client says otherwise (moby's router).
+		Remove:      q.Get("rm") == "" || httputil.BoolValue(r, "rm"),
+		ForceRemove: httputil.BoolValue(r, "forcerm"),
 	}
 	// X-Registry-Config: the credentials the client has, by registry.
 	if err := httputil.DecodeHeader(r, "X-Registry-Config", &o.AuthConfigs); err != nil {

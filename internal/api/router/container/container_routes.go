@@ -27,6 +27,41 @@ type createRequest struct {
 	// MacAddress is the container-wide address of clients before API
 	// 1.52 (see createForVersion).
 	MacAddress network.HardwareAddr `json:",omitempty"`
+	// *TopLevelHostConfig reads host settings sent beside Config instead
+	// of in HostConfig, as moby's ContainerConfigWrapper still does:
+	// python3-docker's create_container(runtime=...) sends Runtime there.
+	*TopLevelHostConfig
+}
+
+// TopLevelHostConfig is a HostConfig whose fields sit at the top of the
+// create body.
+type TopLevelHostConfig container.HostConfig
+
+// hostConfig is the request's HostConfig by moby's rule (getHostConfig):
+// the top-level one when HostConfig is absent; else HostConfig, with the
+// memory and CPU settings of the top level where it leaves them zero.
+func (req *createRequest) hostConfig() *container.HostConfig {
+	top := (*container.HostConfig)(req.TopLevelHostConfig)
+	switch hc := req.HostConfig; {
+	case top == nil:
+		return hc
+	case hc == nil:
+		return top
+	default:
+		if hc.Memory == 0 {
+			hc.Memory = top.Memory
+		}
+		if hc.MemorySwap == 0 {
+			hc.MemorySwap = top.MemorySwap
+		}
+		if hc.CPUShares == 0 {
+			hc.CPUShares = top.CPUShares
+		}
+		if hc.CpusetCpus == "" {
+			hc.CpusetCpus = top.CpusetCpus
+		}
+		return hc
+	}
 }
 
 func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) error {
@@ -34,6 +69,7 @@ func (s *Router) postContainersCreate(w http.ResponseWriter, r *http.Request) er
 	if err := httputil.ReadJSON(r, &req); err != nil {
 		return err
 	}
+	req.HostConfig = req.hostConfig()
 	warnings, err := createForVersion(r.Context(), &req)
 	if err != nil {
 		return err

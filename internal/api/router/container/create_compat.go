@@ -34,6 +34,11 @@ func createForVersion(ctx context.Context, req *createRequest) ([]string, error)
 	hc, nc := req.HostConfig, req.NetworkingConfig
 	before := func(id compat.ID) bool { return compat.Before(ctx, id) }
 
+	if before(compat.RestartPolicyWords) {
+		if err := legacyRestartPolicy(hc.RestartPolicy); err != nil {
+			return nil, err
+		}
+	}
 	if before(compat.CreateConsoleSize) {
 		hc.ConsoleSize = [2]uint{}
 	}
@@ -178,4 +183,24 @@ func createPlatform(r *http.Request) (*ocispec.Platform, error) {
 		return nil, errs.Invalid("%v", err)
 	}
 	return &p, nil
+}
+
+// legacyRestartPolicy refuses an invalid restart policy in dockerd 20.10's
+// words (verifyContainerSettings); a valid one passes on to the newer
+// check.
+func legacyRestartPolicy(p container.RestartPolicy) error {
+	switch p.Name {
+	case container.RestartPolicyAlways, container.RestartPolicyUnlessStopped, container.RestartPolicyDisabled:
+		if p.MaximumRetryCount != 0 {
+			return errs.Invalid("maximum retry count cannot be used with restart policy '%s'", p.Name)
+		}
+	case container.RestartPolicyOnFailure:
+		if p.MaximumRetryCount < 0 {
+			return errs.Invalid("maximum retry count cannot be negative")
+		}
+	case "":
+	default:
+		return errs.Invalid("invalid restart policy '%s'", p.Name)
+	}
+	return nil
 }

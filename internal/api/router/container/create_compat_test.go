@@ -47,6 +47,26 @@ func TestCreateByVersion(t *testing.T) {
 					t.Fatalf("endpoint %+v", ep)
 				}
 			}},
+		{name: "restart policy in 20.10's words before 1.44", version: "1.41",
+			body: `{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":-1}}}`, status: 400, message: "maximum retry count cannot be negative"},
+		{name: "restart policy count with always, 20.10's words", version: "1.43",
+			body: `{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"always","MaximumRetryCount":3}}}`, status: 400, message: "maximum retry count cannot be used with restart policy 'always'"},
+		{name: "valid restart policy before 1.44", version: "1.41",
+			body: `{"Image":"busybox","HostConfig":{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":2}}}`, status: 201},
+		{name: "host settings at the top level without HostConfig", version: "1.41",
+			body: `{"Image":"busybox","Runtime":"r1","Memory":8388608}`, status: 201,
+			check: func(t *testing.T, fc *fakeContainers, _ container.CreateResponse) {
+				if hc := fc.created.HostConfig; hc == nil || hc.Runtime != "r1" || hc.Memory != 8388608 {
+					t.Fatalf("host config %+v", hc)
+				}
+			}},
+		{name: "top-level memory fills HostConfig's zero", version: "1.41",
+			body: `{"Image":"busybox","Memory":8388608,"Runtime":"ignored","HostConfig":{"CpusetCpus":"0"}}`, status: 201,
+			check: func(t *testing.T, fc *fakeContainers, _ container.CreateResponse) {
+				if hc := fc.created.HostConfig; hc.Memory != 8388608 || hc.CpusetCpus != "0" || hc.Runtime != "" {
+					t.Fatalf("host config %+v", hc)
+				}
+			}},
 		{name: "two networks refused before 1.44", version: "1.43",
 			body: `{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"b":{},"a":{}}}}`, status: 400, message: "Container cannot be created with multiple network endpoints: a, b"},
 		{name: "two networks since 1.44", version: "1.44",

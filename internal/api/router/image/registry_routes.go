@@ -89,7 +89,7 @@ func decodeAuth(r *http.Request) (registrytypes.AuthConfig, error) {
 func pullRef(fromImage, tag string) (reference.Named, error) {
 	named, err := reference.ParseNormalizedNamed(fromImage)
 	if err != nil {
-		return nil, errs.Invalid("invalid reference format: %v", err)
+		return nil, errs.InvalidReference(err)
 	}
 	if tag != "" {
 		if d, err := digest.Parse(tag); err == nil {
@@ -103,7 +103,7 @@ func pullRef(fromImage, tag string) (reference.Named, error) {
 		} else {
 			named, err = reference.WithTag(reference.TrimNamed(named), tag)
 			if err != nil {
-				return nil, errs.Invalid("invalid reference format: %v", err)
+				return nil, errs.InvalidReference(err)
 			}
 		}
 	}

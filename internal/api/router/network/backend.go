@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"time"
 
 	"github.com/moby/moby/api/types/network"
 )
@@ -12,7 +13,7 @@ type Backend interface {
 	List(ctx context.Context) []network.Inspect
 	Inspect(ctx context.Context, ref string) (network.Inspect, error)
 	Remove(ctx context.Context, ref string) error
-	Prune(ctx context.Context, match func(labels map[string]string) bool) (network.PruneReport, error)
+	Prune(ctx context.Context, match func(labels map[string]string, created time.Time) bool) (network.PruneReport, error)
 }
 
 // ContainerBackend connects containers to networks: the container

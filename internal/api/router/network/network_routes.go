@@ -3,6 +3,7 @@ package network
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/types/network"
 
@@ -120,7 +121,27 @@ func (s *Router) postNetworksPrune(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rep, err := s.backend.Prune(r.Context(), func(labels map[string]string) bool { return f.Labels("label", labels) })
+	// dockerd's terms; others (and "until" before) were ignored, pruning
+	// more than asked.
+	if err := f.Validate("label", "label!", "until"); err != nil {
+		return errs.Invalid("%v", err)
+	}
+	until, err := f.Time("until")
+	if err != nil {
+		return err
+	}
+	rep, err := s.backend.Prune(r.Context(), func(labels map[string]string, created time.Time) bool {
+		if !until.IsZero() && !created.Before(until) {
+			return false
+		}
+		for _, t := range f.Get("label!") {
+			k, v, hasVal := strings.Cut(t, "=")
+			if got, ok := labels[k]; ok && (!hasVal || got == v) {
+				return false
+			}
+		}
+		return f.Labels("label", labels)
+	})
 	if err != nil {
 		return err
 	}
