@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -157,4 +158,33 @@ func getNetwork(ctx context.Context, c swarmapi.ControlClient, ref string) (*swa
 		return r.Networks[0], nil
 	}
 	return nil, errs.Wrap(errdefs.ErrInvalidArgument, errors.New("network "+ref+" is ambiguous"))
+}
+
+// resolveNetworks names a service's networks by ID, as dockerd does, so
+// that `--network name` survives a rename and reaches the allocator.
+func resolveNetworks(ctx context.Context, c swarmapi.ControlClient, spec *swarmapi.ServiceSpec) error {
+	for _, n := range spec.Task.Networks {
+		nw, err := getNetwork(ctx, c, n.Target)
+		if err != nil {
+			return err
+		}
+		n.Target = nw.ID
+	}
+	return nil
+}
+
+// ManagerHosts are the hosts of the managers this node knows (its own
+// included when it is one): the overlay gossip's seeds.
+func (c *Cluster) ManagerHosts() []string {
+	_, st := c.current()
+	if st.node == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range st.node.Remotes() {
+		if h, _, err := net.SplitHostPort(p.Addr); err == nil {
+			out = append(out, h)
+		}
+	}
+	return out
 }

@@ -4,8 +4,12 @@ package integration
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOverlayNetworkManager is the managers' half of overlay networks on
@@ -21,7 +25,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr, "--default-addr-pool", "10.123.0.0/16", "--default-addr-pool-mask-length", "25")
 	t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
 
-	waitFor(t, 10e9, "the ingress network", func() bool {
+	waitFor(t, 10*time.Second, "the ingress network", func() bool {
 		return strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "name=ingress", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").stdout) == "ingress overlay swarm"
 	})
 	id := strings.TrimSpace(swarmCLI(t, e, "docker", "network", "create", "-d", "overlay", "--attachable", "ov1"))
@@ -66,5 +70,94 @@ func TestOverlayNetworkManager(t *testing.T) {
 	swarmCLI(t, e, "docker", "network", "rm", "ov1", "ov2")
 	if got := strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}").stdout); got != "ingress" {
 		t.Errorf("after rm: %q", got)
+	}
+}
+
+// overlayAddr is the overlay address (10.x, the swarm pool) inside a
+// task container.
+func overlayAddr(t *testing.T, e *env, ctr string) string {
+	t.Helper()
+	var addr string
+	waitFor(t, 20*time.Second, "an overlay address in "+ctr, func() bool {
+		out := e.run("docker", "exec", ctr, "ip", "-4", "-o", "addr", "show").stdout
+		for _, f := range strings.Fields(out) {
+			if strings.HasPrefix(f, "10.") && strings.Contains(f, "/") {
+				addr = strings.Split(f, "/")[0]
+				return true
+			}
+		}
+		return false
+	})
+	return addr
+}
+
+// TestOverlayTwoNodes: an overlay network's tasks on two wharfd in two
+// network namespaces reach each other over VXLAN (ping and TCP), with
+// peer entries learnt through the gossip; a network in use by a service
+// is not removed; leaving removes every namespace and VXLAN device.
+func TestOverlayTwoNodes(t *testing.T) {
+	const addrA, addrB = "10.231.78.1", "10.231.78.2"
+	nsA, nsB := netnsPair(t, addrA, addrB)
+	a := netnsDaemon(t, nsA, "ov-a")
+	b := netnsDaemon(t, nsB, "ov-b")
+	swarmCLI(t, a, "docker", "swarm", "init", "--advertise-addr", addrA)
+	t.Cleanup(func() { a.run("docker", "swarm", "leave", "--force") })
+	token := strings.TrimSpace(swarmCLI(t, a, "docker", "swarm", "join-token", "-q", "worker"))
+	swarmCLI(t, b, "docker", "swarm", "join", "--token", token, addrA+":2377")
+	t.Cleanup(func() { b.run("docker", "swarm", "leave", "--force") })
+	if r := b.run("docker", "network", "create", "-d", "overlay", "nope"); r.code == 0 || !strings.Contains(r.stderr, "Worker nodes can't be used") {
+		t.Errorf("create on a worker: %d %q", r.code, r.stderr)
+	}
+
+	swarmCLI(t, a, "docker", "network", "create", "-d", "overlay", "--attachable", "ov")
+	swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "web", "--replicas", "2", "--network", "ov", "--stop-grace-period", "1s",
+		"busybox", "sh", "-c", "echo hello-$(hostname) > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
+	waitFor(t, 60*time.Second, "one web task on each node", func() bool {
+		return len(taskContainers(a, "web")) == 1 && len(taskContainers(b, "web")) == 1
+	})
+	ctrA, ctrB := taskContainers(a, "web")[0], taskContainers(b, "web")[0]
+	ipA, ipB := overlayAddr(t, a, ctrA), overlayAddr(t, b, ctrB)
+	if ipA == ipB {
+		t.Fatalf("both tasks have %s", ipA)
+	}
+	if got := strings.TrimSpace(a.run("docker", "exec", ctrA, "cat", "/sys/class/net/eth1/mtu").stdout); got != "1450" {
+		t.Errorf("overlay interface MTU %q", got)
+	}
+	waitFor(t, 10*time.Second, "a ping from node a's task to node b's over the overlay", func() bool {
+		return a.run("docker", "exec", ctrA, "ping", "-c", "1", "-W", "1", ipB).code == 0
+	})
+	if r := b.run("docker", "exec", ctrB, "ping", "-c", "2", "-W", "2", ipA); r.code != 0 {
+		t.Errorf("ping b→a: %s %s", r.stdout, r.stderr)
+	}
+	r := a.run("docker", "exec", ctrA, "sh", "-c", "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc "+ipB+" 80")
+	if !strings.Contains(r.stdout, "hello-") {
+		t.Errorf("HTTP a→b over the overlay: %q %q", r.stdout, r.stderr)
+	}
+
+	if r := a.run("docker", "network", "rm", "ov"); r.code == 0 || !strings.Contains(r.stderr, "is in use by service") {
+		t.Errorf("rm of a network in use: %d %q", r.code, r.stderr)
+	}
+	swarmCLI(t, a, "docker", "service", "rm", "web")
+	waitFor(t, 60*time.Second, "no task container and no overlay namespace on either node", func() bool {
+		for _, e := range []*env{a, b} {
+			if len(taskContainers(e, "web")) != 0 {
+				return false
+			}
+		}
+		for _, ns := range []string{nsA, nsB} {
+			out, _ := exec.Command("ip", "-n", ns, "-o", "link").CombinedOutput()
+			if strings.Contains(string(out), "wvx") {
+				return false
+			}
+		}
+		return true
+	})
+	swarmCLI(t, a, "docker", "network", "rm", "ov")
+	swarmCLI(t, b, "docker", "swarm", "leave")
+	swarmCLI(t, a, "docker", "swarm", "leave", "--force")
+	for _, e := range []*env{a, b} {
+		if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
+			t.Errorf("left behind: %v", des)
+		}
 	}
 }

@@ -34,6 +34,7 @@ type Config struct {
 	TaskRoot   string
 	Containers Containers
 	Images     Images
+	Overlay    Overlay // nil: tasks get no overlay interfaces
 	Log        *slog.Logger
 }
 
@@ -105,9 +106,12 @@ func archName() string {
 	return goruntime.GOARCH
 }
 
-// Configure is called with this node's object; without overlay networks
-// there are no node attachments to set up.
-func (e *Executor) Configure(ctx context.Context, node *api.Node) error { return nil }
+// Configure is called with this node's object: its address is where
+// the overlay peer table is gossiped and VXLAN traffic arrives.
+func (e *Executor) Configure(ctx context.Context, node *api.Node) error {
+	e.configureOverlay(node)
+	return nil
+}
 
 // SetNetworkBootstrapKeys receives the overlay encryption keys, which
 // have no use until overlay networks exist.
