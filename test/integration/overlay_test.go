@@ -134,6 +134,45 @@ func TestOverlayTwoNodes(t *testing.T) {
 		t.Errorf("HTTP a→b over the overlay: %q %q", r.stdout, r.stderr)
 	}
 
+	// Service discovery: the name is the VIP, which balances over both
+	// tasks; tasks.web is both addresses.
+	vip := strings.Split(strings.TrimSpace(swarmCLI(t, a, "docker", "service", "inspect", "web", "--format", "{{range .Endpoint.VirtualIPs}}{{.Addr}}{{end}}")), "/")[0]
+	if r := a.run("docker", "exec", ctrA, "nslookup", "web"); !strings.Contains(r.stdout, vip) {
+		t.Errorf("nslookup web (VIP %s): %q %q", vip, r.stdout, r.stderr)
+	}
+	if r := b.run("docker", "exec", ctrB, "nslookup", "tasks.web"); !strings.Contains(r.stdout, ipA) || !strings.Contains(r.stdout, ipB) {
+		t.Errorf("nslookup tasks.web (%s %s): %q %q", ipA, ipB, r.stdout, r.stderr)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 6; i++ {
+		r := b.run("docker", "exec", ctrB, "sh", "-c", "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc web 80")
+		for _, f := range strings.Fields(r.stdout) {
+			if strings.HasPrefix(f, "hello-") {
+				seen[f] = true
+			}
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("requests to the VIP reached %v, want both tasks", seen)
+	}
+	swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "rr", "--endpoint-mode", "dnsrr", "--network", "ov", "--stop-grace-period", "1s", "busybox", "sleep", "100000")
+	var rrIP string
+	waitFor(t, 60*time.Second, "rr's task", func() bool {
+		if c := taskContainers(a, "rr"); len(c) == 1 {
+			rrIP = overlayAddr(t, a, c[0])
+			return true
+		}
+		if c := taskContainers(b, "rr"); len(c) == 1 {
+			rrIP = overlayAddr(t, b, c[0])
+			return true
+		}
+		return false
+	})
+	waitFor(t, 10*time.Second, "rr resolving to its task", func() bool {
+		return strings.Contains(a.run("docker", "exec", ctrA, "nslookup", "rr").stdout, rrIP)
+	})
+	swarmCLI(t, a, "docker", "service", "rm", "rr")
+
 	if r := a.run("docker", "network", "rm", "ov"); r.code == 0 || !strings.Contains(r.stderr, "is in use by service") {
 		t.Errorf("rm of a network in use: %d %q", r.code, r.stderr)
 	}

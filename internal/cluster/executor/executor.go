@@ -70,6 +70,7 @@ func (e *Executor) Describe(ctx context.Context) (*api.NodeDescription, error) {
 		{Type: "Network", Name: "bridge"},
 		{Type: "Network", Name: "host"},
 		{Type: "Network", Name: "null"},
+		{Type: "Network", Name: "overlay"}, // swarmkit's scheduler places overlay tasks only on nodes listing it
 		{Type: "Volume", Name: "local"},
 	}
 	sort.Slice(plugins, func(i, j int) bool {

@@ -13,7 +13,7 @@ import (
 // container runs, and gives them back when it stops.
 type Overlay interface {
 	Start(nodeID string, addr netip.Addr) error
-	Join(ctx context.Context, taskID string, pid int, atts []*api.NetworkAttachment) error
+	Join(ctx context.Context, t *api.Task, pid int) error
 	Leave(taskID string)
 	Reset()
 }
@@ -31,7 +31,7 @@ func (c *controller) joinOverlay(ctx context.Context) error {
 	if ctr.State == nil || !ctr.State.Running || ctr.State.Pid == 0 {
 		return nil
 	}
-	if err := c.e.cfg.Overlay.Join(ctx, c.task.ID, ctr.State.Pid, c.task.Networks); err != nil {
+	if err := c.e.cfg.Overlay.Join(ctx, c.task, ctr.State.Pid); err != nil {
 		return fmt.Errorf("connecting to overlay networks: %w", err)
 	}
 	return nil
@@ -65,4 +65,19 @@ func (e *Executor) configureOverlay(node *api.Node) {
 	if err := e.cfg.Overlay.Start(node.ID, addr); err != nil {
 		e.cfg.Log.Warn("overlay: peer gossip unavailable; overlay networks reach no other node", "err", err)
 	}
+}
+
+// overlayResolver is the resolver a task on overlay networks asks: the
+// one on its first overlay network's gateway, which knows the services
+// and forwards other names to the node's resolvers.
+func overlayResolver(t *api.Task) netip.Addr {
+	for _, a := range t.Networks {
+		if a.Network == nil || a.Network.DriverState == nil || a.Network.DriverState.Name != "overlay" || a.Network.IPAM == nil || len(a.Network.IPAM.Configs) == 0 {
+			continue
+		}
+		if gw, err := netip.ParseAddr(a.Network.IPAM.Configs[0].Gateway); err == nil {
+			return gw
+		}
+	}
+	return netip.Addr{}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/moby/swarmkit/v2/api"
+
+	"github.com/wharf/wharf/internal/network/dns"
 )
 
 // NodeConfig is where a node keeps its overlay namespaces and how it
@@ -39,23 +41,42 @@ type Node struct {
 
 	mu      sync.Mutex
 	nets    map[string]*nodeNet  // network ID → its data plane here
-	tasks   map[string][]localEP // task (or container) ID → its endpoints
+	tasks   map[string]localTask // task ID → its container's pid and endpoints
 	remote  map[string]nodeState // node ID → what it announced
 	self    string               // this node's ID
 	vtep    netip.Addr           // this node's data path address
 	version uint64               // of this node's announced state
 	gossip  *gossip
+
+	lb lbState
 }
 
 type nodeNet struct {
 	spec  netSpec
 	ns    string
 	users map[string]bool // task IDs
+	dns   *dns.Server
+}
+
+// remove stops the network's resolver and removes its namespace.
+func (nn *nodeNet) remove() {
+	if nn.dns != nil {
+		nn.dns.Close()
+		nn.dns = nil
+	}
+	deleteNetwork(nn.ns, nn.spec.VNI)
 }
 
 type localEP struct {
 	Net  string
 	Addr netip.Prefix
+	Svc  string
+	VIP  netip.Addr
+}
+
+type localTask struct {
+	pid int
+	eps []localEP
 }
 
 // Entry is one endpoint in the peer table.
@@ -64,6 +85,8 @@ type Entry struct {
 	VNI  uint32     `json:"v"`
 	IP   netip.Addr `json:"i"`
 	VTEP netip.Addr `json:"t"`
+	Svc  string     `json:"s,omitempty"` // the task's service name
+	VIP  netip.Addr `json:"p,omitzero"`  // its VIP on Net; zero in dnsrr mode
 }
 
 type nodeState struct {
@@ -83,7 +106,7 @@ func NewNode(cfg NodeConfig) *Node {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Node{cfg: cfg, nets: map[string]*nodeNet{}, tasks: map[string][]localEP{}, remote: map[string]nodeState{}}
+	return &Node{cfg: cfg, nets: map[string]*nodeNet{}, tasks: map[string]localTask{}, remote: map[string]nodeState{}}
 }
 
 // specOf reads what a node needs from a network object the managers
@@ -122,10 +145,11 @@ func HasOverlay(atts []*api.NetworkAttachment) bool {
 // Join connects the container whose process is pid to the overlay
 // networks of its task's attachments and announces its addresses. A
 // repeated Join (a restarted daemon finding its tasks) changes nothing.
-func (n *Node) Join(ctx context.Context, taskID string, pid int, atts []*api.NetworkAttachment) error {
+func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
+	taskID := t.ID
 	var eps []localEP
 	n.mu.Lock()
-	for _, a := range atts {
+	for _, a := range t.Networks {
 		spec, ok, err := specOf(a.Network)
 		if err != nil {
 			n.mu.Unlock()
@@ -149,17 +173,28 @@ func (n *Node) Join(ctx context.Context, taskID string, pid int, atts []*api.Net
 			return fmt.Errorf("joining overlay network %s: %w", spec.ID, err)
 		}
 		nn.users[taskID] = true
-		eps = append(eps, localEP{Net: spec.ID, Addr: addr})
+		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name}
+		if t.Endpoint != nil {
+			for _, v := range t.Endpoint.VirtualIPs {
+				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == spec.ID {
+					ep.VIP = p.Addr()
+				}
+			}
+		}
+		eps = append(eps, ep)
 	}
 	changed := len(eps) > 0
 	if changed {
-		n.tasks[taskID] = eps
+		n.tasks[taskID] = localTask{pid: pid, eps: eps}
 		n.bump()
 	}
 	g := n.gossip
 	n.mu.Unlock()
-	if changed && g != nil {
-		g.announce()
+	if changed {
+		n.refreshLB()
+		if g != nil {
+			g.announce()
+		}
 	}
 	return nil
 }
@@ -176,6 +211,9 @@ func (n *Node) ensure(spec netSpec) (*nodeNet, error) {
 	}
 	if err := ensureNetwork(nn.ns, spec, n.cfg.VXLANPort); err != nil {
 		return nil, fmt.Errorf("overlay network %s: %w", spec.ID, err)
+	}
+	if err := n.startDNS(nn); err != nil {
+		n.cfg.Log.Warn("overlay: no service discovery", "network", spec.ID, "err", err)
 	}
 	n.nets[spec.ID] = nn
 	for node, st := range n.remote {
@@ -204,15 +242,15 @@ func (n *Node) program(e Entry, del bool) {
 // and removes a network's data plane once no task uses it.
 func (n *Node) Leave(taskID string) {
 	n.mu.Lock()
-	eps, ok := n.tasks[taskID]
+	lt, ok := n.tasks[taskID]
 	if ok {
 		delete(n.tasks, taskID)
 		n.bump()
-		for _, ep := range eps {
+		for _, ep := range lt.eps {
 			if nn := n.nets[ep.Net]; nn != nil {
 				delete(nn.users, taskID)
 				if len(nn.users) == 0 {
-					deleteNetwork(nn.ns, nn.spec.VNI)
+					nn.remove()
 					delete(n.nets, ep.Net)
 				}
 			}
@@ -220,8 +258,11 @@ func (n *Node) Leave(taskID string) {
 	}
 	g := n.gossip
 	n.mu.Unlock()
-	if ok && g != nil {
-		g.announce()
+	if ok {
+		n.refreshLB()
+		if g != nil {
+			g.announce()
+		}
 	}
 }
 
@@ -230,10 +271,10 @@ func (n *Node) Leave(taskID string) {
 func (n *Node) Reset() {
 	n.mu.Lock()
 	for id, nn := range n.nets {
-		deleteNetwork(nn.ns, nn.spec.VNI)
+		nn.remove()
 		delete(n.nets, id)
 	}
-	n.tasks = map[string][]localEP{}
+	n.tasks = map[string]localTask{}
 	n.remote = map[string]nodeState{}
 	n.bump()
 	g := n.gossip
@@ -270,13 +311,13 @@ func (n *Node) bump() {
 // localState is this node's share of the table. Callers hold n.mu.
 func (n *Node) localState() nodeState {
 	st := nodeState{Version: n.version}
-	for _, eps := range n.tasks {
-		for _, ep := range eps {
+	for _, lt := range n.tasks {
+		for _, ep := range lt.eps {
 			nn := n.nets[ep.Net]
 			if nn == nil {
 				continue
 			}
-			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep})
+			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP})
 		}
 	}
 	sort.Slice(st.Entries, func(i, j int) bool { return st.Entries[i].IP.Less(st.Entries[j].IP) })
@@ -287,25 +328,32 @@ func (n *Node) localState() nodeState {
 // and programs the difference.
 func (n *Node) merge(node string, st nodeState) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if node == n.self {
+		n.mu.Unlock()
 		return
 	}
 	old, ok := n.remote[node]
 	if ok && old.Version >= st.Version {
+		n.mu.Unlock()
 		return
 	}
 	n.replace(node, old.Entries, st.Entries)
 	n.remote[node] = st
+	n.mu.Unlock()
+	n.refreshLB()
 }
 
 // forget drops a departed node's entries.
 func (n *Node) forget(node string) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if old, ok := n.remote[node]; ok {
+	old, ok := n.remote[node]
+	if ok {
 		n.replace(node, old.Entries, nil)
 		delete(n.remote, node)
+	}
+	n.mu.Unlock()
+	if ok {
+		n.refreshLB()
 	}
 }
 
