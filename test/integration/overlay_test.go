@@ -200,3 +200,56 @@ func TestOverlayTwoNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlayStackDeploy: `docker stack deploy` of a compose v3 file
+// with an overlay network on a one-node swarm; the services find each
+// other by compose's service name (an alias, VIP) and tasks.<service>.
+func TestOverlayStackDeploy(t *testing.T) {
+	e := privateDaemon(t, "{}")
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr)
+	t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
+	file := filepath.Join(t.TempDir(), "stack.yml")
+	os.WriteFile(file, []byte(`version: "3.8"
+services:
+  web:
+    image: busybox
+    command: sh -c "echo hi-from-web > /tmp/index.html; exec httpd -f -p 80 -h /tmp"
+    stop_grace_period: 1s
+    deploy:
+      replicas: 2
+    networks: [front]
+  client:
+    image: busybox
+    command: sleep 100000
+    stop_grace_period: 1s
+    networks: [front]
+networks:
+  front:
+    driver: overlay
+`), 0o644)
+	swarmCLI(t, e, "docker", "stack", "deploy", "-c", file, "st")
+	t.Cleanup(func() { e.run("docker", "stack", "rm", "st") })
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "network", "ls", "--filter", "name=st_front", "--format", "{{.Name}} {{.Driver}} {{.Scope}}")); got != "st_front overlay swarm" {
+		t.Errorf("stack network: %q", got)
+	}
+	waitFor(t, 60*time.Second, "web 2/2 and client 1/1", func() bool {
+		return len(taskContainers(e, "st_web")) == 2 && len(taskContainers(e, "st_client")) == 1
+	})
+	c := taskContainers(e, "st_client")[0]
+	waitFor(t, 20*time.Second, "web answering by name over the overlay", func() bool {
+		r := e.run("docker", "exec", c, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80")
+		return strings.Contains(r.stdout, "hi-from-web")
+	})
+	if r := e.run("docker", "exec", c, "nslookup", "tasks.st_web"); strings.Count(r.stdout, "Address: 10.") != 2 {
+		t.Errorf("tasks.st_web: %q", r.stdout)
+	}
+	swarmCLI(t, e, "docker", "stack", "rm", "st")
+	waitFor(t, 60*time.Second, "the stack gone", func() bool {
+		return len(taskContainers(e, "st_web")) == 0 && len(taskContainers(e, "st_client")) == 0 &&
+			strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "name=st_front", "-q").stdout) == ""
+	})
+	if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
+		t.Errorf("overlay namespaces left: %v", des)
+	}
+}

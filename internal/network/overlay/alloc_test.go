@@ -2,6 +2,9 @@ package overlay
 
 import (
 	"errors"
+	"net/netip"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/moby/swarmkit/v2/api"
@@ -190,5 +193,41 @@ func TestProviderRefusesEncryption(t *testing.T) {
 	}
 	if err := p.ValidateNetworkDriver(&api.Driver{Name: Driver}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	n := NewNode(NodeConfig{Root: t.TempDir()})
+	n.self = "me"
+	n.nets["net"] = &nodeNet{spec: netSpec{ID: "net", VNI: 4096}}
+	ip := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	n.tasks["t1"] = localTask{pid: 1, eps: []localEP{{Net: "net", Addr: netip.MustParsePrefix("10.0.0.3/24"), Svc: "st_web", VIP: ip("10.0.0.2"), Aliases: "web"}}}
+	n.remote["other"] = nodeState{Version: 1, Entries: []Entry{
+		{Net: "net", IP: ip("10.0.0.4"), Svc: "st_web", VIP: ip("10.0.0.2"), Aliases: "web"},
+		{Net: "net", IP: ip("10.0.0.6"), Svc: "rr"},
+		{Net: "elsewhere", IP: ip("10.9.0.6"), Svc: "st_web"},
+	}}
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"st_web", []string{"10.0.0.2"}},
+		{"web", []string{"10.0.0.2"}},
+		{"tasks.web", []string{"10.0.0.3", "10.0.0.4"}},
+		{"rr", []string{"10.0.0.6"}},
+		{"nope", nil},
+	} {
+		got, ok := n.Lookup("net", c.name)
+		var s []string
+		for _, a := range got {
+			s = append(s, a.String())
+		}
+		sort.Strings(s)
+		if ok != (c.want != nil) || strings.Join(s, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s: %v %v, want %v", c.name, s, ok, c.want)
+		}
+	}
+	if r := n.rulesFor(n.tasks["t1"]); !strings.Contains(r, "ip daddr 10.0.0.2 dnat to numgen inc mod 2 map { 0 : 10.0.0.3, 1 : 10.0.0.4 }") {
+		t.Errorf("rules:\n%s", r)
 	}
 }

@@ -33,7 +33,7 @@ func (n *Node) entriesOn(id string) []Entry {
 		for _, lt := range n.tasks {
 			for _, ep := range lt.eps {
 				if ep.Net == id {
-					out = append(out, Entry{Net: id, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP})
+					out = append(out, Entry{Net: id, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
 				}
 			}
 		}
@@ -63,7 +63,7 @@ func (n *Node) Lookup(id, name string) ([]netip.Addr, bool) {
 	var ips []netip.Addr
 	var vip netip.Addr
 	for _, e := range n.entriesOn(id) {
-		if strings.EqualFold(e.Svc, svc) {
+		if e.named(svc) {
 			ips = append(ips, e.IP)
 			if e.VIP.IsValid() {
 				vip = e.VIP
@@ -77,6 +77,20 @@ func (n *Node) Lookup(id, name string) ([]netip.Addr, bool) {
 		return []netip.Addr{vip}, true
 	}
 	return ips, true
+}
+
+// named reports whether the entry's service is called name (its name or
+// an alias).
+func (e Entry) named(name string) bool {
+	if strings.EqualFold(e.Svc, name) {
+		return true
+	}
+	for _, a := range strings.Split(e.Aliases, ",") {
+		if a != "" && strings.EqualFold(a, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // startDNS runs the network's resolver in its namespace, on the gateway.

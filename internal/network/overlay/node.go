@@ -68,10 +68,11 @@ func (nn *nodeNet) remove() {
 }
 
 type localEP struct {
-	Net  string
-	Addr netip.Prefix
-	Svc  string
-	VIP  netip.Addr
+	Net     string
+	Addr    netip.Prefix
+	Svc     string
+	VIP     netip.Addr
+	Aliases string
 }
 
 type localTask struct {
@@ -87,6 +88,9 @@ type Entry struct {
 	VTEP netip.Addr `json:"t"`
 	Svc  string     `json:"s,omitempty"` // the task's service name
 	VIP  netip.Addr `json:"p,omitzero"`  // its VIP on Net; zero in dnsrr mode
+	// Aliases are the service's other names on Net (compose's service
+	// name in a stack), comma-separated so that an Entry is comparable.
+	Aliases string `json:"a,omitempty"`
 }
 
 type nodeState struct {
@@ -173,7 +177,7 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 			return fmt.Errorf("joining overlay network %s: %w", spec.ID, err)
 		}
 		nn.users[taskID] = true
-		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name}
+		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name, Aliases: strings.Join(a.Aliases, ",")}
 		if t.Endpoint != nil {
 			for _, v := range t.Endpoint.VirtualIPs {
 				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == spec.ID {
@@ -317,7 +321,7 @@ func (n *Node) localState() nodeState {
 			if nn == nil {
 				continue
 			}
-			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP})
+			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
 		}
 	}
 	sort.Slice(st.Entries, func(i, j int) bool { return st.Entries[i].IP.Less(st.Entries[j].IP) })
