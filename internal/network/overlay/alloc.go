@@ -40,12 +40,13 @@ const (
 	vniLast  = 1<<24 - 1
 )
 
-// DefaultPool is swarm's default address pool when swarm init names none.
-var DefaultPool = ipam.PoolSpec{Base: netip.MustParsePrefix("10.0.0.0/8"), Size: 24}
+// Swarm's default address pool when swarm init names none: 10.0.0.0/8
+// in /24s.
+var defaultPoolBase = netip.MustParsePrefix("10.0.0.0/8")
+
+const defaultSubnetSize = 24
 
 // ErrPoolOverlap is docker's word for a subnet that overlaps another.
-//
-//lint:ignore ST1005 dockerd's wording
 var ErrPoolOverlap = errors.New("invalid pool request: Pool overlaps with other one on this address space")
 
 // Allocator is swarmkit's NetworkAllocator for overlay networks. Node-
@@ -83,7 +84,7 @@ func NewAllocator(pools []string, size uint32) (*Allocator, error) {
 		services: map[string]bool{}, tasks: map[string]bool{}, nodes: map[string]map[string]bool{},
 	}
 	if size == 0 {
-		size = uint32(DefaultPool.Size)
+		size = defaultSubnetSize
 	}
 	for _, p := range pools {
 		pfx, err := netip.ParsePrefix(p)
@@ -93,7 +94,7 @@ func NewAllocator(pools []string, size uint32) (*Allocator, error) {
 		a.pools = append(a.pools, ipam.PoolSpec{Base: pfx.Masked(), Size: int(size)})
 	}
 	if len(a.pools) == 0 {
-		a.pools = []ipam.PoolSpec{{Base: DefaultPool.Base, Size: int(size)}}
+		a.pools = []ipam.PoolSpec{{Base: defaultPoolBase, Size: int(size)}}
 	}
 	return a, nil
 }
