@@ -228,7 +228,7 @@ func (nr *runner) start(conf startConfig) error {
 		AutoLockManagers:   conf.autolock,
 		Availability:       conf.availability,
 		NetworkConfig:      networkConfig(conf.persisted),
-		NetworkProvider:    nodeLocalProvider{},
+		NetworkProvider:    networkProvider{},
 	})
 	if err != nil {
 		return err

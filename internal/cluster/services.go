@@ -106,9 +106,6 @@ func checkSupported(s types.ServiceSpec) error {
 			}
 		}
 	}
-	if len(s.TaskTemplate.Networks) > 0 {
-		return errs.Invalid("swarm networks are not supported yet (overlay networking is not implemented): a service's tasks run on their node's default bridge; leave out --network")
-	}
 	return nil
 }
 
@@ -134,6 +131,9 @@ func (c *Cluster) CreateService(ctx context.Context, s types.ServiceSpec, encode
 	if encodedAuth != "" {
 		spec.Task.GetContainer().PullOptions = &swarmapi.ContainerSpec_PullOptions{RegistryAuth: encodedAuth}
 	}
+	if err := resolveNetworks(ctx, st.control, &spec); err != nil {
+		return types.ServiceCreateResponse{}, err
+	}
 	r, err := st.control.CreateService(ctx, &swarmapi.CreateServiceRequest{Spec: &spec})
 	if err != nil {
 		return types.ServiceCreateResponse{}, fromGRPC(err)
@@ -157,6 +157,9 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	}
 	cur, err := getService(ctx, st.control, ref, false)
 	if err != nil {
+		return types.ServiceUpdateResponse{}, err
+	}
+	if err := resolveNetworks(ctx, st.control, &spec); err != nil {
 		return types.ServiceUpdateResponse{}, err
 	}
 	ctr := spec.Task.GetContainer()

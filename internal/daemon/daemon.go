@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
-		networkrouter.NewRouter(networks, containers),
+		networkrouter.NewRouter(swarmNetworks{networks, swarm}, containers),
 		volumerouter.NewRouter(volumes),
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf/wharf/internal/cluster"
 	"github.com/wharf/wharf/internal/cluster/executor"
 	"github.com/wharf/wharf/internal/config"
+	"github.com/wharf/wharf/internal/network/overlay"
 	"github.com/wharf/wharf/internal/version"
 )
 
@@ -29,6 +30,7 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 	if unix.Sysinfo(&si) == nil {
 		mem = int64(si.Totalram) * int64(si.Unit)
 	}
+	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), Log: log})
 	exec := executor.New(executor.Config{
 		Hostname:      hostname,
 		EngineVersion: version.Version,
@@ -37,6 +39,7 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 		TaskRoot:      filepath.Join(cfg.ExecRoot, "swarm", "tasks"),
 		Containers:    containers,
 		Images:        images,
+		Overlay:       ov,
 		Log:           log,
 	})
 	c, err := cluster.New(cluster.Config{
@@ -49,8 +52,10 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 	if err != nil {
 		return nil, fmt.Errorf("swarm: %w", err)
 	}
+	go seedOverlay(ctx, ov, c)
 	go func() {
 		<-ctx.Done()
+		ov.Close()
 		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := c.Shutdown(stop); err != nil {
@@ -58,4 +63,19 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 		}
 	}()
 	return c, nil
+}
+
+// seedOverlay points the overlay gossip at the managers this node knows,
+// every few seconds while it knows no other member.
+func seedOverlay(ctx context.Context, ov *overlay.Node, c *cluster.Cluster) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ov.Seed(ctx, c.ManagerHosts())
+		}
+	}
 }

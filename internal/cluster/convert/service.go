@@ -3,6 +3,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	gogotypes "github.com/gogo/protobuf/types"
@@ -248,6 +249,10 @@ func endpointFromGRPC(e *swarmapi.Endpoint) types.Endpoint {
 	}
 	for _, p := range e.Ports {
 		out.Ports = append(out.Ports, portConfigFromGRPC(p))
+	}
+	for _, v := range e.VirtualIPs {
+		vip, _ := netip.ParsePrefix(v.Addr)
+		out.VirtualIPs = append(out.VirtualIPs, types.EndpointVirtualIP{NetworkID: v.NetworkID, Addr: vip})
 	}
 	return out
 }

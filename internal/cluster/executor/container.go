@@ -111,6 +111,9 @@ func createOptions(t *api.Task, cs *api.ContainerSpec, files []mount.Mount) back
 		hc.DNSSearch = d.Search
 		hc.DNSOptions = d.Options
 	}
+	if gw := overlayResolver(t); gw.IsValid() && len(hc.DNS) == 0 {
+		hc.DNS = []netip.Addr{gw} // service discovery (overlay.go)
+	}
 	// swarmkit's hosts are /etc/hosts lines ("IP name [aliases]"); the
 	// Engine API's extra hosts are "name:IP".
 	for _, h := range cs.Hosts {

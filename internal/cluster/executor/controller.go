@@ -164,10 +164,19 @@ func (c *controller) Start(ctx context.Context) error {
 		return err
 	}
 	if ctr.State.Status != container.StateCreated {
+		// A restarted daemon: the peer table learns the task again.
+		if err := c.joinOverlay(ctx); err != nil {
+			c.e.cfg.Log.Warn("swarm task: overlay", "task", c.task.ID, "err", err)
+		}
 		return exec.ErrTaskStarted
 	}
 	if err := c.e.cfg.Containers.Start(ctx, c.name); err != nil {
 		return fmt.Errorf("starting container failed: %w", err)
+	}
+	if err := c.joinOverlay(ctx); err != nil {
+		c.e.cfg.Containers.Kill(ctx, c.name, "KILL")
+		c.leaveOverlay()
+		return err
 	}
 	if c.spec.Healthcheck == nil || len(c.spec.Healthcheck.Test) == 0 || c.spec.Healthcheck.Test[0] == "NONE" {
 		return nil
@@ -227,6 +236,7 @@ func (c *controller) Wait(ctx context.Context) error {
 	case <-c.closed:
 		return exec.ErrControllerClosed
 	case res := <-ch:
+		c.leaveOverlay()
 		if res.Err != nil {
 			return res.Err
 		}
@@ -276,6 +286,7 @@ func (c *controller) Shutdown(ctx context.Context) error {
 	}
 	secs := int((grace + time.Second - 1) / time.Second)
 	err := c.e.cfg.Containers.Stop(ctx, c.name, backend.ContainerStopOptions{Timeout: &secs})
+	c.leaveOverlay()
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsNotModified(err) {
 		return err
 	}
@@ -303,6 +314,7 @@ func (c *controller) Remove(ctx context.Context) error {
 		c.e.cfg.Log.Debug("swarm task: shutdown before removal failed", "task", c.task.ID, "err", err)
 	}
 	err := c.e.cfg.Containers.Remove(ctx, c.name, backend.ContainerRemoveOptions{Force: true})
+	c.leaveOverlay()
 	if err != nil && !errdefs.IsNotFound(err) {
 		return err
 	}

@@ -34,6 +34,7 @@ type Config struct {
 	TaskRoot   string
 	Containers Containers
 	Images     Images
+	Overlay    Overlay // nil: tasks get no overlay interfaces
 	Log        *slog.Logger
 }
 
@@ -69,6 +70,7 @@ func (e *Executor) Describe(ctx context.Context) (*api.NodeDescription, error) {
 		{Type: "Network", Name: "bridge"},
 		{Type: "Network", Name: "host"},
 		{Type: "Network", Name: "null"},
+		{Type: "Network", Name: "overlay"}, // swarmkit's scheduler places overlay tasks only on nodes listing it
 		{Type: "Volume", Name: "local"},
 	}
 	sort.Slice(plugins, func(i, j int) bool {
@@ -105,9 +107,12 @@ func archName() string {
 	return goruntime.GOARCH
 }
 
-// Configure is called with this node's object; without overlay networks
-// there are no node attachments to set up.
-func (e *Executor) Configure(ctx context.Context, node *api.Node) error { return nil }
+// Configure is called with this node's object: its address is where
+// the overlay peer table is gossiped and VXLAN traffic arrives.
+func (e *Executor) Configure(ctx context.Context, node *api.Node) error {
+	e.configureOverlay(node)
+	return nil
+}
 
 // SetNetworkBootstrapKeys receives the overlay encryption keys, which
 // have no use until overlay networks exist.

@@ -27,6 +27,9 @@ func (e *Executor) RemoveNodeTasks(ctx context.Context, nodeID string) error {
 			errs = append(errs, err)
 		}
 	}
+	if e.cfg.Overlay != nil {
+		e.cfg.Overlay.Reset()
+	}
 	if e.cfg.TaskRoot != "" {
 		// The tmpfs of the task files goes with the swarm's secrets,
 		// also when an earlier daemon mounted it.

@@ -39,7 +39,7 @@ func networkMatches(f filters.Args, n network.Inspect) bool {
 	if f.Has("id") && !anyOf(f.Get("id"), func(v string) bool { return strings.HasPrefix(n.ID, v) }) {
 		return false
 	}
-	if !f.Exact("driver", n.Driver) || !f.Labels("label", n.Labels) {
+	if !f.Exact("driver", n.Driver) || !f.Exact("scope", n.Scope) || !f.Labels("label", n.Labels) {
 		return false
 	}
 	if f.Has("type") {

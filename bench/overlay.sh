@@ -1,0 +1,97 @@
+#!/bin/sh
+# Overlay benchmark: two wharfd in two network namespaces joined by a veth
+# (the "physical" link here), one swarm of both, and between a task on
+# node a and a task on node b over an overlay network: TCP throughput
+# (256 MiB over HTTP, busybox nc) and HTTP requests per second (wrk -t2
+# -c32, 1 KiB page, keep-alive), beside the same traffic over the plain
+# veth link between the two namespaces. Prints medians. All traffic stays
+# inside the namespaces this script makes.
+# Usage: bench/overlay.sh [runs]   (from the repository root, as root)
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+make -s build >/dev/null
+tmp=$(mktemp -d /tmp/wharf-obench-XXXXXX)
+A=10.232.0.1 B=10.232.0.2
+pids=""
+w() { node=$1; shift; bin/wharf -H "unix:///run/wharf-obench-$node/wharf.sock" "$@"; }
+cleanup() {
+	for n in a b; do w $n swarm leave --force >/dev/null 2>&1 || true; done
+	for n in a b; do w $n ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix:///run/wharf-obench-$n/wharf.sock" rm -f >/dev/null 2>&1 || true; done
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	sleep 1
+	for n in a b; do
+		umount -R "$tmp/$n" 2>/dev/null || true
+		rm -rf "/run/wharf-obench-$n"
+		for d in /sys/fs/cgroup/*/"wharf-obench-$n" /sys/fs/cgroup/"wharf-obench-$n"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+		ip netns del "wob-$n" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add wob-a
+ip netns add wob-b
+ip link add wobva type veth peer name wobvb
+ip link set wobva netns wob-a
+ip link set wobvb netns wob-b
+ip -n wob-a addr add $A/24 dev wobva
+ip -n wob-b addr add $B/24 dev wobvb
+for n in a b; do ip -n wob-$n link set lo up; ip -n wob-$n link set wobv$n up; done
+
+hack/busybox-image.sh "$tmp/busybox.tar"
+CGO_ENABLED=0 go build -o "$tmp/httpd" ./bench/httpd
+for n in a b; do
+	mkdir -p "$tmp/$n"
+	nsenter --net=/run/netns/wob-$n unshare --uts sh -c 'hostname "$0" && exec "$@"' "ob-$n" \
+		bin/wharfd -config-file /nonexistent -data-root "$tmp/$n" -exec-root /run/wharf-obench-$n \
+		-H unix:///run/wharf-obench-$n/wharf.sock -cgroup-parent wharf-obench-$n >"$tmp/wharfd-$n.log" 2>&1 &
+	pids="$pids $!"
+done
+for n in a b; do
+	for i in $(seq 100); do [ -S /run/wharf-obench-$n/wharf.sock ] && break; sleep 0.1; done
+	w $n import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+done
+w a swarm init --advertise-addr $A >/dev/null
+w b swarm join --token "$(w a swarm join-token -q worker)" $A:2377 >/dev/null
+w a network create -d overlay ob >/dev/null
+w a service create -d --name sink --network ob --constraint node.hostname==ob-b --stop-grace-period 1s \
+	--mount type=bind,src="$tmp/httpd",dst=/httpd busybox \
+	sh -c 'mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && (httpd -p 8080 -h /www &) && exec /httpd' >/dev/null
+w a service create -d --name src --network ob --constraint node.hostname==ob-a --stop-grace-period 1s busybox sleep 100000 >/dev/null
+task() { w "$1" ps -q --filter "label=com.docker.swarm.service.name=$2" | head -1; }
+for i in $(seq 600); do [ -n "$(task b sink)" ] && [ -n "$(task a src)" ] && break; sleep 0.1; done
+src=$(task a src) sink=$(task b sink)
+srcpid=$(w a inspect -f '{{.State.Pid}}' "$src")
+sinkip=""
+for i in $(seq 100); do
+	sinkip=$(w b exec "$sink" ip -4 -o addr show | awk '{print $4}' | grep '^10\.' | cut -d/ -f1 || true)
+	[ -n "$sinkip" ] && break; sleep 0.1
+done
+# The plain link: the same servers in node b's namespace itself.
+mkdir -p "$tmp/www" && dd if=/dev/zero of="$tmp/www/big" bs=1M count=256 2>/dev/null
+nsenter --net=/run/netns/wob-b "$tmp/httpd" & pids="$pids $!"
+nsenter --net=/run/netns/wob-b busybox httpd -f -p 8080 -h "$tmp/www" & pids="$pids $!"
+sleep 1
+for i in $(seq 100); do nsenter --net=/proc/$srcpid/ns/net busybox nc -w 1 "$sinkip" 80 </dev/null && break; sleep 0.1; done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.1f", a[m]}'; }
+mbps() { # netns host: MiB/s for 256 MiB over HTTP
+	s=$(date +%s.%N)
+	nsenter --net="$1" sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | busybox nc $2 8080 | wc -c" >/dev/null
+	e=$(date +%s.%N)
+	echo "256 / ($e - $s)" | bc -l
+}
+rps() { nsenter --net="$1" wrk -t2 -c32 -d"${DURATION:-5}s" "http://$2:80/" | awk '/Requests\/sec/ {print $2}'; }
+ov_t="" ln_t="" ov_r="" ln_r=""
+for i in $(seq "$runs"); do
+	ov_t="$ov_t $(mbps /proc/$srcpid/ns/net "$sinkip")"
+	ln_t="$ln_t $(mbps /run/netns/wob-a $B)"
+	ov_r="$ov_r $(rps /proc/$srcpid/ns/net "$sinkip")"
+	ln_r="$ln_r $(rps /run/netns/wob-a $B)"
+done
+echo "| path (median of $runs) | TCP MiB/s (256 MiB over HTTP) | requests/s (wrk -t2 -c32) |"
+echo "|---|---|---|"
+echo "| overlay, task on ob-a -> task on ob-b | $(echo "$ov_t" | median) | $(echo "$ov_r" | median) |"
+echo "| plain veth, namespace ob-a -> ob-b | $(echo "$ln_t" | median) | $(echo "$ln_r" | median) |"

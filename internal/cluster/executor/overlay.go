@@ -1,0 +1,83 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/moby/swarmkit/v2/api"
+)
+
+// Overlay is the node's overlay data plane (internal/network/overlay):
+// a task on overlay networks gets an interface on each once its
+// container runs, and gives them back when it stops.
+type Overlay interface {
+	Start(nodeID string, addr netip.Addr) error
+	Join(ctx context.Context, t *api.Task, pid int) error
+	Leave(taskID string)
+	Reset()
+}
+
+// joinOverlay connects the task's running container to its overlay
+// networks.
+func (c *controller) joinOverlay(ctx context.Context) error {
+	if c.e.cfg.Overlay == nil || !hasOverlay(c.task) {
+		return nil
+	}
+	ctr, err := c.e.cfg.Containers.Inspect(ctx, c.name, false)
+	if err != nil {
+		return err
+	}
+	if ctr.State == nil || !ctr.State.Running || ctr.State.Pid == 0 {
+		return nil
+	}
+	if err := c.e.cfg.Overlay.Join(ctx, c.task, ctr.State.Pid); err != nil {
+		return fmt.Errorf("connecting to overlay networks: %w", err)
+	}
+	return nil
+}
+
+func (c *controller) leaveOverlay() {
+	if c.e.cfg.Overlay != nil {
+		c.e.cfg.Overlay.Leave(c.task.ID)
+	}
+}
+
+func hasOverlay(t *api.Task) bool {
+	for _, a := range t.Networks {
+		if a.Network != nil && a.Network.DriverState != nil && a.Network.DriverState.Name == "overlay" && len(a.Addresses) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// configureOverlay starts the node's gossip on its address as the
+// managers see it (its data path address).
+func (e *Executor) configureOverlay(node *api.Node) {
+	if e.cfg.Overlay == nil || node == nil {
+		return
+	}
+	addr, err := netip.ParseAddr(node.Status.Addr)
+	if err != nil || addr.IsUnspecified() {
+		return
+	}
+	if err := e.cfg.Overlay.Start(node.ID, addr); err != nil {
+		e.cfg.Log.Warn("overlay: peer gossip unavailable; overlay networks reach no other node", "err", err)
+	}
+}
+
+// overlayResolver is the resolver a task on overlay networks asks: the
+// one on its first overlay network's gateway, which knows the services
+// and forwards other names to the node's resolvers.
+func overlayResolver(t *api.Task) netip.Addr {
+	for _, a := range t.Networks {
+		if a.Network == nil || a.Network.DriverState == nil || a.Network.DriverState.Name != "overlay" || a.Network.IPAM == nil || len(a.Network.IPAM.Configs) == 0 {
+			continue
+		}
+		if gw, err := netip.ParseAddr(a.Network.IPAM.Configs[0].Gateway); err == nil {
+			return gw
+		}
+	}
+	return netip.Addr{}
+}

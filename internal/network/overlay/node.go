@@ -1,0 +1,395 @@
+package overlay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/swarmkit/v2/api"
+
+	"github.com/wharf/wharf/internal/network/dns"
+)
+
+// NodeConfig is where a node keeps its overlay namespaces and how it
+// talks to its peers.
+type NodeConfig struct {
+	// Root holds one bind-mounted network namespace per overlay network
+	// with endpoints here: <exec root>/overlay.
+	Root       string
+	VXLANPort  int // 0: 4789
+	GossipPort int // 0: 7946, as dockerd's networkdb
+	Log        *slog.Logger
+}
+
+// Node is one node's overlay data plane and its share of the peer
+// table: the networks its tasks use, their endpoints, and the remote
+// endpoints other nodes announced.
+//
+// Lock order: mu is held across netlink calls into the node's own
+// namespaces and never while calling memberlist (whose callbacks take
+// mu).
+type Node struct {
+	cfg NodeConfig
+
+	mu      sync.Mutex
+	nets    map[string]*nodeNet  // network ID → its data plane here
+	tasks   map[string]localTask // task ID → its container's pid and endpoints
+	remote  map[string]nodeState // node ID → what it announced
+	self    string               // this node's ID
+	vtep    netip.Addr           // this node's data path address
+	version uint64               // of this node's announced state
+	gossip  *gossip
+
+	lb lbState
+}
+
+type nodeNet struct {
+	spec  netSpec
+	ns    string
+	users map[string]bool // task IDs
+	dns   *dns.Server
+}
+
+// remove stops the network's resolver and removes its namespace.
+func (nn *nodeNet) remove() {
+	if nn.dns != nil {
+		nn.dns.Close()
+		nn.dns = nil
+	}
+	deleteNetwork(nn.ns, nn.spec.VNI)
+}
+
+type localEP struct {
+	Net     string
+	Addr    netip.Prefix
+	Svc     string
+	VIP     netip.Addr
+	Aliases string
+}
+
+type localTask struct {
+	pid int
+	eps []localEP
+}
+
+// Entry is one endpoint in the peer table.
+type Entry struct {
+	Net  string     `json:"n"`
+	VNI  uint32     `json:"v"`
+	IP   netip.Addr `json:"i"`
+	VTEP netip.Addr `json:"t"`
+	Svc  string     `json:"s,omitempty"` // the task's service name
+	VIP  netip.Addr `json:"p,omitzero"`  // its VIP on Net; zero in dnsrr mode
+	// Aliases are the service's other names on Net (compose's service
+	// name in a stack), comma-separated so that an Entry is comparable.
+	Aliases string `json:"a,omitempty"`
+}
+
+type nodeState struct {
+	Version uint64  `json:"version"`
+	Entries []Entry `json:"entries"`
+}
+
+// NewNode returns a node's overlay service; nothing is made until a task
+// joins a network.
+func NewNode(cfg NodeConfig) *Node {
+	if cfg.VXLANPort == 0 {
+		cfg.VXLANPort = VXLANPort
+	}
+	if cfg.GossipPort == 0 {
+		cfg.GossipPort = 7946
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Node{cfg: cfg, nets: map[string]*nodeNet{}, tasks: map[string]localTask{}, remote: map[string]nodeState{}}
+}
+
+// specOf reads what a node needs from a network object the managers
+// allocated; ok is false for networks that are not overlay.
+func specOf(n *api.Network) (netSpec, bool, error) {
+	if n == nil || n.DriverState == nil || n.DriverState.Name != Driver || n.IPAM == nil || len(n.IPAM.Configs) == 0 {
+		return netSpec{}, false, nil
+	}
+	vnis := strings.Split(n.DriverState.Options[OptVNIs], ",")
+	v, err := strconv.ParseUint(vnis[0], 10, 32)
+	if err != nil {
+		return netSpec{}, false, fmt.Errorf("network %s has no VXLAN ID", n.ID)
+	}
+	subnet, err := netip.ParsePrefix(n.IPAM.Configs[0].Subnet)
+	if err != nil {
+		return netSpec{}, false, fmt.Errorf("network %s: %w", n.ID, err)
+	}
+	gw, err := netip.ParseAddr(n.IPAM.Configs[0].Gateway)
+	if err != nil {
+		return netSpec{}, false, fmt.Errorf("network %s: %w", n.ID, err)
+	}
+	return netSpec{ID: n.ID, VNI: uint32(v), Subnet: subnet, Gateway: gw}, true, nil
+}
+
+// HasOverlay reports whether any of the attachments is on an overlay
+// network.
+func HasOverlay(atts []*api.NetworkAttachment) bool {
+	for _, a := range atts {
+		if _, ok, _ := specOf(a.Network); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Join connects the container whose process is pid to the overlay
+// networks of its task's attachments and announces its addresses. A
+// repeated Join (a restarted daemon finding its tasks) changes nothing.
+func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
+	taskID := t.ID
+	var eps []localEP
+	n.mu.Lock()
+	for _, a := range t.Networks {
+		spec, ok, err := specOf(a.Network)
+		if err != nil {
+			n.mu.Unlock()
+			return err
+		}
+		if !ok || len(a.Addresses) == 0 {
+			continue
+		}
+		addr, err := netip.ParsePrefix(a.Addresses[0])
+		if err != nil {
+			n.mu.Unlock()
+			return fmt.Errorf("task address %q: %w", a.Addresses[0], err)
+		}
+		nn, err := n.ensure(spec)
+		if err != nil {
+			n.mu.Unlock()
+			return err
+		}
+		if err := attach(nn.ns, pid, addr); err != nil {
+			n.mu.Unlock()
+			return fmt.Errorf("joining overlay network %s: %w", spec.ID, err)
+		}
+		nn.users[taskID] = true
+		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name, Aliases: strings.Join(a.Aliases, ",")}
+		if t.Endpoint != nil {
+			for _, v := range t.Endpoint.VirtualIPs {
+				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == spec.ID {
+					ep.VIP = p.Addr()
+				}
+			}
+		}
+		eps = append(eps, ep)
+	}
+	changed := len(eps) > 0
+	if changed {
+		n.tasks[taskID] = localTask{pid: pid, eps: eps}
+		n.bump()
+	}
+	g := n.gossip
+	n.mu.Unlock()
+	if changed {
+		n.refreshLB()
+		if g != nil {
+			g.announce()
+		}
+	}
+	return nil
+}
+
+// ensure returns the network's data plane here, built on first use with
+// the remote entries already known. Callers hold n.mu.
+func (n *Node) ensure(spec netSpec) (*nodeNet, error) {
+	if nn := n.nets[spec.ID]; nn != nil {
+		return nn, nil
+	}
+	nn := &nodeNet{spec: spec, ns: filepath.Join(n.cfg.Root, spec.ID[:min(12, len(spec.ID))]), users: map[string]bool{}}
+	if err := os.MkdirAll(n.cfg.Root, 0o700); err != nil {
+		return nil, err
+	}
+	if err := ensureNetwork(nn.ns, spec, n.cfg.VXLANPort); err != nil {
+		return nil, fmt.Errorf("overlay network %s: %w", spec.ID, err)
+	}
+	if err := n.startDNS(nn); err != nil {
+		n.cfg.Log.Warn("overlay: no service discovery", "network", spec.ID, "err", err)
+	}
+	n.nets[spec.ID] = nn
+	for node, st := range n.remote {
+		for _, e := range st.Entries {
+			if e.Net == spec.ID && node != n.self {
+				n.program(e, false)
+			}
+		}
+	}
+	return nn, nil
+}
+
+// program adds or removes a remote entry's FDB and neighbour entries.
+// Callers hold n.mu.
+func (n *Node) program(e Entry, del bool) {
+	nn := n.nets[e.Net]
+	if nn == nil || e.VTEP == n.vtep {
+		return
+	}
+	if err := setPeer(nn.ns, nn.spec.VNI, e.IP, e.VTEP, del); err != nil && !del {
+		n.cfg.Log.Warn("overlay: peer entry", "network", e.Net, "ip", e.IP, "vtep", e.VTEP, "err", err)
+	}
+}
+
+// Leave forgets a task's endpoints (its veths went with its namespace)
+// and removes a network's data plane once no task uses it.
+func (n *Node) Leave(taskID string) {
+	n.mu.Lock()
+	lt, ok := n.tasks[taskID]
+	if ok {
+		delete(n.tasks, taskID)
+		n.bump()
+		for _, ep := range lt.eps {
+			if nn := n.nets[ep.Net]; nn != nil {
+				delete(nn.users, taskID)
+				if len(nn.users) == 0 {
+					nn.remove()
+					delete(n.nets, ep.Net)
+				}
+			}
+		}
+	}
+	g := n.gossip
+	n.mu.Unlock()
+	if ok {
+		n.refreshLB()
+		if g != nil {
+			g.announce()
+		}
+	}
+}
+
+// Reset removes every overlay namespace of this node (swarm leave) and
+// any left in Root by an earlier daemon.
+func (n *Node) Reset() {
+	n.mu.Lock()
+	for id, nn := range n.nets {
+		nn.remove()
+		delete(n.nets, id)
+	}
+	n.tasks = map[string]localTask{}
+	n.remote = map[string]nodeState{}
+	n.bump()
+	g := n.gossip
+	n.gossip = nil
+	n.mu.Unlock()
+	if g != nil {
+		g.stop()
+	}
+	if des, err := os.ReadDir(n.cfg.Root); err == nil {
+		for _, d := range des {
+			deleteNetwork(filepath.Join(n.cfg.Root, d.Name()), 0)
+		}
+	}
+}
+
+// Close stops the gossip; the namespaces stay for the next daemon
+// (task containers outlive wharfd).
+func (n *Node) Close() {
+	n.mu.Lock()
+	g := n.gossip
+	n.gossip = nil
+	n.mu.Unlock()
+	if g != nil {
+		g.stop()
+	}
+}
+
+// bump moves this node's state version on, past any an earlier daemon of
+// this node announced. Callers hold n.mu.
+func (n *Node) bump() {
+	n.version = max(n.version+1, uint64(time.Now().UnixNano()))
+}
+
+// localState is this node's share of the table. Callers hold n.mu.
+func (n *Node) localState() nodeState {
+	st := nodeState{Version: n.version}
+	for _, lt := range n.tasks {
+		for _, ep := range lt.eps {
+			nn := n.nets[ep.Net]
+			if nn == nil {
+				continue
+			}
+			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
+		}
+	}
+	sort.Slice(st.Entries, func(i, j int) bool { return st.Entries[i].IP.Less(st.Entries[j].IP) })
+	return st
+}
+
+// merge takes a node's announced state if it is newer than what is known,
+// and programs the difference.
+func (n *Node) merge(node string, st nodeState) {
+	n.mu.Lock()
+	if node == n.self {
+		n.mu.Unlock()
+		return
+	}
+	old, ok := n.remote[node]
+	if ok && old.Version >= st.Version {
+		n.mu.Unlock()
+		return
+	}
+	n.replace(node, old.Entries, st.Entries)
+	n.remote[node] = st
+	n.mu.Unlock()
+	n.refreshLB()
+}
+
+// forget drops a departed node's entries.
+func (n *Node) forget(node string) {
+	n.mu.Lock()
+	old, ok := n.remote[node]
+	if ok {
+		n.replace(node, old.Entries, nil)
+		delete(n.remote, node)
+	}
+	n.mu.Unlock()
+	if ok {
+		n.refreshLB()
+	}
+}
+
+// replace programs the change from old to new entries. Callers hold n.mu.
+func (n *Node) replace(node string, old, new []Entry) {
+	keep := map[Entry]bool{}
+	for _, e := range new {
+		keep[e] = true
+	}
+	for _, e := range old {
+		if !keep[e] {
+			n.program(e, true)
+		}
+	}
+	had := map[Entry]bool{}
+	for _, e := range old {
+		had[e] = true
+	}
+	for _, e := range new {
+		if !had[e] {
+			n.program(e, false)
+		}
+	}
+}
+
+// Peers lists the remote entries known, for tests and debugging.
+func (n *Node) Peers() []Entry {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []Entry
+	for _, st := range n.remote {
+		out = append(out, st.Entries...)
+	}
+	return out
+}
