@@ -192,6 +192,11 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 		return
 	}
 	s.log.Warn("cleaning up after an interrupted start", "id", c.ID)
+	if bundleErr == nil {
+		if n := killBundleProcesses(s.bundle(c.ID)); n > 0 {
+			s.log.Warn("killed the monitor of an interrupted start", "id", c.ID, "processes", n)
+		}
+	}
 	if rt.Exists(c.ID) {
 		rt.Kill(ctx, c.ID, unix.SIGKILL, true)
 	}
