@@ -160,6 +160,8 @@ func (s *Service) restore(ctx context.Context) {
 			} else if s.vanished(ctx, c) {
 				s.recordExit(ctx, c, 255)
 				exited = true
+			} else {
+				s.reconcilePause(ctx, c)
 			}
 		case c.State.Status == container.StateRemoving:
 			c.mu.Unlock()
@@ -178,6 +180,40 @@ func (s *Service) restore(ctx context.Context) {
 		}
 	}
 	s.restartAfterBoot(ctx)
+}
+
+// reconcilePause makes a running container's record and its runtime
+// agree on whether it is paused, after a crash between the runtime's
+// pause (or resume) and the record: the runtime's word wins, except that
+// a container a commit froze is thawed. Callers hold c.mu.
+func (s *Service) reconcilePause(ctx context.Context, c *Container) {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return
+	}
+	st, err := rt.State(ctx, c.ID)
+	if err != nil {
+		return
+	}
+	paused := st.Status == "paused"
+	if paused && c.PausedForCommit {
+		s.log.Warn("thawing a container a commit cut short had paused", "id", c.ID)
+		if err := rt.Resume(ctx, c.ID); err != nil {
+			s.log.Warn("resume", "id", c.ID, "err", err)
+			return
+		}
+		paused = false
+	}
+	if paused == c.State.Paused && !c.PausedForCommit {
+		return
+	}
+	c.PausedForCommit = false
+	c.State.Paused = paused
+	c.State.Status = container.StateRunning
+	if paused {
+		c.State.Status = container.StatePaused
+	}
+	s.save(c)
 }
 
 // killOrphan removes the runtime state, mount and bundle of a container
