@@ -163,7 +163,7 @@ func (s *Service) restore(ctx context.Context) {
 			} else {
 				s.reconcilePause(ctx, c)
 			}
-		case c.State.Status == container.StateRemoving:
+		case c.State.Status == container.StateRemoving || isBuildStep(c):
 			c.mu.Unlock()
 			// Remove reads the volumes part from the record (RemoveVolumes).
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
@@ -180,6 +180,15 @@ func (s *Service) restore(ctx context.Context) {
 		}
 	}
 	s.restartAfterBoot(ctx)
+}
+
+// BuildStepLabel marks the container a build runs a step in. No build
+// outlives the daemon, so its next start removes such a container.
+const BuildStepLabel = "com.wharf.build.step"
+
+func isBuildStep(c *Container) bool {
+	_, ok := c.Config.Labels[BuildStepLabel]
+	return ok
 }
 
 // reconcilePause makes a running container's record and its runtime
