@@ -66,3 +66,29 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
+
+// removeCgroups kills what is left in a container's cgroup (a runtime
+// killed in the middle of its create leaves its init there) and removes
+// the cgroup from every hierarchy, v1 and v2.
+func removeCgroups(cgroupPath string) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", cgroupPath))
+	unified, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/unified", cgroupPath))
+	if st, err := os.Stat(filepath.Join("/sys/fs/cgroup", cgroupPath)); err == nil && st.IsDir() {
+		dirs = append(dirs, filepath.Join("/sys/fs/cgroup", cgroupPath)) // v2 alone
+	}
+	dirs = append(dirs, unified...)
+	for _, d := range dirs {
+		data, _ := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+		for _, f := range strings.Fields(string(data)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, d := range dirs {
+		for syscall.Rmdir(d) == syscall.EBUSY && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func (e *env) apiJSON(path string, v any) bool {
 
 // consistent returns what the daemon shows that is not whole: a listed
 // container, image, volume or network that cannot be inspected, an image
-// whose layers are not all extracted, a running container without its
+// with a layer neither extracted nor stored, a running container without its
 // process, a stopped one with its monitor, a container and a network that
 // disagree on whether it is connected, a conmon nobody listed.
 func (e *env) consistent() []string {
@@ -157,8 +157,12 @@ func (e *env) consistent() []string {
 			bad = append(bad, "image "+im.ID+" is listed but not inspectable")
 			continue
 		}
-		for _, chain := range identity.ChainIDs(slices.Clone(ins.RootFS.Layers)) {
-			if _, err := os.Stat(filepath.Join(e.root, "image/layers", chain.Encoded(), "committed")); err != nil {
+		// A layer is there extracted, or as the tar it is extracted
+		// from at its first use (a crash may come between the two).
+		for i, chain := range identity.ChainIDs(slices.Clone(ins.RootFS.Layers)) {
+			_, extracted := os.Stat(filepath.Join(e.root, "image/layers", chain.Encoded(), "committed"))
+			_, stored := os.Stat(filepath.Join(e.root, "image/blobs/sha256", ins.RootFS.Layers[i].Encoded()))
+			if extracted != nil && stored != nil {
 				bad = append(bad, fmt.Sprintf("image %.19s lacks its layer %.19s", im.ID, chain))
 			}
 		}
