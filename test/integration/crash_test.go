@@ -80,12 +80,12 @@ func contextTar(t *testing.T, dockerfile string) []byte {
 }
 
 // crashKills is how many times TestCrashLeavesNothing kills wharfd during
-// each operation: WHARF_CRASH_KILLS, else 3 (the campaign runs 50).
+// each operation: WHARF_CRASH_KILLS, else 2 (the campaign runs 50).
 func crashKills() int {
 	if n, err := strconv.Atoi(os.Getenv("WHARF_CRASH_KILLS")); err == nil && n > 0 {
 		return n
 	}
-	return 3
+	return 2
 }
 
 // crashOp is one operation of the crash campaign. setup makes what every

@@ -218,8 +218,9 @@ func (e *env) leaks() string {
 			mounts++
 		}
 	}
-	// Only wharf's bridges and the veths on them: other engines on the
-	// host make and remove their own meanwhile.
+	// Only the bridges of wharf's user-defined networks and the veths on
+	// them: other engines on the host, and other wharfd on the shared
+	// default bridge wharf0, make and remove their own meanwhile.
 	links := func(kind, mark string) int {
 		out, _ := exec.Command("ip", "-o", "link", "show", "type", kind).Output()
 		n := 0
@@ -249,7 +250,7 @@ func (e *env) leaks() string {
 		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build")),
 		count(filepath.Join(e.root, "volumes")), count(filepath.Join(e.execRoot, "netns")),
 		count(filepath.Join(e.root, "network/sandboxes")),
-		mounts, len(e.cgroupDirs()), len(e.conmons()), links("veth", "master wharf"), links("bridge", ": wharf"), rules)
+		mounts, len(e.cgroupDirs()), len(e.conmons()), links("veth", "master wharf-"), links("bridge", ": wharf-"), rules)
 }
 
 // leftNames lists what the leaks() counts of stored and running things

@@ -363,6 +363,26 @@ type cutter struct {
 	cut  atomic.Bool
 	cuts atomic.Int32
 	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	conns []net.Conn // closed when the test ends: keep-alive ones stay open
+}
+
+// track keeps c to close at the end.
+func (c *cutter) track(conn net.Conn) {
+	c.mu.Lock()
+	c.conns = append(c.conns, conn)
+	c.mu.Unlock()
+}
+
+func (c *cutter) close() {
+	c.ln.Close()
+	c.mu.Lock()
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
 }
 
 func newCutter(t *testing.T, to string) *cutter {
@@ -374,7 +394,7 @@ func newCutter(t *testing.T, to string) *cutter {
 	c := &cutter{ln: ln, to: to}
 	c.cut.Store(true)
 	go c.serve()
-	t.Cleanup(func() { ln.Close(); c.wg.Wait() })
+	t.Cleanup(c.close)
 	return c
 }
 
@@ -388,10 +408,12 @@ func (c *cutter) serve() {
 		go func() {
 			defer c.wg.Done()
 			defer conn.Close()
+			c.track(conn)
 			up, err := net.Dial("tcp4", c.to)
 			if err != nil {
 				return
 			}
+			c.track(up)
 			defer up.Close()
 			go io.Copy(up, conn)
 			if !c.cut.Load() {

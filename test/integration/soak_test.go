@@ -12,13 +12,13 @@ import (
 	"time"
 )
 
-// soakDuration is how long TestSoak runs: WHARF_SOAK, else 20 s (the
+// soakDuration is how long TestSoak runs: WHARF_SOAK, else 15 s (the
 // campaign runs 10m).
 func soakDuration() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("WHARF_SOAK")); err == nil {
 		return d
 	}
-	return 20 * time.Second
+	return 15 * time.Second
 }
 
 // soakClients is how many clients TestSoak runs at once.
