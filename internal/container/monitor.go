@@ -153,6 +153,13 @@ func (s *Service) restore(ctx context.Context) {
 		c.mu.Lock()
 		exited := false
 		switch {
+		case c.State.Status == container.StateRemoving || isBuildStep(c):
+			// A build step's container may still run: no build outlives
+			// the daemon, and the removal kills it.
+			c.mu.Unlock()
+			// Remove reads the volumes part from the record (RemoveVolumes).
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+			continue
 		case c.State.Running:
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
@@ -163,11 +170,6 @@ func (s *Service) restore(ctx context.Context) {
 			} else {
 				s.reconcilePause(ctx, c)
 			}
-		case c.State.Status == container.StateRemoving || isBuildStep(c):
-			c.mu.Unlock()
-			// Remove reads the volumes part from the record (RemoveVolumes).
-			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
-			continue
 		default:
 			// A start cut short by a crash may have left a created or
 			// even running process, a mount and a bundle: undo them.
