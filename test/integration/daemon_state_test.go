@@ -244,7 +244,7 @@ func (e *env) leaks() string {
 		"container dirs %d, run dirs %d, runc states %d, layers %d, blobs %d, tmp %d, build %d, volume dirs %d, netns %d, sandboxes %d; "+
 		"mounts %d, cgroups %d, conmons %d, veths %d, bridges %d, firewall rules %d",
 		listed("/containers/json?all=1"), listed("/images/json?all=1"), len(vols.Volumes), listed("/networks"),
-		count(filepath.Join(e.root, "containers")), count(filepath.Join(e.execRoot, "containers")),
+		count(filepath.Join(e.root, "containers")), countIDs(filepath.Join(e.execRoot, "containers")),
 		count(filepath.Join(e.execRoot, "runtime", "runc")),
 		count(filepath.Join(e.root, "image/layers")), count(filepath.Join(e.root, "image/blobs/sha256")),
 		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build")),
@@ -274,4 +274,17 @@ func (e *env) leftNames() string {
 		fmt.Fprintf(&b, "container %.12s %v %s\n", c.ID, c.Names, c.State)
 	}
 	return b.String()
+}
+
+// countIDs counts the entries of dir named by a container ID (the exec
+// root's bundles, not its exits/ and exec/ directories).
+func countIDs(dir string) int {
+	des, _ := os.ReadDir(dir)
+	n := 0
+	for _, d := range des {
+		if len(d.Name()) == 64 && strings.Trim(d.Name(), "0123456789abcdef") == "" {
+			n++
+		}
+	}
+	return n
 }

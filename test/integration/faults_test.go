@@ -257,6 +257,7 @@ func diskFull(t *testing.T, e *env, reg string, back func(string, bool)) {
 		return out + logs, nil
 	}
 	rmRun := func() { e.api("DELETE", "/containers/fault-run?force=1", "") }
+	t.Cleanup(rmRun)
 	free := fill(t, e.root, 1<<20)
 	noSpace(t, "load", load())
 	noSpace(t, "pull", pull())
@@ -267,11 +268,12 @@ func diskFull(t *testing.T, e *env, reg string, back func(string, bool)) {
 	if err := build(); err == nil || !strings.Contains(err.Error(), "returned a non-zero code: 1") {
 		t.Fatalf("build on a full disk: %v", err)
 	}
+	// A container writing to the full disk: dd fails with 1 (what it
+	// says is lost with its log, which conmon cannot write either).
 	out, err := run("dd if=/dev/zero of=/f bs=1M count=4")
 	if err != nil || !strings.Contains(out, `"StatusCode":1`) {
 		t.Fatalf("a container writing to a full disk: %v %s", err, out)
 	}
-	noSpace(t, "a container's write", fmt.Errorf("%s", out))
 	rmRun()
 	free()
 
