@@ -241,13 +241,13 @@ func (e *env) leaks() string {
 		}
 	}
 	return fmt.Sprintf("containers %d, images %d, volumes %d, networks %d; "+
-		"container dirs %d, run dirs %d, runc states %d, layers %d, blobs %d, tmp %d, build %d, volume dirs %d, netns %d, sandboxes %d; "+
+		"container dirs %d, run dirs %d, runc states %d, layers %d, blobs %d, tmp %d, build tmp %d, volume dirs %d, netns %d, sandboxes %d; "+
 		"mounts %d, cgroups %d, conmons %d, veths %d, bridges %d, firewall rules %d",
 		listed("/containers/json?all=1"), listed("/images/json?all=1"), len(vols.Volumes), listed("/networks"),
 		count(filepath.Join(e.root, "containers")), countIDs(filepath.Join(e.execRoot, "containers")),
 		count(filepath.Join(e.execRoot, "runtime", "runc")),
 		count(filepath.Join(e.root, "image/layers")), count(filepath.Join(e.root, "image/blobs/sha256")),
-		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build")),
+		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build/tmp")),
 		count(filepath.Join(e.root, "volumes")), count(filepath.Join(e.execRoot, "netns")),
 		count(filepath.Join(e.root, "network/sandboxes")),
 		mounts, len(e.cgroupDirs()), len(e.conmons()), links("veth", "master wharf-"), links("bridge", ": wharf-"), rules)

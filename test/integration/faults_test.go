@@ -48,7 +48,7 @@ func TestFaults(t *testing.T) {
 	e.startPrivate(t)
 	reg := startRegistry(t, "")
 	baseline := e.leaks()
-	whole := func(when string) {
+	whole := func(t *testing.T, when string) {
 		t.Helper()
 		if bad := e.consistent(); len(bad) > 0 {
 			t.Fatalf("%s: what the daemon shows is not whole:\n%s", when, strings.Join(bad, "\n"))
@@ -56,9 +56,9 @@ func TestFaults(t *testing.T) {
 	}
 	// back checks that nothing is left: right away except for blobs, which
 	// a failed transfer leaves to the next start; after a restart, all.
-	back := func(when string, restart bool) {
+	back := func(t *testing.T, when string, restart bool) {
 		t.Helper()
-		whole(when)
+		whole(t, when)
 		got, want := e.leaks(), baseline
 		if !restart {
 			got, want = withoutBlobs(got), withoutBlobs(want)
@@ -71,7 +71,7 @@ func TestFaults(t *testing.T) {
 			if err := e.startDaemon(); err != nil {
 				t.Fatal(err)
 			}
-			whole(when + ", after a restart")
+			whole(t, when+", after a restart")
 			if got := e.leaks(); got != baseline {
 				t.Fatalf("%s, after a restart:\n got %s\nwant %s", when, got, baseline)
 			}
@@ -83,7 +83,7 @@ func TestFaults(t *testing.T) {
 	t.Run("runtime fails", func(t *testing.T) {
 		for rt, says := range map[string]string{"runc-fails": "no such luck", "runc-dies": "killed"} {
 			failedStart(t, e, `{"Image":"busybox","Cmd":["true"],"HostConfig":{"Runtime":"`+rt+`"}}`, says)
-			back("after a start with "+rt, false)
+			back(t, "after a start with "+rt, false)
 		}
 	})
 	t.Run("conmon dies", func(t *testing.T) {
@@ -94,9 +94,9 @@ func TestFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		failedStart(t, e, `{"Image":"busybox","Cmd":["true"]}`, "conmon")
-		back("after a start with a conmon that dies", false)
+		back(t, "after a start with a conmon that dies", false)
 		os.WriteFile(e.config, []byte(config), 0o644)
-		back("after a start with a conmon that dies", true)
+		back(t, "after a start with a conmon that dies", true)
 	})
 }
 
@@ -199,7 +199,7 @@ func noSpace(t *testing.T, what string, err error) {
 
 // diskFull fills the data root and tries each operation that writes to
 // it; then frees the space and does each again.
-func diskFull(t *testing.T, e *env, reg string, back func(string, bool)) {
+func diskFull(t *testing.T, e *env, reg string, back func(*testing.T, string, bool)) {
 	ctx := context.Background()
 	archive, loadID := bigArchive(t, "fault-load:1", 3, 4<<20)
 	load := func() error {
@@ -300,7 +300,7 @@ func diskFull(t *testing.T, e *env, reg string, back func(string, bool)) {
 	}
 	removeImagesNotIn(e, baselineImages(e))
 	e.api("DELETE", "/containers/fault-src?force=1", "")
-	back("after a full disk, space freed, each operation done and removed", true)
+	back(t, "after a full disk, space freed, each operation done and removed", true)
 }
 
 // pushArchive loads a fresh 3-layer image tagged ref into e, pushes it to
@@ -431,7 +431,7 @@ func (c *cutter) serve() {
 
 // registryCuts pulls through a proxy that cuts each blob: a clear error
 // and no partial layer; with the proxy mended, the same pull works.
-func registryCuts(t *testing.T, e *env, reg string, back func(string, bool)) {
+func registryCuts(t *testing.T, e *env, reg string, back func(*testing.T, string, bool)) {
 	ref := "fault/cut:1"
 	pushArchive(t, e, reg+"/"+ref)
 	proxy := newCutter(t, reg)
@@ -448,7 +448,7 @@ func registryCuts(t *testing.T, e *env, reg string, back func(string, bool)) {
 	if code, _, _ := e.api("GET", "/images/"+via+"/"+ref+"/json", ""); code != 404 {
 		t.Fatalf("after the cut pull, the image answers %d", code)
 	}
-	back("after a pull whose blobs were cut", false)
+	back(t, "after a pull whose blobs were cut", false)
 	proxy.cut.Store(false)
 	if err := pull(); err != nil {
 		t.Fatalf("the pull again once the connection holds: %v", err)
@@ -456,5 +456,5 @@ func registryCuts(t *testing.T, e *env, reg string, back func(string, bool)) {
 	if _, _, err := e.api("DELETE", "/images/"+via+"/"+ref, ""); err != nil {
 		t.Fatal(err)
 	}
-	back("after a cut pull, then a whole one, then its image removed", true)
+	back(t, "after a cut pull, then a whole one, then its image removed", true)
 }
