@@ -153,11 +153,14 @@ func (s *Service) restore(ctx context.Context) {
 		c.mu.Lock()
 		exited := false
 		switch {
-		case c.State.Status == container.StateRemoving || isBuildStep(c):
-			// A build step's container may still run: no build outlives
-			// the daemon, and the removal kills it.
+		case isBuildStep(c):
+			// No build outlives the daemon. Killed here, not by Remove:
+			// exits are not watched yet, so Remove would wait for ever.
+			if c.State.Running {
+				s.killOrphan(ctx, c)
+				s.recordExit(ctx, c, 137)
+			}
 			c.mu.Unlock()
-			// Remove reads the volumes part from the record (RemoveVolumes).
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
 			continue
 		case c.State.Running:
@@ -170,6 +173,11 @@ func (s *Service) restore(ctx context.Context) {
 			} else {
 				s.reconcilePause(ctx, c)
 			}
+		case c.State.Status == container.StateRemoving:
+			c.mu.Unlock()
+			// Remove reads the volumes part from the record (RemoveVolumes).
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+			continue
 		default:
 			// A start cut short by a crash may have left a created or
 			// even running process, a mount and a bundle: undo them.
