@@ -93,7 +93,9 @@ func run(args []string) error {
 	if handler, err = withDashboard(ctx, cfg.Dashboard, handler, log); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: api.MaxHeaderBytes}
+	// IdleTimeout: a client's idle keep-alive connections (and their
+	// goroutines) do not stay for ever.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: api.MaxHeaderBytes}
 	stopped := make(chan struct{}) // closed when the API has stopped
 	go func() {
 		defer close(stopped)

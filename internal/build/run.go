@@ -151,7 +151,9 @@ func (r *run) execRun(ctx context.Context, st *stageState, argv, argEnv []string
 		Env:        append(append([]string(nil), st.cfg.Env...), argEnv...),
 		WorkingDir: st.cfg.WorkingDir,
 		User:       st.cfg.User,
-		Labels:     map[string]string{},
+		// A step's container outlives no build: the daemon's next start
+		// removes one a crash left.
+		Labels: map[string]string{wcontainer.BuildStepLabel: ""},
 	}
 	hc := &container.HostConfig{NetworkMode: container.NetworkMode(r.opts.NetworkMode), ExtraHosts: r.opts.ExtraHosts}
 	cleanup := func() {}

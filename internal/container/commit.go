@@ -42,9 +42,13 @@ func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (stri
 	pause := o.Pause && c.State.Running && !c.State.Paused
 	c.mu.Unlock()
 	if pause {
+		s.markPausedForCommit(c, true)
 		err := s.Pause(ctx, c.ID)
 		// One that has just exited is committed stopped, as dockerd does.
 		pause = err == nil
+		if err != nil {
+			s.markPausedForCommit(c, false)
+		}
 		if err != nil && !errors.Is(err, errNotRunning) {
 			return "", err
 		}
@@ -54,6 +58,7 @@ func (s *Service) Commit(ctx context.Context, ref string, o CommitOptions) (stri
 			if err := s.Unpause(context.WithoutCancel(ctx), c.ID); err != nil {
 				s.log.Warn("unpause after commit", "id", c.ID, "err", err)
 			}
+			s.markPausedForCommit(c, false)
 		}()
 	}
 
@@ -123,4 +128,16 @@ func imageConfig(cfg, override *container.Config) dockerspec.DockerOCIImageConfi
 		}
 	}
 	return ic
+}
+
+// markPausedForCommit records that a commit is about to freeze c (or has
+// thawed it), before it does, so that a crash meanwhile is undone at the
+// next start (reconcilePause).
+func (s *Service) markPausedForCommit(c *Container, on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.PausedForCommit != on {
+		c.PausedForCommit = on
+		s.save(c)
+	}
 }

@@ -37,6 +37,9 @@ type Container struct {
 	RemoveVolumes bool `json:",omitempty"`
 	// Pod: a container of a CRI pod (pod.go); nil for docker's.
 	Pod *Pod `json:",omitempty"`
+	// PausedForCommit: a commit froze the container and has not yet
+	// thawed it, so the start after a crash thaws it (reconcilePause).
+	PausedForCommit bool `json:",omitempty"`
 
 	mu sync.Mutex
 	// changed is closed and replaced on every state change (a broadcast).

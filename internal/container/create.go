@@ -125,6 +125,8 @@ func (s *Service) create(ctx context.Context, o CreateOptions, pod *Pod) (contai
 	if err := s.prepareCreate(ctx, c); err != nil {
 		c.removed = true
 		s.forget(c)
+		s.removeVolumes(context.WithoutCancel(ctx), c)
+		os.RemoveAll(s.dir(c.ID))
 		return resp, err
 	}
 	err = os.MkdirAll(s.dir(c.ID), 0o700)
@@ -138,6 +140,7 @@ func (s *Service) create(ctx context.Context, o CreateOptions, pod *Pod) (contai
 	if err != nil {
 		c.removed = true
 		s.forget(c)
+		s.removeVolumes(context.WithoutCancel(ctx), c)
 		s.cfg.Layers.RemoveRW(ctx, c.ID)
 		os.RemoveAll(s.dir(c.ID))
 		return resp, err

@@ -153,6 +153,16 @@ func (s *Service) restore(ctx context.Context) {
 		c.mu.Lock()
 		exited := false
 		switch {
+		case isBuildStep(c):
+			// No build outlives the daemon. Killed here, not by Remove:
+			// exits are not watched yet, so Remove would wait for ever.
+			if c.State.Running {
+				s.killOrphan(ctx, c)
+				s.recordExit(ctx, c, 137)
+			}
+			c.mu.Unlock()
+			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
+			continue
 		case c.State.Running:
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
@@ -160,6 +170,8 @@ func (s *Service) restore(ctx context.Context) {
 			} else if s.vanished(ctx, c) {
 				s.recordExit(ctx, c, 255)
 				exited = true
+			} else {
+				s.reconcilePause(ctx, c)
 			}
 		case c.State.Status == container.StateRemoving:
 			c.mu.Unlock()
@@ -180,6 +192,49 @@ func (s *Service) restore(ctx context.Context) {
 	s.restartAfterBoot(ctx)
 }
 
+// BuildStepLabel marks the container a build runs a step in. No build
+// outlives the daemon, so its next start removes such a container.
+const BuildStepLabel = "com.wharf.build.step"
+
+func isBuildStep(c *Container) bool {
+	_, ok := c.Config.Labels[BuildStepLabel]
+	return ok
+}
+
+// reconcilePause makes a running container's record and its runtime
+// agree on whether it is paused, after a crash between the runtime's
+// pause (or resume) and the record: the runtime's word wins, except that
+// a container a commit froze is thawed. Callers hold c.mu.
+func (s *Service) reconcilePause(ctx context.Context, c *Container) {
+	rt, err := s.runtimeFor(c.Runtime)
+	if err != nil {
+		return
+	}
+	st, err := rt.State(ctx, c.ID)
+	if err != nil {
+		return
+	}
+	paused := st.Status == "paused"
+	if paused && c.PausedForCommit {
+		s.log.Warn("thawing a container a commit cut short had paused", "id", c.ID)
+		if err := rt.Resume(ctx, c.ID); err != nil {
+			s.log.Warn("resume", "id", c.ID, "err", err)
+			return
+		}
+		paused = false
+	}
+	if paused == c.State.Paused && !c.PausedForCommit {
+		return
+	}
+	c.PausedForCommit = false
+	c.State.Paused = paused
+	c.State.Status = container.StateRunning
+	if paused {
+		c.State.Status = container.StatePaused
+	}
+	s.save(c)
+}
+
 // killOrphan removes the runtime state, mount and bundle of a container
 // recorded as not running. Callers hold c.mu.
 func (s *Service) killOrphan(ctx context.Context, c *Container) {
@@ -192,6 +247,16 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 		return
 	}
 	s.log.Warn("cleaning up after an interrupted start", "id", c.ID)
+	if bundleErr == nil {
+		if n := killBundleProcesses(s.bundle(c.ID)); n > 0 {
+			s.log.Warn("killed the monitor of an interrupted start", "id", c.ID, "processes", n)
+		}
+	}
+	if !rt.Exists(c.ID) {
+		// Killed before the runtime recorded its state: its cgroup is
+		// nobody's to remove but ours.
+		removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
+	}
 	if rt.Exists(c.ID) {
 		rt.Kill(ctx, c.ID, unix.SIGKILL, true)
 	}

@@ -2,13 +2,17 @@ package container
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -385,28 +389,72 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 	var mps []*MountPoint
 	for _, dst := range order {
 		mp := byDest[dst]
-		if mp.Type == mount.TypeVolume {
-			if s.cfg.Volumes == nil {
-				return errs.Invalid("volumes are not supported")
-			}
-			created := mp.Name == ""
-			var labels, opts map[string]string
-			if o := mp.VolumeOptions; o != nil {
-				labels = o.Labels
-				if o.DriverConfig != nil {
-					opts = o.DriverConfig.Options
-				}
-			}
-			name, err := s.cfg.Volumes.CreateFor(ctx, c.ID, mp.Name, labels, opts)
-			if err != nil {
-				return err
-			}
-			mp.Name, mp.Anonymous = name, created
+		if mp.Type == mount.TypeVolume && mp.Name == "" {
+			mp.Name, mp.Anonymous = anonymousVolumeName(), true
 		}
 		mps = append(mps, mp)
 	}
 	c.MountPoints = mps
+	if err := s.saveUnfinished(c); err != nil {
+		return err
+	}
+	for _, mp := range mps {
+		if mp.Type != mount.TypeVolume {
+			continue
+		}
+		if s.cfg.Volumes == nil {
+			return errs.Invalid("volumes are not supported")
+		}
+		var labels, opts map[string]string
+		if o := mp.VolumeOptions; o != nil {
+			labels = o.Labels
+			if o.DriverConfig != nil {
+				opts = o.DriverConfig.Options
+			}
+		}
+		if mp.Anonymous {
+			labels = maps.Clone(labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[anonymousLabel] = ""
+		}
+		name, err := s.cfg.Volumes.CreateFor(ctx, c.ID, mp.Name, labels, opts)
+		if err != nil {
+			return err
+		}
+		mp.Name = name
+	}
 	return nil
+}
+
+// anonymousLabel marks the volumes made for one container (docker's label).
+const anonymousLabel = "com.docker.volume.anonymous"
+
+// anonymousVolumeName is a new anonymous volume's name, as docker's: 64
+// random hex digits.
+func anonymousVolumeName() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// saveUnfinished records a container whose anonymous volumes are about to
+// be made as a removal with its volumes, so that if a crash cuts the
+// create short the next start removes them (restore) instead of leaving
+// volumes that nothing names. create saves the finished record after.
+func (s *Service) saveUnfinished(c *Container) error {
+	if !slices.ContainsFunc(c.MountPoints, func(mp *MountPoint) bool { return mp.Anonymous }) {
+		return nil
+	}
+	if err := os.MkdirAll(s.dir(c.ID), 0o700); err != nil {
+		return err
+	}
+	status := c.State.Status
+	c.State.Status, c.RemoveVolumes = container.StateRemoving, true
+	err := s.save(c)
+	c.State.Status, c.RemoveVolumes = status, false
+	return err
 }
 
 // prepareMounts readies c's mounts for a start and returns them as spec

@@ -48,6 +48,9 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 	start := time.Now()
 	pid, err := s.launch(ctx, c)
 	if err != nil {
+		// A monitor whose runtime died may wait for ever: nothing of a
+		// failed start may stay.
+		killBundleProcesses(s.bundle(c.ID))
 		s.cleanupRun(context.WithoutCancel(ctx), c)
 		c.State.Error = err.Error()
 		if errdefs.IsInvalidArgument(err) {

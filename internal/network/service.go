@@ -68,6 +68,10 @@ type record struct {
 	Bridge string `json:"WharfBridge"`
 	// UserSubnet: the subnet was given at create, so --ip may be used.
 	UserSubnet bool `json:"WharfUserSubnet,omitempty"`
+	// Creating: the record is written before the bridge and its rules
+	// are made, so that a crash meanwhile leaves a record naming them;
+	// the next start removes them and it (load).
+	Creating bool `json:"WharfCreating,omitempty"`
 }
 
 func (r *record) subnet() netip.Prefix {
@@ -255,6 +259,11 @@ func (s *Service) load() error {
 		var r record
 		if err := readJSON(filepath.Join(s.netDir(), e.Name()), &r); err != nil {
 			s.log.Error("skipping unreadable network record", "file", e.Name(), "err", err)
+			continue
+		}
+		if r.Creating {
+			s.log.Warn("removing a network whose creation a crash cut short", "network", r.Name)
+			s.undoCreate(&r)
 			continue
 		}
 		s.networks[r.ID] = &r
@@ -612,12 +621,17 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		IPAM:     network.IPAM{Driver: "default", Options: map[string]string{}, Config: ipamConfigs},
 		Internal: req.Internal, Attachable: req.Attachable, Options: opts, Labels: labels,
 	}
-	if err := s.setupBridge(ctx, r); err != nil {
-		s.teardownBridge(r)
+	r.Creating = true
+	if err := s.saveNetwork(r); err != nil {
 		return resp, err
 	}
+	if err := s.setupBridge(ctx, r); err != nil {
+		s.undoCreate(r)
+		return resp, err
+	}
+	r.Creating = false
 	if err := s.saveNetwork(r); err != nil {
-		s.teardownBridge(r)
+		s.undoCreate(r)
 		return resp, err
 	}
 	s.networks[r.ID] = r
@@ -661,6 +675,15 @@ func gateway6(c *network.IPAMConfig) netip.Addr {
 		return c.Gateway
 	}
 	return c.Subnet.Addr().Next()
+}
+
+// undoCreate removes the bridge, rules and record of a network whose
+// creation failed or was cut short.
+func (s *Service) undoCreate(r *record) {
+	s.teardownBridge(r)
+	if err := os.Remove(filepath.Join(s.netDir(), r.ID+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Warn("removing a network record", "network", r.Name, "err", err)
+	}
 }
 
 // remove deletes a user-defined network without active endpoints.

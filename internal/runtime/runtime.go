@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -119,7 +120,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 	if err := cmd.Wait(); err != nil {
 		return 0, fmt.Errorf("conmon: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	pid, err := readSync(ctx, syncR)
+	pid, err := readSync(ctx, syncR, filepath.Join(o.Bundle, "pidfile"))
 	r.Log.Debug("runtime create", "id", o.ID, "pid", pid, "took", time.Since(start))
 	return pid, err
 }
@@ -130,18 +131,43 @@ type syncMessage struct {
 	Message string `json:"message"`
 }
 
-func readSync(ctx context.Context, f *os.File) (int, error) {
+// syncGrace is how long conmon may take to report a create once the
+// runtime has written the container's pid file. A runtime killed by a
+// signal right after it (a crash, the OOM killer) leaves conmon waiting
+// for ever without a word.
+const syncGrace = 5 * time.Second
+
+// readSync reads conmon's report of the create: the container's pid, or
+// the runtime's error. It gives up when ctx ends, or when pidFile has
+// been written for syncGrace without a report.
+func readSync(ctx context.Context, f *os.File, pidFile string) (int, error) {
 	done := make(chan struct{})
 	defer close(done)
+	var stuck atomic.Bool
 	go func() {
-		select {
-		case <-ctx.Done():
-			f.SetReadDeadline(time.Now())
-		case <-done:
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				f.SetReadDeadline(time.Now())
+				return
+			case <-done:
+				return
+			case <-tick.C:
+				if st, err := os.Stat(pidFile); err == nil && time.Since(st.ModTime()) > syncGrace {
+					stuck.Store(true)
+					f.SetReadDeadline(time.Now())
+					return
+				}
+			}
 		}
 	}()
 	var m syncMessage
 	if err := json.NewDecoder(f).Decode(&m); err != nil {
+		if stuck.Load() {
+			return 0, fmt.Errorf("failed to create task for container: OCI runtime create failed: the runtime ended without conmon reporting the container (killed?): unknown")
+		}
 		return 0, fmt.Errorf("reading conmon sync pipe: %w", err)
 	}
 	if m.Data < 0 {

@@ -34,6 +34,7 @@ func stressDuration() time.Duration {
 // records the first request that hung.
 type stresser struct {
 	t      *testing.T
+	e      *env
 	client *http.Client
 	until  time.Time
 	wg     sync.WaitGroup
@@ -41,13 +42,20 @@ type stresser struct {
 	mu     sync.Mutex
 	hung   error
 	calls  int
-	stacks string // the daemon's goroutines when a request hung
+	status map[int]int // answers by status code
+	failed []string    // the first answers of 500 and above
+	stacks string      // the daemon's goroutines when a request hung
 }
 
 func newStresser(t *testing.T) *stresser {
-	c := testEnv.http()
+	return newStresserOn(t, testEnv, stressDuration())
+}
+
+// newStresserOn is a stresser against e for d.
+func newStresserOn(t *testing.T, e *env, d time.Duration) *stresser {
+	c := e.http()
 	c.Timeout = stressHang
-	return &stresser{t: t, client: c, until: time.Now().Add(stressDuration())}
+	return &stresser{t: t, e: e, client: c, until: time.Now().Add(d), status: map[int]int{}}
 }
 
 // call makes one request and returns its status and body; a transport
@@ -77,6 +85,12 @@ func (s *stresser) call(method, path, body string) (int, string) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	s.mu.Lock()
+	s.status[resp.StatusCode]++
+	if resp.StatusCode >= 500 && len(s.failed) < 20 {
+		s.failed = append(s.failed, fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(data))))
+	}
+	s.mu.Unlock()
 	return resp.StatusCode, string(data)
 }
 
@@ -90,7 +104,7 @@ func (s *stresser) dumpGoroutines() {
 		return
 	}
 	stacks := "(no goroutine dump)"
-	c := &http.Client{Transport: testEnv.http().Transport, Timeout: 10 * time.Second}
+	c := &http.Client{Transport: s.e.http().Transport, Timeout: 10 * time.Second}
 	if resp, err := c.Get("http://wharf/debug/pprof/goroutine?debug=2"); err == nil {
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
