@@ -182,6 +182,7 @@ type Service struct {
 	// container's lock); calls for different containers run in parallel.
 	mu        sync.Mutex
 	networks  map[string]*record  // by id
+	busy      map[string]*record  // by id: being made or torn down outside mu; names and subnets stay taken
 	sandboxes map[string]*sandbox // by container id; replaced, never changed in place
 	resv      map[string][]reservation
 	dns       map[string]*dns.Server // by network id
@@ -193,7 +194,7 @@ type Service struct {
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, log: cfg.Log, fw: cfg.Firewall,
-		networks: map[string]*record{}, sandboxes: map[string]*sandbox{},
+		networks: map[string]*record{}, busy: map[string]*record{}, sandboxes: map[string]*sandbox{},
 		resv: map[string][]reservation{}, dns: map[string]*dns.Server{},
 	}
 	if s.fw == nil {
@@ -236,9 +237,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	for _, r := range s.networks {
-		if err := s.setupBridge(ctx, r); err != nil {
+		if err := s.setupBridge(r); err != nil {
 			s.log.Error("restoring network", "network", r.Name, "err", err)
 		}
+		s.startDNS(ctx, r)
 	}
 	s.restoreSandboxes()
 	return s, nil
@@ -354,12 +356,15 @@ func (s *Service) ensureDefault() error {
 	return s.saveNetwork(r)
 }
 
-// usedSubnets lists the subnets of every network but skip.
+// usedSubnets lists the subnets of every network but skip, those being
+// made or torn down included. Callers hold s.mu.
 func (s *Service) usedSubnets(skip string) []netip.Prefix {
 	var out []netip.Prefix
-	for id, r := range s.networks {
-		if id != skip && r.subnet().IsValid() {
-			out = append(out, r.subnet())
+	for _, m := range []map[string]*record{s.networks, s.busy} {
+		for id, r := range m {
+			if id != skip && r.subnet().IsValid() {
+				out = append(out, r.subnet())
+			}
 		}
 	}
 	return out
@@ -372,8 +377,9 @@ func (s *Service) masquerade(r *record) bool {
 	return r.Options["com.docker.network.bridge.enable_ip_masquerade"] != "false"
 }
 
-// setupBridge makes r's bridge, rules and resolver exist. Idempotent.
-func (s *Service) setupBridge(ctx context.Context, r *record) error {
+// setupBridge makes r's bridge and rules exist. Idempotent. It runs
+// netlink and firewall work, so never under s.mu (but for New).
+func (s *Service) setupBridge(r *record) error {
 	if err := bridge.Ensure(r.Bridge, r.gateway(), r.subnet()); err != nil {
 		return err
 	}
@@ -382,9 +388,12 @@ func (s *Service) setupBridge(ctx context.Context, r *record) error {
 			return err
 		}
 	}
-	if err := s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r)))); err != nil {
-		return err
-	}
+	return s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r))))
+}
+
+// startDNS starts the embedded resolver of a user-defined network.
+// Callers hold s.mu (or are in New).
+func (s *Service) startDNS(ctx context.Context, r *record) {
 	if !r.isDefault() && s.dns[r.ID] == nil {
 		id := r.ID
 		srv, err := dns.Start(ctx, r.gateway(), func(client netip.Addr, name string) ([]netip.Addr, bool) { return s.lookup(id, client, name) }, func(client netip.Addr) []string { return s.upstreamsFor(id, client) })
@@ -395,14 +404,19 @@ func (s *Service) setupBridge(ctx context.Context, r *record) error {
 			s.dns[r.ID] = srv
 		}
 	}
-	return nil
 }
 
-func (s *Service) teardownBridge(r *record) {
+// stopDNS stops a network's resolver. Callers hold s.mu.
+func (s *Service) stopDNS(r *record) {
 	if srv := s.dns[r.ID]; srv != nil {
 		srv.Close()
 		delete(s.dns, r.ID)
 	}
+}
+
+// teardownBridge removes r's rules and bridge: firewall and netlink work,
+// never under s.mu.
+func (s *Service) teardownBridge(r *record) {
 	s.fw.Remove(firewall.BridgeRules(r.fwBridge(s.masquerade(r))))
 	if err := bridge.Delete(r.Bridge); err != nil {
 		s.log.Warn("deleting bridge", "bridge", r.Bridge, "err", err)
@@ -545,9 +559,39 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		return resp, errs.NotFound("plugin %q not found", req.Driver)
 	}
 	s.mu.Lock()
+	r, err := s.plan(req)
+	s.mu.Unlock()
+	if err != nil {
+		return resp, err
+	}
+	// The bridge and its rules are made outside s.mu (iptables may wait
+	// on the host's xtables lock); r stays in s.busy meanwhile, so its
+	// name and subnet are not handed out twice.
+	err = s.build(r)
+	if err != nil {
+		s.undoCreate(r)
+	}
+	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.busy, r.ID)
+	if err != nil {
+		return resp, err
+	}
+	s.networks[r.ID] = r
+	s.startDNS(ctx, r)
+	return network.CreateResponse{ID: r.ID}, nil
+}
+
+// plan checks a create request and chooses the new network's subnets and
+// bridge; the record is in s.busy when it returns. Callers hold s.mu.
+func (s *Service) plan(req network.CreateRequest) (*record, error) {
 	if s.byName(req.Name) != nil {
-		return resp, errs.Conflict("network with name %s already exists", req.Name)
+		return nil, errs.Conflict("network with name %s already exists", req.Name)
+	}
+	for _, r := range s.busy {
+		if r.Creating && r.Name == req.Name {
+			return nil, errs.Conflict("network with name %s already exists", req.Name)
+		}
 	}
 	var cfg network.IPAMConfig
 	var v6 []network.IPAMConfig
@@ -561,7 +605,7 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 			v4 = append(v4, c)
 		}
 		if len(v4) > 1 {
-			return resp, errs.Invalid("only one IPv4 subnet per network is supported")
+			return nil, errs.Invalid("only one IPv4 subnet per network is supported")
 		}
 		if len(v4) == 1 {
 			cfg = v4[0]
@@ -569,22 +613,22 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 	}
 	userSubnet := cfg.Subnet.IsValid()
 	if !cfg.Subnet.IsValid() && (cfg.Gateway.IsValid() || cfg.IPRange.IsValid()) {
-		return resp, errs.Invalid("gateway and ip-range need a subnet")
+		return nil, errs.Invalid("gateway and ip-range need a subnet")
 	}
 	if cfg.Subnet.IsValid() {
 		if err := ipam.Validate(cfg.Subnet, cfg.Gateway, cfg.IPRange); err != nil {
-			return resp, errs.Invalid("%v", err)
+			return nil, errs.Invalid("%v", err)
 		}
 		for _, u := range s.usedSubnets("") {
 			if u.Overlaps(cfg.Subnet) {
-				return resp, errs.Wrap(errdefs.ErrPermissionDenied, errors.New("invalid pool request: Pool overlaps with other one on this address space"))
+				return nil, errs.Wrap(errdefs.ErrPermissionDenied, errors.New("invalid pool request: Pool overlaps with other one on this address space"))
 			}
 		}
 	} else {
 		used := append(s.usedSubnets(""), bridge.Routes()...)
 		subnet, err := ipam.NextSubnet(s.cfg.Pools, used)
 		if err != nil {
-			return resp, errs.Wrap(errdefs.ErrPermissionDenied, err)
+			return nil, errs.Wrap(errdefs.ErrPermissionDenied, err)
 		}
 		cfg.Subnet = subnet
 	}
@@ -592,14 +636,14 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		cfg.Gateway = ipam.Gateway(cfg.Subnet)
 	}
 	if err := validateOptions(req.Options, cfg.Subnet, cfg.AuxAddress); err != nil {
-		return resp, err
+		return nil, err
 	}
 	enable6 := req.EnableIPv6 != nil && *req.EnableIPv6
 	ipamConfigs := []network.IPAMConfig{cfg}
 	if enable6 || len(v6) > 0 {
 		c6, err := s.ipv6Config(enable6, v6)
 		if err != nil {
-			return resp, err
+			return nil, err
 		}
 		ipamConfigs = append(ipamConfigs, c6)
 	}
@@ -622,20 +666,22 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		Internal: req.Internal, Attachable: req.Attachable, Options: opts, Labels: labels,
 	}
 	r.Creating = true
+	s.busy[r.ID] = r
+	return r, nil
+}
+
+// build records a planned network as being created, makes its bridge and
+// rules, then records it as made: a daemon killed in between finds the
+// record at start and undoes it. Not under s.mu.
+func (s *Service) build(r *record) error {
 	if err := s.saveNetwork(r); err != nil {
-		return resp, err
+		return err
 	}
-	if err := s.setupBridge(ctx, r); err != nil {
-		s.undoCreate(r)
-		return resp, err
+	if err := s.setupBridge(r); err != nil {
+		return err
 	}
 	r.Creating = false
-	if err := s.saveNetwork(r); err != nil {
-		s.undoCreate(r)
-		return resp, err
-	}
-	s.networks[r.ID] = r
-	return network.CreateResponse{ID: r.ID}, nil
+	return s.saveNetwork(r)
 }
 
 // ipv6Config checks a new network's IPv6 subnet as dockerd 20.10 does:
@@ -689,26 +735,44 @@ func (s *Service) undoCreate(r *record) {
 // remove deletes a user-defined network without active endpoints.
 func (s *Service) remove(ctx context.Context, ref string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := predefined[ref]; ok {
-		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", ref))
-	}
-	r, err := s.find(ref)
+	r, err := s.detach(ref)
+	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	if r.isDefault() {
-		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", r.Name))
-	}
-	if eps := s.endpointsOf(r.ID); len(eps) > 0 {
-		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("error while removing network: network %s id %s has active endpoints", r.Name, r.ID))
-	}
+	// Rules and bridge go outside s.mu; the subnet stays taken (s.busy)
+	// until the bridge holding it is gone.
 	s.teardownBridge(r)
-	if err := os.Remove(filepath.Join(s.netDir(), r.ID+".json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err = os.Remove(filepath.Join(s.netDir(), r.ID+".json"))
+	s.mu.Lock()
+	delete(s.busy, r.ID)
+	s.mu.Unlock()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	delete(s.networks, r.ID)
 	return nil
+}
+
+// detach takes an unused user-defined network out of s.networks into
+// s.busy and stops its resolver. Callers hold s.mu.
+func (s *Service) detach(ref string) (*record, error) {
+	if _, ok := predefined[ref]; ok {
+		return nil, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", ref))
+	}
+	r, err := s.find(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.isDefault() {
+		return nil, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be removed", r.Name))
+	}
+	if eps := s.endpointsOf(r.ID); len(eps) > 0 {
+		return nil, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("error while removing network: network %s id %s has active endpoints", r.Name, r.ID))
+	}
+	s.stopDNS(r)
+	delete(s.networks, r.ID)
+	s.busy[r.ID] = r
+	return r, nil
 }
 
 // Prune removes every unused user-defined network that match accepts.
