@@ -81,7 +81,7 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 		return resp, err
 	}
 	c.mu.Lock()
-	running, paused := c.State.Running, c.State.Paused
+	running, paused, pid := c.State.Running, c.State.Paused, c.State.Pid
 	c.mu.Unlock()
 	if !running {
 		return resp, errs.Conflict("container %s is not running", c.ID)
@@ -95,6 +95,14 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 	}
 	pids, err := rt.Pids(ctx, c.ID)
 	if err != nil {
+		// The run may have ended (a stop or restart racing this call):
+		// then it is the not-running conflict, not a runtime failure.
+		c.mu.Lock()
+		ended := !c.State.Running || c.State.Pid != pid
+		c.mu.Unlock()
+		if ended {
+			return resp, errs.Conflict("container %s is not running", c.ID)
+		}
 		return resp, err
 	}
 	if psArgs == "" {

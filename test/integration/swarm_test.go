@@ -191,9 +191,11 @@ func TestSwarmSingleNode(t *testing.T) {
 	// Drain moves the tasks away (here: nowhere, so they wait).
 	swarmCLI(t, e, "docker", "node", "update", "--availability", "drain", "self")
 	waitFor(t, 30*time.Second, "no web task on the drained node", func() bool { return len(taskContainers(e, "web")) == 0 })
-	if got := swarmCLI(t, e, "docker", "service", "ps", "web", "--filter", "desired-state=running", "--format", "{{.CurrentState}} {{.Error}}"); !strings.Contains(got, "Pending") || !strings.Contains(got, "no suitable node") {
-		t.Errorf("tasks on a drained swarm: %q", got)
-	}
+	// The replacement tasks appear once the old ones have shut down.
+	waitOutput(t, 30*time.Second, "pending tasks on a drained swarm", func() (string, bool) {
+		got := swarmCLI(t, e, "docker", "service", "ps", "web", "--filter", "desired-state=running", "--format", "{{.CurrentState}} {{.Error}}")
+		return got, strings.Contains(got, "Pending") && strings.Contains(got, "no suitable node")
+	})
 	swarmCLI(t, e, "docker", "node", "update", "--availability", "active", "self")
 	waitFor(t, 30*time.Second, "web back after drain", func() bool { return len(taskContainers(e, "web")) == 2 })
 

@@ -158,7 +158,11 @@ func TestVersionsContainerInspect(t *testing.T) {
 	// Aliases on a user-defined network carry the short ID before 1.45.
 	net := uniqueName(t, "net")
 	cli(t, "wharf", "network", "create", net)
-	t.Cleanup(func() { testEnv.run("wharf", "network", "rm", net) })
+	t.Cleanup(func() {
+		// The container goes first: a connected network cannot be removed.
+		testEnv.run("wharf", "rm", "-f", name)
+		testEnv.run("wharf", "network", "rm", net)
+	})
 	cli(t, "wharf", "network", "connect", "--alias", "web", net, name)
 	aliases := func(v string) string {
 		a, _ := field(getJSON(t, "/v"+v+"/containers/"+name+"/json"), "NetworkSettings", "Networks", net, "Aliases")
