@@ -80,23 +80,35 @@ func (s *Server) openVolume(ctx context.Context, name string) (*os.Root, int, er
 	return root, http.StatusOK, nil
 }
 
-func (s *Server) volumeFiles(w http.ResponseWriter, r *http.Request) {
+// openRequested opens the volume of r's path and, beneath its
+// mountpoint, the file or directory of r's ?path=; on failure it has
+// answered w and ok is false. Callers close both.
+func (s *Server) openRequested(w http.ResponseWriter, r *http.Request) (root *os.Root, f *os.File, rel string, ok bool) {
 	rel, err := volumePath(r.URL.Query().Get("path"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return nil, nil, "", false
 	}
 	root, status, err := s.openVolume(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeError(w, status, err.Error())
+		return nil, nil, "", false
+	}
+	f, err = root.Open(rel)
+	if err != nil {
+		root.Close()
+		writeFSError(w, rel, err)
+		return nil, nil, "", false
+	}
+	return root, f, rel, true
+}
+
+func (s *Server) volumeFiles(w http.ResponseWriter, r *http.Request) {
+	root, dir, rel, ok := s.openRequested(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
-	dir, err := root.Open(rel)
-	if err != nil {
-		writeFSError(w, rel, err)
-		return
-	}
 	defer dir.Close()
 	entries, err := dir.ReadDir(maxListing + 1)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -130,22 +142,11 @@ func (s *Server) volumeFiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) volumeDownload(w http.ResponseWriter, r *http.Request) {
-	rel, err := volumePath(r.URL.Query().Get("path"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	root, status, err := s.openVolume(r.Context(), r.PathValue("name"))
-	if err != nil {
-		writeError(w, status, err.Error())
+	root, f, rel, ok := s.openRequested(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
-	f, err := root.Open(rel)
-	if err != nil {
-		writeFSError(w, rel, err)
-		return
-	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {

@@ -209,7 +209,10 @@ func TestOverlayStackDeploy(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr)
 	t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
-	file := filepath.Join(t.TempDir(), "stack.yml")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "stack.yml")
+	os.WriteFile(filepath.Join(dir, "token.txt"), []byte("s3cret-token"), 0o600)
+	os.WriteFile(filepath.Join(dir, "app.conf"), []byte("mode=stack"), 0o644)
 	os.WriteFile(file, []byte(`version: "3.8"
 services:
   web:
@@ -218,15 +221,35 @@ services:
     stop_grace_period: 1s
     deploy:
       replicas: 2
+      resources:
+        limits: {memory: 64M}
+      restart_policy: {condition: on-failure, max_attempts: 3}
+      placement:
+        constraints: [node.role == manager]
+      update_config: {parallelism: 1, order: start-first}
+      labels: {tier: front}
     networks: [front]
   client:
     image: busybox
     command: sleep 100000
     stop_grace_period: 1s
     networks: [front]
+    secrets: [token]
+    configs:
+      - source: appconf
+        target: /etc/app.conf
+    volumes: [data:/data]
 networks:
   front:
     driver: overlay
+secrets:
+  token:
+    file: ./token.txt
+configs:
+  appconf:
+    file: ./app.conf
+volumes:
+  data:
 `), 0o644)
 	swarmCLI(t, e, "docker", "stack", "deploy", "-c", file, "st")
 	t.Cleanup(func() { e.run("docker", "stack", "rm", "st") })
@@ -244,10 +267,38 @@ networks:
 	if r := e.run("docker", "exec", c, "nslookup", "tasks.st_web"); strings.Count(r.stdout, "Address: 10.") != 2 {
 		t.Errorf("tasks.st_web: %q", r.stdout)
 	}
+	// What the file's other sections became.
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "stack", "ls", "--format", "{{.Name}} {{.Services}}")); got != "st 2" {
+		t.Errorf("stack ls: %q", got)
+	}
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "stack", "services", "st", "--format", "{{.Name}} {{.Replicas}}")); got != "st_client 1/1\nst_web 2/2" {
+		t.Errorf("stack services: %q", got)
+	}
+	if got := lines(swarmCLI(t, e, "docker", "stack", "ps", "st", "--filter", "desired-state=running", "--format", "{{.Name}} {{.CurrentState}}")); len(got) != 3 {
+		t.Errorf("stack ps: %q", got)
+	}
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "service", "inspect", "st_web", "--format",
+		"{{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}} {{.Spec.TaskTemplate.RestartPolicy.Condition}} {{.Spec.TaskTemplate.RestartPolicy.MaxAttempts}} {{.Spec.TaskTemplate.Placement.Constraints}} {{.Spec.UpdateConfig.Order}} {{index .Spec.Labels \"tier\"}}")); got != "67108864 on-failure 3 [node.role == manager] start-first front" {
+		t.Errorf("st_web's deploy section: %q", got)
+	}
+	if r := e.run("docker", "exec", c, "cat", "/run/secrets/token", "/etc/app.conf"); r.stdout != "s3cret-tokenmode=stack" {
+		t.Errorf("secret and config in the task: %q %q", r.stdout, r.stderr)
+	}
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "inspect", c, "--format", "{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}")); !strings.Contains(got, "volume:st_data:/data") {
+		t.Errorf("the stack's volume in the task: %q", got)
+	}
+	// A start-first update: the new task runs before the old one stops,
+	// and the service converges.
+	swarmCLI(t, e, "docker", "service", "update", "--env-add", "STAGE=two", "st_web")
+	if got := strings.TrimSpace(swarmCLI(t, e, "docker", "service", "inspect", "st_web", "--format", "{{.UpdateStatus.State}} {{.Spec.TaskTemplate.ContainerSpec.Env}}")); got != "completed [STAGE=two]" {
+		t.Errorf("after a start-first update: %q", got)
+	}
+	waitFor(t, 30*time.Second, "web 2/2 after the update", func() bool { return len(taskContainers(e, "st_web")) == 2 })
 	swarmCLI(t, e, "docker", "stack", "rm", "st")
 	waitFor(t, 60*time.Second, "the stack gone", func() bool {
 		return len(taskContainers(e, "st_web")) == 0 && len(taskContainers(e, "st_client")) == 0 &&
-			strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "name=st_front", "-q").stdout) == ""
+			strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "name=st_front", "-q").stdout) == "" &&
+			strings.TrimSpace(e.run("docker", "secret", "ls", "-q").stdout+e.run("docker", "config", "ls", "-q").stdout) == ""
 	})
 	if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
 		t.Errorf("overlay namespaces left: %v", des)
