@@ -203,6 +203,18 @@ func (e *env) leaks() string {
 		des, _ := os.ReadDir(dir)
 		return len(des)
 	}
+	// runc's states are directories; wharf-runc keeps its compiled
+	// seccomp filters (a cache, one per profile) as files beside them.
+	countDirs := func(dir string) int {
+		des, _ := os.ReadDir(dir)
+		n := 0
+		for _, d := range des {
+			if d.IsDir() {
+				n++
+			}
+		}
+		return n
+	}
 	listed := func(path string) int {
 		var v []json.RawMessage
 		e.apiJSON(path, &v)
@@ -245,7 +257,7 @@ func (e *env) leaks() string {
 		"mounts %d, cgroups %d, conmons %d, veths %d, bridges %d, firewall rules %d",
 		listed("/containers/json?all=1"), listed("/images/json?all=1"), len(vols.Volumes), listed("/networks"),
 		count(filepath.Join(e.root, "containers")), countIDs(filepath.Join(e.execRoot, "containers")),
-		count(filepath.Join(e.execRoot, "runtime", "runc")),
+		countDirs(filepath.Join(e.execRoot, "runtime", "runc")),
 		count(filepath.Join(e.root, "image/layers")), count(filepath.Join(e.root, "image/blobs/sha256")),
 		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build/tmp")),
 		count(filepath.Join(e.root, "volumes")), count(filepath.Join(e.execRoot, "netns")),

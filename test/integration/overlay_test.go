@@ -168,7 +168,7 @@ func TestOverlayTwoNodes(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 10*time.Second, "rr resolving to its task", func() bool {
+	waitFor(t, 30*time.Second, "rr resolving to its task", func() bool {
 		return strings.Contains(a.run("docker", "exec", ctrA, "nslookup", "rr").stdout, rrIP)
 	})
 	swarmCLI(t, a, "docker", "service", "rm", "rr")
