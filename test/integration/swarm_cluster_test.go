@@ -97,9 +97,11 @@ func TestSwarmCluster(t *testing.T) {
 		waitFor(t, 60*time.Second, "one g task on each of two nodes", func() bool {
 			return len(taskContainers(a, "g")) == 1 && len(taskContainers(b, "g")) == 1
 		})
-		if got := strings.TrimSpace(a.run("docker", "service", "ls", "--filter", "name=g", "--format", "{{.Mode}} {{.Replicas}}").stdout); got != "global 2/2" {
-			t.Errorf("service ls: %q", got)
-		}
+		// The managers count a task once its node has reported it running.
+		waitOutput(t, 30*time.Second, "service ls global 2/2", func() (string, bool) {
+			got := strings.TrimSpace(a.run("docker", "service", "ls", "--filter", "name=g", "--format", "{{.Mode}} {{.Replicas}}").stdout)
+			return got, got == "global 2/2"
+		})
 		nodeID := strings.TrimSpace(swarmCLI(t, b, "docker", "info", "--format", "{{.Swarm.NodeID}}"))
 		if names := taskContainers(b, "g"); len(names) != 1 || !strings.HasPrefix(names[0], "g."+nodeID+".") {
 			t.Errorf("a global task's container is not <service>.<node id>.<task id>: %v", names)
