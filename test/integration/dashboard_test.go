@@ -317,6 +317,11 @@ func swarmView(t *testing.T, e *env, b *browser) {
 		t.Fatalf("service create: %s", r.stderr)
 	}
 	t.Cleanup(func() { e.run("wharf", "service", "rm", "dashsvc") })
+	// The page shows what the manager knows: wait until it counts both
+	// tasks running before loading it.
+	waitFor(t, 60*time.Second, "dashsvc 2/2", func() bool {
+		return strings.TrimSpace(e.run("wharf", "service", "ls", "--filter", "name=dashsvc", "--format", "{{.Replicas}}").stdout) == "2/2"
+	})
 	row := `tr[data-service="dashsvc"]`
 	b.do("the swarm tab", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav a[href="#/swarm"]`)), b.view("swarm"), chromedp.WaitVisible(chromedp.CSS(row)))
 	b.waitText(row+` [data-testid="replicas"]`, "2/2")
