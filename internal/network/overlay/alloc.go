@@ -296,17 +296,7 @@ func (a *Allocator) AllocateService(s *api.Service) (err error) {
 		delete(a.services, s.ID)
 		return nil
 	}
-	want := map[string]bool{}
-	for _, n := range serviceNetworks(s) {
-		want[n.Target] = true
-	}
-	if networkallocator.IsIngressNetworkNeeded(s) {
-		for id, st := range a.networks {
-			if networkallocator.IsIngressNetwork(st.nw) {
-				want[id] = true
-			}
-		}
-	}
+	want := a.wantedNetworks(s)
 	var vips []*api.Endpoint_VirtualIP
 	defer func() {
 		if err != nil {
@@ -445,17 +435,7 @@ func (a *Allocator) IsServiceAllocated(s *api.Service, _ ...func(*networkallocat
 	if dnsrr(s) {
 		return !a.services[s.ID] && len(s.Endpoint.VirtualIPs) == 0
 	}
-	want := map[string]bool{}
-	for _, n := range serviceNetworks(s) {
-		want[n.Target] = true
-	}
-	if networkallocator.IsIngressNetworkNeeded(s) {
-		for id, st := range a.networks {
-			if networkallocator.IsIngressNetwork(st.nw) {
-				want[id] = true
-			}
-		}
-	}
+	want := a.wantedNetworks(s)
 	if len(want) > 0 && !a.services[s.ID] {
 		return false
 	}
@@ -602,4 +582,21 @@ func (a *Allocator) IsAttachmentAllocated(node *api.Node, att *api.NetworkAttach
 		return true
 	}
 	return len(att.Addresses) > 0 && st.used[addrOf(att.Addresses[0])]
+}
+
+// wantedNetworks is the IDs of the networks s is attached to: its own,
+// and ingress when it publishes ports through the routing mesh.
+func (a *Allocator) wantedNetworks(s *api.Service) map[string]bool {
+	want := map[string]bool{}
+	for _, n := range serviceNetworks(s) {
+		want[n.Target] = true
+	}
+	if networkallocator.IsIngressNetworkNeeded(s) {
+		for id, st := range a.networks {
+			if networkallocator.IsIngressNetwork(st.nw) {
+				want[id] = true
+			}
+		}
+	}
+	return want
 }
