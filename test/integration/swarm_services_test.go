@@ -211,6 +211,21 @@ func TestSwarmServiceFeatures(t *testing.T) {
 		}
 	})
 
+	// An image no registry gives (a closed port on loopback, so nothing
+	// leaves the machine): the task is rejected with docker's "No such
+	// image" and the orchestrator tries again; no container is left.
+	t.Run("unknown image", func(t *testing.T) {
+		swarmCLI(t, e, "docker", "service", "create", "-d", "--name", "noimg", "127.0.0.1:1/nosuch:1")
+		defer e.run("docker", "service", "rm", "noimg")
+		waitOutput(t, 60*time.Second, "two rejected tasks of noimg", func() (string, bool) {
+			out := e.run("docker", "service", "ps", "--no-trunc", "--format", "{{.CurrentState}} {{.Error}}", "noimg").stdout
+			return out, strings.Count(out, "Rejected") >= 2 && strings.Contains(out, "No such image: 127.0.0.1:1/nosuch:1")
+		})
+		if out := e.run("docker", "ps", "-aq", "--filter", "label=com.docker.swarm.service.name=noimg").stdout; strings.TrimSpace(out) != "" {
+			t.Errorf("containers of noimg: %q", out)
+		}
+	})
+
 	t.Run("autolock", func(t *testing.T) {
 		restart := func() {
 			t.Helper()

@@ -23,6 +23,7 @@ import (
 	"github.com/moby/swarmkit/v2/template"
 
 	"github.com/wharf/wharf/internal/api/backend"
+	"github.com/wharf/wharf/internal/errs"
 )
 
 // defaultStopGrace is docker's stop timeout when a service sets none.
@@ -133,7 +134,15 @@ func (c *controller) ensureImage(ctx context.Context) error {
 		if _, ierr := c.e.cfg.Images.Inspect(ctx, c.spec.Image); ierr == nil {
 			return nil // pulled meanwhile by another task
 		}
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		// As dockerd: the task is rejected with "No such image", so the
+		// orchestrator makes a new one. The pull's own error is often
+		// "temporary" (a DNS failure), which swarmkit would retry in
+		// Preparing for ever; its words are kept, not its type.
+		c.e.cfg.Log.Warn("pulling a task's image", "image", c.spec.Image, "err", err)
+		return errs.NotFound("No such image: %s (%v)", c.spec.Image, err)
 	}
 	return nil
 }

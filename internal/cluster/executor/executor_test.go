@@ -3,8 +3,10 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,7 +136,10 @@ func (f *fakeContainers) Logs(context.Context, string, io.Writer, io.Writer, bac
 	return false, nil
 }
 
-type fakeImages struct{ pulled []string }
+type fakeImages struct {
+	pulled  []string
+	pullErr error
+}
 
 func (f *fakeImages) Inspect(_ context.Context, ref string) (*imagetypes.InspectResponse, error) {
 	for _, p := range f.pulled {
@@ -146,6 +151,9 @@ func (f *fakeImages) Inspect(_ context.Context, ref string) (*imagetypes.Inspect
 }
 
 func (f *fakeImages) Pull(_ context.Context, ref reference.Named, _ backend.ImagePullOptions, _ progress.Output) error {
+	if f.pullErr != nil {
+		return f.pullErr
+	}
 	f.pulled = append(f.pulled, ref.String())
 	return nil
 }
@@ -210,6 +218,37 @@ func TestLifecycle(t *testing.T) {
 	st, err := exec.Do(ctx, task, ctlr)
 	if st.State != api.TaskStateFailed || st.GetContainer() == nil || st.GetContainer().ExitCode != 3 {
 		t.Errorf("after exit 3: %v %v", st, err)
+	}
+}
+
+// temporaryError says it is temporary, as net.DNSError does.
+type temporaryError struct{}
+
+func (temporaryError) Error() string   { return "lookup index.docker.io: network is unreachable" }
+func (temporaryError) Temporary() bool { return true }
+
+// TestUnreachableRegistryRejects: an image no registry gives rejects the
+// task, as dockerd's "No such image", even when the pull failed with an
+// error Go calls temporary (an unreachable DNS server), which swarmkit
+// would otherwise retry in Preparing for ever.
+func TestUnreachableRegistryRejects(t *testing.T) {
+	ctx := context.Background()
+	e, cs, imgs := newTestExecutor()
+	imgs.pullErr = fmt.Errorf("Get %q: %w", "https://index.docker.io/v2/", temporaryError{})
+	task := testTask()
+	task.Spec.GetContainer().Image = "nosuch:1"
+	ctlr, err := e.Controller(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.DesiredState = api.TaskStateRunning
+	task.Status.State = api.TaskStatePreparing
+	st, err := exec.Do(ctx, task, ctlr)
+	if st.State != api.TaskStateRejected || !strings.HasPrefix(st.Err, "No such image: nosuch:1") {
+		t.Fatalf("state %v err %q (%v), want rejected with No such image", st.State, st.Err, err)
+	}
+	if len(cs.created) != 0 {
+		t.Errorf("created %d containers", len(cs.created))
 	}
 }
 
