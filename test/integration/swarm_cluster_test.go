@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -73,7 +74,8 @@ func nodeTable(e *env) string {
 // managers keep working without one of them and refuse writes with
 // docker's quorum error without two; promote and demote; a worker cut
 // off the network has its tasks rescheduled after the (shortened)
-// heartbeat, and a down node is removed.
+// heartbeat, and a down node is removed; kill -9 of a worker's and the
+// manager's daemons loses no task.
 func TestSwarmCluster(t *testing.T) {
 	addrs := []string{"10.231.78.1", "10.231.78.2", "10.231.78.3"}
 	ns, link := netnsStar(t, addrs...)
@@ -140,6 +142,43 @@ func TestSwarmCluster(t *testing.T) {
 		swarmCLI(t, a, "docker", "service", "rm", "ssd")
 		swarmCLI(t, a, "docker", "node", "update", "--label-rm", "disk", "swarm-2")
 	})
+
+	// kill -9 of a worker's and then of the manager's wharfd: the tasks'
+	// containers outlive them, and each restarted daemon takes its tasks
+	// back rather than making new ones (no task fails, none is added).
+	t.Run("kill -9", func(t *testing.T) {
+		// Restarts must beat the node-down grace: three 5 s heartbeats.
+		swarmCLI(t, a, "docker", "swarm", "update", "--dispatcher-heartbeat", "5s")
+		defer swarmCLI(t, a, "docker", "swarm", "update", "--dispatcher-heartbeat", "1s")
+		swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "k", "--mode", "global", "--stop-grace-period", "1s", "busybox", "sleep", "100000")
+		defer a.run("docker", "service", "rm", "k")
+		waitOutput(t, 60*time.Second, "k 3/3", func() (string, bool) {
+			got := strings.TrimSpace(a.run("docker", "service", "ls", "--filter", "name=k", "--format", "{{.Replicas}}").stdout)
+			return got, got == "3/3"
+		})
+		before := [][]string{taskContainers(a, "k"), taskContainers(b, "k"), taskContainers(c, "k")}
+		for _, n := range []*env{c, a} {
+			n.stopDaemon(syscall.SIGKILL)
+			if err := n.startDaemon(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitOutput(t, 60*time.Second, "k 3/3 after the restarts", func() (string, bool) {
+			got := strings.TrimSpace(a.run("docker", "service", "ls", "--filter", "name=k", "--format", "{{.Replicas}}").stdout)
+			return got, got == "3/3"
+		})
+		after := [][]string{taskContainers(a, "k"), taskContainers(b, "k"), taskContainers(c, "k")}
+		if fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("task containers before %v, after %v", before, after)
+		}
+		if got := lines(a.run("docker", "service", "ps", "k", "--format", "{{.CurrentState}}").stdout); len(got) != 3 {
+			t.Errorf("tasks of k after the restarts: %q", got)
+		}
+		waitFor(t, 30*time.Second, "three ready nodes", func() bool { return strings.Count(nodeTable(a), "Ready Active") == 3 })
+	})
+	if t.Failed() {
+		return
+	}
 
 	t.Run("managers", func(t *testing.T) {
 		swarmCLI(t, a, "docker", "node", "promote", "swarm-2", "swarm-3")
