@@ -1,5 +1,5 @@
 // Package startgc keeps the garbage collector off for wharf's first
-// 100 ms, which is the whole life of most commands.
+// second, which is the whole life of most commands.
 //
 // Every wharf command first runs the package initialisation of all of
 // docker/cli's command tree and builds that tree: a few megabytes of
@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	window = 100 * time.Millisecond
+	window = time.Second
 	limit  = 64 << 20 // bytes of heap before the collector runs anyway
 )
 
