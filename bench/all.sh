@@ -1,7 +1,7 @@
 #!/bin/sh
 # Issue 22's whole table in one command: run --rm, exec, ps (with 50
-# running), inspect and rm -f (of a running container) through raw API calls, wharf and the official
-# docker CLI, beside runc run and runc exec on the same spec and root file
+# running), inspect and rm -f (of a running container) through raw API
+# calls, wharf and the official docker CLI, beside runc run and runc exec on the same spec and root file
 # system (Debian's runc and wharf-runc), and the floor (unshare + chroot,
 # with and without an overlay mount). Medians with min and max.
 # Usage: bench/all.sh [runs]   (from the repository root, as root)
