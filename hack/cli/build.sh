@@ -26,10 +26,18 @@ work=$(mktemp -d /tmp/wharf-cli-build-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 src=$(go list -m -f '{{.Dir}}' "$mod")
 cp -r "$src/." "$work/jsonschema" && chmod -R u+w "$work/jsonschema" && rm -f "$work"/jsonschema/go.work*
-if patch -s -p1 -d "$work/jsonschema" <"$here/jsonschema-lazy-drafts.patch" >"$work/patch.log" 2>&1; then
-	printf 'go %s\n\nuse %s\n\nreplace %s => %s\n' "$(go list -m -f '{{.GoVersion}}')" "$repo" "$mod" "$work/jsonschema" >"$work/go.work"
-	export GOWORK="$work/go.work"
-else
+build() {
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out" ./cmd/wharf
+}
+if ! patch -s -p1 -d "$work/jsonschema" <"$here/jsonschema-lazy-drafts.patch" >"$work/patch.log" 2>&1; then
 	echo "hack/cli/build.sh: the patch does not apply to $mod $(go list -m -f '{{.Version}}' "$mod"): building wharf without it" >&2
+	build
+	exit
 fi
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out" ./cmd/wharf
+printf 'go %s\n\nuse %s\n\nreplace %s => %s\n' "$(go list -m -f '{{.GoVersion}}')" "$repo" "$mod" "$work/jsonschema" >"$work/go.work"
+# A workspace may need a go.mod or two more from the module proxy; offline
+# without them, wharf is built as go.mod says.
+if ! GOWORK="$work/go.work" build; then
+	echo "hack/cli/build.sh: building wharf with the patched $mod failed (above): building it without" >&2
+	build
+fi
