@@ -1,12 +1,14 @@
 #!/bin/sh
 # Issue 22's whole table in one command: run --rm, exec, ps (with 50
-# running) and inspect through raw API calls, wharf and the official
-# docker CLI, beside runc run and runc exec on the same spec and root file
-# system (Debian's runc and wharf-runc), and the floor (unshare + chroot,
+# running), inspect and rm -f (of a running container) through raw API
+# calls, wharf and the official docker CLI, beside runc run and runc exec
+# on the same spec and root file system (Debian's runc and wharf-runc),
+# and the floor (unshare + chroot,
 # with and without an overlay mount). Medians with min and max.
 # Usage: bench/all.sh [runs]   (from the repository root, as root)
 # WHARFD_BASE=/path/to/old/wharfd times that build too, in the same rounds
 # (a before/after; put it outside bin/ so it runs the runc it ran before).
+# SECTIONS=rm,ps (say) times only those figures.
 # CPU columns: each daemon runs in a cpuacct cgroup of its own, so the CPU
 # its monitors, runtimes and containers use is counted whatever else the
 # machine runs (wall times are not, on a shared machine).
@@ -58,4 +60,5 @@ if [ -n "${WHARFD_BASE:-}" ]; then
 	set -- "$@" -base "unix://$sock"
 fi
 [ -x bin/wharf-runc ] && set -- "$@" -runc wharf-runc=bin/wharf-runc
-"$table" "$@" -runc "runc=$(command -v runc)" -rootfs "$rootfs" -config "$config" -container bench -runs "$runs"
+"$table" "$@" -runc "runc=$(command -v runc)" -rootfs "$rootfs" -config "$config" -container bench -runs "$runs" \
+	-sections "${SECTIONS:-run,exec,ps,inspect,rm}"

@@ -1,10 +1,11 @@
 // Command table prints issue 22's whole table in one run: each figure
-// (run --rm, exec, ps, inspect, rm -f) through raw API calls, through
-// wharf and through the official docker CLI, beside runc run and runc exec
-// on the same spec and root file system and the floor (unshare + chroot,
-// with and without an overlay mount). With -base it times a second daemon
-// (another build) in the same rounds, one after the other, so a drift in
-// the machine's speed moves both alike. Medians with min and max.
+// (run --rm, exec, ps, inspect, rm -f of a running container) through raw
+// API calls, through wharf and through the official docker CLI, beside
+// runc run and runc exec on the same spec and root file system and the
+// floor (unshare + chroot, with and without an overlay mount). With -base
+// it times a second daemon (another build) in the same rounds, one after
+// the other, so a drift in the machine's speed moves both alike. Medians
+// with min and max.
 //
 // bench/all.sh sets it up (private daemons, busybox, a running container
 // named by -container, the spec); run it through that script.
@@ -41,6 +42,7 @@ type engine struct {
 // took meanwhile (the daemon, its monitors and runtimes, the containers).
 type probe struct {
 	name string
+	prep func() error // untimed, before each run (nil: none)
 	run  func() (time.Duration, error)
 	eng  *engine // nil: the probe's own processes are all of it
 	ds   []time.Duration
@@ -65,7 +67,7 @@ func main() {
 	cgroups := flag.String("cgroups", "", "cpuacct cgroup directories (comma-separated) holding the daemon and its containers, for CPU figures")
 	baseCgroups := flag.String("base-cgroups", "", "the same for -base")
 	runs := flag.Int("runs", 15, "rounds")
-	sections := flag.String("sections", "run,exec,ps,inspect", "which figures to time")
+	sections := flag.String("sections", "run,exec,ps,inspect,rm", "which figures to time")
 	waitRunning := flag.Int("wait-running", 0, "only wait until the daemon answers and lists this many running containers, and print how long that took")
 	flag.Parse()
 	ctx := context.Background()
@@ -113,6 +115,7 @@ func main() {
 	for _, section := range strings.Split(*sections, ",") {
 		for _, e := range engines {
 			cur = e
+			first := len(probes)
 			switch section {
 			case "run":
 				add(label(e, "API: run --rm busybox true"), api(func() error { return apiRunRm(ctx, e.api) }))
@@ -128,6 +131,11 @@ func main() {
 					_, err := e.api.ContainerInspect(ctx, *ctr, client.ContainerInspectOptions{})
 					return err
 				}))
+			case "rm":
+				add(label(e, "API: rm -f (running)"), api(func() error {
+					_, err := e.api.ContainerRemove(ctx, rmName, client.ContainerRemoveOptions{Force: true})
+					return err
+				}))
 			}
 			for _, c := range []struct{ name, path string }{{"wharf", *wharf}, {"docker", *docker}} {
 				if c.path == "" {
@@ -135,9 +143,15 @@ func main() {
 				}
 				args := map[string][]string{
 					"run": {"run", "--rm", "busybox", "true"}, "exec": {"exec", *ctr, "true"},
-					"ps": {"ps"}, "inspect": {"inspect", *ctr},
+					"ps": {"ps"}, "inspect": {"inspect", *ctr}, "rm": {"rm", "-f", rmName},
 				}[section]
 				add(label(e, c.name+" "+strings.Join(args, " ")), cli(c.path, e, args...))
+			}
+			if section == "rm" {
+				// Each rm -f removes a running container started for it.
+				for _, p := range probes[first:] {
+					p.prep = func() error { return apiRunDetached(ctx, e.api, rmName) }
+				}
 			}
 		}
 		cur = nil
@@ -169,6 +183,11 @@ func main() {
 	fmt.Printf("load average before: %s\n\n", load())
 	for round := -1; round < *runs; round++ { // round -1 warms up
 		for _, p := range probes {
+			if p.prep != nil {
+				if err := p.prep(); err != nil {
+					log.Fatalf("%s: %v", p.name, err)
+				}
+			}
 			var cg0 time.Duration
 			if p.eng != nil {
 				cg0 = cpuOf(p.eng.cgroups)
@@ -255,6 +274,22 @@ func cpuOf(dirs []string) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 // apiRunRm does what `docker run --rm busybox true` does through the API.
+// rmName is the container the rm -f probes remove.
+const rmName = "bench-rm"
+
+// apiRunDetached starts `sleep 3600` in a container named name.
+func apiRunDetached(ctx context.Context, c *client.Client, name string) error {
+	created, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name:   name,
+		Config: &container.Config{Image: "busybox", Cmd: []string{"sleep", "3600"}},
+	})
+	if err != nil {
+		return err
+	}
+	_, err = c.ContainerStart(ctx, created.ID, client.ContainerStartOptions{})
+	return err
+}
+
 func apiRunRm(ctx context.Context, c *client.Client) error {
 	created, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Config:     &container.Config{Image: "busybox", Cmd: []string{"true"}},

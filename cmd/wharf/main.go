@@ -22,6 +22,8 @@ import (
 	"github.com/docker/cli/cli/command/commands"
 	cliversion "github.com/docker/cli/cli/version"
 	"github.com/spf13/cobra"
+
+	_ "github.com/wharf/wharf/cmd/wharf/startgc" // no collection while starting
 )
 
 // defaultHost is where wharfd listens unless told otherwise.

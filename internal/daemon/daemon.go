@@ -160,6 +160,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		unsupportedrouter.NewRouter(),
 		swarmrouter.NewRouter(swarm),
 	)
+	go pruneSeccompCaches(ctx, runtimes, log)
 	return d, nil
 }
 

@@ -71,12 +71,12 @@ func writeError(w http.ResponseWriter, e regError) {
 }
 
 var (
-	uploadsRe   = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/?$`)
-	uploadRe    = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/([^/]+)$`)
-	blobRe      = regexp.MustCompile(`^/v2/(.+)/blobs/([^/]+)$`)
-	manifestRe  = regexp.MustCompile(`^/v2/(.+)/manifests/([^/]+)$`)
-	tagsRe      = regexp.MustCompile(`^/v2/(.+)/tags/list$`)
-	referrersRe = regexp.MustCompile(`^/v2/(.+)/referrers/([^/]+)$`)
+	uploadsRe   = lazyRegexp(`^/v2/(.+)/blobs/uploads/?$`)
+	uploadRe    = lazyRegexp(`^/v2/(.+)/blobs/uploads/([^/]+)$`)
+	blobRe      = lazyRegexp(`^/v2/(.+)/blobs/([^/]+)$`)
+	manifestRe  = lazyRegexp(`^/v2/(.+)/manifests/([^/]+)$`)
+	tagsRe      = lazyRegexp(`^/v2/(.+)/tags/list$`)
+	referrersRe = lazyRegexp(`^/v2/(.+)/referrers/([^/]+)$`)
 )
 
 // ServeHTTP routes the distribution API.
@@ -103,18 +103,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h  func(w http.ResponseWriter, r *http.Request, name, arg string)
 	}
 	for _, rt := range []route{
-		{uploadsRe, s.uploads},
-		{uploadRe, s.upload},
-		{blobRe, s.blob},
-		{manifestRe, s.manifest},
-		{tagsRe, s.tagsList},
-		{referrersRe, s.referrers},
+		{uploadsRe(), s.uploads},
+		{uploadRe(), s.upload},
+		{blobRe(), s.blob},
+		{manifestRe(), s.manifest},
+		{tagsRe(), s.tagsList},
+		{referrersRe(), s.referrers},
 	} {
 		m := rt.re.FindStringSubmatch(p)
 		if m == nil {
 			continue
 		}
-		if !nameRe.MatchString(m[1]) || len(m[1]) > 255 {
+		if !nameRe().MatchString(m[1]) || len(m[1]) > 255 {
 			writeError(w, errNameInvalid.with(map[string]string{"name": m[1]}))
 			return
 		}
@@ -199,7 +199,7 @@ func (s *Server) uploads(w http.ResponseWriter, r *http.Request, name, _ string)
 	if m := q.Get("mount"); m != "" {
 		if d, ok := validDigest(m); ok {
 			from := q.Get("from")
-			if (from != "" && nameRe.MatchString(from) && s.store.hasBlob(r.Context(), from, d)) || (from == "" && s.store.blobAnywhere(r.Context(), d)) {
+			if (from != "" && nameRe().MatchString(from) && s.store.hasBlob(r.Context(), from, d)) || (from == "" && s.store.blobAnywhere(r.Context(), d)) {
 				if err := s.store.linkBlob(name, d); err != nil {
 					s.internal(w, err)
 					return
@@ -344,7 +344,7 @@ func (s *Server) resolve(name, ref string) (digest.Digest, bool) {
 	if d, ok := validDigest(ref); ok {
 		return d, true
 	}
-	if !tagRe.MatchString(ref) {
+	if !tagRe().MatchString(ref) {
 		return "", false
 	}
 	return s.store.resolveTag(name, ref)
@@ -389,7 +389,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, name, ref stri
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
-		if _, ok := s.store.resolveTag(name, ref); !ok || !tagRe.MatchString(ref) {
+		if _, ok := s.store.resolveTag(name, ref); !ok || !tagRe().MatchString(ref) {
 			writeError(w, errManifestUnknown)
 			return
 		}
@@ -435,13 +435,13 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, name, ref s
 		}
 		// A push by digest may name tags to set too (?tag=a&tag=b).
 		for _, t := range r.URL.Query()["tag"] {
-			if !tagRe.MatchString(t) {
+			if !tagRe().MatchString(t) {
 				writeError(w, errTagInvalid)
 				return
 			}
 			tags = append(tags, t)
 		}
-	} else if tagRe.MatchString(ref) {
+	} else if tagRe().MatchString(ref) {
 		tags = []string{ref}
 	} else {
 		writeError(w, errTagInvalid)

@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 
@@ -37,8 +38,8 @@ import (
 )
 
 var (
-	nameRe = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
-	tagRe  = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+	nameRe = lazyRegexp(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
+	tagRe  = lazyRegexp(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 )
 
 // Store is the registry's filesystem storage.
@@ -72,7 +73,7 @@ func (s *Store) dropOldUploads() error {
 		return err
 	}
 	for _, de := range des {
-		if id := de.Name(); uploadIDRe.MatchString(id) {
+		if id := de.Name(); uploadIDRe().MatchString(id) {
 			s.removeUpload(context.Background(), id)
 		}
 	}
@@ -143,11 +144,11 @@ func (s *Store) uploadRepoPath(id string) string {
 	return filepath.Join(s.root, "uploads", id+".repo")
 }
 
-var uploadIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var uploadIDRe = lazyRegexp(`^[0-9a-f]{32}$`)
 
 // isUpload reports whether id is an upload to repository name.
 func (s *Store) isUpload(name, id string) bool {
-	if !uploadIDRe.MatchString(id) {
+	if !uploadIDRe().MatchString(id) {
 		return false
 	}
 	repo, err := os.ReadFile(s.uploadRepoPath(id))
@@ -253,4 +254,10 @@ func (s *Store) deleteManifest(name string, d digest.Digest) error {
 		os.Remove(s.repoPath(name, "_referrers", sub.Name(), key(d)))
 	}
 	return nil
+}
+
+// lazyRegexp compiles expr on first use: wharf links this package into
+// its CLI (wharf registry), and every CLI start would compile them.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -16,6 +16,23 @@ type runcState struct {
 	InitPid     int               `json:"init_process_pid"`
 	InitStart   uint64            `json:"init_process_start"`
 	CgroupPaths map[string]string `json:"cgroup_paths"`
+	Config      struct {
+		Namespaces []struct {
+			Type string `json:"type"` // NEWPID, NEWNET, ...
+			Path string `json:"path"` // joined, not the container's own
+		} `json:"namespaces"`
+	} `json:"config"`
+}
+
+// privatePID reports whether the container has a PID namespace of its
+// own (runc's Namespaces.IsPrivate(NEWPID)).
+func (st runcState) privatePID() bool {
+	for _, ns := range st.Config.Namespaces {
+		if ns.Type == "NEWPID" {
+			return ns.Path == ""
+		}
+	}
+	return false
 }
 
 // Delete removes the runtime's state and cgroups of a container. For a

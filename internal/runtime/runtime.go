@@ -211,8 +211,13 @@ func (r *Runtime) Exists(id string) bool {
 	return err == nil
 }
 
-// Kill sends sig to the container's init (or all its processes).
+// Kill sends sig to the container's init (or all its processes). A
+// signal to the init of a running runc container is sent in-process
+// (killInProcess); the rest goes through the runtime's "kill".
 func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all bool) error {
+	if !all && r.killInProcess(id, sig) {
+		return nil
+	}
 	args := []string{"kill"}
 	if all {
 		args = append(args, "--all")

@@ -22,7 +22,7 @@ var algorithms = []digest.Algorithm{digest.SHA256, digest.SHA512}
 
 // refRe is what a Writer's ref may be: a file name, never a dot file
 // (those are Put's).
-var refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var refRe = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // LocalOptions tune a Local store.
 type LocalOptions struct {
@@ -61,7 +61,7 @@ func NewLocal(root string, opts LocalOptions) (*Local, error) {
 		return nil, err
 	}
 	for _, de := range des {
-		if !refRe.MatchString(de.Name()) {
+		if !refRe().MatchString(de.Name()) {
 			if err := os.RemoveAll(filepath.Join(s.ingestDir(), de.Name())); err != nil {
 				return nil, err
 			}
@@ -246,7 +246,7 @@ func (s *Local) install(path string, d digest.Digest) (Info, error) {
 
 // Writer implements Store.
 func (s *Local) Writer(ctx context.Context, ref string) (Writer, error) {
-	if !refRe.MatchString(ref) {
+	if !refRe().MatchString(ref) {
 		return nil, errs.Invalid("invalid write reference %q", ref)
 	}
 	if err := s.take(ref); err != nil {
@@ -279,7 +279,7 @@ func (s *Local) release(ref string) {
 
 // Abort implements Store.
 func (s *Local) Abort(ctx context.Context, ref string) error {
-	if !refRe.MatchString(ref) {
+	if !refRe().MatchString(ref) {
 		return errs.Invalid("invalid write reference %q", ref)
 	}
 	if err := s.take(ref); err != nil {
@@ -291,4 +291,10 @@ func (s *Local) Abort(ctx context.Context, ref string) error {
 		return errs.NotFound("no write %s", ref)
 	}
 	return os.RemoveAll(dir)
+}
+
+// lazyRegexp compiles expr on first use: the wharf CLI links this package
+// (wharf registry), and every CLI start would compile it.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
