@@ -22,7 +22,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 		t.Errorf("overlay create without a swarm: %d %q", r.code, r.stderr)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr, "--default-addr-pool", "10.123.0.0/16", "--default-addr-pool-mask-length", "25")
+	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr, "--default-addr-pool", "10.123.0.0/24", "--default-addr-pool-mask-length", "25")
 	t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
 
 	waitFor(t, 10*time.Second, "the ingress network", func() bool {
@@ -55,7 +55,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 	}{
 		{[]string{"--subnet", bridgeSubnet, "ovbad"}, "Pool overlaps with other one on this address space"},
 		{[]string{"--subnet", "10.99.0.128/25", "ovbad"}, "Pool overlaps with other one on this address space"},
-		{[]string{"--opt", "encrypted", "ovbad"}, "encrypted overlay networks are not supported"},
+		{[]string{"--opt", "encrypted", "ovbad"}, "encrypted overlay networks "},
 		{[]string{"ov1"}, "already exists"},
 	} {
 		r := e.run("docker", append([]string{"network", "create", "-d", "overlay"}, c.args...)...)
@@ -66,6 +66,16 @@ func TestOverlayNetworkManager(t *testing.T) {
 	if r := e.run("docker", "network", "inspect", "ovbad"); r.code == 0 {
 		t.Error("a refused network exists")
 	}
+	// The pool (a /24 in /25s) has one subnet left after ov1: the next
+	// network takes it, the one after is refused and not made.
+	swarmCLI(t, e, "docker", "network", "create", "-d", "overlay", "ov3")
+	if r := e.run("docker", "network", "create", "-d", "overlay", "ovfull"); r.code == 0 || !strings.Contains(r.stderr, "could not find an available, non-overlapping IPv4 address pool") {
+		t.Errorf("create with the pool exhausted: %d %q", r.code, r.stderr)
+	}
+	if r := e.run("docker", "network", "inspect", "ovfull"); r.code == 0 {
+		t.Error("a network refused for an exhausted pool exists")
+	}
+	swarmCLI(t, e, "docker", "network", "rm", "ov3")
 
 	swarmCLI(t, e, "docker", "network", "rm", "ov1", "ov2")
 	if got := strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}").stdout); got != "ingress" {
