@@ -51,6 +51,9 @@ func checkPool(ctx context.Context, c swarmapi.ControlClient, spec swarmapi.Netw
 	}
 	var used []netip.Prefix
 	for _, n := range r.Networks {
+		if n.Spec.Annotations.Name == spec.Annotations.Name {
+			return nil // swarmkit's name conflict comes first
+		}
 		var cfgs []*swarmapi.IPAMConfig
 		if n.IPAM != nil {
 			cfgs = append(cfgs, n.IPAM.Configs...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/wharf/wharf/internal/cluster"
 	"github.com/wharf/wharf/internal/cluster/executor"
+	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	netsvc "github.com/wharf/wharf/internal/network"
 	"github.com/wharf/wharf/internal/network/overlay"
@@ -169,35 +171,14 @@ func (o *overlayNetworks) Attach(ctx context.Context, req netsvc.AttachRequest) 
 	}()
 	var atts []*swarmapi.NetworkAttachment
 	for _, ref := range ovs {
-		es := req.Endpoints[ref]
-		var want []string
-		if es != nil && es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
-			want = append(want, es.IPAMConfig.IPv4Address.String())
+		a, att, err := o.ask(ctx, sn, req.ContainerID, req.Name, ref, req.Endpoints[ref])
+		if a.TaskID != "" {
+			rec.Atts = append(rec.Atts, a)
 		}
-		taskID, err := sn.cluster.AttachNetwork(ctx, ref, req.ContainerID, want)
-		if err != nil {
-			return nil, err
-		}
-		a := attachment{TaskID: taskID}
-		rec.Atts = append(rec.Atts, a)
-		wctx, cancel := context.WithTimeout(ctx, attachTimeout)
-		att, err := sn.exec.WaitAttachment(wctx, taskID)
-		cancel()
 		if err != nil {
 			return nil, err
 		}
 		atts = append(atts, att)
-		a.Name, a.Network = att.Network.Spec.Annotations.Name, att.Network.ID
-		if es != nil {
-			a.Aliases = es.Aliases
-		}
-		// dockerd's DNS names on a swarm network: the container's name,
-		// its aliases, its short ID.
-		a.DNS = append(append([]string{req.Name}, a.Aliases...), req.ContainerID[:12])
-		if a.Raw, err = att.Marshal(); err != nil {
-			return nil, err
-		}
-		rec.Atts[len(rec.Atts)-1] = a
 	}
 	if err := o.save(req.ContainerID, rec); err != nil {
 		return nil, err
@@ -225,6 +206,100 @@ func (o *overlayNetworks) Attach(ctx context.Context, req netsvc.AttachRequest) 
 	res.ResolvConf = withResolver(res.ResolvConf, resolver)
 	ok = true
 	return res, nil
+}
+
+// ask has the managers attach the container to the network ref and
+// waits for the attachment; a's TaskID is set once the managers made it,
+// also on error, for it to be given back.
+func (o *overlayNetworks) ask(ctx context.Context, sn *swarmNode, containerID, name, ref string, es *apinet.EndpointSettings) (attachment, *swarmapi.NetworkAttachment, error) {
+	var want []string
+	if es != nil && es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() {
+		want = append(want, es.IPAMConfig.IPv4Address.String())
+	}
+	taskID, err := sn.cluster.AttachNetwork(ctx, ref, containerID, want)
+	if err != nil {
+		return attachment{}, nil, err
+	}
+	a := attachment{TaskID: taskID}
+	wctx, cancel := context.WithTimeout(ctx, attachTimeout)
+	att, err := sn.exec.WaitAttachment(wctx, taskID)
+	cancel()
+	if err != nil {
+		return a, nil, err
+	}
+	a.Name, a.Network = att.Network.Spec.Annotations.Name, att.Network.ID
+	if es != nil {
+		a.Aliases = es.Aliases
+	}
+	// dockerd's DNS names on a swarm network: the container's name, its
+	// aliases, its short ID.
+	a.DNS = append(append([]string{name}, a.Aliases...), containerID[:12])
+	if a.Raw, err = att.Marshal(); err != nil {
+		return a, nil, err
+	}
+	return a, att, nil
+}
+
+// AttachEndpoint is `network connect`: an attachable overlay joins a
+// running container at once; for a stopped one it is recorded, and
+// joined at its next start.
+func (o *overlayNetworks) AttachEndpoint(ctx context.Context, req netsvc.EndpointRequest) (netsvc.NetworkRef, error) {
+	if len(o.overlaysOf("", map[string]*apinet.EndpointSettings{req.Network: nil})) == 0 {
+		return o.Service.AttachEndpoint(ctx, req)
+	}
+	ref := netsvc.NetworkRef{Name: req.Network, Driver: overlay.Driver}
+	nsPath := o.Service.NetNS(req.ContainerID)
+	if nsPath == "" {
+		return ref, nil
+	}
+	o.mu.Lock()
+	rec := o.attached[req.ContainerID]
+	o.mu.Unlock()
+	for _, a := range rec.Atts {
+		if a.Name == req.Network || a.Network == req.Network {
+			return netsvc.NetworkRef{}, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("endpoint with name %s already exists in network %s", req.Name, a.Name))
+		}
+	}
+	a, att, err := o.ask(ctx, o.node.Load(), req.ContainerID, req.Name, req.Network, req.Settings)
+	if err == nil {
+		var got overlay.Attachment
+		if got, err = o.ov.JoinContainer(a.TaskID, nsPath, att, a.DNS[0], a.DNS[1:]); err == nil {
+			a.Addr, a.MAC = got.Addr, overlay.MACFor(got.Addr.Addr()).String()
+			ref.Resolver = got.Gateway
+			rec.Atts = append(slices.Clone(rec.Atts), a)
+			err = o.save(req.ContainerID, rec)
+		}
+	}
+	if err != nil {
+		if a.TaskID != "" {
+			o.release(context.WithoutCancel(ctx), "", attachRecord{Atts: []attachment{a}})
+		}
+		return netsvc.NetworkRef{}, err
+	}
+	ref.ID, ref.Name = a.Network, a.Name
+	return ref, nil
+}
+
+// DetachEndpoint is `network disconnect` of an overlay the container
+// joined.
+func (o *overlayNetworks) DetachEndpoint(ctx context.Context, containerID, ref string) (netsvc.NetworkRef, bool, error) {
+	o.mu.Lock()
+	rec, ok := o.attached[containerID]
+	o.mu.Unlock()
+	for i, a := range rec.Atts {
+		if ok && (a.Name == ref || a.Network == ref) {
+			if ns := o.Service.NetNS(containerID); ns != "" {
+				o.ov.LeaveContainer(a.TaskID, ns)
+			}
+			o.release(ctx, "", attachRecord{Atts: []attachment{a}})
+			rec.Atts = slices.Delete(slices.Clone(rec.Atts), i, i+1)
+			if err := o.save(containerID, rec); err != nil {
+				return netsvc.NetworkRef{}, true, err
+			}
+			return netsvc.NetworkRef{ID: a.Network, Name: a.Name, Driver: overlay.Driver}, true, nil
+		}
+	}
+	return o.Service.DetachEndpoint(ctx, containerID, ref)
 }
 
 // withResolver points resolv.conf at the overlay network's resolver,
@@ -269,6 +344,9 @@ func (o *overlayNetworks) release(ctx context.Context, containerID string, rec a
 	if err := errors.Join(errs...); err != nil {
 		// The managers remove the attachment with the node if it leaves.
 		o.log.Warn("overlay: giving network attachments back", "container", containerID, "err", err)
+	}
+	if containerID == "" {
+		return // one attachment of a container that keeps others
 	}
 	o.mu.Lock()
 	delete(o.attached, containerID)

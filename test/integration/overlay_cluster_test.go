@@ -134,6 +134,24 @@ func TestOverlayCluster(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, ipA) || !strings.Contains(r.stdout, "hello-att1") || strings.Count(r.stdout, "hello-") != 2 {
 			t.Errorf("run --network ov on ovl-3: %d %q %q", r.code, r.stdout, r.stderr)
 		}
+		// network connect and disconnect of a running container.
+		swarmCLI(t, c, "docker", "run", "-d", "--name", "plain", "busybox", "sleep", "100000")
+		swarmCLI(t, c, "docker", "network", "connect", "ov", "plain")
+		waitOutput(t, 10*time.Second, "a connected container reaching web by name", func() (string, bool) {
+			h := httpHello(c, "plain", "web")
+			return h, h != ""
+		})
+		if got := resolved(c, "plain", "tasks.web"); len(got) != 3 {
+			t.Errorf("tasks.web from a connected container: %v", got)
+		}
+		swarmCLI(t, c, "docker", "network", "disconnect", "ov", "plain")
+		if got := strings.TrimSpace(swarmCLI(t, c, "docker", "inspect", "plain", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}")); got != "bridge" {
+			t.Errorf("networks after disconnect: %q", got)
+		}
+		if out := c.run("docker", "exec", "plain", "ip", "-4", "-o", "addr").stdout; strings.Contains(out, " 10.0.") {
+			t.Errorf("an overlay address after disconnect: %s", out)
+		}
+		swarmCLI(t, c, "docker", "rm", "-f", "plain")
 		// A network not made attachable refuses, with docker's words.
 		if r := c.run("docker", "run", "--rm", "--network", "closed", "busybox", "true"); r.code == 0 || !strings.Contains(r.stderr, "not manually attachable") {
 			t.Errorf("run --network on a non-attachable overlay: %d %q", r.code, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/moby/swarmkit/v2/api"
+	"golang.org/x/sys/unix"
 )
 
 // Containers on attachable overlay networks (`docker run --network ov`):
@@ -47,3 +48,41 @@ func (n *Node) JoinContainer(id, nsPath string, att *api.NetworkAttachment, name
 // MACFor is the MAC an endpoint with address ip has: docker's 02:42 and
 // the IPv4 bytes.
 func MACFor(ip netip.Addr) net.HardwareAddr { return macFor(ip) }
+
+// LeaveContainer is a disconnect: the container at nsPath, which keeps
+// running, loses its interface on the attachment id's network (the veth
+// pair goes with its end there), and the endpoint is forgotten.
+func (n *Node) LeaveContainer(id, nsPath string) {
+	n.mu.Lock()
+	lt := n.tasks[id]
+	n.mu.Unlock()
+	for _, ep := range lt.eps {
+		if err := detachAddr(nsPath, ep.Addr.Addr()); err != nil {
+			n.cfg.Log.Warn("overlay: removing a disconnected interface", "netns", nsPath, "addr", ep.Addr, "err", err)
+		}
+	}
+	n.Leave(id)
+}
+
+// detachAddr deletes the interface holding addr in the namespace at
+// nsPath.
+func detachAddr(nsPath string, addr netip.Addr) error {
+	h, err := inNS(nsPath)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	links, err := h.LinkList()
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		as, _ := h.AddrList(l, unix.AF_INET)
+		for _, a := range as {
+			if ip, ok := netip.AddrFromSlice(a.IP.To4()); ok && ip == addr {
+				return h.LinkDel(l)
+			}
+		}
+	}
+	return nil
+}
