@@ -69,11 +69,16 @@ for i in $(seq 100); do
 	sinkip=$(w b exec "$sink" ip -4 -o addr show | awk '{print $4}' | grep '^10\.' | cut -d/ -f1 || true)
 	[ -n "$sinkip" ] && break; sleep 0.1
 done
-# The plain link: the same servers in node b's namespace itself.
-mkdir -p "$tmp/www" && dd if=/dev/zero of="$tmp/www/big" bs=1M count=256 2>/dev/null
-nsenter --net=/run/netns/wob-b "$tmp/httpd" & pids="$pids $!"
-nsenter --net=/run/netns/wob-b busybox httpd -f -p 8080 -h "$tmp/www" & pids="$pids $!"
-sleep 1
+# The plain link: the same servers in node b's namespace itself, run as
+# a container there (--network host) so that they are scheduled as the
+# task's are. Servers outside any container compete as single threads
+# against the container's whole cgroup: on a loaded machine (this one
+# shares 2 cores with load averages past 20) that alone halved the
+# containerised server's request rate, and the overlay looked at 40-67%
+# of the link when its network path was at ~80%.
+w b run -d --name linksink --network host --mount type=bind,src="$tmp/httpd",dst=/httpd busybox \
+	sh -c 'mkdir -p /www && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && (httpd -p 8080 -h /www &) && exec /httpd' >/dev/null
+for i in $(seq 100); do nsenter --net=/run/netns/wob-a busybox nc -w 1 $B 80 </dev/null && break; sleep 0.1; done
 for i in $(seq 100); do nsenter --net=/proc/$srcpid/ns/net busybox nc -w 1 "$sinkip" 80 </dev/null && break; sleep 0.1; done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.1f", a[m]}'; }

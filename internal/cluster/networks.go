@@ -35,10 +35,16 @@ func (c *Cluster) CreateNetwork(ctx context.Context, req network.CreateRequest) 
 		return "", errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be created", req.Name))
 	}
 	spec := convert.NetworkCreateToGRPC(req)
+	if _, ok := req.Options[overlay.OptEncrypted]; ok && req.Driver == overlay.Driver {
+		return "", errs.Wrap(errdefs.ErrNotImplemented, overlay.CheckEncryption(c.cfg.ExecRoot))
+	}
 	// swarmkit stores a network before its allocator runs: an overlap
 	// found then would leave a network without a subnet behind, so it is
 	// refused here, as the allocator would.
 	if err := checkOverlap(ctx, st.control, spec); err != nil {
+		return "", err
+	}
+	if err := checkPool(ctx, st.control, spec); err != nil {
 		return "", err
 	}
 	r, err := st.control.CreateNetwork(ctx, &swarmapi.CreateNetworkRequest{Spec: &spec})

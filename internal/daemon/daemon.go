@@ -31,6 +31,7 @@ import (
 	"github.com/wharf/wharf/internal/image"
 	"github.com/wharf/wharf/internal/inuse"
 	"github.com/wharf/wharf/internal/network"
+	"github.com/wharf/wharf/internal/network/overlay"
 	"github.com/wharf/wharf/internal/runtime"
 	"github.com/wharf/wharf/internal/store/content"
 	"github.com/wharf/wharf/internal/store/layer"
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	// The overlay data plane serves swarm tasks and containers on
+	// attachable overlay networks alike.
+	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), Log: log})
+	attachable := newOverlayNetworks(networks, ov, filepath.Join(cfg.ExecRoot, "overlay-attach"), log)
 	execInit := findExecInit()
 	execInitSkip := map[string]bool{}
 	for name, rt := range runtimes {
@@ -114,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		ExecInitSkip:   execInitSkip,
 		Images:         images,
 		Layers:         layers,
-		Networks:       networks,
+		Networks:       attachable,
 		Volumes:        volumes,
 		Uses:           uses,
 		Log:            log,
@@ -131,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	for name, rt := range runtimes {
 		runtimePaths[name] = rt.Path
 	}
-	swarm, err := newCluster(ctx, cfg, containers, images, log)
+	swarm, err := newCluster(ctx, cfg, containers, images, ov, attachable, log)
 	if err != nil {
 		return nil, err
 	}

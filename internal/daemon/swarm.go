@@ -22,7 +22,7 @@ import (
 // that runs tasks as containers of the container service. A daemon that
 // was in a swarm restarts its node here; when ctx ends (the daemon
 // stops) the node stops, and the task containers keep running.
-func newCluster(ctx context.Context, cfg config.Config, containers executor.Containers, images executor.Images, log *slog.Logger) (*cluster.Cluster, error) {
+func newCluster(ctx context.Context, cfg config.Config, containers executor.Containers, images executor.Images, ov *overlay.Node, attachable *overlayNetworks, log *slog.Logger) (*cluster.Cluster, error) {
 	cluster.RouteSwarmkitLogs(log)
 	hostname, _ := os.Hostname()
 	var si unix.Sysinfo_t
@@ -30,7 +30,6 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 	if unix.Sysinfo(&si) == nil {
 		mem = int64(si.Totalram) * int64(si.Unit)
 	}
-	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), Log: log})
 	exec := executor.New(executor.Config{
 		Hostname:      hostname,
 		EngineVersion: version.Version,
@@ -52,6 +51,7 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 	if err != nil {
 		return nil, fmt.Errorf("swarm: %w", err)
 	}
+	attachable.setSwarm(c, exec)
 	go seedOverlay(ctx, ov, c)
 	go func() {
 		<-ctx.Done()

@@ -22,7 +22,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 		t.Errorf("overlay create without a swarm: %d %q", r.code, r.stderr)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr, "--default-addr-pool", "10.123.0.0/16", "--default-addr-pool-mask-length", "25")
+	swarmCLI(t, e, "docker", "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr, "--default-addr-pool", "10.123.0.0/24", "--default-addr-pool-mask-length", "26")
 	t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
 
 	waitFor(t, 10*time.Second, "the ingress network", func() bool {
@@ -36,7 +36,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 		t.Errorf("network ls: %q", got)
 	}
 	got := strings.TrimSpace(swarmCLI(t, e, "docker", "network", "inspect", "ov1", "--format", `{{.Scope}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}`))
-	if f := strings.Fields(got); len(f) != 5 || f[0] != "swarm" || f[1] != "true" || !strings.HasPrefix(f[2], "10.123.") || !strings.HasSuffix(f[2], "/25") || f[4] < "4096" {
+	if f := strings.Fields(got); len(f) != 5 || f[0] != "swarm" || f[1] != "true" || !strings.HasPrefix(f[2], "10.123.") || !strings.HasSuffix(f[2], "/26") || f[4] < "4096" {
 		t.Errorf("network inspect: %q", got)
 	}
 	if got := strings.TrimSpace(swarmCLI(t, e, "wharf", "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}")); got != "ingress\nov1" {
@@ -55,7 +55,7 @@ func TestOverlayNetworkManager(t *testing.T) {
 	}{
 		{[]string{"--subnet", bridgeSubnet, "ovbad"}, "Pool overlaps with other one on this address space"},
 		{[]string{"--subnet", "10.99.0.128/25", "ovbad"}, "Pool overlaps with other one on this address space"},
-		{[]string{"--opt", "encrypted", "ovbad"}, "encrypted overlay networks are not supported"},
+		{[]string{"--opt", "encrypted", "ovbad"}, "encrypted overlay networks "},
 		{[]string{"ov1"}, "already exists"},
 	} {
 		r := e.run("docker", append([]string{"network", "create", "-d", "overlay"}, c.args...)...)
@@ -66,6 +66,18 @@ func TestOverlayNetworkManager(t *testing.T) {
 	if r := e.run("docker", "network", "inspect", "ovbad"); r.code == 0 {
 		t.Error("a refused network exists")
 	}
+	// The pool (a /24 in /26s) has two subnets left after ingress and
+	// ov1: the next networks take them, the one after is refused and not
+	// made.
+	swarmCLI(t, e, "docker", "network", "create", "-d", "overlay", "ov3")
+	swarmCLI(t, e, "docker", "network", "create", "-d", "overlay", "ov4")
+	if r := e.run("docker", "network", "create", "-d", "overlay", "ovfull"); r.code == 0 || !strings.Contains(r.stderr, "could not find an available, non-overlapping IPv4 address pool") {
+		t.Errorf("create with the pool exhausted: %d %q", r.code, r.stderr)
+	}
+	if r := e.run("docker", "network", "inspect", "ovfull"); r.code == 0 {
+		t.Error("a network refused for an exhausted pool exists")
+	}
+	swarmCLI(t, e, "docker", "network", "rm", "ov3", "ov4")
 
 	swarmCLI(t, e, "docker", "network", "rm", "ov1", "ov2")
 	if got := strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}").stdout); got != "ingress" {

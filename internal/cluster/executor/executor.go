@@ -50,6 +50,8 @@ type Executor struct {
 	mu         sync.Mutex
 	node       *api.NodeDescription
 	tmpfsReady bool // TaskRoot is a tmpfs
+
+	att attachments // network-attachment tasks (attachment.go)
 }
 
 var _ exec.Executor = (*Executor)(nil)
@@ -129,6 +131,9 @@ func (e *Executor) Volumes() exec.VolumesManager { return e.deps.Volumes() }
 
 // Controller returns the controller of task t.
 func (e *Executor) Controller(t *api.Task) (exec.Controller, error) {
+	if t.Spec.GetAttachment() != nil {
+		return &attachController{e: e, task: t, closed: make(chan struct{})}, nil
+	}
 	if t.Spec.GetContainer() == nil {
 		return nil, exec.ErrRuntimeUnsupported
 	}

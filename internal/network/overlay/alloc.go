@@ -513,7 +513,9 @@ func (a *Allocator) DeallocateTask(t *api.Task) error {
 func (a *Allocator) IsTaskAllocated(t *api.Task) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.tasks[t.ID] || t.Endpoint == nil {
+	// A network-attachment task (a container on an attachable network)
+	// has no service and so no endpoint.
+	if !a.tasks[t.ID] || (t.Endpoint == nil && t.ServiceID != "") {
 		return false
 	}
 	for _, att := range t.Networks {

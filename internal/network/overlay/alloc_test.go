@@ -93,6 +93,27 @@ func TestAllocatorRestartKeepsWhatWasGiven(t *testing.T) {
 	}
 }
 
+// A container's network-attachment task has no service and no endpoint:
+// it is allocated once its address is.
+func TestAttachmentTask(t *testing.T) {
+	a, _ := NewAllocator(nil, 0)
+	n := overlayNet("n", "10.9.1.0/24")
+	if err := a.Allocate(n); err != nil {
+		t.Fatal(err)
+	}
+	task := &api.Task{ID: "att", Spec: api.TaskSpec{Runtime: &api.TaskSpec_Attachment{Attachment: &api.NetworkAttachmentSpec{ContainerID: "c"}}},
+		Networks: []*api.NetworkAttachment{{Network: n}}}
+	if a.IsTaskAllocated(task) {
+		t.Fatal("allocated before allocation")
+	}
+	if err := a.AllocateTask(task); err != nil || !a.IsTaskAllocated(task) || task.Networks[0].Addresses[0] != "10.9.1.2/24" {
+		t.Fatalf("attachment: %v %v", err, task.Networks[0].Addresses)
+	}
+	if err := a.DeallocateTask(task); err != nil || a.IsTaskAllocated(task) {
+		t.Fatalf("deallocate: %v", err)
+	}
+}
+
 func TestServiceVIPsAndTasks(t *testing.T) {
 	a, _ := NewAllocator(nil, 0)
 	n := overlayNet("n", "10.9.0.0/29") // 5 usable addresses besides the gateway
@@ -201,7 +222,7 @@ func TestLookup(t *testing.T) {
 	n.self = "me"
 	n.nets["net"] = &nodeNet{spec: netSpec{ID: "net", VNI: 4096}}
 	ip := func(s string) netip.Addr { return netip.MustParseAddr(s) }
-	n.tasks["t1"] = localTask{pid: 1, eps: []localEP{{Net: "net", Addr: netip.MustParsePrefix("10.0.0.3/24"), Svc: "st_web", VIP: ip("10.0.0.2"), Aliases: "web"}}}
+	n.tasks["t1"] = localTask{ns: "/proc/1/ns/net", eps: []localEP{{Net: "net", Addr: netip.MustParsePrefix("10.0.0.3/24"), Svc: "st_web", VIP: ip("10.0.0.2"), Aliases: "web"}}}
 	n.remote["other"] = nodeState{Version: 1, Entries: []Entry{
 		{Net: "net", IP: ip("10.0.0.4"), Svc: "st_web", VIP: ip("10.0.0.2"), Aliases: "web"},
 		{Net: "net", IP: ip("10.0.0.6"), Svc: "rr"},

@@ -162,10 +162,10 @@ func macFor(ip netip.Addr) net.HardwareAddr {
 
 // attach gives the container whose process is pid an interface on the
 // network: a veth from the network's bridge, with addr, docker's MAC and
-// the overlay MTU. An interface with addr already there (a restarted
-// daemon) is kept.
-func attach(nsPath string, pid int, addr netip.Prefix) error {
-	ctrNS, err := vnetns.GetFromPid(pid)
+// the overlay MTU. ctrNSPath is the container's network namespace. An
+// interface with addr already there (a restarted daemon) is kept.
+func attach(nsPath, ctrNSPath string, addr netip.Prefix) error {
+	ctrNS, err := vnetns.GetFromPath(ctrNSPath)
 	if err != nil {
 		return fmt.Errorf("the task's network namespace: %w", err)
 	}

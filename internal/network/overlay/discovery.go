@@ -135,37 +135,37 @@ const lbTable = "wharf_vip"
 
 // lbState remembers the rules last written into each task's namespace.
 type lbState struct {
-	mu    sync.Mutex // held across nft runs, never with Node.mu
-	rules map[int]string
+	mu    sync.Mutex        // held across nft runs, never with Node.mu
+	rules map[string]string // by namespace path
 }
 
 // refreshLB rewrites the VIP rules of every local task whose services'
 // backends changed.
 func (n *Node) refreshLB() {
 	n.mu.Lock()
-	want := map[int]string{}
+	want := map[string]string{}
 	for _, lt := range n.tasks {
-		want[lt.pid] = n.rulesFor(lt)
+		want[lt.ns] = n.rulesFor(lt)
 	}
 	n.mu.Unlock()
 	n.lb.mu.Lock()
 	defer n.lb.mu.Unlock()
 	if n.lb.rules == nil {
-		n.lb.rules = map[int]string{}
+		n.lb.rules = map[string]string{}
 	}
-	for pid, r := range want {
-		if n.lb.rules[pid] == r {
+	for ns, r := range want {
+		if n.lb.rules[ns] == r {
 			continue
 		}
-		if err := applyNft(pid, r); err != nil {
-			n.cfg.Log.Warn("overlay: VIP rules", "pid", pid, "err", err)
+		if err := applyNft(ns, r); err != nil {
+			n.cfg.Log.Warn("overlay: VIP rules", "netns", ns, "err", err)
 			continue
 		}
-		n.lb.rules[pid] = r
+		n.lb.rules[ns] = r
 	}
-	for pid := range n.lb.rules {
-		if _, ok := want[pid]; !ok {
-			delete(n.lb.rules, pid)
+	for ns := range n.lb.rules {
+		if _, ok := want[ns]; !ok {
+			delete(n.lb.rules, ns)
 		}
 	}
 }
@@ -211,9 +211,9 @@ func (n *Node) rulesFor(lt localTask) string {
 	return b.String()
 }
 
-// applyNft loads script into the network namespace of process pid.
-func applyNft(pid int, script string) error {
-	cmd := exec.Command("nsenter", "--net=/proc/"+strconv.Itoa(pid)+"/ns/net", "nft", "-f", "-")
+// applyNft loads script into the network namespace at ns.
+func applyNft(ns string, script string) error {
+	cmd := exec.Command("nsenter", "--net="+ns, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("nft: %v: %s", err, bytes.TrimSpace(out))

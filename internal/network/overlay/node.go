@@ -75,8 +75,11 @@ type localEP struct {
 	Aliases string
 }
 
+// localTask is a task's (or an attached container's) endpoints here and
+// the network namespace they are in: /proc/<pid>/ns/net for a task, the
+// sandbox's bind mount for a container (attachable.go).
 type localTask struct {
-	pid int
+	ns  string
 	eps []localEP
 }
 
@@ -150,46 +153,67 @@ func HasOverlay(atts []*api.NetworkAttachment) bool {
 // networks of its task's attachments and announces its addresses. A
 // repeated Join (a restarted daemon finding its tasks) changes nothing.
 func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
-	taskID := t.ID
+	ctrNS := "/proc/" + strconv.Itoa(pid) + "/ns/net"
 	var eps []localEP
-	n.mu.Lock()
 	for _, a := range t.Networks {
-		spec, ok, err := specOf(a.Network)
+		ep, ok, err := endpointOf(a, t.ServiceAnnotations.Name, a.Aliases)
 		if err != nil {
-			n.mu.Unlock()
 			return err
 		}
-		if !ok || len(a.Addresses) == 0 {
+		if !ok {
 			continue
 		}
-		addr, err := netip.ParsePrefix(a.Addresses[0])
-		if err != nil {
-			n.mu.Unlock()
-			return fmt.Errorf("task address %q: %w", a.Addresses[0], err)
-		}
-		nn, err := n.ensure(spec)
-		if err != nil {
-			n.mu.Unlock()
-			return err
-		}
-		if err := attach(nn.ns, pid, addr); err != nil {
-			n.mu.Unlock()
-			return fmt.Errorf("joining overlay network %s: %w", spec.ID, err)
-		}
-		nn.users[taskID] = true
-		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name, Aliases: strings.Join(a.Aliases, ",")}
 		if t.Endpoint != nil {
 			for _, v := range t.Endpoint.VirtualIPs {
-				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == spec.ID {
+				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == ep.Net {
 					ep.VIP = p.Addr()
 				}
 			}
 		}
 		eps = append(eps, ep)
 	}
+	return n.join(t.ID, ctrNS, t.Networks, eps)
+}
+
+// endpointOf is the local endpoint an attachment describes, named name
+// (and aliases); ok is false for a network that is not overlay.
+func endpointOf(a *api.NetworkAttachment, name string, aliases []string) (localEP, bool, error) {
+	spec, ok, err := specOf(a.Network)
+	if err != nil || !ok || len(a.Addresses) == 0 {
+		return localEP{}, false, err
+	}
+	addr, err := netip.ParsePrefix(a.Addresses[0])
+	if err != nil {
+		return localEP{}, false, fmt.Errorf("task address %q: %w", a.Addresses[0], err)
+	}
+	return localEP{Net: spec.ID, Addr: addr, Svc: name, Aliases: strings.Join(aliases, ",")}, true, nil
+}
+
+// join gives the namespace ctrNS an interface on each endpoint's network
+// and announces them under id.
+func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []localEP) error {
+	specs := map[string]netSpec{}
+	for _, a := range atts {
+		if spec, ok, _ := specOf(a.Network); ok {
+			specs[spec.ID] = spec
+		}
+	}
+	n.mu.Lock()
+	for _, ep := range eps {
+		nn, err := n.ensure(specs[ep.Net])
+		if err != nil {
+			n.mu.Unlock()
+			return err
+		}
+		if err := attach(nn.ns, ctrNS, ep.Addr); err != nil {
+			n.mu.Unlock()
+			return fmt.Errorf("joining overlay network %s: %w", ep.Net, err)
+		}
+		nn.users[id] = true
+	}
 	changed := len(eps) > 0
 	if changed {
-		n.tasks[taskID] = localTask{pid: pid, eps: eps}
+		n.tasks[id] = localTask{ns: ctrNS, eps: eps}
 		n.bump()
 	}
 	g := n.gossip
