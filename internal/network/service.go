@@ -164,7 +164,11 @@ func validateOptions(opts map[string]string, subnet netip.Prefix, aux map[string
 
 func (r *record) fwBridge(masq bool) firewall.Bridge {
 	noICC := r.Options[optICC] != "" && r.Options[optICC] != "true" && r.Options[optICC] != "1"
-	return firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily, NoICC: noICC}
+	b := firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily, NoICC: noICC}
+	if c6 := r.ipv6(); c6 != nil {
+		b.Subnet6 = c6.Subnet
+	}
+	return b
 }
 
 // Service manages networks and container endpoints.
@@ -387,8 +391,29 @@ func (s *Service) setupBridge(r *record) error {
 		if err := bridge.EnsureAddr6(r.Bridge, gateway6(c6), c6.Subnet); err != nil {
 			return err
 		}
+		s.forward6()
 	}
 	return s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r))))
+}
+
+// forward6 turns on IPv6 forwarding for an IPv6 network's traffic out
+// of its bridge, as dockerd with ip6tables on: only when wharf manages the
+// firewall, which then sets ip6tables' FORWARD policy to DROP if it was
+// wharf that turned forwarding on (as for IPv4).
+func (s *Service) forward6() {
+	if !s.cfg.IPTables {
+		return
+	}
+	on, err := bridge.EnableForwarding6()
+	switch {
+	case err != nil:
+		s.log.Warn("enabling IPv6 forwarding", "err", err)
+	case on:
+		if err := s.fw.DropForwarded6(); err != nil {
+			s.log.Warn("setting the IPv6 FORWARD policy to DROP", "err", err)
+		}
+		s.log.Info("enabled IPv6 forwarding (net.ipv6.conf.all.forwarding=1) for an IPv6 network, IPv6 FORWARD policy DROP")
+	}
 }
 
 // startDNS starts the embedded resolver of a user-defined network.
@@ -461,7 +486,8 @@ func (s *Service) lookup(id string, client netip.Addr, name string) ([]netip.Add
 	return nil, false
 }
 
-// namedOn lists the addresses on network id of the endpoints called name.
+// namedOn lists the addresses on network id of the endpoints called name
+// (IPv4 and, on an IPv6 network, IPv6: the resolver answers A and AAAA).
 // Callers hold s.mu.
 func (s *Service) namedOn(id, name string) []netip.Addr {
 	var out []netip.Addr
@@ -469,6 +495,9 @@ func (s *Service) namedOn(id, name string) []netip.Addr {
 		for _, ep := range sb.Endpoints {
 			if ep.NetworkID == id && slices.ContainsFunc(ep.DNSNames, func(n string) bool { return strings.EqualFold(n, name) }) {
 				out = append(out, ep.IP)
+				if ep.IP6.IsValid() {
+					out = append(out, ep.IP6)
+				}
 			}
 		}
 	}
@@ -637,6 +666,11 @@ func (s *Service) plan(req network.CreateRequest) (*record, error) {
 	}
 	if err := validateOptions(req.Options, cfg.Subnet, cfg.AuxAddress); err != nil {
 		return nil, err
+	}
+	for _, c := range v6 {
+		if err := validateOptions(nil, c.Subnet, c.AuxAddress); err != nil {
+			return nil, err
+		}
 	}
 	enable6 := req.EnableIPv6 != nil && *req.EnableIPv6
 	ipamConfigs := []network.IPAMConfig{cfg}
