@@ -30,8 +30,10 @@ func (s *Service) Rename(ctx context.Context, ref, newName string) error {
 	if "/"+strings.TrimPrefix(newName, "/") == old {
 		return errs.Invalid("Renaming a container with the same name as its current name")
 	}
-	if err := s.reserveName(newName, c); err != nil {
-		return err
+	// dockerd's words: its reservation's error behind this prefix, the
+	// name with its "/".
+	if err := s.reserveName("/"+strings.TrimPrefix(newName, "/"), c); err != nil {
+		return fmt.Errorf("Error when allocating new name: %w", err)
 	}
 	c.Name = "/" + strings.TrimPrefix(newName, "/")
 	if err := s.save(c); err != nil {

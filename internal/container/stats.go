@@ -62,12 +62,13 @@ func (s *Service) Stats(ctx context.Context, ref string, o StatsOptions, out fun
 // empty sample, as with dockerd.
 func (s *Service) sample(c *Container) container.StatsResponse {
 	c.mu.Lock()
-	resp := container.StatsResponse{ID: c.ID, Name: c.Name, OSType: "linux"}
+	resp := container.StatsResponse{ID: c.ID, Name: c.Name}
 	running, pid, rtName := c.State.Running, c.State.Pid, c.Runtime
 	c.mu.Unlock()
 	if !running {
-		return resp
+		return resp // without os_type, as dockerd's
 	}
+	resp.OSType = "linux"
 	rt, err := s.runtimeFor(rtName)
 	if err != nil {
 		return resp

@@ -95,6 +95,11 @@ func validateHostSettings(hc *container.HostConfig) error {
 			return errs.Invalid("unknown capability: %q", c)
 		}
 	}
+	if len(hc.StorageOpt) > 0 {
+		// Wharf's overlay has no quota support; dockerd's overlay2
+		// answers so when its data root is not xfs with pquota.
+		return errs.Invalid("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
+	}
 	for k := range hc.Annotations {
 		if k == "" {
 			return errs.Invalid("invalid Annotations: the empty string is not permitted as an annotation key")

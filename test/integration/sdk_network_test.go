@@ -4,6 +4,7 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -118,5 +119,88 @@ func TestSDKNetworkIPv6(t *testing.T) {
 				t.Errorf("--ipv6 without a subnet: exit %d %s", r.code, r.stderr)
 			}
 		})
+	}
+}
+
+// TestSDKNetworkIPv6Firewall: an IPv6 network in a wharfd of its own
+// network namespace (forwarding and ip6tables are the namespace's, never
+// the host's): ip6tables rules as dockerd's with ip6tables on (forwarding
+// inside the bridge, isolation from other bridges, masquerade out, an
+// internal network closed), IPv6 forwarding turned on with FORWARD DROP,
+// AAAA answers and v6 lines in /etc/hosts (also after a connect), ping6
+// between two containers by name; the rules go with the network.
+func TestSDKNetworkIPv6Firewall(t *testing.T) {
+	ns := fmt.Sprintf("wharf-v6-%d", os.Getpid()%100000)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	for _, cmd := range [][]string{{"ip", "netns", "add", ns}, {"ip", "-n", ns, "link", "set", "lo", "up"}} {
+		if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", cmd, err, out)
+		}
+	}
+	e := netnsDaemon(t, ns, "v6fw")
+	in := func(args ...string) string {
+		out, err := exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		r := e.run("docker", args...)
+		if r.code != 0 {
+			t.Fatalf("docker %v: %s", args, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	must("network", "create", "--ipv6", "--subnet", "fd00:5dc:77::/64", "v6")
+	must("network", "create", "--internal", "--ipv6", "--subnet", "fd00:5dc:78::/64", "v6int")
+	br := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6")[:9]
+	brInt := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6int")[:9]
+	t.Cleanup(func() { e.run("docker", "rm", "-f", "a", "b"); e.run("docker", "network", "rm", "v6", "v6int") })
+	must("run", "-d", "--name", "a", "--network", "v6", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "b", "--network", "v6", "busybox", "sleep", "300")
+
+	if got := strings.TrimSpace(in("cat", "/proc/sys/net/ipv6/conf/all/forwarding")); got != "1" {
+		t.Errorf("IPv6 forwarding %q", got)
+	}
+	filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S")
+	for _, want := range []string{
+		"-P FORWARD DROP",
+		"-A FORWARD -j WHARF-USER",
+		"-A WHARF-FORWARD -i " + br + " -o " + br + " -j ACCEPT",
+		"-A WHARF-FORWARD -i " + br + " -o wharf+ -j DROP",
+		"-A WHARF-FORWARD -o " + br + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+		"-A WHARF-FORWARD -i " + brInt + " ! -o " + brInt + " -j DROP",
+	} {
+		if !strings.Contains(filter, want+"\n") {
+			t.Errorf("ip6tables lacks %q:\n%s", want, filter)
+		}
+	}
+	if !strings.Contains(nat, "-A WHARF-POSTROUTING -s fd00:5dc:77::/64 ! -o "+br+" -j MASQUERADE\n") || strings.Contains(nat, "fd00:5dc:78::") {
+		t.Errorf("ip6tables nat: masquerade of v6 only, none for the internal network:\n%s", nat)
+	}
+	if out := must("exec", "b", "nslookup", "-type=AAAA", "a"); !strings.Contains(out, "Address: fd00:5dc:77::1") {
+		t.Errorf("AAAA of a: %s", out)
+	}
+	if r := e.run("docker", "exec", "b", "ping", "-6", "-c1", "-W2", "a"); r.code != 0 {
+		t.Errorf("ping -6 a: %s%s", r.stdout, r.stderr)
+	}
+	id := must("inspect", "-f", "{{.Config.Hostname}}", "b")
+	if hosts := must("exec", "b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::2\t"+id) {
+		t.Errorf("b's /etc/hosts lacks its IPv6 address:\n%s", hosts)
+	}
+	must("network", "connect", "--ip6", "fd00:5dc:78::9", "v6int", "b")
+	if hosts := must("exec", "b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:78::9\t"+id) {
+		t.Errorf("connect did not add b's new address to /etc/hosts:\n%s", hosts)
+	}
+	must("network", "disconnect", "v6int", "b")
+	if hosts := must("exec", "b", "cat", "/etc/hosts"); strings.Contains(hosts, "fd00:5dc:78::") {
+		t.Errorf("disconnect left the address in /etc/hosts:\n%s", hosts)
+	}
+	must("rm", "-f", "a", "b")
+	must("network", "rm", "v6", "v6int")
+	if filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S"); strings.Contains(filter+nat, br) || strings.Contains(filter+nat, brInt) {
+		t.Errorf("rules left after network rm:\n%s%s", filter, nat)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	CreateEndpointMAC        ID = "create-endpoint-mac"
 	RemoveRunningWords       ID = "remove-running-words"
 	RestartPolicyWords       ID = "restart-policy-words"
+	IPAMWords                ID = "ipam-words"
 	CreateAnnotations        ID = "create-annotations"
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
@@ -145,7 +146,9 @@ var table = []Gate{
 	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
 		Change: "not in the changelog: engine 25 reworded the refusal to remove a running container; older clients get the words of their time (\"You cannot remove a running container <id>. ...\")"},
 	{ID: RestartPolicyWords, Since: "1.44", Route: ContainerCreate,
-		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\")"},
+		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\"); update reads it the same way"},
+	{ID: IPAMWords, Since: "1.44", Route: "POST /networks/create",
+		Change: "not in the changelog: engine 25 checks IPAM configs up front (\"invalid network config:\\ninvalid subnet ...\"); older clients get 20.10's words (\"Invalid subnet <s> : invalid CIDR address: <s>\")"},
 	{ID: CreateEndpointMAC, Since: "1.44", Route: ContainerCreate, Change: "endpoint-specific MacAddress; the container-wide Config.MacAddress deprecated"},
 
 	// v1.43
