@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -112,6 +113,13 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 	}
 	out, err := exec.CommandContext(ctx, "ps", strings.Fields(psArgs)...).Output()
 	if err != nil {
+		// ps's own first line of complaint, as dockerd says it.
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if line, _, _ := strings.Cut(string(ee.Stderr), "\n"); line != "" {
+				return resp, errs.Invalid("ps: %s", line)
+			}
+		}
 		return resp, errs.Invalid("ps: %v", err)
 	}
 	return parsePS(string(out), pids)

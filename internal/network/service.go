@@ -68,6 +68,9 @@ type record struct {
 	Bridge string `json:"WharfBridge"`
 	// UserSubnet: the subnet was given at create, so --ip may be used.
 	UserSubnet bool `json:"WharfUserSubnet,omitempty"`
+	// AutoGateway: the user gave the subnet but not the gateway, which
+	// was chosen; inspect shows the IPAM config as given, as dockerd.
+	AutoGateway bool `json:"WharfAutoGateway,omitempty"`
 	// Creating: the record is written before the bridge and its rules
 	// are made, so that a crash meanwhile leaves a record naming them;
 	// the next start removes them and it (load).
@@ -661,6 +664,7 @@ func (s *Service) plan(req network.CreateRequest) (*record, error) {
 		}
 		cfg.Subnet = subnet
 	}
+	autoGateway := userSubnet && !cfg.Gateway.IsValid()
 	if !cfg.Gateway.IsValid() {
 		cfg.Gateway = ipam.Gateway(cfg.Subnet)
 	}
@@ -682,7 +686,7 @@ func (s *Service) plan(req network.CreateRequest) (*record, error) {
 		ipamConfigs = append(ipamConfigs, c6)
 	}
 	id := newID()
-	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet}
+	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet, AutoGateway: autoGateway}
 	if name := req.Options["com.docker.network.bridge.name"]; name != "" {
 		r.Bridge = name
 	}
@@ -898,6 +902,9 @@ func (s *Service) Inspect(ctx context.Context, ref string) (network.Inspect, err
 func (s *Service) inspect(r *record) network.Inspect {
 	in := network.Inspect{Network: r.Network, Containers: map[string]network.EndpointResource{}}
 	in.IPAM.Config = append([]network.IPAMConfig(nil), r.IPAM.Config...)
+	if r.AutoGateway && len(in.IPAM.Config) > 0 {
+		in.IPAM.Config[0].Gateway = netip.Addr{}
+	}
 	for _, e := range s.endpointsOf(r.ID) {
 		in.Containers[e.sb.ContainerID] = network.EndpointResource{
 			Name: e.sb.Name, EndpointID: e.ep.EndpointID, MacAddress: network.HardwareAddr(parseMAC(e.ep.MAC)),

@@ -157,9 +157,9 @@ func TestSDKNetworkIPv6Firewall(t *testing.T) {
 	must("network", "create", "--internal", "--ipv6", "--subnet", "fd00:5dc:78::/64", "v6int")
 	br := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6")[:9]
 	brInt := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6int")[:9]
-	t.Cleanup(func() { e.run("docker", "rm", "-f", "a", "b"); e.run("docker", "network", "rm", "v6", "v6int") })
-	must("run", "-d", "--name", "a", "--network", "v6", "busybox", "sleep", "300")
-	must("run", "-d", "--name", "b", "--network", "v6", "busybox", "sleep", "300")
+	t.Cleanup(func() { e.run("docker", "rm", "-f", "v6a", "v6b"); e.run("docker", "network", "rm", "v6", "v6int") })
+	must("run", "-d", "--name", "v6a", "--network", "v6", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "v6b", "--network", "v6", "busybox", "sleep", "300")
 
 	if got := strings.TrimSpace(in("cat", "/proc/sys/net/ipv6/conf/all/forwarding")); got != "1" {
 		t.Errorf("IPv6 forwarding %q", got)
@@ -180,25 +180,25 @@ func TestSDKNetworkIPv6Firewall(t *testing.T) {
 	if !strings.Contains(nat, "-A WHARF-POSTROUTING -s fd00:5dc:77::/64 ! -o "+br+" -j MASQUERADE\n") || strings.Contains(nat, "fd00:5dc:78::") {
 		t.Errorf("ip6tables nat: masquerade of v6 only, none for the internal network:\n%s", nat)
 	}
-	if out := must("exec", "b", "nslookup", "-type=AAAA", "a"); !strings.Contains(out, "Address: fd00:5dc:77::1") {
-		t.Errorf("AAAA of a: %s", out)
+	if out := must("exec", "v6b", "nslookup", "-type=AAAA", "v6a"); !strings.Contains(out, "Address: fd00:5dc:77::1") {
+		t.Errorf("AAAA of v6a: %s", out)
 	}
-	if r := e.run("docker", "exec", "b", "ping", "-6", "-c1", "-W2", "a"); r.code != 0 {
-		t.Errorf("ping -6 a: %s%s", r.stdout, r.stderr)
+	if r := e.run("docker", "exec", "v6b", "ping", "-6", "-c1", "-W2", "v6a"); r.code != 0 {
+		t.Errorf("ping -6 v6a: %s%s", r.stdout, r.stderr)
 	}
-	id := must("inspect", "-f", "{{.Config.Hostname}}", "b")
-	if hosts := must("exec", "b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::2\t"+id) {
+	id := must("inspect", "-f", "{{.Config.Hostname}}", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::2\t"+id) {
 		t.Errorf("b's /etc/hosts lacks its IPv6 address:\n%s", hosts)
 	}
-	must("network", "connect", "--ip6", "fd00:5dc:78::9", "v6int", "b")
-	if hosts := must("exec", "b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:78::9\t"+id) {
+	must("network", "connect", "--ip6", "fd00:5dc:78::9", "v6int", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:78::9\t"+id) {
 		t.Errorf("connect did not add b's new address to /etc/hosts:\n%s", hosts)
 	}
-	must("network", "disconnect", "v6int", "b")
-	if hosts := must("exec", "b", "cat", "/etc/hosts"); strings.Contains(hosts, "fd00:5dc:78::") {
+	must("network", "disconnect", "v6int", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); strings.Contains(hosts, "fd00:5dc:78::") {
 		t.Errorf("disconnect left the address in /etc/hosts:\n%s", hosts)
 	}
-	must("rm", "-f", "a", "b")
+	must("rm", "-f", "v6a", "v6b")
 	must("network", "rm", "v6", "v6int")
 	if filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S"); strings.Contains(filter+nat, br) || strings.Contains(filter+nat, brInt) {
 		t.Errorf("rules left after network rm:\n%s%s", filter, nat)

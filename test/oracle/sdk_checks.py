@@ -276,6 +276,9 @@ finally:
 n6 = client.networks.create(tag + "-v6b", enable_ipv6=True, ipam=docker.types.IPAMConfig(pool_configs=[
     docker.types.IPAMPool(subnet="10.219.7.0/24"), docker.types.IPAMPool(subnet="fd00:5dc:98::/64", gateway="fd00:5dc:98::fe", aux_addresses={"r6": "fd00:5dc:98::2"})]))
 try:
+    cfg = api.inspect_network(n6.id)["IPAM"]["Config"]
+    check("IPAM config shown as given (no chosen gateway)", cfg[0] == {"Subnet": "10.219.7.0/24"}
+          and cfg[1] == {"Subnet": "fd00:5dc:98::/64", "Gateway": "fd00:5dc:98::fe", "AuxiliaryAddresses": {"r6": "fd00:5dc:98::2"}}, cfg)
     a6 = run("sleep 300", name=tag + "-a6", network=tag + "-v6b")
     b6 = run("sleep 300", network=tag + "-v6b")
     ip6 = lambda c: api.inspect_container(c.id)["NetworkSettings"]["Networks"][tag + "-v6b"]
@@ -328,6 +331,15 @@ says("update restart always with a count", lambda: api.update_container(x["Id"],
 st = api.stats(x["Id"], stream=False)
 check("stats of a stopped container: no os_type", "os_type" not in st and st["id"] == x["Id"], sorted(st))
 api.start(x["Id"])
+st = api.stats(x["Id"], stream=False)
+check("stats of a running container: no os_type (dockerd sets it on Windows only)", "os_type" not in st and "memory_stats" in st, sorted(st))
+got = apierror(lambda: api.top(x["Id"], ps_args="--nosuch"))
+check("top with bad ps args: ps's words", got == e500 + "ps: error: unknown gnu long option", got)
+says("commit with a bad change", lambda: api.commit(x["Id"], repository=tag + "img", changes=["BOGUS x"]), "400 bogus is not a valid change command")
+info = api.info()
+check("info at 1.41: KernelMemory, no CDISpecDirs", "KernelMemory" in info and "KernelMemoryTCP" in info and "CDISpecDirs" not in info, sorted(info))
+nets = api.networks(names=["bridge"])
+check("networks at 1.41: no EnableIPv4", nets and "EnableIPv4" not in nets[0] and "EnableIPv4" not in api.inspect_network(nets[0]["Id"]), nets)
 p = api.create_container("busybox", "sleep 300", host_config=api.create_host_config(pid_mode="container:" + x["Id"]))
 made.append(p["Id"])
 api.start(p["Id"])

@@ -8,6 +8,7 @@ const (
 	ImageList        = "GET /images/json"
 	ImageInspect     = "GET /images/{name}/json"
 	NetworkInspect   = "GET /networks/{id}"
+	NetworkList      = "GET /networks"
 	SystemInfo       = "GET /info"
 	SystemDF         = "GET /system/df"
 	Events           = "GET /events"
@@ -106,6 +107,8 @@ var table = []Gate{
 	}},
 
 	// v1.48
+	{Since: "1.48", Route: NetworkInspect, Change: "EnableIPv4 added", Old: drop("EnableIPv4")},
+	{Since: "1.48", Route: NetworkList, Change: "EnableIPv4 added", Old: drop("EnableIPv4")},
 	{Since: "1.48", Route: ContainerInspect, Change: "ImageManifestDescriptor added", Old: drop("ImageManifestDescriptor")},
 	{Since: "1.48", Route: ContainerList, Change: "ImageManifestDescriptor added", Old: drop("ImageManifestDescriptor")},
 	{Since: "1.48", Route: ImageList, Change: "Descriptor added", Old: drop("Descriptor")},
@@ -141,6 +144,7 @@ var table = []Gate{
 	{Since: "1.44", Route: ImageList, Change: "VirtualSize omitted", Old: virtualSize},
 	{Since: "1.44", Route: SystemDF, Change: "VirtualSize omitted from Images", Old: each("Images", virtualSize)},
 	{Since: "1.44", Route: SystemInfo, Change: "status properties in Runtimes", Old: each("Runtimes", drop("status"))},
+	{Since: "1.44", Route: SystemInfo, Change: "CDISpecDirs added", Old: drop("CDISpecDirs")},
 	{ID: CreateMultipleNetworks, Since: "1.44", Route: ContainerCreate, Change: "multiple EndpointsConfig accepted"},
 	{ID: CreateHealthStartInt, Since: "1.44", Route: ContainerCreate, Change: "HealthConfig.StartInterval"},
 	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
@@ -156,6 +160,7 @@ var table = []Gate{
 	{ID: CreateAnnotations, Since: "1.43", Route: ContainerCreate, Change: "HostConfig.Annotations"},
 
 	// v1.42
+	{Since: "1.42", Route: SystemInfo, Change: "KernelMemory and KernelMemoryTCP omitted when not supported (never, on cgroup v2)", Old: keep(map[string]any{"KernelMemory": false, "KernelMemoryTCP": false})},
 	{Since: "1.42", Route: ContainerInspect, Change: "KernelMemory and KernelMemoryTCP omitted when not set", Old: under("HostConfig", keep(map[string]any{"KernelMemory": 0, "KernelMemoryTCP": 0}))},
 	{ID: VolumePruneAnonymousOnly, Since: "1.42", Route: "POST /volumes/prune", Change: "only anonymous volumes are pruned unless the all filter is set; before, every unused volume"},
 	{ID: StopSignal, Since: "1.42", Route: "POST /containers/{name}/stop", Change: "stop and restart accept a signal parameter"},

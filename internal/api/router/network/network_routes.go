@@ -27,7 +27,7 @@ func (s *Router) getNetworks(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, n)
 		}
 	}
-	return httputil.WriteJSON(w, http.StatusOK, out)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.NetworkList, out)
 }
 
 // networkMatches applies GET /networks filters: name, id (prefixes),
