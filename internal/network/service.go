@@ -54,6 +54,10 @@ type Config struct {
 	RunRoot  string            // <exec root>/netns: container namespaces
 	ClaimDir string            // host-wide address claims (claim.go); "" for none
 	BIP      string            // default bridge address, e.g. "172.17.0.1/16"; "" picks one
+	// IPv6 and FixedCIDRv6 (an IPv6 subnet) give the default bridge IPv6
+	// (daemon.json's ipv6 and fixed-cidr-v6).
+	IPv6        bool
+	FixedCIDRv6 string
 	Pools    []ipam.PoolSpec   // default-address-pools; nil for docker's
 	IPTables bool              // manage iptables rules
 	IPMasq   bool              // masquerade outbound traffic
@@ -243,6 +247,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.ensureDefault(); err != nil {
 		return nil, err
 	}
+	if err := s.defaultIPv6(); err != nil {
+		return nil, err
+	}
 	for _, r := range s.networks {
 		if err := s.setupBridge(r); err != nil {
 			s.log.Error("restoring network", "network", r.Name, "err", err)
@@ -360,6 +367,37 @@ func (s *Service) ensureDefault() error {
 		Labels: map[string]string{},
 	}
 	s.networks[r.ID] = r
+	return s.saveNetwork(r)
+}
+
+// defaultIPv6 gives the default bridge the IPv6 subnet of daemon.json's
+// ipv6 and fixed-cidr-v6, or takes IPv6 away when they are gone. The
+// gateway is the subnet's first address, as dockerd's.
+func (s *Service) defaultIPv6() error {
+	r := s.byName(network.NetworkBridge)
+	var want *network.IPAMConfig
+	if s.cfg.IPv6 {
+		p, err := netip.ParsePrefix(s.cfg.FixedCIDRv6)
+		if err != nil || !p.Addr().Is6() || p.Bits() > 126 {
+			return fmt.Errorf("ipv6 needs fixed-cidr-v6, an IPv6 subnet (wharf has no default IPv6 pool): %q", s.cfg.FixedCIDRv6)
+		}
+		want = &network.IPAMConfig{Subnet: p.Masked()}
+	}
+	cur := r.ipv6()
+	if (want == nil && cur == nil) || (want != nil && cur != nil && cur.Subnet == want.Subnet) {
+		return nil
+	}
+	var configs []network.IPAMConfig
+	for _, c := range r.IPAM.Config {
+		if c.Subnet.Addr().Is4() {
+			configs = append(configs, c)
+		}
+	}
+	if want != nil {
+		configs = append(configs, *want)
+	}
+	r.IPAM.Config, r.EnableIPv6 = configs, want != nil
+	s.log.Info("default bridge IPv6 changed by ipv6/fixed-cidr-v6", "subnet", s.cfg.FixedCIDRv6, "enabled", r.EnableIPv6)
 	return s.saveNetwork(r)
 }
 

@@ -128,7 +128,8 @@ func TestSDKNetworkIPv6(t *testing.T) {
 // inside the bridge, isolation from other bridges, masquerade out, an
 // internal network closed), IPv6 forwarding turned on with FORWARD DROP,
 // AAAA answers and v6 lines in /etc/hosts (also after a connect), ping6
-// between two containers by name; the rules go with the network.
+// between two containers by name; the rules go with the network. The
+// default bridge gets IPv6 from daemon.json's ipv6 and fixed-cidr-v6.
 func TestSDKNetworkIPv6Firewall(t *testing.T) {
 	ns := fmt.Sprintf("wharf-v6-%d", os.Getpid()%100000)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
@@ -137,7 +138,8 @@ func TestSDKNetworkIPv6Firewall(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", cmd, err, out)
 		}
 	}
-	e := netnsDaemon(t, ns, "v6fw")
+	// The default bridge gets IPv6 too, from daemon.json.
+	e := privateDaemon(t, `{"ipv6": true, "fixed-cidr-v6": "fd00:5dc:76::/64"}`, "nsenter", "--net=/run/netns/"+ns)
 	in := func(args ...string) string {
 		out, err := exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns}, args...)...).CombinedOutput()
 		if err != nil {
@@ -198,7 +200,20 @@ func TestSDKNetworkIPv6Firewall(t *testing.T) {
 	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); strings.Contains(hosts, "fd00:5dc:78::") {
 		t.Errorf("disconnect left the address in /etc/hosts:\n%s", hosts)
 	}
-	must("rm", "-f", "v6a", "v6b")
+	// The default bridge, with daemon.json's ipv6 and fixed-cidr-v6.
+	t.Cleanup(func() { e.run("docker", "rm", "-f", "dfa", "dfb") })
+	must("run", "-d", "--name", "dfa", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "dfb", "busybox", "sleep", "300")
+	if got := must("network", "inspect", "-f", "{{.EnableIPv6}} {{range .IPAM.Config}}{{.Subnet}} {{end}}", "bridge"); !strings.HasPrefix(got, "true ") || !strings.Contains(got, "fd00:5dc:76::/64") {
+		t.Errorf("default bridge: %q", got)
+	}
+	if got := must("inspect", "-f", "{{.NetworkSettings.Networks.bridge.GlobalIPv6Address}} {{.NetworkSettings.Networks.bridge.IPv6Gateway}}", "dfa"); got != "fd00:5dc:76::2 fd00:5dc:76::1" {
+		t.Errorf("dfa on the default bridge: %q", got)
+	}
+	if r := e.run("docker", "exec", "dfb", "ping", "-6", "-c1", "-W2", "fd00:5dc:76::2"); r.code != 0 {
+		t.Errorf("ping -6 on the default bridge: %s%s", r.stdout, r.stderr)
+	}
+	must("rm", "-f", "v6a", "v6b", "dfa", "dfb")
 	must("network", "rm", "v6", "v6int")
 	if filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S"); strings.Contains(filter+nat, br) || strings.Contains(filter+nat, brInt) {
 		t.Errorf("rules left after network rm:\n%s%s", filter, nat)

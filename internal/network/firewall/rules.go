@@ -6,7 +6,8 @@
 // and OUTPUT for local destinations, so 127.0.0.1:port works),
 // nat WHARF-POSTROUTING (masquerade), filter WHARF-FORWARD (inserted first
 // in FORWARD, so a FORWARD policy of DROP set by dockerd does not stop our
-// traffic).
+// traffic). An IPv6 network's rules go in the same chains of ip6tables,
+// made with its first rule.
 package firewall
 
 import (
