@@ -111,7 +111,7 @@ func (s *Service) DisconnectNetwork(ctx context.Context, ref, net string, force 
 	}
 	cfg := endpointsConfig(c)
 	if _, ok := cfg[nw.Name]; !ok && !found && string(c.HostConfig.NetworkMode) != nw.Name {
-		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("container %s is not connected to network %s", strings.TrimPrefix(c.Name, "/"), nw.Name))
+		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("container %s is not connected to network %s", c.ID, nw.Name))
 	}
 	delete(cfg, nw.Name)
 	s.editHosts(c, nil, nw.Addrs)

@@ -620,7 +620,7 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		return resp, errs.Invalid("network name must not be empty")
 	}
 	if _, ok := predefined[req.Name]; ok {
-		return resp, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be created", req.Name))
+		return resp, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("operation is not permitted on predefined %s network ", req.Name))
 	}
 	if req.Driver == "" {
 		req.Driver = "bridge"

@@ -338,6 +338,15 @@ check("top with bad ps args: ps's words", got == e500 + "ps: error: unknown gnu 
 says("commit with a bad change", lambda: api.commit(x["Id"], repository=tag + "img", changes=["BOGUS x"]), "400 bogus is not a valid change command")
 info = api.info()
 check("info at 1.41: KernelMemory, no CDISpecDirs", "KernelMemory" in info and "KernelMemoryTCP" in info and "CDISpecDirs" not in info, sorted(info))
+nc = api.create_network(tag + "-nc")
+got = apierror(lambda: api.disconnect_container_from_network(x["Id"], nc["Id"]))
+api.remove_network(nc["Id"])
+check("disconnect of a container not connected names it by id", got == ("500 " if ORACLE else "403 ") + "container %s is not connected to network %s-nc" % (x["Id"], tag), got)
+says("create of a predefined network", lambda: api.create_network("host"), "403 operation is not permitted on predefined host network ")
+says("relative tmpfs path", lambda: made.append(api.create_container("busybox", "true", host_config=api.create_host_config(tmpfs={"relative": ""}))["Id"]),
+     "400 invalid mount path: 'relative' mount path must be absolute")
+says("unknown capability", lambda: made.append(api.create_container("busybox", "true", host_config=api.create_host_config(cap_add=["NOSUCH"]))["Id"]),
+     '400 invalid CapAdd: unknown capability: "CAP_NOSUCH"')
 nets = api.networks(names=["bridge"])
 check("networks at 1.41: no EnableIPv4", nets and "EnableIPv4" not in nets[0] and "EnableIPv4" not in api.inspect_network(nets[0]["Id"]), nets)
 p = api.create_container("busybox", "sleep 300", host_config=api.create_host_config(pid_mode="container:" + x["Id"]))
