@@ -182,14 +182,14 @@ func TestSDKNetworkIPv6Firewall(t *testing.T) {
 	if !strings.Contains(nat, "-A WHARF-POSTROUTING -s fd00:5dc:77::/64 ! -o "+br+" -j MASQUERADE\n") || strings.Contains(nat, "fd00:5dc:78::") {
 		t.Errorf("ip6tables nat: masquerade of v6 only, none for the internal network:\n%s", nat)
 	}
-	if out := must("exec", "v6b", "nslookup", "-type=AAAA", "v6a"); !strings.Contains(out, "Address: fd00:5dc:77::1") {
+	if out := must("exec", "v6b", "nslookup", "-type=AAAA", "v6a"); !strings.Contains(out, "Address: fd00:5dc:77::2") {
 		t.Errorf("AAAA of v6a: %s", out)
 	}
 	if r := e.run("docker", "exec", "v6b", "ping", "-6", "-c1", "-W2", "v6a"); r.code != 0 {
 		t.Errorf("ping -6 v6a: %s%s", r.stdout, r.stderr)
 	}
 	id := must("inspect", "-f", "{{.Config.Hostname}}", "v6b")
-	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::2\t"+id) {
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::3\t"+id) {
 		t.Errorf("b's /etc/hosts lacks its IPv6 address:\n%s", hosts)
 	}
 	must("network", "connect", "--ip6", "fd00:5dc:78::9", "v6int", "v6b")
