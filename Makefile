@@ -24,8 +24,11 @@ COMPOSE_LDFLAGS = -X github.com/docker/compose/v5/internal.Version=$(shell $(GO)
 # git describe, after the release's tag once there is one.
 VERSION   ?= $(shell v=$$(git describe --tags --dirty 2>/dev/null) && echo $${v#v} || echo 0.1.0-dev+$$(git describe --always --dirty 2>/dev/null || echo unknown))
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# /version's BuildTime, in dockerd's form; SOURCE_DATE_EPOCH for reproducible builds.
+BUILDTIME ?= $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:%M:%S.000000000+00:00)
 VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) \
 	-X github.com/wharf/wharf/internal/version.GitCommit=$(COMMIT) \
+	-X github.com/wharf/wharf/internal/version.BuildTime=$(BUILDTIME) \
 	-X main.version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.Version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \

@@ -75,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(boolVal{&c.IPMasq}, "ip-masq", "masquerade traffic leaving the bridges (default true)", "ip-masq")
 	def(strVal{&c.Dashboard.Addr}, "dashboard", "serve the web dashboard on this address, e.g. 127.0.0.1:7380 (default off)", "dashboard")
 	def(strVal{&c.BIP}, "bip", "the default bridge's address and prefix", "bip")
+	def(boolVal{&c.IPv6}, "ipv6", "IPv6 on the default bridge (needs fixed-cidr-v6)", "ipv6")
+	def(strVal{&c.FixedCIDRv6}, "fixed-cidr-v6", "the default bridge's IPv6 subnet", "fixed-cidr-v6")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,10 @@ type Network struct {
 	IPTables bool `json:"iptables"`
 	// IPMasq masquerades traffic leaving the bridges.
 	IPMasq bool `json:"ip-masq"`
+	// IPv6 gives the default bridge IPv6 addresses from FixedCIDRv6 (an
+	// IPv6 subnet, required: wharf has no default IPv6 pool).
+	IPv6        bool   `json:"ipv6,omitempty"`
+	FixedCIDRv6 string `json:"fixed-cidr-v6,omitempty"`
 }
 
 // AddressPool is one of default-address-pools.

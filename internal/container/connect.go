@@ -43,6 +43,7 @@ func (s *Service) ConnectNetwork(ctx context.Context, ref, net string, es *apine
 	if nw.Resolver.IsValid() {
 		s.useResolver(c, nw.Resolver)
 	}
+	s.editHosts(c, nw.Addrs, nil)
 	if es == nil {
 		es = &apinet.EndpointSettings{}
 	}
@@ -66,6 +67,23 @@ func (s *Service) useResolver(c *Container, addr netip.Addr) {
 	}
 	if err != nil {
 		s.log.Warn("switching resolv.conf to the embedded resolver", "id", c.ID, "err", err)
+	}
+}
+
+// editHosts adds (connect) or removes (disconnect) a running container's
+// own lines in its /etc/hosts, as dockerd: rewritten in place, as
+// useResolver. Callers hold c.mu.
+func (s *Service) editHosts(c *Container, add, remove []netip.Addr) {
+	if len(add) == 0 && len(remove) == 0 {
+		return
+	}
+	path := filepath.Join(s.dir(c.ID), "hosts")
+	cur, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(path, network.EditHosts(cur, add, remove, c.Config.Hostname, c.Config.Domainname), 0o644)
+	}
+	if err != nil {
+		s.log.Warn("updating /etc/hosts for a network change", "id", c.ID, "err", err)
 	}
 }
 
@@ -93,9 +111,10 @@ func (s *Service) DisconnectNetwork(ctx context.Context, ref, net string, force 
 	}
 	cfg := endpointsConfig(c)
 	if _, ok := cfg[nw.Name]; !ok && !found && string(c.HostConfig.NetworkMode) != nw.Name {
-		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("container %s is not connected to network %s", strings.TrimPrefix(c.Name, "/"), nw.Name))
+		return errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("container %s is not connected to network %s", c.ID, nw.Name))
 	}
 	delete(cfg, nw.Name)
+	s.editHosts(c, nil, nw.Addrs)
 	if err := s.save(c); err != nil {
 		return err
 	}

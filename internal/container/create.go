@@ -65,6 +65,9 @@ func (s *Service) create(ctx context.Context, o CreateOptions, pod *Pod) (contai
 	if err := s.checkNetworkMode(hc); err != nil {
 		return resp, err
 	}
+	if err := s.checkSharedNamespaces(hc); err != nil {
+		return resp, err
+	}
 	if _, err := s.runtimeFor(hc.Runtime); err != nil {
 		return resp, err
 	}

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,8 +31,10 @@ func (s *Service) Rename(ctx context.Context, ref, newName string) error {
 	if "/"+strings.TrimPrefix(newName, "/") == old {
 		return errs.Invalid("Renaming a container with the same name as its current name")
 	}
-	if err := s.reserveName(newName, c); err != nil {
-		return err
+	// dockerd's words: its reservation's error behind this prefix, the
+	// name with its "/".
+	if err := s.reserveName("/"+strings.TrimPrefix(newName, "/"), c); err != nil {
+		return fmt.Errorf("Error when allocating new name: %w", err)
 	}
 	c.Name = "/" + strings.TrimPrefix(newName, "/")
 	if err := s.save(c); err != nil {
@@ -110,6 +113,13 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 	}
 	out, err := exec.CommandContext(ctx, "ps", strings.Fields(psArgs)...).Output()
 	if err != nil {
+		// ps's own first line of complaint, as dockerd says it.
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if line, _, _ := strings.Cut(string(ee.Stderr), "\n"); line != "" {
+				return resp, errs.Invalid("ps: %s", line)
+			}
+		}
 		return resp, errs.Invalid("ps: %v", err)
 	}
 	return parsePS(string(out), pids)

@@ -361,6 +361,9 @@ func (s *Service) setupMounts(ctx context.Context, c *Container) error {
 		if path.Clean(dst) == "/" {
 			return errs.Invalid("invalid specification: destination can't be '/'") // dockerd's words
 		}
+		if !path.IsAbs(dst) {
+			return errs.Invalid("invalid mount path: '%s' mount path must be absolute", dst) // dockerd's words
+		}
 		if err := validateDestination(mount.TypeTmpfs, dst); err != nil {
 			return errs.Invalid("invalid tmpfs mount: %v", err)
 		}

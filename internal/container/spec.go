@@ -42,6 +42,7 @@ type specInput struct {
 	CgroupParent string // the daemon's cgroup parent, used unless the container names its own
 	EtcFiles     string // directory holding hostname, hosts, resolv.conf
 	NetNS        string // path of a network namespace to join; "" for a new one
+	PidNS, IpcNS string // --pid/--ipc container:<ref>: the target's namespaces to join
 
 	Mounts []specs.Mount // volumes, binds, tmpfs (mounts.go)
 	Init   string        // host path of the --init binary, or ""
@@ -81,7 +82,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Mounts:   defaultMounts(hc),
 		Linux: &specs.Linux{
 			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
-			Namespaces:  namespaces(hc, in.NetNS, c.Pod),
+			Namespaces:  namespaces(hc, in, c.Pod),
 			Resources:   resources(hc),
 			Sysctl:      hc.Sysctls,
 		},
@@ -420,10 +421,12 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 }
 
 // namespaces: a fresh pid, ipc, uts and mount namespace; the network
-// namespace follows the network mode.
+// namespace follows the network mode, pid and ipc those of a container
+// named by --pid/--ipc container:<ref>.
 // A pod's container joins the pod's ipc and uts namespaces instead.
-func namespaces(hc *container.HostConfig, netns string, pod *Pod) []specs.LinuxNamespace {
-	var ipcNS, utsNS, pidNS string
+func namespaces(hc *container.HostConfig, in specInput, pod *Pod) []specs.LinuxNamespace {
+	netns, ipcNS, pidNS := in.NetNS, in.IpcNS, in.PidNS
+	var utsNS string
 	if pod != nil {
 		ipcNS, utsNS, pidNS = pod.IPCNS, pod.UTSNS, pod.PIDNS
 	}

@@ -125,8 +125,19 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	spec, err := buildSpec(c, specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS,
-		DefaultUlimits: s.cfg.DefaultUlimits, MaxNofile: daemonMaxNofile()})
+	in := specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS,
+		DefaultUlimits: s.cfg.DefaultUlimits, MaxNofile: daemonMaxNofile()}
+	if m := c.HostConfig.PidMode; m.IsContainer() {
+		if in.PidNS, err = s.sharedNamespace("pid", m.Container()); err != nil {
+			return 0, err
+		}
+	}
+	if m := c.HostConfig.IpcMode; m.IsContainer() {
+		if in.IpcNS, err = s.sharedNamespace("ipc", m.Container()); err != nil {
+			return 0, err
+		}
+	}
+	spec, err := buildSpec(c, in)
 	if err != nil {
 		return 0, err
 	}

@@ -59,10 +59,11 @@ func (s *Service) Stats(ctx context.Context, ref string, o StatsOptions, out fun
 }
 
 // sample reads c's counters; a container that is not running gives an
-// empty sample, as with dockerd.
+// empty sample, as with dockerd. os_type stays empty: dockerd sets it on
+// Windows only.
 func (s *Service) sample(c *Container) container.StatsResponse {
 	c.mu.Lock()
-	resp := container.StatsResponse{ID: c.ID, Name: c.Name, OSType: "linux"}
+	resp := container.StatsResponse{ID: c.ID, Name: c.Name}
 	running, pid, rtName := c.State.Running, c.State.Pid, c.Runtime
 	c.mu.Unlock()
 	if !running {

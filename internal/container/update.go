@@ -35,8 +35,10 @@ func (s *Service) Update(ctx context.Context, ref string, u container.UpdateConf
 		}
 		hc.RestartPolicy = u.RestartPolicy
 	}
+	// A bad value is refused in validation's own words, as dockerd
+	// checks the request before it looks at the container.
 	if err := validateResources(&hc.Resources); err != nil {
-		return resp, errs.Invalid("Cannot update container %s: %v", c.ID, err)
+		return resp, err
 	}
 	if err := validateRestartPolicy(&hc); err != nil {
 		return resp, err

@@ -90,10 +90,17 @@ func validateHostSettings(hc *container.HostConfig) error {
 	if err := validatePortBindings(hc.PortBindings); err != nil {
 		return err
 	}
-	for _, c := range append(append([]string{}, hc.CapAdd...), hc.CapDrop...) {
-		if n := normalizeCap(c); n != "ALL" && !knownCap(n) {
-			return errs.Invalid("unknown capability: %q", c)
+	for i, caps := range [][]string{hc.CapAdd, hc.CapDrop} {
+		for _, c := range caps {
+			if n := normalizeCap(c); n != "ALL" && !knownCap(n) {
+				return errs.Invalid("invalid %s: unknown capability: %q", [2]string{"CapAdd", "CapDrop"}[i], n) // dockerd's words
+			}
 		}
+	}
+	if len(hc.StorageOpt) > 0 {
+		// Wharf's overlay has no quota support; dockerd's overlay2
+		// answers so when its data root is not xfs with pquota.
+		return errs.Invalid("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
 	}
 	for k := range hc.Annotations {
 		if k == "" {

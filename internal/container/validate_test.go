@@ -57,8 +57,8 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{name: "extra host bad ip", hc: container.HostConfig{ExtraHosts: []string{"name:1.2.3.999"}}, want: `invalid IP address in add-host: "1.2.3.999"`},
 		{name: "host port", hc: container.HostConfig{PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostPort: "99999"}}}}, want: `invalid port specification: "99999"`},
 		{name: "container port 0", hc: container.HostConfig{PortBindings: network.PortMap{network.MustParsePort("0/tcp"): {{HostPort: "80"}}}}, want: `invalid port specification: "0/tcp"`},
-		{name: "cap add unknown", hc: container.HostConfig{CapAdd: []string{"bogus"}}, want: `unknown capability: "bogus"`},
-		{name: "cap drop unknown", hc: container.HostConfig{CapDrop: []string{"bogus"}}, want: `unknown capability: "bogus"`},
+		{name: "cap add unknown", hc: container.HostConfig{CapAdd: []string{"bogus"}}, want: `invalid CapAdd: unknown capability: "CAP_BOGUS"`},
+		{name: "cap drop unknown", hc: container.HostConfig{CapDrop: []string{"bogus"}}, want: `invalid CapDrop: unknown capability: "CAP_BOGUS"`},
 		{name: "empty annotation key", hc: container.HostConfig{Annotations: map[string]string{"": "x"}}, want: "the empty string is not permitted as an annotation key"},
 		{name: "restart policy", hc: container.HostConfig{RestartPolicy: container.RestartPolicy{Name: "sometimes"}}, want: "invalid restart policy"},
 	}

@@ -28,6 +28,7 @@ func newNetworks(ctx context.Context, cfg config.Config, bus events.Logger, log 
 		RunRoot:  filepath.Join(cfg.ExecRoot, "netns"),
 		ClaimDir: "/run/wharf-ipam",
 		BIP:      cfg.BIP,
+		IPv6:     cfg.IPv6, FixedCIDRv6: cfg.FixedCIDRv6,
 		Pools:    pools,
 		IPTables: cfg.IPTables,
 		IPMasq:   cfg.IPMasq,

@@ -34,7 +34,7 @@ func applyChanges(cfg *dockerspec.DockerOCIImageConfig, changes []string) error 
 	}
 	for _, n := range res.AST.Children {
 		if !validChanges[strings.ToLower(n.Value)] {
-			return errs.Invalid("%s is not a valid change command", n.Value)
+			return errs.Invalid("%s is not a valid change command", strings.ToLower(n.Value))
 		}
 	}
 	lex := shell.NewLex(res.EscapeToken)

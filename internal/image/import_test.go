@@ -68,8 +68,9 @@ func TestImportRejects(t *testing.T) {
 		changes []string
 		msg     string
 	}{
-		{"", []string{"RUN true"}, "RUN is not a valid change command"},
-		{"", []string{"FROM busybox"}, "FROM is not a valid change command"},
+		// dockerd names the instruction in lower case (checked against 20.10).
+		{"", []string{"RUN true"}, "run is not a valid change command"},
+		{"", []string{"FROM busybox"}, "from is not a valid change command"},
 		{"", []string{"EXPOSE notaport"}, "invalid containerPort: notaport"},
 		{"Bad/Name", nil, "invalid reference format: repository name (Name) must be lowercase"},
 	}

@@ -26,14 +26,22 @@ var driverOpts = map[string][]string{
 	"journald":  {"labels", "labels-regex", "env", "env-regex", "tag"},
 }
 
+// dockerDrivers are the log drivers built into dockerd that wharf lacks:
+// refused as a driver that is not registered, not looked up as a plugin.
+var dockerDrivers = []string{"syslog", "gelf", "fluentd", "awslogs", "splunk", "etwlogs", "gcplogs", "logentries"}
+
 // ValidateLogOpts checks a driver's name and options in dockerd's words.
 func ValidateLogOpts(driver string, opts map[string]string) error {
 	if driver == "none" {
 		return nil
 	}
 	known, ok := driverOpts[driver]
-	if !ok {
+	switch {
+	case !ok && slices.Contains(dockerDrivers, driver):
 		return fmt.Errorf("logger: no log driver named '%s' is registered", driver)
+	case !ok:
+		// Not one of docker's: dockerd looks for a plugin of that name.
+		return fmt.Errorf("error looking up logging plugin %s: plugin %q not found", driver, driver)
 	}
 	for key, val := range opts {
 		if !slices.Contains(known, key) && !slices.Contains(commonOpts, key) {

@@ -32,6 +32,9 @@ type NetworkRef struct {
 	// network with an embedded DNS: its resolv.conf must now name this
 	// resolver (UseResolver), as dockerd switches it to 127.0.0.11.
 	Resolver netip.Addr
+	// Addrs are the addresses of the endpoint a running container got
+	// (connect) or lost (disconnect): its /etc/hosts names them (EditHosts).
+	Addrs []netip.Addr
 }
 
 func (r *record) ref() NetworkRef { return NetworkRef{ID: r.ID, Name: r.Name, Driver: r.Driver} }
@@ -92,6 +95,7 @@ func (s *Service) AttachEndpoint(ctx context.Context, req EndpointRequest) (Netw
 	s.saveSandbox(sb)
 	ref := r.ref()
 	ref.Resolver = resolver
+	ref.Addrs = ep.addrs()
 	return ref, nil
 }
 
@@ -178,7 +182,9 @@ func (s *Service) DetachEndpoint(ctx context.Context, containerID, ref string) (
 	bridge.Delete(ep.HostVeth)
 	s.unclaim(ep.Bridge, ep.IP, sb.NetNS)
 	s.saveSandbox(sb)
-	return r.ref(), true, nil
+	nref := r.ref()
+	nref.Addrs = ep.addrs()
+	return nref, true, nil
 }
 
 // Rename gives a running container's endpoints its new name: the embedded

@@ -9,8 +9,9 @@ import (
 )
 
 // hostsFile renders a container's /etc/hosts as dockerd writes it: the
-// defaults, extra hosts, links, then the container's own address.
-func hostsFile(ip netip.Addr, hostname, domain string, extra []string, links []hostEntry) []byte {
+// defaults, extra hosts, links, then the container's own addresses (each
+// network's IPv4 and, on an IPv6 network, IPv6 one).
+func hostsFile(own []netip.Addr, hostname, domain string, extra []string, links []hostEntry) []byte {
 	var b bytes.Buffer
 	b.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
 	b.WriteString("fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
@@ -23,12 +24,40 @@ func hostsFile(ip netip.Addr, hostname, domain string, extra []string, links []h
 	for _, l := range links {
 		fmt.Fprintf(&b, "%s\t%s\n", l.IP, strings.Join(l.Names, " "))
 	}
-	if ip.IsValid() {
-		names := hostname
-		if domain != "" {
-			names = hostname + "." + domain + " " + hostname
+	for _, ip := range own {
+		b.WriteString(ownEntry(ip, hostname, domain))
+	}
+	return b.Bytes()
+}
+
+// ownEntry is the hosts line naming the container at ip.
+func ownEntry(ip netip.Addr, hostname, domain string) string {
+	names := hostname
+	if domain != "" {
+		names = hostname + "." + domain + " " + hostname
+	}
+	return fmt.Sprintf("%s\t%s\n", ip, names)
+}
+
+// EditHosts is a running container's /etc/hosts after a network connect
+// (add: the new endpoint's addresses) or disconnect (remove: the old
+// one's), as dockerd keeps it: a line per own address, other lines kept.
+func EditHosts(cur []byte, add, remove []netip.Addr, hostname, domain string) []byte {
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(cur), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 {
+			if a, err := netip.ParseAddr(f[0]); err == nil && slices.Contains(remove, a) {
+				continue
+			}
 		}
-		fmt.Fprintf(&b, "%s\t%s\n", ip, names)
+		b.WriteString(line)
+	}
+	if b.Len() > 0 && !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	for _, ip := range add {
+		b.WriteString(ownEntry(ip, hostname, domain))
 	}
 	return b.Bytes()
 }

@@ -2,16 +2,34 @@ package network
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
 func TestHostsFile(t *testing.T) {
-	got := string(hostsFile(netip.MustParseAddr("172.17.0.2"), "abc123", "", []string{"db:10.0.0.5"},
+	got := string(hostsFile([]netip.Addr{netip.MustParseAddr("172.17.0.2")}, "abc123", "", []string{"db:10.0.0.5"},
 		[]hostEntry{{IP: netip.MustParseAddr("172.17.0.3"), Names: []string{"web", "0123456789ab", "webserver"}}}))
 	want := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
 		"10.0.0.5\tdb\n172.17.0.3\tweb 0123456789ab webserver\n172.17.0.2\tabc123\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestHostsFileIPv6AndConnect(t *testing.T) {
+	own := []netip.Addr{netip.MustParseAddr("10.219.0.3"), netip.MustParseAddr("fd00:77::3")}
+	got := string(hostsFile(own, "abc123", "", nil, nil))
+	if !strings.HasSuffix(got, "ff02::2\tip6-allrouters\n10.219.0.3\tabc123\nfd00:77::3\tabc123\n") {
+		t.Fatalf("IPv6 network: %q", got)
+	}
+	added := []netip.Addr{netip.MustParseAddr("10.220.0.4"), netip.MustParseAddr("fd00:78::55")}
+	got = string(EditHosts([]byte(got), added, nil, "abc123", "example.test"))
+	if !strings.HasSuffix(got, "fd00:77::3\tabc123\n10.220.0.4\tabc123.example.test abc123\nfd00:78::55\tabc123.example.test abc123\n") {
+		t.Fatalf("connect: %q", got)
+	}
+	got = string(EditHosts([]byte(got), nil, added, "abc123", ""))
+	if !strings.HasSuffix(got, "ff02::2\tip6-allrouters\n10.219.0.3\tabc123\nfd00:77::3\tabc123\n") {
+		t.Fatalf("disconnect: %q", got)
 	}
 }
 

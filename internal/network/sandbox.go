@@ -325,6 +325,9 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		for _, e := range s.endpointsOf(r.ID) {
 			used6[e.ep.IP6] = true
 		}
+		for _, a := range c6.AuxAddress {
+			used6[a] = true
+		}
 		var err error
 		if ip6, err = allocate6(c6.Subnet, gateway6(c6), used6, want6); err != nil {
 			s.unclaim(r.Bridge, ip, nsPath)
@@ -422,7 +425,7 @@ func (s *Service) etcFiles(sb *sandbox, req AttachRequest) *AttachResult {
 	}
 	return &AttachResult{
 		NetNS:      sb.NetNS,
-		Hosts:      hostsFile(sb.Endpoints[0].IP, req.Hostname, req.Domainname, req.ExtraHosts, links),
+		Hosts:      hostsFile(sb.ownAddrs(), req.Hostname, req.Domainname, req.ExtraHosts, links),
 		ResolvConf: resolvConf(hostConf, embedded, req.DNS, req.DNSSearch, req.DNSOptions),
 		LinkEnv:    env,
 	}
@@ -628,6 +631,23 @@ func (s *Service) PortSummaries(containerID string) []container.PortSummary {
 			n, _ := strconv.Atoi(num)
 			out = append(out, container.PortSummary{PrivatePort: uint16(n), Type: proto})
 		}
+	}
+	return out
+}
+
+// addrs are the endpoint's addresses: IPv4, and IPv6 on an IPv6 network.
+func (ep *endpoint) addrs() []netip.Addr {
+	if ep.IP6.IsValid() {
+		return []netip.Addr{ep.IP, ep.IP6}
+	}
+	return []netip.Addr{ep.IP}
+}
+
+// ownAddrs are the container's addresses on all its networks, in order.
+func (sb *sandbox) ownAddrs() []netip.Addr {
+	var out []netip.Addr
+	for _, ep := range sb.Endpoints {
+		out = append(out, ep.addrs()...)
 	}
 	return out
 }

@@ -54,6 +54,10 @@ type Config struct {
 	RunRoot  string            // <exec root>/netns: container namespaces
 	ClaimDir string            // host-wide address claims (claim.go); "" for none
 	BIP      string            // default bridge address, e.g. "172.17.0.1/16"; "" picks one
+	// IPv6 and FixedCIDRv6 (an IPv6 subnet) give the default bridge IPv6
+	// (daemon.json's ipv6 and fixed-cidr-v6).
+	IPv6        bool
+	FixedCIDRv6 string
 	Pools    []ipam.PoolSpec   // default-address-pools; nil for docker's
 	IPTables bool              // manage iptables rules
 	IPMasq   bool              // masquerade outbound traffic
@@ -68,6 +72,9 @@ type record struct {
 	Bridge string `json:"WharfBridge"`
 	// UserSubnet: the subnet was given at create, so --ip may be used.
 	UserSubnet bool `json:"WharfUserSubnet,omitempty"`
+	// AutoGateway: the user gave the subnet but not the gateway, which
+	// was chosen; inspect shows the IPAM config as given, as dockerd.
+	AutoGateway bool `json:"WharfAutoGateway,omitempty"`
 	// Creating: the record is written before the bridge and its rules
 	// are made, so that a crash meanwhile leaves a record naming them;
 	// the next start removes them and it (load).
@@ -164,7 +171,11 @@ func validateOptions(opts map[string]string, subnet netip.Prefix, aux map[string
 
 func (r *record) fwBridge(masq bool) firewall.Bridge {
 	noICC := r.Options[optICC] != "" && r.Options[optICC] != "true" && r.Options[optICC] != "1"
-	return firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily, NoICC: noICC}
+	b := firewall.Bridge{Name: r.Bridge, Subnet: r.subnet(), Internal: r.Internal, Masquerade: masq, Family: bridgeFamily, NoICC: noICC}
+	if c6 := r.ipv6(); c6 != nil {
+		b.Subnet6 = c6.Subnet
+	}
+	return b
 }
 
 // Service manages networks and container endpoints.
@@ -234,6 +245,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.log.Info("enabled IPv4 forwarding (net.ipv4.ip_forward=1), FORWARD policy DROP")
 	}
 	if err := s.ensureDefault(); err != nil {
+		return nil, err
+	}
+	if err := s.defaultIPv6(); err != nil {
 		return nil, err
 	}
 	for _, r := range s.networks {
@@ -356,6 +370,37 @@ func (s *Service) ensureDefault() error {
 	return s.saveNetwork(r)
 }
 
+// defaultIPv6 gives the default bridge the IPv6 subnet of daemon.json's
+// ipv6 and fixed-cidr-v6, or takes IPv6 away when they are gone. The
+// gateway is the subnet's first address, as dockerd's.
+func (s *Service) defaultIPv6() error {
+	r := s.byName(network.NetworkBridge)
+	var want *network.IPAMConfig
+	if s.cfg.IPv6 {
+		p, err := netip.ParsePrefix(s.cfg.FixedCIDRv6)
+		if err != nil || !p.Addr().Is6() || p.Bits() > 126 {
+			return fmt.Errorf("ipv6 needs fixed-cidr-v6, an IPv6 subnet (wharf has no default IPv6 pool): %q", s.cfg.FixedCIDRv6)
+		}
+		want = &network.IPAMConfig{Subnet: p.Masked()}
+	}
+	cur := r.ipv6()
+	if (want == nil && cur == nil) || (want != nil && cur != nil && cur.Subnet == want.Subnet) {
+		return nil
+	}
+	var configs []network.IPAMConfig
+	for _, c := range r.IPAM.Config {
+		if c.Subnet.Addr().Is4() {
+			configs = append(configs, c)
+		}
+	}
+	if want != nil {
+		configs = append(configs, *want)
+	}
+	r.IPAM.Config, r.EnableIPv6 = configs, want != nil
+	s.log.Info("default bridge IPv6 changed by ipv6/fixed-cidr-v6", "subnet", s.cfg.FixedCIDRv6, "enabled", r.EnableIPv6)
+	return s.saveNetwork(r)
+}
+
 // usedSubnets lists the subnets of every network but skip, those being
 // made or torn down included. Callers hold s.mu.
 func (s *Service) usedSubnets(skip string) []netip.Prefix {
@@ -387,8 +432,29 @@ func (s *Service) setupBridge(r *record) error {
 		if err := bridge.EnsureAddr6(r.Bridge, gateway6(c6), c6.Subnet); err != nil {
 			return err
 		}
+		s.forward6()
 	}
 	return s.fw.Add(firewall.BridgeRules(r.fwBridge(s.masquerade(r))))
+}
+
+// forward6 turns on IPv6 forwarding for an IPv6 network's traffic out
+// of its bridge, as dockerd with ip6tables on: only when wharf manages the
+// firewall, which then sets ip6tables' FORWARD policy to DROP if it was
+// wharf that turned forwarding on (as for IPv4).
+func (s *Service) forward6() {
+	if !s.cfg.IPTables {
+		return
+	}
+	on, err := bridge.EnableForwarding6()
+	switch {
+	case err != nil:
+		s.log.Warn("enabling IPv6 forwarding", "err", err)
+	case on:
+		if err := s.fw.DropForwarded6(); err != nil {
+			s.log.Warn("setting the IPv6 FORWARD policy to DROP", "err", err)
+		}
+		s.log.Info("enabled IPv6 forwarding (net.ipv6.conf.all.forwarding=1) for an IPv6 network, IPv6 FORWARD policy DROP")
+	}
 }
 
 // startDNS starts the embedded resolver of a user-defined network.
@@ -461,7 +527,8 @@ func (s *Service) lookup(id string, client netip.Addr, name string) ([]netip.Add
 	return nil, false
 }
 
-// namedOn lists the addresses on network id of the endpoints called name.
+// namedOn lists the addresses on network id of the endpoints called name
+// (IPv4 and, on an IPv6 network, IPv6: the resolver answers A and AAAA).
 // Callers hold s.mu.
 func (s *Service) namedOn(id, name string) []netip.Addr {
 	var out []netip.Addr
@@ -469,6 +536,9 @@ func (s *Service) namedOn(id, name string) []netip.Addr {
 		for _, ep := range sb.Endpoints {
 			if ep.NetworkID == id && slices.ContainsFunc(ep.DNSNames, func(n string) bool { return strings.EqualFold(n, name) }) {
 				out = append(out, ep.IP)
+				if ep.IP6.IsValid() {
+					out = append(out, ep.IP6)
+				}
 			}
 		}
 	}
@@ -550,7 +620,7 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 		return resp, errs.Invalid("network name must not be empty")
 	}
 	if _, ok := predefined[req.Name]; ok {
-		return resp, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("%s is a pre-defined network and cannot be created", req.Name))
+		return resp, errs.Wrap(errdefs.ErrPermissionDenied, fmt.Errorf("operation is not permitted on predefined %s network ", req.Name))
 	}
 	if req.Driver == "" {
 		req.Driver = "bridge"
@@ -632,11 +702,17 @@ func (s *Service) plan(req network.CreateRequest) (*record, error) {
 		}
 		cfg.Subnet = subnet
 	}
+	autoGateway := userSubnet && !cfg.Gateway.IsValid()
 	if !cfg.Gateway.IsValid() {
 		cfg.Gateway = ipam.Gateway(cfg.Subnet)
 	}
 	if err := validateOptions(req.Options, cfg.Subnet, cfg.AuxAddress); err != nil {
 		return nil, err
+	}
+	for _, c := range v6 {
+		if err := validateOptions(nil, c.Subnet, c.AuxAddress); err != nil {
+			return nil, err
+		}
 	}
 	enable6 := req.EnableIPv6 != nil && *req.EnableIPv6
 	ipamConfigs := []network.IPAMConfig{cfg}
@@ -648,7 +724,7 @@ func (s *Service) plan(req network.CreateRequest) (*record, error) {
 		ipamConfigs = append(ipamConfigs, c6)
 	}
 	id := newID()
-	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet}
+	r := &record{Bridge: "wharf-" + id[:9], UserSubnet: userSubnet, AutoGateway: autoGateway}
 	if name := req.Options["com.docker.network.bridge.name"]; name != "" {
 		r.Bridge = name
 	}
@@ -864,6 +940,9 @@ func (s *Service) Inspect(ctx context.Context, ref string) (network.Inspect, err
 func (s *Service) inspect(r *record) network.Inspect {
 	in := network.Inspect{Network: r.Network, Containers: map[string]network.EndpointResource{}}
 	in.IPAM.Config = append([]network.IPAMConfig(nil), r.IPAM.Config...)
+	if r.AutoGateway && len(in.IPAM.Config) > 0 {
+		in.IPAM.Config[0].Gateway = netip.Addr{}
+	}
 	for _, e := range s.endpointsOf(r.ID) {
 		in.Containers[e.sb.ContainerID] = network.EndpointResource{
 			Name: e.sb.Name, EndpointID: e.ep.EndpointID, MacAddress: network.HardwareAddr(parseMAC(e.ep.MAC)),

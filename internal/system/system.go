@@ -69,6 +69,7 @@ func (s *Service) Version(ctx context.Context) (system.VersionResponse, error) {
 			Details: map[string]string{
 				"ApiVersion": version.APIVersion, "MinAPIVersion": version.MinAPIVersion,
 				"GitCommit": version.GitCommit, "GoVersion": goruntime.Version(), "Os": "linux", "Arch": goruntime.GOARCH, "KernelVersion": kernel,
+				"BuildTime": version.BuildTime,
 			},
 		}},
 		Version:       version.Version,
@@ -79,7 +80,7 @@ func (s *Service) Version(ctx context.Context) (system.VersionResponse, error) {
 		Arch:          goruntime.GOARCH,
 		KernelVersion: kernel,
 		GitCommit:     version.GitCommit,
-		BuildTime:     "",
+		BuildTime:     version.BuildTime,
 	}, nil
 }
 

@@ -8,6 +8,9 @@ var (
 	Version = "0.1.0-dev"
 	// GitCommit is the commit built from.
 	GitCommit = "unknown"
+	// BuildTime is when the binary was built, as dockerd writes it
+	// ("2006-01-02T15:04:05.000000000+00:00"); "" when not stamped.
+	BuildTime = ""
 )
 
 const (

@@ -18,6 +18,10 @@ type hostNet struct {
 	ipForward     string
 	forwardPolicy string
 	hadBridge     bool
+	// IPv6 forwarding and ip6tables' FORWARD policy, which an IPv6
+	// network changes (as dockerd with ip6tables on).
+	ip6Forward     string
+	forwardPolicy6 string
 }
 
 const defaultBridge = "wharf0"
@@ -29,6 +33,14 @@ func saveHostNet() hostNet {
 	}
 	if fw, err := firewall.NewIPTables(); err == nil {
 		h.forwardPolicy, _ = fw.ForwardPolicy()
+	}
+	if data, err := os.ReadFile("/proc/sys/net/ipv6/conf/all/forwarding"); err == nil {
+		h.ip6Forward = strings.TrimSpace(string(data))
+	}
+	if out, err := exec.Command("ip6tables", "-S", "FORWARD").Output(); err == nil {
+		if f := strings.Fields(strings.SplitN(string(out), "\n", 2)[0]); len(f) == 3 && f[0] == "-P" {
+			h.forwardPolicy6 = f[2]
+		}
 	}
 	_, err := netlink.LinkByName(defaultBridge)
 	h.hadBridge = err == nil
@@ -59,6 +71,12 @@ func (h hostNet) restore() []string {
 	}
 	if h.ipForward != "" {
 		os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte(h.ipForward), 0o644)
+	}
+	if h.ip6Forward != "" {
+		os.WriteFile("/proc/sys/net/ipv6/conf/all/forwarding", []byte(h.ip6Forward), 0o644)
+	}
+	if h.forwardPolicy6 != "" {
+		exec.Command("ip6tables", "-P", "FORWARD", h.forwardPolicy6).Run()
 	}
 	// Bridges of networks the tests created must all be gone.
 	links, _ := netlink.LinkList()

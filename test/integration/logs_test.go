@@ -141,7 +141,7 @@ func TestLogDriver(t *testing.T) {
 				t.Errorf("default log driver %q, want json-file", got)
 			}
 			r := testEnv.run(c, "create", "--log-driver", "nosuch", "busybox", "true")
-			if r.code == 0 || !strings.Contains(r.stderr, "logger: no log driver named 'nosuch' is registered") {
+			if r.code == 0 || !strings.Contains(r.stderr, `error looking up logging plugin nosuch: plugin "nosuch" not found`) {
 				t.Errorf("unknown driver: exit %d, %s", r.code, r.stderr)
 			}
 			r = testEnv.run(c, "create", "--log-opt", "nosuch=1", "busybox", "true")
@@ -158,5 +158,7 @@ func TestLogDriver(t *testing.T) {
 		})
 	}
 	resp, body := apiCall(t, "POST", "/containers/create", `{"Image":"busybox","HostConfig":{"LogConfig":{"Type":"nosuch"}}}`)
-	wantError(t, resp, body, 400, "logger: no log driver named 'nosuch' is registered")
+	wantError(t, resp, body, 400, `error looking up logging plugin nosuch: plugin "nosuch" not found`)
+	resp, body = apiCall(t, "POST", "/containers/create", `{"Image":"busybox","HostConfig":{"LogConfig":{"Type":"syslog"}}}`)
+	wantError(t, resp, body, 400, "logger: no log driver named 'syslog' is registered")
 }

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -118,5 +119,103 @@ func TestSDKNetworkIPv6(t *testing.T) {
 				t.Errorf("--ipv6 without a subnet: exit %d %s", r.code, r.stderr)
 			}
 		})
+	}
+}
+
+// TestSDKNetworkIPv6Firewall: an IPv6 network in a wharfd of its own
+// network namespace (forwarding and ip6tables are the namespace's, never
+// the host's): ip6tables rules as dockerd's with ip6tables on (forwarding
+// inside the bridge, isolation from other bridges, masquerade out, an
+// internal network closed), IPv6 forwarding turned on with FORWARD DROP,
+// AAAA answers and v6 lines in /etc/hosts (also after a connect), ping6
+// between two containers by name; the rules go with the network. The
+// default bridge gets IPv6 from daemon.json's ipv6 and fixed-cidr-v6.
+func TestSDKNetworkIPv6Firewall(t *testing.T) {
+	ns := fmt.Sprintf("wharf-v6-%d", os.Getpid()%100000)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	for _, cmd := range [][]string{{"ip", "netns", "add", ns}, {"ip", "-n", ns, "link", "set", "lo", "up"}} {
+		if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", cmd, err, out)
+		}
+	}
+	// The default bridge gets IPv6 too, from daemon.json.
+	e := privateDaemon(t, `{"ipv6": true, "fixed-cidr-v6": "fd00:5dc:76::/64"}`, "nsenter", "--net=/run/netns/"+ns)
+	in := func(args ...string) string {
+		out, err := exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		r := e.run("docker", args...)
+		if r.code != 0 {
+			t.Fatalf("docker %v: %s", args, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	must("network", "create", "--ipv6", "--subnet", "fd00:5dc:77::/64", "v6")
+	must("network", "create", "--internal", "--ipv6", "--subnet", "fd00:5dc:78::/64", "v6int")
+	br := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6")[:9]
+	brInt := "wharf-" + must("network", "inspect", "-f", "{{.ID}}", "v6int")[:9]
+	t.Cleanup(func() { e.run("docker", "rm", "-f", "v6a", "v6b"); e.run("docker", "network", "rm", "v6", "v6int") })
+	must("run", "-d", "--name", "v6a", "--network", "v6", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "v6b", "--network", "v6", "busybox", "sleep", "300")
+
+	if got := strings.TrimSpace(in("cat", "/proc/sys/net/ipv6/conf/all/forwarding")); got != "1" {
+		t.Errorf("IPv6 forwarding %q", got)
+	}
+	filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S")
+	for _, want := range []string{
+		"-P FORWARD DROP",
+		"-A FORWARD -j WHARF-USER",
+		"-A WHARF-FORWARD -i " + br + " -o " + br + " -j ACCEPT",
+		"-A WHARF-FORWARD -i " + br + " -o wharf+ -j DROP",
+		"-A WHARF-FORWARD -o " + br + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+		"-A WHARF-FORWARD -i " + brInt + " ! -o " + brInt + " -j DROP",
+	} {
+		if !strings.Contains(filter, want+"\n") {
+			t.Errorf("ip6tables lacks %q:\n%s", want, filter)
+		}
+	}
+	if !strings.Contains(nat, "-A WHARF-POSTROUTING -s fd00:5dc:77::/64 ! -o "+br+" -j MASQUERADE\n") || strings.Contains(nat, "fd00:5dc:78::") {
+		t.Errorf("ip6tables nat: masquerade of v6 only, none for the internal network:\n%s", nat)
+	}
+	if out := must("exec", "v6b", "nslookup", "-type=AAAA", "v6a"); !strings.Contains(out, "Address: fd00:5dc:77::2") {
+		t.Errorf("AAAA of v6a: %s", out)
+	}
+	if r := e.run("docker", "exec", "v6b", "ping", "-6", "-c1", "-W2", "v6a"); r.code != 0 {
+		t.Errorf("ping -6 v6a: %s%s", r.stdout, r.stderr)
+	}
+	id := must("inspect", "-f", "{{.Config.Hostname}}", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:77::3\t"+id) {
+		t.Errorf("b's /etc/hosts lacks its IPv6 address:\n%s", hosts)
+	}
+	must("network", "connect", "--ip6", "fd00:5dc:78::9", "v6int", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); !strings.HasSuffix(hosts, "fd00:5dc:78::9\t"+id) {
+		t.Errorf("connect did not add b's new address to /etc/hosts:\n%s", hosts)
+	}
+	must("network", "disconnect", "v6int", "v6b")
+	if hosts := must("exec", "v6b", "cat", "/etc/hosts"); strings.Contains(hosts, "fd00:5dc:78::") {
+		t.Errorf("disconnect left the address in /etc/hosts:\n%s", hosts)
+	}
+	// The default bridge, with daemon.json's ipv6 and fixed-cidr-v6.
+	t.Cleanup(func() { e.run("docker", "rm", "-f", "dfa", "dfb") })
+	must("run", "-d", "--name", "dfa", "busybox", "sleep", "300")
+	must("run", "-d", "--name", "dfb", "busybox", "sleep", "300")
+	if got := must("network", "inspect", "-f", "{{.EnableIPv6}} {{range .IPAM.Config}}{{.Subnet}} {{end}}", "bridge"); !strings.HasPrefix(got, "true ") || !strings.Contains(got, "fd00:5dc:76::/64") {
+		t.Errorf("default bridge: %q", got)
+	}
+	if got := must("inspect", "-f", "{{.NetworkSettings.Networks.bridge.GlobalIPv6Address}} {{.NetworkSettings.Networks.bridge.IPv6Gateway}}", "dfa"); got != "fd00:5dc:76::2 fd00:5dc:76::1" {
+		t.Errorf("dfa on the default bridge: %q", got)
+	}
+	if r := e.run("docker", "exec", "dfb", "ping", "-6", "-c1", "-W2", "fd00:5dc:76::2"); r.code != 0 {
+		t.Errorf("ping -6 on the default bridge: %s%s", r.stdout, r.stderr)
+	}
+	must("rm", "-f", "v6a", "v6b", "dfa", "dfb")
+	must("network", "rm", "v6", "v6int")
+	if filter, nat := in("ip6tables", "-S"), in("ip6tables", "-t", "nat", "-S"); strings.Contains(filter+nat, br) || strings.Contains(filter+nat, brInt) {
+		t.Errorf("rules left after network rm:\n%s%s", filter, nat)
 	}
 }

@@ -130,9 +130,12 @@ func TestShape(t *testing.T) {
 			"Runtimes":{"runc":{"path":"runc","status":{"a":"b"}}}}`,
 			`{"ID":"x","ContainerdCommit":{"ID":"c1","Expected":"c1"},"RuncCommit":{"ID":"r1","Expected":"r1"},"InitCommit":{"ID":"i1","Expected":"i1"},
 			"RegistryConfig":{"IndexConfigs":{},"AllowNondistributableArtifactsCIDRs":null,"AllowNondistributableArtifactsHostnames":null},
-			"BridgeNfIptables":false,"BridgeNfIp6tables":false,"Runtimes":{"runc":{"path":"runc"}}}`},
+			"BridgeNfIptables":false,"BridgeNfIp6tables":false,"Runtimes":{"runc":{"path":"runc"}},"KernelMemory":false,"KernelMemoryTCP":false}`},
 
 		{"network 1.51", NetworkInspect, "1.51", `{"Name":"n","Status":{"IPAM":{}}}`, `{"Name":"n"}`},
+		{"network 1.47", NetworkInspect, "1.47", `{"Name":"n","EnableIPv4":true,"EnableIPv6":false}`, `{"Name":"n","EnableIPv6":false}`},
+		{"network list 1.41", NetworkList, "1.41", `[{"Name":"n","EnableIPv4":true}]`, `[{"Name":"n"}]`},
+		{"info 1.41 (cdi, kmem)", SystemInfo, "1.41", `{"CDISpecDirs":[],"ID":"x"}`, `{"ID":"x","KernelMemory":false,"KernelMemoryTCP":false,"BridgeNfIptables":false,"BridgeNfIp6tables":false}`},
 
 		{"container event 1.41", Events, "1.41", `{"Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"x"}},"time":1,"timeNano":1000000000}`,
 			`{"Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"x"}},"time":1,"timeNano":1000000000,"status":"start","id":"c1","from":"busybox"}`},
@@ -203,7 +206,7 @@ func FuzzShape(f *testing.F) {
 	f.Add("1.24", `[{"RepoTags":null,"Size":"x"},3,null]`)
 	f.Add("1.43", `{"Type":"container","Actor":{"Attributes":7}}`)
 	f.Add("1.44", `{"Runtimes":[1,{"status":2}],"ContainerdCommit":"x","RegistryConfig":null}`)
-	routes := []string{ContainerInspect, ContainerList, ImageInspect, ImageList, SystemInfo, SystemDF, Events, NetworkInspect}
+	routes := []string{ContainerInspect, ContainerList, ImageInspect, ImageList, SystemInfo, SystemDF, Events, NetworkInspect, NetworkList}
 	f.Fuzz(func(t *testing.T, v, doc string) {
 		if !json.Valid([]byte(doc)) {
 			return

@@ -8,6 +8,7 @@ const (
 	ImageList        = "GET /images/json"
 	ImageInspect     = "GET /images/{name}/json"
 	NetworkInspect   = "GET /networks/{id}"
+	NetworkList      = "GET /networks"
 	SystemInfo       = "GET /info"
 	SystemDF         = "GET /system/df"
 	Events           = "GET /events"
@@ -30,6 +31,7 @@ const (
 	CreateEndpointMAC        ID = "create-endpoint-mac"
 	RemoveRunningWords       ID = "remove-running-words"
 	RestartPolicyWords       ID = "restart-policy-words"
+	IPAMWords                ID = "ipam-words"
 	CreateAnnotations        ID = "create-annotations"
 	VolumePruneAnonymousOnly ID = "volume-prune-anonymous-only"
 	StopSignal               ID = "stop-signal"
@@ -105,6 +107,8 @@ var table = []Gate{
 	}},
 
 	// v1.48
+	{Since: "1.48", Route: NetworkInspect, Change: "EnableIPv4 added", Old: drop("EnableIPv4")},
+	{Since: "1.48", Route: NetworkList, Change: "EnableIPv4 added", Old: drop("EnableIPv4")},
 	{Since: "1.48", Route: ContainerInspect, Change: "ImageManifestDescriptor added", Old: drop("ImageManifestDescriptor")},
 	{Since: "1.48", Route: ContainerList, Change: "ImageManifestDescriptor added", Old: drop("ImageManifestDescriptor")},
 	{Since: "1.48", Route: ImageList, Change: "Descriptor added", Old: drop("Descriptor")},
@@ -140,12 +144,15 @@ var table = []Gate{
 	{Since: "1.44", Route: ImageList, Change: "VirtualSize omitted", Old: virtualSize},
 	{Since: "1.44", Route: SystemDF, Change: "VirtualSize omitted from Images", Old: each("Images", virtualSize)},
 	{Since: "1.44", Route: SystemInfo, Change: "status properties in Runtimes", Old: each("Runtimes", drop("status"))},
+	{Since: "1.44", Route: SystemInfo, Change: "CDISpecDirs added", Old: drop("CDISpecDirs")},
 	{ID: CreateMultipleNetworks, Since: "1.44", Route: ContainerCreate, Change: "multiple EndpointsConfig accepted"},
 	{ID: CreateHealthStartInt, Since: "1.44", Route: ContainerCreate, Change: "HealthConfig.StartInterval"},
 	{ID: RemoveRunningWords, Since: "1.44", Route: "DELETE /containers/{name}",
 		Change: "not in the changelog: engine 25 reworded the refusal to remove a running container; older clients get the words of their time (\"You cannot remove a running container <id>. ...\")"},
 	{ID: RestartPolicyWords, Since: "1.44", Route: ContainerCreate,
-		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\")"},
+		Change: "not in the changelog: engine 25 reworded the refusal of an invalid restart policy (\"invalid restart policy: ...\"); older clients get 20.10's words (\"maximum retry count cannot be negative\"); update reads it the same way"},
+	{ID: IPAMWords, Since: "1.44", Route: "POST /networks/create",
+		Change: "not in the changelog: engine 25 checks IPAM configs up front (\"invalid network config:\\ninvalid subnet ...\"); older clients get 20.10's words (\"Invalid subnet <s> : invalid CIDR address: <s>\")"},
 	{ID: CreateEndpointMAC, Since: "1.44", Route: ContainerCreate, Change: "endpoint-specific MacAddress; the container-wide Config.MacAddress deprecated"},
 
 	// v1.43
@@ -153,6 +160,7 @@ var table = []Gate{
 	{ID: CreateAnnotations, Since: "1.43", Route: ContainerCreate, Change: "HostConfig.Annotations"},
 
 	// v1.42
+	{Since: "1.42", Route: SystemInfo, Change: "KernelMemory and KernelMemoryTCP omitted when not supported (never, on cgroup v2)", Old: keep(map[string]any{"KernelMemory": false, "KernelMemoryTCP": false})},
 	{Since: "1.42", Route: ContainerInspect, Change: "KernelMemory and KernelMemoryTCP omitted when not set", Old: under("HostConfig", keep(map[string]any{"KernelMemory": 0, "KernelMemoryTCP": 0}))},
 	{ID: VolumePruneAnonymousOnly, Since: "1.42", Route: "POST /volumes/prune", Change: "only anonymous volumes are pruned unless the all filter is set; before, every unused volume"},
 	{ID: StopSignal, Since: "1.42", Route: "POST /containers/{name}/stop", Change: "stop and restart accept a signal parameter"},

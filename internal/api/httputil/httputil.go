@@ -5,6 +5,7 @@
 package httputil
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,34 @@ func ReadJSON(r *http.Request, v any) error {
 		return errs.Invalid("request body is larger than the limit of %d bytes: %w", tooLarge.Limit, err)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
+		return errs.Invalid("invalid JSON: %v", err)
+	}
+	return nil
+}
+
+// ReadBody reads a request's body whole (the route's cap bounds it), for
+// a handler that looks at it before decoding it (DecodeJSON).
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		return nil, errs.Invalid("request body is larger than the limit of %d bytes: %w", tooLarge.Limit, err)
+	}
+	if err != nil {
+		return nil, errs.Invalid("reading the request: %v", err)
+	}
+	return body, nil
+}
+
+// DecodeJSON is ReadJSON for a body already read (and checked) whole: an
+// empty one leaves v as it is.
+func DecodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		return errs.Invalid("invalid JSON: %v", err)
 	}
 	return nil

@@ -271,6 +271,19 @@ func EnableForwarding() (bool, error) {
 	return true, sysctl("net/ipv4/ip_forward", "1")
 }
 
+// EnableForwarding6 turns on IPv6 forwarding (for an IPv6 network); it
+// reports whether it was off.
+func EnableForwarding6() (bool, error) {
+	data, err := os.ReadFile("/proc/sys/net/ipv6/conf/all/forwarding")
+	if err != nil {
+		return false, err
+	}
+	if len(data) > 0 && data[0] == '1' {
+		return false, nil
+	}
+	return true, sysctl("net/ipv6/conf/all/forwarding", "1")
+}
+
 // randomMAC is a random locally administered unicast address.
 func randomMAC() net.HardwareAddr {
 	mac := make(net.HardwareAddr, 6)

@@ -89,15 +89,23 @@ func Answer(req *dns.Msg, client netip.Addr, lookup Lookup) *dns.Msg {
 	m.SetReply(req)
 	m.Authoritative = true
 	m.RecursionAvailable = true
-	if q.Qtype == dns.TypeA {
-		// Round robin between containers sharing a name.
-		addrs = append([]netip.Addr(nil), addrs...)
-		rand.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
-		for _, a := range addrs {
-			m.Answer = append(m.Answer, &dns.A{
-				Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 600},
-				A:   net.IP(a.AsSlice()),
-			})
+	// A for IPv4 addresses, AAAA for IPv6 ones (containers on an IPv6
+	// network); a name known without addresses of the asked kind is an
+	// empty answer, not NXDOMAIN, as docker's.
+	var own []netip.Addr
+	for _, a := range addrs {
+		if (q.Qtype == dns.TypeA && a.Is4()) || (q.Qtype == dns.TypeAAAA && a.Is6()) {
+			own = append(own, a)
+		}
+	}
+	// Round robin between containers sharing a name.
+	rand.Shuffle(len(own), func(i, j int) { own[i], own[j] = own[j], own[i] })
+	hdr := dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: 600}
+	for _, a := range own {
+		if a.Is4() {
+			m.Answer = append(m.Answer, &dns.A{Hdr: hdr, A: net.IP(a.AsSlice())})
+		} else {
+			m.Answer = append(m.Answer, &dns.AAAA{Hdr: hdr, AAAA: net.IP(a.AsSlice())})
 		}
 	}
 	return m

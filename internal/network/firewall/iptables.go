@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,6 +17,8 @@ type Firewall interface {
 	// DropForwarded sets the FORWARD policy to DROP, so that turning on
 	// IP forwarding forwards only what wharf's rules accept.
 	DropForwarded() error
+	// DropForwarded6 is DropForwarded for IPv6.
+	DropForwarded6() error
 	// TeardownIfUnused removes wharf's chains and the jumps into them,
 	// all but the user's WHARF-USER, if no rule is left in them (another
 	// wharfd on the host may use them); it reports whether it did.
@@ -29,65 +32,88 @@ func (Nop) Setup() error                    { return nil }
 func (Nop) Add([]Rule) error                { return nil }
 func (Nop) Remove([]Rule)                   {}
 func (Nop) DropForwarded() error            { return nil }
+func (Nop) DropForwarded6() error           { return nil }
 func (Nop) TeardownIfUnused() (bool, error) { return false, nil }
 
-// IPTables applies rules with the iptables command.
+// IPTables applies rules with the iptables and ip6tables commands.
 type IPTables struct {
-	mu  sync.Mutex
-	ipt *iptables.IPTables
+	mu   sync.Mutex
+	ipt  *iptables.IPTables
+	ipt6 *iptables.IPTables // nil without ip6tables
+	// ready6: wharf's chains exist in ip6tables. They are made with the
+	// first IPv6 rule, so a host without IPv6 networks gets none.
+	ready6 bool
 }
 
-// NewIPTables finds the iptables command.
+// NewIPTables finds the iptables command (and ip6tables, if there).
 func NewIPTables() (*IPTables, error) {
 	ipt, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv4), iptables.Timeout(5))
 	if err != nil {
 		return nil, fmt.Errorf("iptables: %w", err)
 	}
-	return &IPTables{ipt: ipt}, nil
+	f := &IPTables{ipt: ipt}
+	if ipt6, err := iptables.New(iptables.IPFamily(iptables.ProtocolIPv6), iptables.Timeout(5)); err == nil {
+		f.ipt6 = ipt6
+	}
+	return f, nil
+}
+
+// families are the tables wharf may have rules in.
+func (f *IPTables) families() []*iptables.IPTables {
+	if f.ipt6 == nil {
+		return []*iptables.IPTables{f.ipt}
+	}
+	return []*iptables.IPTables{f.ipt, f.ipt6}
 }
 
 // Setup creates wharf's chains and the jumps into them; it is idempotent.
 func (f *IPTables) Setup() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return setup(f.ipt)
+}
+
+func setup(ipt *iptables.IPTables) error {
 	for _, c := range Chains() {
-		ok, err := f.ipt.ChainExists(c.Table, c.Chain)
+		ok, err := ipt.ChainExists(c.Table, c.Chain)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			if err := f.ipt.NewChain(c.Table, c.Chain); err != nil {
+			if err := ipt.NewChain(c.Table, c.Chain); err != nil {
 				return err
 			}
 		}
 	}
-	if err := f.add(Jumps()); err != nil {
-		return err
+	for _, r := range Jumps() {
+		if err := addTo(ipt, r); err != nil {
+			return err
+		}
 	}
-	return f.setupUserChain()
+	return setupUserChain(ipt)
 }
 
 // setupUserChain makes WHARF-USER, docker's DOCKER-USER for wharf: rules
 // the user puts there see forwarded traffic before wharf's. It is made
 // once, with a RETURN, and never flushed; its jump is moved back to the
 // top of FORWARD on every start, as dockerd does.
-func (f *IPTables) setupUserChain() error {
-	ok, err := f.ipt.ChainExists("filter", ChainUser)
+func setupUserChain(ipt *iptables.IPTables) error {
+	ok, err := ipt.ChainExists("filter", ChainUser)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if err := f.ipt.NewChain("filter", ChainUser); err != nil {
+		if err := ipt.NewChain("filter", ChainUser); err != nil {
 			return err
 		}
-		if err := f.ipt.Append("filter", ChainUser, "-j", "RETURN"); err != nil {
+		if err := ipt.Append("filter", ChainUser, "-j", "RETURN"); err != nil {
 			return err
 		}
 	}
-	if err := f.ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser); err != nil {
+	if err := ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser); err != nil {
 		return err
 	}
-	return f.ipt.Insert("filter", "FORWARD", 1, "-j", ChainUser)
+	return ipt.Insert("filter", "FORWARD", 1, "-j", ChainUser)
 }
 
 // Purge is Teardown and the WHARF-USER chain too: for a host wharf
@@ -96,10 +122,12 @@ func (f *IPTables) Purge() error {
 	err := f.Teardown()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser)
-	if ok, cerr := f.ipt.ChainExists("filter", ChainUser); cerr == nil && ok {
-		if cerr := f.ipt.ClearAndDeleteChain("filter", ChainUser); cerr != nil && err == nil {
-			err = cerr
+	for _, ipt := range f.families() {
+		ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser)
+		if ok, cerr := ipt.ChainExists("filter", ChainUser); cerr == nil && ok {
+			if cerr := ipt.ClearAndDeleteChain("filter", ChainUser); cerr != nil && err == nil {
+				err = cerr
+			}
 		}
 	}
 	return err
@@ -109,26 +137,46 @@ func (f *IPTables) Purge() error {
 func (f *IPTables) Add(rules []Rule) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.add(rules)
+	for _, r := range rules {
+		ipt := f.ipt
+		if r.IPv6 {
+			if f.ipt6 == nil {
+				return errors.New("ip6tables is not available: IPv6 networks need it")
+			}
+			if !f.ready6 {
+				if err := setup(f.ipt6); err != nil {
+					return fmt.Errorf("ip6tables: %w", err)
+				}
+				f.ready6 = true
+			}
+			ipt = f.ipt6
+		}
+		if err := addTo(ipt, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (f *IPTables) add(rules []Rule) error {
-	for _, r := range rules {
-		ok, err := f.ipt.Exists(r.Table, r.Chain, r.Args...)
-		if err != nil {
-			return fmt.Errorf("iptables -t %s -C %s %s: %w", r.Table, r.Chain, strings.Join(r.Args, " "), err)
-		}
-		if ok {
-			continue
-		}
-		if r.Insert {
-			err = f.ipt.Insert(r.Table, r.Chain, 1, r.Args...)
-		} else {
-			err = f.ipt.Append(r.Table, r.Chain, r.Args...)
-		}
-		if err != nil {
-			return fmt.Errorf("iptables -t %s -A %s %s: %w", r.Table, r.Chain, strings.Join(r.Args, " "), err)
-		}
+func addTo(ipt *iptables.IPTables, r Rule) error {
+	cmd := "iptables"
+	if ipt.Proto() == iptables.ProtocolIPv6 {
+		cmd = "ip6tables"
+	}
+	ok, err := ipt.Exists(r.Table, r.Chain, r.Args...)
+	if err != nil {
+		return fmt.Errorf("%s -t %s -C %s %s: %w", cmd, r.Table, r.Chain, strings.Join(r.Args, " "), err)
+	}
+	if ok {
+		return nil
+	}
+	if r.Insert {
+		err = ipt.Insert(r.Table, r.Chain, 1, r.Args...)
+	} else {
+		err = ipt.Append(r.Table, r.Chain, r.Args...)
+	}
+	if err != nil {
+		return fmt.Errorf("%s -t %s -A %s %s: %w", cmd, r.Table, r.Chain, strings.Join(r.Args, " "), err)
 	}
 	return nil
 }
@@ -138,7 +186,11 @@ func (f *IPTables) Remove(rules []Rule) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range rules {
-		f.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
+		if !r.IPv6 {
+			f.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
+		} else if f.ipt6 != nil {
+			f.ipt6.DeleteIfExists(r.Table, r.Chain, r.Args...)
+		}
 	}
 }
 
@@ -150,18 +202,35 @@ func (f *IPTables) DropForwarded() error {
 	return f.ipt.ChangePolicy("filter", "FORWARD", "DROP")
 }
 
+// DropForwarded6 is DropForwarded for ip6tables, when wharf is the one
+// enabling IPv6 forwarding (for an IPv6 network), as dockerd with
+// ip6tables on.
+func (f *IPTables) DropForwarded6() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ipt6 == nil {
+		return nil
+	}
+	return f.ipt6.ChangePolicy("filter", "FORWARD", "DROP")
+}
+
 // TeardownIfUnused is Teardown when wharf's chains hold no rule.
 func (f *IPTables) TeardownIfUnused() (bool, error) {
 	f.mu.Lock()
-	for _, c := range Chains() {
-		rules, err := f.ipt.List(c.Table, c.Chain)
-		if err != nil {
-			f.mu.Unlock()
-			return false, err
-		}
-		if len(rules) > 1 { // "-N CHAIN" and a rule
-			f.mu.Unlock()
-			return false, nil
+	for _, ipt := range f.families() {
+		for _, c := range Chains() {
+			if ok, err := ipt.ChainExists(c.Table, c.Chain); err == nil && !ok && ipt == f.ipt6 {
+				continue // no IPv6 network made them
+			}
+			rules, err := ipt.List(c.Table, c.Chain)
+			if err != nil {
+				f.mu.Unlock()
+				return false, err
+			}
+			if len(rules) > 1 { // "-N CHAIN" and a rule
+				f.mu.Unlock()
+				return false, nil
+			}
 		}
 	}
 	f.mu.Unlock()
@@ -175,17 +244,20 @@ func (f *IPTables) TeardownIfUnused() (bool, error) {
 func (f *IPTables) Teardown() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range Jumps() {
-		f.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
-	}
 	var firstErr error
-	for _, c := range Chains() {
-		if ok, err := f.ipt.ChainExists(c.Table, c.Chain); err == nil && ok {
-			if err := f.ipt.ClearAndDeleteChain(c.Table, c.Chain); err != nil && firstErr == nil {
-				firstErr = err
+	for _, ipt := range f.families() {
+		for _, r := range Jumps() {
+			ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
+		}
+		for _, c := range Chains() {
+			if ok, err := ipt.ChainExists(c.Table, c.Chain); err == nil && ok {
+				if err := ipt.ClearAndDeleteChain(c.Table, c.Chain); err != nil && firstErr == nil {
+					firstErr = err
+				}
 			}
 		}
 	}
+	f.ready6 = false
 	return firstErr
 }
 

@@ -6,7 +6,8 @@
 // and OUTPUT for local destinations, so 127.0.0.1:port works),
 // nat WHARF-POSTROUTING (masquerade), filter WHARF-FORWARD (inserted first
 // in FORWARD, so a FORWARD policy of DROP set by dockerd does not stop our
-// traffic).
+// traffic). An IPv6 network's rules go in the same chains of ip6tables,
+// made with its first rule.
 package firewall
 
 import (
@@ -31,6 +32,9 @@ type Rule struct {
 	Args  []string
 	// Insert puts the rule first in its chain instead of last.
 	Insert bool
+	// IPv6 makes it an ip6tables rule (an IPv6 network's; wharf's chains
+	// are made in ip6tables the first time one is added).
+	IPv6 bool
 }
 
 // Chains are wharf's own chains, by table.
@@ -52,6 +56,7 @@ func Jumps() []Rule {
 type Bridge struct {
 	Name       string       // host interface, e.g. wharf0
 	Subnet     netip.Prefix // its IPv4 subnet
+	Subnet6    netip.Prefix // its IPv6 subnet, on an IPv6 network (--ipv6)
 	Internal   bool         // no traffic in or out of the bridge
 	Masquerade bool         // NAT outbound traffic to the host's address
 	NoICC      bool         // containers on the bridge cannot reach each other (enable_icc=false)
@@ -62,6 +67,10 @@ type Bridge struct {
 
 // BridgeRules are the rules one bridge needs while it exists.
 func BridgeRules(b Bridge) []Rule {
+	return append(bridgeRules4(b), bridgeRules6(b)...)
+}
+
+func bridgeRules4(b Bridge) []Rule {
 	f := func(args ...string) Rule { return Rule{Table: "filter", Chain: ChainForward, Args: args} }
 	icc := "ACCEPT"
 	if b.NoICC {
@@ -89,6 +98,27 @@ func BridgeRules(b Bridge) []Rule {
 		rules = append(rules, Rule{Table: "nat", Chain: ChainPost, Args: []string{"-s", b.Subnet.Masked().String(), "!", "-o", b.Name, "-j", "MASQUERADE"}})
 	}
 	return rules
+}
+
+// bridgeRules6 are an IPv6 network's rules in ip6tables, as dockerd's
+// with ip6tables on (the default since engine 27): the same forwarding,
+// isolation and masquerade as for IPv4. Docker's loopback rule has no
+// IPv6 counterpart (the kernel has no route_localnet for IPv6).
+func bridgeRules6(b Bridge) []Rule {
+	if !b.Subnet6.IsValid() {
+		return nil
+	}
+	var out []Rule
+	for _, r := range bridgeRules4(b) {
+		if r.Table == "filter" {
+			r.IPv6 = true
+			out = append(out, r)
+		}
+	}
+	if b.Masquerade && !b.Internal {
+		out = append(out, Rule{Table: "nat", Chain: ChainPost, IPv6: true, Args: []string{"-s", b.Subnet6.Masked().String(), "!", "-o", b.Name, "-j", "MASQUERADE"}})
+	}
+	return out
 }
 
 // Port is one published port.

@@ -13,6 +13,9 @@ func dump(rules []Rule) string {
 		if r.Insert {
 			op = "-I"
 		}
+		if r.IPv6 {
+			b.WriteString("6 ")
+		}
 		b.WriteString("-t " + r.Table + " " + op + " " + r.Chain + " " + strings.Join(r.Args, " ") + "\n")
 	}
 	return b.String()
@@ -38,6 +41,28 @@ func TestBridgeRules(t *testing.T) {
 `
 	if got != want {
 		t.Fatalf("internal: got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestBridgeRulesIPv6(t *testing.T) {
+	got := dump(BridgeRules(Bridge{Name: "wharf-v6", Subnet: netip.MustParsePrefix("10.9.0.0/24"), Subnet6: netip.MustParsePrefix("fd00:9::/64"), Masquerade: true, Family: "wharf+"}))
+	want := `6 -t filter -A WHARF-FORWARD -i wharf-v6 -o wharf-v6 -j ACCEPT
+6 -t filter -A WHARF-FORWARD -i wharf-v6 -o wharf+ -j DROP
+6 -t filter -A WHARF-FORWARD -i wharf-v6 -j ACCEPT
+6 -t filter -A WHARF-FORWARD -o wharf-v6 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+6 -t filter -A WHARF-FORWARD -o wharf-v6 -m conntrack --ctstate DNAT -j ACCEPT
+6 -t nat -A WHARF-POSTROUTING -s fd00:9::/64 ! -o wharf-v6 -j MASQUERADE
+`
+	if !strings.HasSuffix(got, want) || strings.Count(got, "-s 10.9.0.0/24 ! -o wharf-v6 -j MASQUERADE") != 1 {
+		t.Fatalf("got\n%s\nwant the IPv4 rules, then\n%s", got, want)
+	}
+	got = dump(BridgeRules(Bridge{Name: "wharf-v6", Subnet: netip.MustParsePrefix("10.9.0.0/24"), Subnet6: netip.MustParsePrefix("fd00:9::/64"), Internal: true, Masquerade: true}))
+	want = `6 -t filter -A WHARF-FORWARD -i wharf-v6 -o wharf-v6 -j ACCEPT
+6 -t filter -A WHARF-FORWARD -i wharf-v6 ! -o wharf-v6 -j DROP
+6 -t filter -A WHARF-FORWARD -o wharf-v6 ! -i wharf-v6 -j DROP
+`
+	if !strings.HasSuffix(got, want) || strings.Contains(got, "MASQUERADE") {
+		t.Fatalf("internal: got\n%s", got)
 	}
 }
 

@@ -23,6 +23,11 @@ func (s *Router) postContainerUpdate(w http.ResponseWriter, r *http.Request) err
 		u.BlkioWeightDevice, u.BlkioDeviceReadBps, u.BlkioDeviceWriteBps = nil, nil, nil
 		u.BlkioDeviceReadIOps, u.BlkioDeviceWriteIOps = nil, nil
 	}
+	if u.RestartPolicy.Name != "" && compat.Before(r.Context(), compat.RestartPolicyWords) {
+		if err := legacyRestartPolicy(u.RestartPolicy); err != nil {
+			return err
+		}
+	}
 	resp, err := s.backend.Update(r.Context(), r.PathValue("id"), u)
 	if err != nil {
 		return err

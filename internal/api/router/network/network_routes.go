@@ -27,7 +27,7 @@ func (s *Router) getNetworks(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, n)
 		}
 	}
-	return httputil.WriteJSON(w, http.StatusOK, out)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.NetworkList, out)
 }
 
 // networkMatches applies GET /networks filters: name, id (prefixes),
@@ -61,8 +61,15 @@ func anyOf(vs []string, ok func(string) bool) bool {
 }
 
 func (s *Router) postNetworksCreate(w http.ResponseWriter, r *http.Request) error {
+	body, err := httputil.ReadBody(r)
+	if err != nil {
+		return err
+	}
+	if err := checkIPAMAddresses(r.Context(), body); err != nil {
+		return err
+	}
 	var req network.CreateRequest
-	if err := httputil.ReadJSON(r, &req); err != nil {
+	if err := httputil.DecodeJSON(body, &req); err != nil {
 		return err
 	}
 	resp, err := s.backend.Create(r.Context(), req)
