@@ -252,11 +252,6 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 			s.log.Warn("killed the monitor of an interrupted start", "id", c.ID, "processes", n)
 		}
 	}
-	if !rt.Exists(c.ID) {
-		// Killed before the runtime recorded its state: its cgroup is
-		// nobody's to remove but ours.
-		removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
-	}
 	if rt.Exists(c.ID) {
 		rt.Kill(ctx, c.ID, unix.SIGKILL, true)
 	}

@@ -167,6 +167,11 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
 		}
 	}
+	// A runtime killed in its create (wharfd killed in a start) leaves
+	// the cgroup without a state to delete it by, and the runtime's
+	// delete keeps its state-less leftovers when a task is still exiting:
+	// a stopped container's cgroup is nobody's to keep.
+	removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
 	s.teardownNetwork(ctx, c)
 	if err := s.unmountRootfs(c.ID); err != nil {
 		s.log.Warn("unmount", "id", c.ID, "err", err)
