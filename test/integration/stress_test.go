@@ -104,11 +104,15 @@ func (s *stresser) dumpGoroutines() {
 		return
 	}
 	stacks := "(no goroutine dump)"
-	c := &http.Client{Transport: s.e.http().Transport, Timeout: 10 * time.Second}
+	c := &http.Client{Transport: s.e.http().Transport, Timeout: 60 * time.Second}
 	if resp, err := c.Get("http://wharf/debug/pprof/goroutine?debug=2"); err == nil {
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		stacks = string(data)
+	}
+	// WHARF_IT_DUMP=path keeps the whole dump for a post-mortem.
+	if p := os.Getenv("WHARF_IT_DUMP"); p != "" {
+		os.WriteFile(p, []byte(stacks), 0o644)
 	}
 	s.mu.Lock()
 	s.stacks = stacks
@@ -141,10 +145,20 @@ func (s *stresser) wait() {
 		s.t.Logf("%d requests, none hung", s.calls)
 		return
 	}
-	// The daemon's own goroutines, not the runtime's or net/http's idle ones.
+	// The daemon's own goroutines, not the runtime's or net/http's idle
+	// ones; the dump may still be on its way.
 	s.mu.Lock()
 	dump := s.stacks
 	s.mu.Unlock()
+	for end := time.Now().Add(70 * time.Second); (dump == "" || dump == "(taking)") && time.Now().Before(end); {
+		if dump == "" {
+			s.dumpGoroutines()
+		}
+		time.Sleep(100 * time.Millisecond)
+		s.mu.Lock()
+		dump = s.stacks
+		s.mu.Unlock()
+	}
 	var stacks []string
 	for _, g := range strings.Split(dump, "\n\n") {
 		if strings.Contains(g, "wharf/internal") {
