@@ -141,4 +141,3 @@ func serve(t *testing.T, srv http.Handler, w http.ResponseWriter, req *http.Requ
 	srv.ServeHTTP(w, req)
 	return false
 }
-
