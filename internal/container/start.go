@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/runtime"
@@ -150,6 +152,13 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 		StdinOnce: c.Config.StdinOnce,
 	})
 	if err != nil {
+		if owner := goneNamespaceOwner(spec); owner != 0 {
+			// The container (a pod's sandbox, a --network container:)
+			// whose namespaces this one joins stopped meanwhile: runc's
+			// words for that ("Cannot allocate memory", a pid namespace
+			// without its init) say nothing of it.
+			return 0, errs.Conflict("cannot join the namespaces of process %d, which ended while this container started: %v", owner, err)
+		}
 		return 0, err
 	}
 	s.connectPending(c)
@@ -192,4 +201,23 @@ func startFailureCode(msg string) int {
 		return 126
 	}
 	return 127
+}
+
+// goneNamespaceOwner is the process, among those whose namespaces spec
+// joins (/proc/PID/ns/...), that no longer runs; 0 if all do.
+func goneNamespaceOwner(spec *specs.Spec) int {
+	if spec.Linux == nil {
+		return 0
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		rest, ok := strings.CutPrefix(ns.Path, "/proc/")
+		if !ok {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "/")
+		if pid, err := strconv.Atoi(pidText); err == nil && !alive(pid) {
+			return pid
+		}
+	}
+	return 0
 }
