@@ -204,20 +204,52 @@ func startFailureCode(msg string) int {
 }
 
 // goneNamespaceOwner is the process, among those whose namespaces spec
-// joins (/proc/PID/ns/...), that no longer runs; 0 if all do.
+// joins (/proc/PID/ns/...), that has ended or is ending; 0 if all run.
+// Only a failed create asks, so it gives a process being killed a moment
+// to show it.
 func goneNamespaceOwner(spec *specs.Spec) int {
 	if spec.Linux == nil {
 		return 0
 	}
-	for _, ns := range spec.Linux.Namespaces {
-		rest, ok := strings.CutPrefix(ns.Path, "/proc/")
-		if !ok {
-			continue
+	for try := 0; try < 2; try++ {
+		if try > 0 {
+			time.Sleep(100 * time.Millisecond)
 		}
-		pidText, _, _ := strings.Cut(rest, "/")
-		if pid, err := strconv.Atoi(pidText); err == nil && !alive(pid) {
-			return pid
+		for _, ns := range spec.Linux.Namespaces {
+			rest, ok := strings.CutPrefix(ns.Path, "/proc/")
+			if !ok {
+				continue
+			}
+			pidText, _, _ := strings.Cut(rest, "/")
+			if pid, err := strconv.Atoi(pidText); err == nil && ending(pid) {
+				return pid
+			}
 		}
 	}
 	return 0
+}
+
+// ending reports whether pid is gone, a zombie, or exiting (the kernel's
+// PF_EXITING: a pid namespace whose init is exiting takes no new process).
+func ending(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return false
+	}
+	// After the command: state, ppid, pgrp, session, tty, tpgid, flags.
+	f := strings.Fields(s[i+1:])
+	if len(f) < 7 {
+		return false
+	}
+	if f[0] == "Z" || f[0] == "X" || f[0] == "x" {
+		return true
+	}
+	flags, _ := strconv.ParseUint(f[6], 10, 64)
+	const pfExiting = 0x4
+	return flags&pfExiting != 0
 }
