@@ -156,8 +156,11 @@ func (s *Service) restore(ctx context.Context) {
 		case isBuildStep(c):
 			// No build outlives the daemon. Killed here, not by Remove:
 			// exits are not watched yet, so Remove would wait for ever.
+			// A step whose start the crash cut short has its monitor
+			// and runtime still about, though not recorded running (the
+			// crash campaign's build found one).
+			s.killOrphan(ctx, c)
 			if c.State.Running {
-				s.killOrphan(ctx, c)
 				s.recordExit(ctx, c, 137)
 			}
 			c.mu.Unlock()
