@@ -19,8 +19,8 @@ pss_kib() {
 # memory_per_container prints what each running container costs: its
 # conmon and its processes (PSS), and wharfd's resident memory over n.
 memory_per_container() {
-	conmons=$(for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^conmon .*$exec_root/" && basename "$p"; done)
-	kids=$(for c in $conmons; do cat "/proc/$c/task/$c/children" 2>/dev/null; done)
+	conmons=$(for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^conmon .*$exec_root/" && basename "$p"; done || true)
+	kids=$(for c in $conmons; do cat "/proc/$c/task/$c/children" 2>/dev/null; done || true)
 	mon=$(pss_kib $conmons)
 	ctr=$(pss_kib $kids)
 	d=$(awk '/^VmRSS:/ {print $2}' "/proc/$wharfd_pid/status")
@@ -32,9 +32,10 @@ runs=${2:-15}
 trap stop_wharfd EXIT
 start_wharfd many
 go build -o "$tmp/table" ./bench/table
-echo "starting $n containers"
+echo "starting $n containers ($(date -u +%T))"
 seq "$((n - 1))" | xargs -P 4 -I{} bin/wharf -H "unix://$sock" run -d busybox sleep 86400 >/dev/null
 w run -d --name bench busybox sleep 86400 >/dev/null
+echo "started ($(date -u +%T))"
 memory_per_container
 "$tmp/table" -host "unix://$sock" -sections ps,inspect -container bench -runs "$runs"
 echo
