@@ -19,7 +19,7 @@ pss_kib() {
 # memory_per_container prints what each running container costs: its
 # conmon and its processes (PSS), and wharfd's resident memory over n.
 memory_per_container() {
-	conmons=$(for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^conmon .*$exec_root/" && basename "$p"; done || true)
+	conmons=$(for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "conmon .* -b $exec_root/" && basename "$p"; done || true)
 	kids=$(for c in $conmons; do cat "/proc/$c/task/$c/children" 2>/dev/null; done || true)
 	mon=$(pss_kib $conmons)
 	ctr=$(pss_kib $kids)
