@@ -188,6 +188,24 @@ func fill(t *testing.T, dir string, keep int64) func() {
 	return free
 }
 
+// spaceBack waits until the file system holding dir has want bytes free,
+// and fails naming what takes the space if it does not come back.
+func spaceBack(t *testing.T, dir string, want int64) {
+	t.Helper()
+	free := func() int64 {
+		var st syscall.Statfs_t
+		syscall.Statfs(dir, &st)
+		return int64(st.Bavail) * st.Bsize
+	}
+	for end := time.Now().Add(30 * time.Second); free() < want && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := free(); got < want {
+		out, _ := exec.Command("du", "-ax", "-d", "3", dir).CombinedOutput()
+		t.Fatalf("the space did not come back: %d MiB free, want %d MiB; what holds it:\n%s", got>>20, want>>20, out)
+	}
+}
+
 // noSpace checks err is docker's "no space left on device".
 func noSpace(t *testing.T, what string, err error) {
 	t.Helper()
@@ -294,7 +312,10 @@ func diskFull(t *testing.T, e *env, reg string, back func(*testing.T, string, bo
 	rmRun()
 	free()
 
-	// Space again: each works, and once removed, nothing is left.
+	// Space again (once what held the removed files, such as an exiting
+	// monitor's open log, has let go of them): each works, and once
+	// removed, nothing is left.
+	spaceBack(t, e.root, 48<<20)
 	for name, op := range map[string]func() error{"load": load, "pull": pull, "commit": commit, "build": build} {
 		if err := op(); err != nil {
 			t.Fatalf("%s once space is back: %v", name, err)
