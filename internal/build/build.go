@@ -50,7 +50,7 @@ type Containers interface {
 	Create(ctx context.Context, o wcontainer.CreateOptions) (container.CreateResponse, error)
 	Start(ctx context.Context, ref string) error
 	Wait(ctx context.Context, ref string, condition container.WaitCondition) (<-chan wcontainer.WaitResult, error)
-	Logs(ctx context.Context, ref string, stdout, stderr io.Writer, o wcontainer.LogsOptions) (bool, error)
+	AttachBeforeStart(ref string) (follow func(ctx context.Context, o wcontainer.AttachOptions) error, err error)
 	LayerTar(ctx context.Context, ref string) (io.ReadCloser, error)
 	ArchivePath(ctx context.Context, ref, path string) (io.ReadCloser, container.PathStat, error)
 	StatPath(ctx context.Context, ref, path string) (container.PathStat, error)

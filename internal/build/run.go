@@ -219,23 +219,34 @@ func (r *run) startAndWait(ctx context.Context, id string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := cs.Start(ctx, id); err != nil {
+	// The step's output comes from the container's stdio, not its log:
+	// on a full data root the log is lost, and with it why the step
+	// failed.
+	follow, err := cs.AttachBeforeStart(id)
+	if err != nil {
 		return 0, err
 	}
-	logsDone := make(chan struct{})
-	logCtx, stopLogs := context.WithCancel(ctx)
-	defer stopLogs()
+	outCtx, stopOutput := context.WithCancel(ctx)
+	defer stopOutput()
+	outputDone := make(chan struct{})
 	go func() {
-		defer close(logsDone)
-		_, _ = cs.Logs(logCtx, id, r.out, stderrWriter{r.out}, wcontainer.LogsOptions{Stdout: true, Stderr: true, Follow: true, Tail: -1})
+		defer close(outputDone)
+		_ = follow(outCtx, wcontainer.AttachOptions{Stdout: r.out, Stderr: stderrWriter{r.out}, Stream: true})
 	}()
+	if err := cs.Start(ctx, id); err != nil {
+		stopOutput()
+		<-outputDone
+		return 0, err
+	}
 	var res wcontainer.WaitResult
 	select {
 	case res = <-waitc:
 	case <-ctx.Done():
+		stopOutput()
+		<-outputDone
 		return 0, ctx.Err()
 	}
-	<-logsDone
+	<-outputDone
 	if res.Err != nil {
 		return 0, res.Err
 	}

@@ -17,6 +17,9 @@ import (
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/swarmkit/v2/agent/exec"
 	swarmapi "github.com/moby/swarmkit/v2/api"
+	"github.com/moby/swarmkit/v2/manager/state/store"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/wharf/wharf/internal/filters"
 )
@@ -340,5 +343,16 @@ func TestHostPorts(t *testing.T) {
 		if task.Endpoint == nil || task.Endpoint.Spec == nil || len(task.Endpoint.Spec.Ports) != 1 || task.Endpoint.Spec.Ports[0].PublishedPort != 18080 || task.Endpoint.Spec.Ports[0].PublishMode != swarmapi.PublishModeHost {
 			t.Errorf("task endpoint: %+v", task.Endpoint)
 		}
+	}
+}
+
+// An update overtaken by another is a conflict (409), not a 500.
+func TestSequenceConflictIsAConflict(t *testing.T) {
+	err := fromGRPC(status.Error(codes.Unknown, store.ErrSequenceConflict.Error()))
+	if !errdefs.IsConflict(err) || !strings.Contains(err.Error(), "update out of sequence") {
+		t.Fatalf("%v: want a conflict in swarmkit's words", err)
+	}
+	if err := fromGRPC(status.Error(codes.Unknown, "other")); errdefs.IsConflict(err) {
+		t.Fatalf("%v: an unknown error is not a conflict", err)
 	}
 }

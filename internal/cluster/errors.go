@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/swarmkit/v2/manager/state/store"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -52,6 +53,14 @@ func fromGRPC(err error) error {
 		return errs.Wrap(errdefs.ErrNotImplemented, err)
 	case codes.DeadlineExceeded:
 		return errs.Wrap(errdefs.ErrUnavailable, err)
+	case codes.Unknown:
+		// An update whose version another update overtook: dockerd
+		// answers 500, yet it is the client's to retry with the new
+		// version, a conflict (the stress test races scale on one
+		// service).
+		if st.Message() == store.ErrSequenceConflict.Error() {
+			return errs.Wrap(errdefs.ErrConflict, err)
+		}
 	}
 	return err
 }

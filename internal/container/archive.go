@@ -273,19 +273,9 @@ func (s *Service) ExtractToDir(ctx context.Context, ref, path string, content io
 		return err
 	}
 	defer release()
-	// Unlike a source path, the last element is followed too, so that one
-	// can extract to a symlink to a directory.
-	abs := archive.PreserveTrailingDotOrSeparator(filepath.Join("/", path), path)
-	resolved, err := symlink.FollowSymlinkInScope(filepath.Join(root, abs), root)
+	dir, err := extractionDir(root, path)
 	if err != nil {
 		return fileNotFound(err, path, ref)
-	}
-	fi, err := os.Lstat(resolved)
-	if err != nil {
-		return fileNotFound(err, path, ref)
-	}
-	if !fi.IsDir() {
-		return errs.Invalid("extraction point is not a directory")
 	}
 	if c.HostConfig != nil && c.HostConfig.ReadonlyRootfs {
 		return errs.Invalid("container rootfs is marked read-only")
@@ -298,7 +288,32 @@ func (s *Service) ExtractToDir(ctx context.Context, ref, path string, content io
 		}
 		opts.ChownOpts = &archive.ChownOpts{UID: u.Uid, GID: u.Gid}
 	}
-	if err := chrootarchive.UntarWithRoot(content, resolved, opts, root); err != nil {
+	return extractTar(root, dir, content, opts)
+}
+
+// extractionDir is the host directory PUT's path names inside root.
+// Unlike a source path, the last element is followed too, so that one can
+// extract to a symlink to a directory.
+func extractionDir(root, path string) (string, error) {
+	abs := archive.PreserveTrailingDotOrSeparator(filepath.Join("/", path), path)
+	resolved, err := symlink.FollowSymlinkInScope(filepath.Join(root, abs), root)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Lstat(resolved)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", errs.Invalid("extraction point is not a directory")
+	}
+	return resolved, nil
+}
+
+// extractTar unpacks content into dir, chrooted to root: no entry lands
+// outside it; a tar that tries is the client's fault.
+func extractTar(root, dir string, content io.Reader, opts *archive.TarOptions) error {
+	if err := chrootarchive.UntarWithRoot(content, dir, opts, root); err != nil {
 		return errs.Invalid("%v", err)
 	}
 	return nil

@@ -91,6 +91,41 @@ func (s *Service) Attach(ctx context.Context, ref string, o AttachOptions) error
 	return pump(ctx, conn, o, c.Config.Tty, c.Config.StdinOnce)
 }
 
+// AttachBeforeStart joins a container that has never started: it returns
+// at once, the join made, and follow copies the container's output to o's
+// writers from its first byte until it ends. The builder's RUN steps use
+// it rather than following the log, as dockerd's builder attaches: what a
+// step says reaches the client even when its log cannot be written (a
+// full data root).
+func (s *Service) AttachBeforeStart(ref string) (follow func(ctx context.Context, o AttachOptions) error, err error) {
+	c, err := s.get(ref)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.StartGen != 0 || c.State.Running {
+		c.mu.Unlock()
+		return nil, errs.Conflict("container %s has already started", c.ID)
+	}
+	a := &attachment{ready: make(chan attachReady, 1)}
+	c.pending = append(c.pending, a)
+	tty, stdinOnce := c.Config.Tty, c.Config.StdinOnce
+	c.mu.Unlock()
+	return func(ctx context.Context, o AttachOptions) error {
+		select {
+		case r := <-a.ready:
+			if r.err != nil {
+				return r.err
+			}
+			defer r.conn.Close()
+			return pump(ctx, r.conn, o, tty, stdinOnce)
+		case <-ctx.Done():
+			s.dropPending(c, a)
+			return ctx.Err()
+		}
+	}, nil
+}
+
 func dialAttach(bundle string) (*net.UnixConn, error) {
 	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: filepath.Join(bundle, "attach"), Net: "unixpacket"})
 }

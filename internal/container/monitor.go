@@ -156,8 +156,11 @@ func (s *Service) restore(ctx context.Context) {
 		case isBuildStep(c):
 			// No build outlives the daemon. Killed here, not by Remove:
 			// exits are not watched yet, so Remove would wait for ever.
+			// A step whose start the crash cut short has its monitor
+			// and runtime still about, though not recorded running (the
+			// crash campaign's build found one).
+			s.killOrphan(ctx, c)
 			if c.State.Running {
-				s.killOrphan(ctx, c)
 				s.recordExit(ctx, c, 137)
 			}
 			c.mu.Unlock()
@@ -251,11 +254,6 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 		if n := killBundleProcesses(s.bundle(c.ID)); n > 0 {
 			s.log.Warn("killed the monitor of an interrupted start", "id", c.ID, "processes", n)
 		}
-	}
-	if !rt.Exists(c.ID) {
-		// Killed before the runtime recorded its state: its cgroup is
-		// nobody's to remove but ours.
-		removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
 	}
 	if rt.Exists(c.ID) {
 		rt.Kill(ctx, c.ID, unix.SIGKILL, true)

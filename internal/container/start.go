@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/runtime"
@@ -161,6 +163,13 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 		StdinOnce: c.Config.StdinOnce,
 	})
 	if err != nil {
+		if owner := goneNamespaceOwner(spec); owner != 0 {
+			// The container (a pod's sandbox, a --network container:)
+			// whose namespaces this one joins stopped meanwhile: runc's
+			// words for that ("Cannot allocate memory", a pid namespace
+			// without its init) say nothing of it.
+			return 0, errs.Conflict("cannot join the namespaces of process %d, which ended while this container started: %v", owner, err)
+		}
 		return 0, err
 	}
 	s.connectPending(c)
@@ -178,6 +187,11 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
 		}
 	}
+	// A runtime killed in its create (wharfd killed in a start) leaves
+	// the cgroup without a state to delete it by, and the runtime's
+	// delete keeps its state-less leftovers when a task is still exiting:
+	// a stopped container's cgroup is nobody's to keep.
+	removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
 	s.teardownNetwork(ctx, c)
 	if err := s.unmountRootfs(c.ID); err != nil {
 		s.log.Warn("unmount", "id", c.ID, "err", err)
@@ -198,4 +212,55 @@ func startFailureCode(msg string) int {
 		return 126
 	}
 	return 127
+}
+
+// goneNamespaceOwner is the process, among those whose namespaces spec
+// joins (/proc/PID/ns/...), that has ended or is ending; 0 if all run.
+// Only a failed create asks, so it gives a process being killed a moment
+// to show it.
+func goneNamespaceOwner(spec *specs.Spec) int {
+	if spec.Linux == nil {
+		return 0
+	}
+	for try := 0; try < 2; try++ {
+		if try > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		for _, ns := range spec.Linux.Namespaces {
+			rest, ok := strings.CutPrefix(ns.Path, "/proc/")
+			if !ok {
+				continue
+			}
+			pidText, _, _ := strings.Cut(rest, "/")
+			if pid, err := strconv.Atoi(pidText); err == nil && ending(pid) {
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// ending reports whether pid is gone, a zombie, or exiting (the kernel's
+// PF_EXITING: a pid namespace whose init is exiting takes no new process).
+func ending(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return false
+	}
+	// After the command: state, ppid, pgrp, session, tty, tpgid, flags.
+	f := strings.Fields(s[i+1:])
+	if len(f) < 7 {
+		return false
+	}
+	if f[0] == "Z" || f[0] == "X" || f[0] == "x" {
+		return true
+	}
+	flags, _ := strconv.ParseUint(f[6], 10, 64)
+	const pfExiting = 0x4
+	return flags&pfExiting != 0
 }

@@ -326,6 +326,23 @@ func (s *Server) StartContainer(ctx context.Context, req *runtimeapi.StartContai
 	if err != nil {
 		return nil, err
 	}
+	c, err := s.cfg.Containers.Inspect(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	// Under its pod's key lock, which StopPodSandbox holds: a start
+	// racing the pod's stop either comes first (and the stop ends it) or
+	// finds the pod stopped, rather than joining a PID namespace whose
+	// init is gone (runc: "Cannot allocate memory").
+	if c.Config != nil {
+		if sbID := c.Config.Labels[labelSandboxID]; sbID != "" {
+			unlock := s.locks.Lock(sbID)
+			defer unlock()
+			if sb, err := s.getSandbox(sbID); err != nil || !sb.Ready {
+				return nil, errs.Conflict("pod sandbox %s of container %s is not ready", sbID, id)
+			}
+		}
+	}
 	if err := s.cfg.Containers.Start(ctx, id); err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func startRegistry(t *testing.T, htpasswd string, wrap func(http.Handler) http.H
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func mustRef(t *testing.T, s string) reference.Named {
+func mustRef(t testing.TB, s string) reference.Named {
 	t.Helper()
 	r, err := reference.ParseNormalizedNamed(s)
 	if err != nil {

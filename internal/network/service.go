@@ -264,6 +264,8 @@ func (s *Service) netDir() string     { return filepath.Join(s.cfg.Root, "networ
 func (s *Service) sandboxDir() string { return filepath.Join(s.cfg.Root, "sandboxes") }
 
 func (s *Service) load() error {
+	removeCrashTemps(s.netDir())
+	removeCrashTemps(s.sandboxDir())
 	entries, err := os.ReadDir(s.netDir())
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -475,6 +476,14 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, name, ref s
 	for _, l := range m.Layers {
 		if len(l.URLs) == 0 {
 			needed = append(needed, l)
+		}
+	}
+	// A descriptor without a valid digest names nothing (and a store
+	// path cannot be made of it): the manifest is invalid.
+	for _, d := range append(slices.Clone(needed), m.Manifests...) {
+		if err := d.Digest.Validate(); err != nil {
+			writeError(w, errManifestInvalid.with(fmt.Sprintf("descriptor digest %q: %v", d.Digest, err)))
+			return
 		}
 	}
 	for _, b := range needed {

@@ -188,6 +188,24 @@ func fill(t *testing.T, dir string, keep int64) func() {
 	return free
 }
 
+// spaceBack waits until the file system holding dir has want bytes free,
+// and fails naming what takes the space if it does not come back.
+func spaceBack(t *testing.T, dir string, want int64) {
+	t.Helper()
+	free := func() int64 {
+		var st syscall.Statfs_t
+		syscall.Statfs(dir, &st)
+		return int64(st.Bavail) * st.Bsize
+	}
+	for end := time.Now().Add(30 * time.Second); free() < want && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := free(); got < want {
+		out, _ := exec.Command("du", "-ax", "-d", "3", dir).CombinedOutput()
+		t.Fatalf("the space did not come back: %d MiB free, want %d MiB; what holds it:\n%s", got>>20, want>>20, out)
+	}
+}
+
 // noSpace checks err is docker's "no space left on device".
 func noSpace(t *testing.T, what string, err error) {
 	t.Helper()
@@ -263,16 +281,27 @@ func diskFull(t *testing.T, e *env, reg string, back func(*testing.T, string, bo
 	noSpace(t, "pull", pull())
 	noSpace(t, "commit", commit())
 	// The build's RUN step fails inside the container with dd's exit
-	// code; what dd says is lost, as conmon cannot write the step's log
-	// on the full disk either.
-	if err := build(); err == nil || !strings.Contains(err.Error(), "returned a non-zero code: 1") {
-		t.Fatalf("build on a full disk: %v", err)
+	// code, and what dd says reaches the client although conmon cannot
+	// write the step's log on the full disk.
+	if err := build(); err == nil || !strings.Contains(err.Error(), "returned a non-zero code: 1") ||
+		!strings.Contains(strings.ToLower(err.Error()), "no space left on device") {
+		t.Fatalf("build on a full disk: %v, want dd's exit code and its words", err)
+	} else {
+		t.Logf("build on a full disk: %.400s", err)
 	}
-	// A container writing to the full disk: dd fails with 1 (what it
-	// says is lost with its log, which conmon cannot write either).
+	// A container writing to the full disk: dd fails with 1; its log is
+	// lost (as dockerd's json-file is), but a client attached, as
+	// `docker run` is, still reads why.
 	out, err := run("dd if=/dev/zero of=/f bs=1M count=4")
 	if err != nil || !strings.Contains(out, `"StatusCode":1`) {
 		t.Fatalf("a container writing to a full disk: %v %s", err, out)
+	}
+	rmRun()
+	if r := e.run("docker", "run", "--name", "fault-run", "busybox", "dd", "if=/dev/zero", "of=/f", "bs=1M", "count=4"); r.code != 1 ||
+		!strings.Contains(strings.ToLower(r.stderr), "no space left on device") {
+		t.Fatalf("docker run writing to a full disk: exit %d, stderr %q, want 1 and dd's words", r.code, r.stderr)
+	} else {
+		t.Logf("docker run writing to a full disk: exit 1, %q", strings.TrimSpace(r.stderr))
 	}
 	rmRun()
 	free()
@@ -283,7 +312,10 @@ func diskFull(t *testing.T, e *env, reg string, back func(*testing.T, string, bo
 	rmRun()
 	free()
 
-	// Space again: each works, and once removed, nothing is left.
+	// Space again (once what held the removed files, such as an exiting
+	// monitor's open log, has let go of them): each works, and once
+	// removed, nothing is left.
+	spaceBack(t, e.root, 48<<20)
 	for name, op := range map[string]func() error{"load": load, "pull": pull, "commit": commit, "build": build} {
 		if err := op(); err != nil {
 			t.Fatalf("%s once space is back: %v", name, err)

@@ -81,6 +81,13 @@ func setup() (*env, error) {
 	if out, err := exec.Command("make", "-C", "../..", "build", "compose-plugin", "BIN="+e.bin).CombinedOutput(); err != nil {
 		return e, fmt.Errorf("building: %v\n%s", err, out)
 	}
+	// WHARF_RACE=1 runs a wharfd built with the race detector (the soak
+	// campaign's form); teardown fails on any race it reports.
+	if os.Getenv("WHARF_RACE") != "" {
+		if out, err := exec.Command("go", "build", "-race", "-trimpath", "-o", filepath.Join(e.bin, "wharfd"), "../../cmd/wharfd").CombinedOutput(); err != nil {
+			return e, fmt.Errorf("building wharfd with -race: %v\n%s", err, out)
+		}
+	}
 	// `docker compose` finds the plugin in the suite's DOCKER_CONFIG.
 	plugins := filepath.Join(filepath.Dir(e.root), "dockercfg", "cli-plugins")
 	if err := os.MkdirAll(plugins, 0o755); err != nil {
@@ -235,7 +242,7 @@ func (e *env) teardown() error {
 		}
 	}
 	problems = append(problems, e.leftoverProcesses()...)
-	// A daemon built with GOFLAGS=-race reports races in its log.
+	// A daemon built with -race (WHARF_RACE=1) reports races in its log.
 	if data, err := os.ReadFile(e.logFile); err == nil {
 		if i := bytes.Index(data, []byte("WARNING: DATA RACE")); i >= 0 {
 			problems = append(problems, "the daemon found data races:\n"+string(data[i:min(len(data), i+20000)]))

@@ -27,12 +27,20 @@ const soakClients = 50
 // daemonFigures are what must not grow over a soak: the daemon's
 // goroutines, open files and resident memory.
 type daemonFigures struct {
-	goroutines, fds int
-	rss             int64
+	goroutines, fds, mounts int
+	rss                     int64
 }
 
 func (f daemonFigures) String() string {
-	return fmt.Sprintf("%d goroutines, %d fds, %d MiB resident", f.goroutines, f.fds, f.rss>>20)
+	return fmt.Sprintf("%d goroutines, %d fds, %d mounts, %d MiB resident", f.goroutines, f.fds, f.mounts, f.rss>>20)
+}
+
+// grewFrom tells whether f is past first by more than a soak's churn
+// explains: twice as much and then some (in-flight requests hold
+// goroutines, files and mounts of their own at either moment).
+func (f daemonFigures) grewFrom(first daemonFigures) bool {
+	return f.goroutines > 2*first.goroutines+100 || f.fds > 2*first.fds+100 ||
+		f.mounts > 2*first.mounts+50 || f.rss > 2*first.rss+128<<20
 }
 
 // figures reads them from e's daemon (goroutines from /debug/pprof, which
@@ -47,7 +55,38 @@ func (e *env) figures() daemonFigures {
 	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	f.fds = len(fds)
 	f.rss = rssOf(pid)
+	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/mounts", pid)); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if fs := strings.Fields(line); len(fs) > 1 && (strings.HasPrefix(fs[1], e.root+"/") || strings.HasPrefix(fs[1], e.execRoot+"/")) {
+				f.mounts++
+			}
+		}
+	}
 	return f
+}
+
+// sampleFigures takes e's figures every interval until stop is called,
+// which returns them in order.
+func sampleFigures(e *env, interval time.Duration) (stop func() []daemonFigures) {
+	var samples []daemonFigures
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(interval):
+				samples = append(samples, e.figures())
+			}
+		}
+	}()
+	return func() []daemonFigures {
+		close(done)
+		<-finished
+		return samples
+	}
 }
 
 // TestSoak: 50 clients at once, for WHARF_SOAK, each mixing
@@ -79,6 +118,13 @@ func TestSoak(t *testing.T) {
 	baseline := e.leaks()
 	before := e.figures()
 	peakRSS := watchRSS(e, 4<<30)
+	// Figures each minute (each third of a shorter soak): the first and
+	// the last, both under the full load, must be alike.
+	interval := time.Minute
+	if d < 3*time.Minute {
+		interval = d / 3
+	}
+	samples := sampleFigures(e, interval)
 
 	s := newStresserOn(t, e, d)
 	for i := range soakClients {
@@ -86,6 +132,13 @@ func TestSoak(t *testing.T) {
 	}
 	s.wait()
 	peak := peakRSS()
+	if fs := samples(); len(fs) >= 2 {
+		first, last := fs[0], fs[len(fs)-1]
+		t.Logf("under load, after %s: %s; after %s: %s", interval, first, time.Duration(len(fs))*interval, last)
+		if last.grewFrom(first) {
+			t.Errorf("the daemon grew under the soak: %s, then %s", first, last)
+		}
+	}
 	s.mu.Lock()
 	t.Logf("%d clients for %s: %d requests, by status %v; daemon peak %d MiB resident", soakClients, d, s.calls, s.status, peak>>20)
 	failed := s.failed

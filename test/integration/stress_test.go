@@ -20,8 +20,15 @@ import (
 // against run). Errors are expected (a container is not running, already
 // connected, an image is gone); a request that does not answer within
 // stressHang means the daemon is wedged. WHARF_STRESS=2m runs them longer.
+// WHARF_HANG raises the bound: a daemon built with -race on a loaded
+// machine answers several times slower, without being wedged.
 
-const stressHang = 30 * time.Second
+var stressHang = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("WHARF_HANG")); err == nil && d > 10*time.Second {
+		return d
+	}
+	return 30 * time.Second
+}()
 
 func stressDuration() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("WHARF_STRESS")); err == nil {
@@ -39,12 +46,14 @@ type stresser struct {
 	until  time.Time
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	hung   error
-	calls  int
-	status map[int]int // answers by status code
-	failed []string    // the first answers of 500 and above
-	stacks string      // the daemon's goroutines when a request hung
+	mu             sync.Mutex
+	hung           error
+	calls          int
+	status         map[int]int   // answers by status code
+	slowest        time.Duration // the longest a request took to answer
+	slowestRequest string
+	failed         []string // the first answers of 500 and above
+	stacks         string   // the daemon's goroutines when a request hung
 }
 
 func newStresser(t *testing.T) *stresser {
@@ -72,10 +81,15 @@ func (s *stresser) call(method, path, body string) (int, string) {
 	// A request still pending shortly before its timeout: take the
 	// daemon's goroutines while whatever blocks it is still blocked.
 	dump := time.AfterFunc(stressHang-5*time.Second, s.dumpGoroutines)
+	start := time.Now()
 	resp, err := s.client.Do(req)
+	took := time.Since(start)
 	dump.Stop()
 	s.mu.Lock()
 	s.calls++
+	if took > s.slowest {
+		s.slowest, s.slowestRequest = took, method+" "+path
+	}
 	if err != nil && s.hung == nil {
 		s.hung = fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -104,11 +118,15 @@ func (s *stresser) dumpGoroutines() {
 		return
 	}
 	stacks := "(no goroutine dump)"
-	c := &http.Client{Transport: s.e.http().Transport, Timeout: 10 * time.Second}
+	c := &http.Client{Transport: s.e.http().Transport, Timeout: 60 * time.Second}
 	if resp, err := c.Get("http://wharf/debug/pprof/goroutine?debug=2"); err == nil {
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		stacks = string(data)
+	}
+	// WHARF_IT_DUMP=path keeps the whole dump for a post-mortem.
+	if p := os.Getenv("WHARF_IT_DUMP"); p != "" {
+		os.WriteFile(p, []byte(stacks), 0o644)
 	}
 	s.mu.Lock()
 	s.stacks = stacks
@@ -138,13 +156,23 @@ func (s *stresser) loop(op func()) {
 func (s *stresser) wait() {
 	s.wg.Wait()
 	if s.hung == nil {
-		s.t.Logf("%d requests, none hung", s.calls)
+		s.t.Logf("%d requests, none hung (bound %s); the slowest took %s (%s)", s.calls, stressHang, s.slowest.Round(time.Millisecond), s.slowestRequest)
 		return
 	}
-	// The daemon's own goroutines, not the runtime's or net/http's idle ones.
+	// The daemon's own goroutines, not the runtime's or net/http's idle
+	// ones; the dump may still be on its way.
 	s.mu.Lock()
 	dump := s.stacks
 	s.mu.Unlock()
+	for end := time.Now().Add(70 * time.Second); (dump == "" || dump == "(taking)") && time.Now().Before(end); {
+		if dump == "" {
+			s.dumpGoroutines()
+		}
+		time.Sleep(100 * time.Millisecond)
+		s.mu.Lock()
+		dump = s.stacks
+		s.mu.Unlock()
+	}
 	var stacks []string
 	for _, g := range strings.Split(dump, "\n\n") {
 		if strings.Contains(g, "wharf/internal") {

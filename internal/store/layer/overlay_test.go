@@ -17,7 +17,7 @@ import (
 	"github.com/wharf/wharf/internal/store/layer/layertest"
 )
 
-func newOverlay(t *testing.T, root string, untar layer.Untar) *layer.Overlay {
+func newOverlay(t testing.TB, root string, untar layer.Untar) *layer.Overlay {
 	t.Helper()
 	s, err := layer.NewOverlay(layer.OverlayConfig{
 		Root:   filepath.Join(root, "image"),
