@@ -73,6 +73,7 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		NetNS:        sb.Namespaces.Net,
 		IPCNS:        sb.Namespaces.IPC,
 		UTSNS:        sb.Namespaces.UTS,
+		ShmDir:       sb.Namespaces.Shm,
 		EtcDir:       s.sandboxDir(sb.ID),
 		StrictGroups: cfg.GetLinux().GetSecurityContext().GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict,
 	}

@@ -25,6 +25,12 @@ import (
 type podNamespaces struct {
 	Net, IPC, UTS string
 	PID           string `json:",omitempty"`
+	// Shm is the pod's /dev/shm, which its containers share as they
+	// share the IPC namespace: a tmpfs mounted under the pod's
+	// namespace directory, or the host's /dev/shm for a pod on the
+	// host's IPC namespace (as containerd does). "" (a record older than
+	// this field): each container has its own.
+	Shm string `json:",omitempty"`
 	// PausePID is the process holding PID (podpid.go).
 	PausePID int `json:",omitempty"`
 }
@@ -56,6 +62,14 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
 		removeNamespaces(dir)
 		return podNamespaces{}, err
+	}
+	ns.Shm = hostShm
+	if !hostIPC {
+		ns.Shm = filepath.Join(dir, "shm")
+		if err := mountShm(ns.Shm); err != nil {
+			removeNamespaces(dir)
+			return podNamespaces{}, err
+		}
 	}
 	if podPID {
 		var err error
@@ -117,6 +131,24 @@ func unshareAndMount(ipc, uts, hostname string) error {
 	return <-errc
 }
 
+// hostShm is the host's /dev/shm, a host-IPC pod's.
+const hostShm = "/dev/shm"
+
+// shmSize is a pod's /dev/shm size, containerd's default (and docker's).
+const shmSize = 64 << 20
+
+// mountShm mounts the pod's /dev/shm tmpfs at path.
+func mountShm(path string) error {
+	if err := os.Mkdir(path, 0o700); err != nil {
+		return err
+	}
+	opts := fmt.Sprintf("mode=1777,size=%d", shmSize)
+	if err := unix.Mount("shm", path, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
+		return fmt.Errorf("mount the pod's /dev/shm: %w", err)
+	}
+	return nil
+}
+
 // setLoopbackUp brings up lo in the network namespace at path (the
 // kernel gives it 127.0.0.1 and ::1), in place of the CNI loopback
 // plugin (cni.go: withoutLoopback).
@@ -145,7 +177,7 @@ func setLoopbackUp(path string) error {
 // directory; missing ones are fine, so it can finish a half-done run.
 func removeNamespaces(dir string) error {
 	var errList []error
-	for _, name := range []string{"net", "ipc", "uts", "pid"} {
+	for _, name := range []string{"net", "ipc", "uts", "pid", "shm"} {
 		p := filepath.Join(dir, name)
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))

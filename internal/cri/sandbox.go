@@ -183,6 +183,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		return nil, err
 	}
 	s.log.Debug("cri: pod sandbox ready", "id", sb.ID, "pod", md.GetNamespace()+"/"+md.GetName())
+	s.sandboxEvent(ctx, sb.ID, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT, runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: sb.ID}, nil
 }
 

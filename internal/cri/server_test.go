@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/wharf/wharf/internal/events"
 )
 
 // testServer is a CRI server over fakes, served on a unix socket, and a
@@ -22,6 +24,7 @@ type testServer struct {
 	srv        *Server
 	containers *fakeContainers
 	images     *fakeImages
+	bus        *events.Bus
 	rt         runtimeapi.RuntimeServiceClient
 	img        runtimeapi.ImageServiceClient
 	cfg        Config
@@ -30,11 +33,12 @@ type testServer struct {
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest")}
+	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest"), bus: events.New()}
 	ts.cfg = Config{
 		Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"),
 		CNIConfDir: filepath.Join(dir, "net.d"), CNIBinDirs: []string{filepath.Join(dir, "cni-bin")},
 		Containers: ts.containers, Streamer: ts.containers, Resources: ts.containers, Images: ts.images,
+		Events: ts.bus,
 	}
 	ts.start(t)
 	return ts
@@ -227,7 +231,7 @@ func TestPodLifecycle(t *testing.T) {
 	fc := ts.containers.byID[id]
 	o, p := fc.opts, fc.pod
 	if o.Name != "k8s_app_web_ns_uid-web_2" || p.Namespace != Namespace || p.LogPath != "/var/log/pods/web/app/2.log" ||
-		p.EtcDir != filepath.Join(ts.cfg.Root, "sandboxes", pod) || p.NetNS != "" {
+		p.EtcDir != filepath.Join(ts.cfg.Root, "sandboxes", pod) || p.NetNS != "" || p.ShmDir != "/dev/shm" {
 		t.Errorf("create: name %q pod %+v", o.Name, p)
 	}
 	hc := o.HostConfig

@@ -167,6 +167,15 @@ func TestCRIPodWithCrictl(t *testing.T) {
 			t.Errorf("%s namespace: web %s, side %s", ns, a, b)
 		}
 	}
+	// ... and one /dev/shm: POSIX shared memory one container makes, the
+	// other sees (as with containerd); the pod's is gone after rmp (below).
+	ce.crictl(t, "exec", "-s", webID, "sh", "-c", "echo shared > /dev/shm/it-seg")
+	if got := ce.crictl(t, "exec", "-s", sideID, "cat", "/dev/shm/it-seg"); got != "shared" {
+		t.Errorf("/dev/shm/it-seg in the other container: %q", got)
+	}
+	if m := ce.crictl(t, "exec", "-s", sideID, "grep", " /dev/shm ", "/proc/self/mounts"); !strings.Contains(m, "tmpfs") || !strings.Contains(m, "nosuid,nodev,noexec") {
+		t.Errorf("/dev/shm mount: %s", m)
+	}
 	if init := ce.crictl(t, "exec", "-s", sideID, "cat", "/proc/1/comm"); init != "wharf-exec-init" {
 		t.Errorf("PID 1 of the pod is %q, want wharf's pause program", init)
 	}
