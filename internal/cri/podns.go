@@ -9,10 +9,7 @@ import (
 	"runtime"
 
 	"github.com/vishvananda/netlink"
-	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
-
-	"github.com/wharf/wharf/internal/network/netns"
 )
 
 // A pod's namespaces are held by bind mounts of their nsfs files, not by
@@ -45,13 +42,6 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	}
 	if !hostNet {
 		ns.Net = filepath.Join(dir, "net")
-		if err := netns.Create(ns.Net); err != nil {
-			return podNamespaces{}, err
-		}
-		if err := setLoopbackUp(ns.Net); err != nil {
-			removeNamespaces(dir)
-			return podNamespaces{}, err
-		}
 		// The pod's host name needs a UTS namespace of its own; a pod on
 		// the host's network keeps the host's name, as in the kubelet.
 		ns.UTS = filepath.Join(dir, "uts")
@@ -59,7 +49,7 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	if !hostIPC {
 		ns.IPC = filepath.Join(dir, "ipc")
 	}
-	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
+	if err := unshareAndMount(ns.Net, ns.IPC, ns.UTS, hostname); err != nil {
 		removeNamespaces(dir)
 		return podNamespaces{}, err
 	}
@@ -81,20 +71,24 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	return ns, nil
 }
 
-// unshareAndMount makes new ipc and uts namespaces (where their path is
-// not "") on a thread of its own and bind-mounts them at those paths. The
-// thread has left the daemon's namespaces: it stays locked and ends with
-// its goroutine, so no other goroutine runs on it.
-func unshareAndMount(ipc, uts, hostname string) error {
+// unshareAndMount makes new net, ipc and uts namespaces (where their
+// path is not "") in one unshare on a thread of its own, brings the new
+// network namespace's lo up (the kernel gives it 127.0.0.1 and ::1: all
+// the CNI loopback plugin does, see withoutLoopback), and bind-mounts
+// them at those paths. The thread has left the daemon's namespaces: it
+// stays locked and ends with its goroutine, so no other goroutine runs
+// on it.
+func unshareAndMount(net, ipc, uts, hostname string) error {
 	var flags int
 	var mounts [][2]string
-	if ipc != "" {
-		flags |= unix.CLONE_NEWIPC
-		mounts = append(mounts, [2]string{"ipc", ipc})
-	}
-	if uts != "" {
-		flags |= unix.CLONE_NEWUTS
-		mounts = append(mounts, [2]string{"uts", uts})
+	for _, ns := range []struct {
+		flag       int
+		name, path string
+	}{{unix.CLONE_NEWNET, "net", net}, {unix.CLONE_NEWIPC, "ipc", ipc}, {unix.CLONE_NEWUTS, "uts", uts}} {
+		if ns.path != "" {
+			flags |= ns.flag
+			mounts = append(mounts, [2]string{ns.name, ns.path})
+		}
 	}
 	if flags == 0 {
 		return nil
@@ -116,6 +110,12 @@ func unshareAndMount(ipc, uts, hostname string) error {
 		if uts != "" && hostname != "" {
 			if err := unix.Sethostname([]byte(hostname)); err != nil {
 				errc <- fmt.Errorf("sethostname %q: %w", hostname, err)
+				return
+			}
+		}
+		if net != "" {
+			if err := setLoopbackUp(); err != nil {
+				errc <- err
 				return
 			}
 		}
@@ -149,16 +149,10 @@ func mountShm(path string) error {
 	return nil
 }
 
-// setLoopbackUp brings up lo in the network namespace at path (the
-// kernel gives it 127.0.0.1 and ::1), in place of the CNI loopback
-// plugin (cni.go: withoutLoopback).
-func setLoopbackUp(path string) error {
-	ns, err := vnetns.GetFromPath(path)
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+// setLoopbackUp brings up lo in the calling thread's network namespace
+// (a netlink socket opened on the thread is in its namespace).
+func setLoopbackUp() error {
+	h, err := netlink.NewHandle()
 	if err != nil {
 		return err
 	}

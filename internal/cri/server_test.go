@@ -403,3 +403,41 @@ func TestConcurrentPods(t *testing.T) {
 		t.Errorf("left: %d pods, %d containers", len(list.Items), len(ts.containers.byID))
 	}
 }
+
+// TestPodNetworkNotReady: a pod network without a usable CNI
+// configuration (none, or a plugin missing) is refused with
+// FailedPrecondition and the reason, before anything is made for it.
+func TestPodNetworkNotReady(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	podNet := func(name string) *runtimeapi.PodSandboxConfig {
+		cfg := hostPod(name)
+		cfg.Linux.SecurityContext.NamespaceOptions.Network = runtimeapi.NamespaceMode_POD
+		return cfg
+	}
+	_, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("a")})
+	wantCode(t, err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "no network configuration") {
+		t.Errorf("no configuration: %v", err)
+	}
+	os.MkdirAll(ts.cfg.CNIConfDir, 0o755)
+	os.WriteFile(filepath.Join(ts.cfg.CNIConfDir, "10-t.conflist"), []byte(`{"cniVersion":"1.0.0","name":"t","plugins":[{"type":"nosuchplugin"}]}`), 0o644)
+	_, err = ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("b")})
+	wantCode(t, err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "nosuchplugin") {
+		t.Errorf("missing plugin: %v", err)
+	}
+	os.WriteFile(filepath.Join(ts.cfg.CNIConfDir, "10-t.conflist"), []byte(`{"cniVersion":`), 0o644)
+	_, err = ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("c")})
+	wantCode(t, err, codes.FailedPrecondition)
+
+	list, err := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil || len(list.Items) != 0 {
+		t.Errorf("pods after refused runs: %v %v", list, err)
+	}
+	for _, d := range []string{filepath.Join(ts.cfg.Root, "sandboxes"), filepath.Join(ts.cfg.RunRoot, "ns")} {
+		if ents, _ := os.ReadDir(d); len(ents) != 0 {
+			t.Errorf("%s after refused runs: %v", d, ents)
+		}
+	}
+}
