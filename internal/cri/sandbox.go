@@ -155,6 +155,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if md.GetName() == "" || md.GetNamespace() == "" || md.GetUid() == "" {
 		return nil, errs.Invalid("pod sandbox metadata needs a name, namespace and uid")
 	}
+	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+		return nil, err
+	}
 	if h := req.GetRuntimeHandler(); h != "" && h != runtimeName {
 		return nil, errs.Invalid("runtime handler %q is not known (only %q and the default)", h, runtimeName)
 	}

@@ -441,3 +441,39 @@ func TestPodNetworkNotReady(t *testing.T) {
 		}
 	}
 }
+
+// TestUserns: pods run in the host's user namespace; one of their own is
+// refused (Unimplemented), never run as the host's root, and options no
+// runtime accepts are InvalidArgument.
+func TestUserns(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	one := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1000, Length: 100000}}
+	for _, c := range []struct {
+		u    *runtimeapi.UserNamespace
+		want codes.Code
+	}{
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, codes.Unimplemented},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: append(one, one[0]), Gids: one}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 1, HostId: 1000, Length: 10}}, Gids: one}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_CONTAINER}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_TARGET}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE, Uids: one}, codes.InvalidArgument},
+	} {
+		cfg := hostPod("userns")
+		cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = c.u
+		_, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+		if status.Code(err) != c.want {
+			t.Errorf("%v: got %v, want %v", c.u, err, c.want)
+		}
+	}
+	cfg := hostPod("userns")
+	cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
+	if _, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg}); err != nil {
+		t.Errorf("mode NODE: %v", err)
+	}
+	list, _ := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if len(list.GetItems()) != 1 {
+		t.Errorf("pods: %v", list)
+	}
+}
