@@ -21,9 +21,32 @@ trap 'rm -rf "$tmp"' EXIT
 # "master process", with nginx's pid file, as critest looks for them.
 mkdir -p "$tmp/root"
 tar -xf "$tmp/busybox.tar" -C "$tmp/root"
-for f in "$tmp"/root/bin/*; do
-	[ -L "$f" ] && ln -f "$tmp/root/bin/busybox" "$f"
+# Its busybox is Debian's dynamic one (package busybox), not the static
+# one: the static build runs applets inside its shell
+# (FEATURE_SH_STANDALONE), so `sh -c ls` would never execute a masked
+# /bin/ls, while the e2e image's busybox (upstream's default
+# configuration) does, as critest's MaskedPaths spec expects. The two
+# packages conflict, so the .deb is unpacked, not installed; it is
+# cached beside the other test tools.
+tools=${WHARF_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wharf-tools}
+dynbb=$tools/busybox-dynamic
+if [ ! -x "$dynbb/bin/busybox" ]; then
+	mkdir -p "$tmp/deb" "$tools"
+	(cd "$tmp/deb" && apt-get download busybox >/dev/null 2>&1) ||
+		{ echo "images.sh: apt-get download busybox failed" >&2; exit 1; }
+	rm -rf "$dynbb.new" && dpkg-deb -x "$tmp"/deb/busybox_*.deb "$dynbb.new"
+	rm -rf "$dynbb" && mv "$dynbb.new" "$dynbb"
+fi
+cp "$dynbb/bin/busybox" "$tmp/root/bin/busybox"
+for lib in $(ldd "$dynbb/bin/busybox" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
+	mkdir -p "$tmp/root$(dirname "$lib")"
+	cp -L "$lib" "$tmp/root$lib"
 done
+find "$tmp/root/bin" -type l -delete
+for a in $("$dynbb/bin/busybox" --list); do
+	[ "$a" = busybox ] || ln "$tmp/root/bin/busybox" "$tmp/root/bin/$a"
+done
+rm -f "$tmp/root/bin/pgrep" "$tmp/root/bin/ipcs" # never write through a link to busybox
 cat >"$tmp/root/bin/pgrep" <<'S'
 #!/bin/sh
 # pgrep NAME: the pids whose process name is NAME (stand-in).

@@ -31,6 +31,10 @@ type Pod struct {
 	// container's); "" gives the container its own, or the host's when
 	// the HostConfig's PidMode says host.
 	PIDNS string `json:",omitempty"`
+	// ShmDir is the pod's /dev/shm (a tmpfs the CRI mounted, or the
+	// host's for a pod on the host's IPC namespace), bound at the
+	// container's; "" gives the container a tmpfs of its own.
+	ShmDir string `json:",omitempty"`
 	// EtcDir holds the pod's hosts and resolv.conf, which every
 	// container of the pod sees; "" makes them as for docker's.
 	EtcDir string `json:",omitempty"`

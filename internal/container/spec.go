@@ -79,7 +79,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Process:  proc,
 		Root:     &specs.Root{Path: in.Rootfs, Readonly: hc.ReadonlyRootfs},
 		Hostname: cfg.Hostname,
-		Mounts:   defaultMounts(hc),
+		Mounts:   defaultMounts(hc, c.Pod),
 		Linux: &specs.Linux{
 			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
 			Namespaces:  namespaces(hc, in, c.Pod),
@@ -399,8 +399,9 @@ func allCaps() []string {
 		"CAP_CHECKPOINT_RESTORE"}
 }
 
-// defaultMounts is the file system docker gives every container.
-func defaultMounts(hc *container.HostConfig) []specs.Mount {
+// defaultMounts is the file system docker gives every container; a
+// pod's container gets the pod's /dev/shm instead of one of its own.
+func defaultMounts(hc *container.HostConfig, pod *Pod) []specs.Mount {
 	shm := hc.ShmSize
 	if shm == 0 {
 		shm = 64 << 20
@@ -416,8 +417,18 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(shm, 10)}},
+		devShm(shm, pod),
 	}
+}
+
+// devShm is the container's /dev/shm: a tmpfs of its own, or the pod's
+// (a bind of Pod.ShmDir), as the pod's containers share their IPC
+// namespace and so their POSIX shared memory, as with containerd.
+func devShm(size int64, pod *Pod) specs.Mount {
+	if pod != nil && pod.ShmDir != "" {
+		return specs.Mount{Destination: "/dev/shm", Type: "bind", Source: pod.ShmDir, Options: []string{"rbind", "rprivate", "nosuid", "noexec", "nodev"}}
+	}
+	return specs.Mount{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(size, 10)}}
 }
 
 // namespaces: a fresh pid, ipc, uts and mount namespace; the network

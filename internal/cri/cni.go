@@ -65,16 +65,23 @@ func (n *cniNetwork) load() (*libcni.NetworkConfigList, error) {
 // ready says why pods cannot get networks, nil if they can: the list
 // loads and every plugin it names is installed.
 func (n *cniNetwork) ready() error {
+	_, err := n.readyList()
+	return err
+}
+
+// readyList is the configuration list pods get, if it loads and its
+// plugins are installed.
+func (n *cniNetwork) readyList() (*libcni.NetworkConfigList, error) {
 	list, err := n.load()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, p := range list.Plugins {
 		if _, err := invoke.FindInPath(p.Network.Type, n.binDirs); err != nil {
-			return fmt.Errorf("cni plugin %q of %s: %w", p.Network.Type, list.Name, err)
+			return nil, fmt.Errorf("cni plugin %q of %s: %w", p.Network.Type, list.Name, err)
 		}
 	}
-	return nil
+	return list, nil
 }
 
 // podRuntimeConf is the CNI call's description of a pod.
@@ -130,13 +137,9 @@ func withoutLoopback(list *libcni.NetworkConfigList) *libcni.NetworkConfigList {
 	return &cp
 }
 
-// setUp adds the pod at netns to the network and returns its addresses,
-// the first one the pod's.
-func (n *cniNetwork) setUp(ctx context.Context, id, netns string, cfg *runtimeapi.PodSandboxConfig) ([]string, error) {
-	list, err := n.load()
-	if err != nil {
-		return nil, err
-	}
+// setUp adds the pod at netns to list's network and returns its
+// addresses, the first one the pod's.
+func (n *cniNetwork) setUp(ctx context.Context, list *libcni.NetworkConfigList, id, netns string, cfg *runtimeapi.PodSandboxConfig) ([]string, error) {
 	if list = withoutLoopback(list); len(list.Plugins) == 0 {
 		return nil, nil
 	}

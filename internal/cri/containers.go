@@ -57,6 +57,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if cfg.GetImage().GetImage() == "" {
 		return nil, errs.Invalid("container config needs an image")
 	}
+	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+		return nil, err
+	}
 	sb, err := s.getSandbox(req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
@@ -73,6 +76,7 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		NetNS:        sb.Namespaces.Net,
 		IPCNS:        sb.Namespaces.IPC,
 		UTSNS:        sb.Namespaces.UTS,
+		ShmDir:       sb.Namespaces.Shm,
 		EtcDir:       s.sandboxDir(sb.ID),
 		StrictGroups: cfg.GetLinux().GetSecurityContext().GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict,
 	}

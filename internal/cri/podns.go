@@ -9,10 +9,7 @@ import (
 	"runtime"
 
 	"github.com/vishvananda/netlink"
-	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
-
-	"github.com/wharf/wharf/internal/network/netns"
 )
 
 // A pod's namespaces are held by bind mounts of their nsfs files, not by
@@ -25,6 +22,12 @@ import (
 type podNamespaces struct {
 	Net, IPC, UTS string
 	PID           string `json:",omitempty"`
+	// Shm is the pod's /dev/shm, which its containers share as they
+	// share the IPC namespace: a tmpfs mounted under the pod's
+	// namespace directory, or the host's /dev/shm for a pod on the
+	// host's IPC namespace (as containerd does). "" (a record older than
+	// this field): each container has its own.
+	Shm string `json:",omitempty"`
 	// PausePID is the process holding PID (podpid.go).
 	PausePID int `json:",omitempty"`
 }
@@ -39,13 +42,6 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	}
 	if !hostNet {
 		ns.Net = filepath.Join(dir, "net")
-		if err := netns.Create(ns.Net); err != nil {
-			return podNamespaces{}, err
-		}
-		if err := setLoopbackUp(ns.Net); err != nil {
-			removeNamespaces(dir)
-			return podNamespaces{}, err
-		}
 		// The pod's host name needs a UTS namespace of its own; a pod on
 		// the host's network keeps the host's name, as in the kubelet.
 		ns.UTS = filepath.Join(dir, "uts")
@@ -53,9 +49,17 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	if !hostIPC {
 		ns.IPC = filepath.Join(dir, "ipc")
 	}
-	if err := unshareAndMount(ns.IPC, ns.UTS, hostname); err != nil {
+	if err := unshareAndMount(ns.Net, ns.IPC, ns.UTS, hostname); err != nil {
 		removeNamespaces(dir)
 		return podNamespaces{}, err
+	}
+	ns.Shm = hostShm
+	if !hostIPC {
+		ns.Shm = filepath.Join(dir, "shm")
+		if err := mountShm(ns.Shm); err != nil {
+			removeNamespaces(dir)
+			return podNamespaces{}, err
+		}
 	}
 	if podPID {
 		var err error
@@ -67,20 +71,24 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	return ns, nil
 }
 
-// unshareAndMount makes new ipc and uts namespaces (where their path is
-// not "") on a thread of its own and bind-mounts them at those paths. The
-// thread has left the daemon's namespaces: it stays locked and ends with
-// its goroutine, so no other goroutine runs on it.
-func unshareAndMount(ipc, uts, hostname string) error {
+// unshareAndMount makes new net, ipc and uts namespaces (where their
+// path is not "") in one unshare on a thread of its own, brings the new
+// network namespace's lo up (the kernel gives it 127.0.0.1 and ::1: all
+// the CNI loopback plugin does, see withoutLoopback), and bind-mounts
+// them at those paths. The thread has left the daemon's namespaces: it
+// stays locked and ends with its goroutine, so no other goroutine runs
+// on it.
+func unshareAndMount(net, ipc, uts, hostname string) error {
 	var flags int
 	var mounts [][2]string
-	if ipc != "" {
-		flags |= unix.CLONE_NEWIPC
-		mounts = append(mounts, [2]string{"ipc", ipc})
-	}
-	if uts != "" {
-		flags |= unix.CLONE_NEWUTS
-		mounts = append(mounts, [2]string{"uts", uts})
+	for _, ns := range []struct {
+		flag       int
+		name, path string
+	}{{unix.CLONE_NEWNET, "net", net}, {unix.CLONE_NEWIPC, "ipc", ipc}, {unix.CLONE_NEWUTS, "uts", uts}} {
+		if ns.path != "" {
+			flags |= ns.flag
+			mounts = append(mounts, [2]string{ns.name, ns.path})
+		}
 	}
 	if flags == 0 {
 		return nil
@@ -105,6 +113,12 @@ func unshareAndMount(ipc, uts, hostname string) error {
 				return
 			}
 		}
+		if net != "" {
+			if err := setLoopbackUp(); err != nil {
+				errc <- err
+				return
+			}
+		}
 		for _, m := range mounts {
 			src := fmt.Sprintf("/proc/self/task/%d/ns/%s", unix.Gettid(), m[0])
 			if err := unix.Mount(src, m[1], "", unix.MS_BIND, ""); err != nil {
@@ -117,16 +131,28 @@ func unshareAndMount(ipc, uts, hostname string) error {
 	return <-errc
 }
 
-// setLoopbackUp brings up lo in the network namespace at path (the
-// kernel gives it 127.0.0.1 and ::1), in place of the CNI loopback
-// plugin (cni.go: withoutLoopback).
-func setLoopbackUp(path string) error {
-	ns, err := vnetns.GetFromPath(path)
-	if err != nil {
+// hostShm is the host's /dev/shm, a host-IPC pod's.
+const hostShm = "/dev/shm"
+
+// shmSize is a pod's /dev/shm size, containerd's default (and docker's).
+const shmSize = 64 << 20
+
+// mountShm mounts the pod's /dev/shm tmpfs at path.
+func mountShm(path string) error {
+	if err := os.Mkdir(path, 0o700); err != nil {
 		return err
 	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	opts := fmt.Sprintf("mode=1777,size=%d", shmSize)
+	if err := unix.Mount("shm", path, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
+		return fmt.Errorf("mount the pod's /dev/shm: %w", err)
+	}
+	return nil
+}
+
+// setLoopbackUp brings up lo in the calling thread's network namespace
+// (a netlink socket opened on the thread is in its namespace).
+func setLoopbackUp() error {
+	h, err := netlink.NewHandle()
 	if err != nil {
 		return err
 	}
@@ -145,7 +171,7 @@ func setLoopbackUp(path string) error {
 // directory; missing ones are fine, so it can finish a half-done run.
 func removeNamespaces(dir string) error {
 	var errList []error
-	for _, name := range []string{"net", "ipc", "uts", "pid"} {
+	for _, name := range []string{"net", "ipc", "uts", "pid", "shm"} {
 		p := filepath.Join(dir, name)
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/errdefs"
+	"github.com/containernetworking/cni/libcni"
 	"google.golang.org/protobuf/encoding/protojson"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -153,6 +155,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if md.GetName() == "" || md.GetNamespace() == "" || md.GetUid() == "" {
 		return nil, errs.Invalid("pod sandbox metadata needs a name, namespace and uid")
 	}
+	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+		return nil, err
+	}
 	if h := req.GetRuntimeHandler(); h != "" && h != runtimeName {
 		return nil, errs.Invalid("runtime handler %q is not known (only %q and the default)", h, runtimeName)
 	}
@@ -177,12 +182,23 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	}
 	if err := s.setUpSandbox(ctx, sb); err != nil {
 		// A context of its own: the caller's may be what ended.
-		if cerr := s.removeSandbox(context.WithoutCancel(ctx), sb); cerr != nil {
+		ctx := context.WithoutCancel(ctx)
+		// A configuration that failed ADD often fails DEL the same way:
+		// that must not keep a pod that never ran. Its interfaces go
+		// with its network namespace.
+		if sb.NetworkUp {
+			if cerr := s.cni.tearDown(ctx, sb.ID, sb.Namespaces.Net, sb.config); cerr != nil {
+				s.log.Warn("cri: network teardown of a failed pod sandbox", "id", sb.ID, "err", cerr)
+			}
+			sb.NetworkUp = false
+		}
+		if cerr := s.removeSandbox(ctx, sb); cerr != nil {
 			s.log.Warn("cri: cleaning up a failed pod sandbox", "id", sb.ID, "err", cerr)
 		}
 		return nil, err
 	}
 	s.log.Debug("cri: pod sandbox ready", "id", sb.ID, "pod", md.GetNamespace()+"/"+md.GetName())
+	s.sandboxEvent(ctx, sb.ID, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT, runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: sb.ID}, nil
 }
 
@@ -192,6 +208,16 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	hostNet := nsOpts.GetNetwork() == runtimeapi.NamespaceMode_NODE
 	hostIPC := nsOpts.GetIpc() == runtimeapi.NamespaceMode_NODE
+	// A pod network needs a CNI configuration whose plugins are there:
+	// without one the pod fails before anything is made for it, with
+	// the reason Status gives as NetworkReady false.
+	var netList *libcni.NetworkConfigList
+	if !hostNet {
+		var err error
+		if netList, err = s.cni.readyList(); err != nil {
+			return errs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("pod network is not ready: %w", err))
+		}
+	}
 	// A pod without a host name (crictl's, critest's) gets the host's,
 	// as with containerd; a host-network pod always has the host's.
 	hostname := cfg.GetHostname()
@@ -215,16 +241,17 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	sb.Namespaces = ns
-	if err := s.saveSandbox(sb); err != nil {
-		return err
-	}
-	if !hostNet {
-		// Recorded before the call: a daemon killed during ADD still owes DEL.
-		sb.NetworkUp = true
+	// Recorded before the CNI call (a daemon killed during ADD still owes
+	// DEL) and with the pause process (it is to be killed). The
+	// namespaces' mounts need no record: removal finds them by path.
+	sb.NetworkUp = !hostNet
+	if sb.NetworkUp || ns.PausePID != 0 {
 		if err := s.saveSandbox(sb); err != nil {
 			return err
 		}
-		ips, err := s.cni.setUp(ctx, sb.ID, ns.Net, cfg)
+	}
+	if !hostNet {
+		ips, err := s.cni.setUp(ctx, netList, sb.ID, ns.Net, cfg)
 		if err != nil {
 			return err
 		}

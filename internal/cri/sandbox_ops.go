@@ -52,6 +52,7 @@ func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSand
 	if err := s.stopSandbox(ctx, sb); err != nil {
 		return nil, err
 	}
+	s.sandboxEvent(ctx, id, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
 	return &runtimeapi.StopPodSandboxResponse{}, nil
 }
 
@@ -92,6 +93,7 @@ func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePod
 	if err := s.removeSandbox(ctx, sb); err != nil {
 		return nil, err
 	}
+	s.sandboxEvent(ctx, id, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
 
@@ -122,6 +124,19 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandbo
 	if err != nil {
 		return nil, err
 	}
+	resp := &runtimeapi.PodSandboxStatusResponse{Status: sandboxStatus(sb)}
+	if req.GetVerbose() {
+		info, err := json.Marshal(map[string]any{"namespaces": sb.Namespaces, "ips": sb.IPs})
+		if err != nil {
+			return nil, err
+		}
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}
+
+// sandboxStatus is the CRI's status of sb.
+func sandboxStatus(sb *sandbox) *runtimeapi.PodSandboxStatus {
 	st := &runtimeapi.PodSandboxStatus{
 		Id:             sb.ID,
 		Metadata:       sb.config.GetMetadata(),
@@ -141,15 +156,7 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandbo
 			st.Network.AdditionalIps = append(st.Network.AdditionalIps, &runtimeapi.PodIP{Ip: ip})
 		}
 	}
-	resp := &runtimeapi.PodSandboxStatusResponse{Status: st}
-	if req.GetVerbose() {
-		info, err := json.Marshal(map[string]any{"namespaces": sb.Namespaces, "ips": sb.IPs})
-		if err != nil {
-			return nil, err
-		}
-		resp.Info = map[string]string{"info": string(info)}
-	}
-	return resp, nil
+	return st
 }
 
 func sandboxState(sb *sandbox) runtimeapi.PodSandboxState {

@@ -8,7 +8,7 @@
 //
 // Lock order: a sandbox's key lock (s.locks), then s.mu (the sandbox
 // index, held only to read or swap it), then the services it calls,
-// which never call back.
+// which never call back; s.events' lock is a leaf.
 package cri
 
 import (
@@ -52,6 +52,9 @@ type Config struct {
 	Streamer   Streamer  // the container service's resize and attach (streaming.go)
 	Resources  Resources // its update, log reopening and stats (stats.go)
 	Images     Images
+	// Events is the container service's event bus, for
+	// GetContainerEvents (events.go); nil streams the pods' own only.
+	Events Events
 	// StreamAddress is the streaming server's host:port (port 0: any);
 	// "" is 127.0.0.1:0, as containerd's default.
 	StreamAddress string
@@ -73,6 +76,7 @@ type Server struct {
 	// until Serve starts it.
 	stream streaming.Server
 	locks  keylock.Map // per sandbox id: run, stop, remove of one pod are serial
+	events eventHub    // GetContainerEvents' streams (events.go)
 
 	mu        sync.RWMutex
 	sandboxes map[string]*sandbox // by id; a record is replaced, never changed in place
@@ -140,6 +144,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.startStreaming(ctx, addr); err != nil {
 		return err
 	}
+	go s.forwardEvents(ctx)
 	runtimeapi.RegisterRuntimeServiceServer(g, s)
 	runtimeapi.RegisterImageServiceServer(g, s)
 	go func() {

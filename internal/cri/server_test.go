@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/wharf/wharf/internal/events"
 )
 
 // testServer is a CRI server over fakes, served on a unix socket, and a
@@ -22,6 +24,7 @@ type testServer struct {
 	srv        *Server
 	containers *fakeContainers
 	images     *fakeImages
+	bus        *events.Bus
 	rt         runtimeapi.RuntimeServiceClient
 	img        runtimeapi.ImageServiceClient
 	cfg        Config
@@ -30,11 +33,12 @@ type testServer struct {
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest")}
+	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest"), bus: events.New()}
 	ts.cfg = Config{
 		Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"),
 		CNIConfDir: filepath.Join(dir, "net.d"), CNIBinDirs: []string{filepath.Join(dir, "cni-bin")},
 		Containers: ts.containers, Streamer: ts.containers, Resources: ts.containers, Images: ts.images,
+		Events: ts.bus,
 	}
 	ts.start(t)
 	return ts
@@ -227,7 +231,7 @@ func TestPodLifecycle(t *testing.T) {
 	fc := ts.containers.byID[id]
 	o, p := fc.opts, fc.pod
 	if o.Name != "k8s_app_web_ns_uid-web_2" || p.Namespace != Namespace || p.LogPath != "/var/log/pods/web/app/2.log" ||
-		p.EtcDir != filepath.Join(ts.cfg.Root, "sandboxes", pod) || p.NetNS != "" {
+		p.EtcDir != filepath.Join(ts.cfg.Root, "sandboxes", pod) || p.NetNS != "" || p.ShmDir != "/dev/shm" {
 		t.Errorf("create: name %q pod %+v", o.Name, p)
 	}
 	hc := o.HostConfig
@@ -397,5 +401,79 @@ func TestConcurrentPods(t *testing.T) {
 	list, _ := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if len(list.Items) != 0 || len(ts.containers.byID) != 0 {
 		t.Errorf("left: %d pods, %d containers", len(list.Items), len(ts.containers.byID))
+	}
+}
+
+// TestPodNetworkNotReady: a pod network without a usable CNI
+// configuration (none, or a plugin missing) is refused with
+// FailedPrecondition and the reason, before anything is made for it.
+func TestPodNetworkNotReady(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	podNet := func(name string) *runtimeapi.PodSandboxConfig {
+		cfg := hostPod(name)
+		cfg.Linux.SecurityContext.NamespaceOptions.Network = runtimeapi.NamespaceMode_POD
+		return cfg
+	}
+	_, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("a")})
+	wantCode(t, err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "no network configuration") {
+		t.Errorf("no configuration: %v", err)
+	}
+	os.MkdirAll(ts.cfg.CNIConfDir, 0o755)
+	os.WriteFile(filepath.Join(ts.cfg.CNIConfDir, "10-t.conflist"), []byte(`{"cniVersion":"1.0.0","name":"t","plugins":[{"type":"nosuchplugin"}]}`), 0o644)
+	_, err = ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("b")})
+	wantCode(t, err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "nosuchplugin") {
+		t.Errorf("missing plugin: %v", err)
+	}
+	os.WriteFile(filepath.Join(ts.cfg.CNIConfDir, "10-t.conflist"), []byte(`{"cniVersion":`), 0o644)
+	_, err = ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podNet("c")})
+	wantCode(t, err, codes.FailedPrecondition)
+
+	list, err := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil || len(list.Items) != 0 {
+		t.Errorf("pods after refused runs: %v %v", list, err)
+	}
+	for _, d := range []string{filepath.Join(ts.cfg.Root, "sandboxes"), filepath.Join(ts.cfg.RunRoot, "ns")} {
+		if ents, _ := os.ReadDir(d); len(ents) != 0 {
+			t.Errorf("%s after refused runs: %v", d, ents)
+		}
+	}
+}
+
+// TestUserns: pods run in the host's user namespace; one of their own is
+// refused (Unimplemented), never run as the host's root, and options no
+// runtime accepts are InvalidArgument.
+func TestUserns(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	one := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1000, Length: 100000}}
+	for _, c := range []struct {
+		u    *runtimeapi.UserNamespace
+		want codes.Code
+	}{
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, codes.Unimplemented},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: append(one, one[0]), Gids: one}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 1, HostId: 1000, Length: 10}}, Gids: one}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_CONTAINER}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_TARGET}, codes.InvalidArgument},
+		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE, Uids: one}, codes.InvalidArgument},
+	} {
+		cfg := hostPod("userns")
+		cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = c.u
+		_, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+		if status.Code(err) != c.want {
+			t.Errorf("%v: got %v, want %v", c.u, err, c.want)
+		}
+	}
+	cfg := hostPod("userns")
+	cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
+	if _, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg}); err != nil {
+		t.Errorf("mode NODE: %v", err)
+	}
+	list, _ := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if len(list.GetItems()) != 1 {
+		t.Errorf("pods: %v", list)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
 	"github.com/wharf/wharf/internal/cri"
+	"github.com/wharf/wharf/internal/events"
 	"github.com/wharf/wharf/internal/image"
 )
 
@@ -18,7 +19,7 @@ type criServer struct {
 	socket string
 }
 
-func newCRI(cfg config.Config, containers *container.Service, images *image.Service, log *slog.Logger) (*criServer, error) {
+func newCRI(cfg config.Config, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger) (*criServer, error) {
 	if !cfg.CRI.Enabled {
 		return nil, nil
 	}
@@ -34,6 +35,7 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		Streamer:      containers,
 		Resources:     containers,
 		Images:        images,
+		Events:        bus,
 		Log:           log,
 	})
 	if err != nil {

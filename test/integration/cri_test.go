@@ -38,6 +38,7 @@ func crictlPath(t *testing.T) string {
 type criEnv struct {
 	*env
 	bin, config, bridge, subnet string
+	confDir, conf               string // the CNI conf dir and its conflist's text
 }
 
 func newCRIEnv(t *testing.T) *criEnv {
@@ -53,6 +54,7 @@ func newCRIEnv(t *testing.T) *criEnv {
 		 "ipam":{"type":"host-local","ranges":[[{"subnet":"%s.0/24"}]],"dataDir":%q}},
 		{"type":"loopback"}]}`, ce.bridge, ce.subnet, filepath.Join(dir, "ipam"))
 	criFile(t, confDir, "10-it.conflist", conf)
+	ce.confDir, ce.conf = confDir, conf
 	t.Cleanup(func() {
 		if l, err := netlink.LinkByName(ce.bridge); err == nil {
 			netlink.LinkDel(l)
@@ -166,6 +168,15 @@ func TestCRIPodWithCrictl(t *testing.T) {
 		if a != b {
 			t.Errorf("%s namespace: web %s, side %s", ns, a, b)
 		}
+	}
+	// ... and one /dev/shm: POSIX shared memory one container makes, the
+	// other sees (as with containerd); the pod's is gone after rmp (below).
+	ce.crictl(t, "exec", "-s", webID, "sh", "-c", "echo shared > /dev/shm/it-seg")
+	if got := ce.crictl(t, "exec", "-s", sideID, "cat", "/dev/shm/it-seg"); got != "shared" {
+		t.Errorf("/dev/shm/it-seg in the other container: %q", got)
+	}
+	if m := ce.crictl(t, "exec", "-s", sideID, "grep", " /dev/shm ", "/proc/self/mounts"); !strings.Contains(m, "tmpfs") || !strings.Contains(m, "nosuid,nodev,noexec") {
+		t.Errorf("/dev/shm mount: %s", m)
 	}
 	if init := ce.crictl(t, "exec", "-s", sideID, "cat", "/proc/1/comm"); init != "wharf-exec-init" {
 		t.Errorf("PID 1 of the pod is %q, want wharf's pause program", init)
@@ -354,4 +365,143 @@ func TestCRISurvivesKill9(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Join(ce.execRoot, "cri", "ns")); len(ents) != 0 {
 		t.Errorf("namespaces left: %v", ents)
 	}
+}
+
+// TestCRINetworkNotReady: without a CNI configuration, or with one whose
+// plugins fail, NetworkReady is false with the reason and a pod is
+// refused with nothing left of it; a fixed configuration is picked up
+// without a restart.
+func TestCRINetworkNotReady(t *testing.T) {
+	ce := newCRIEnv(t)
+	dir := t.TempDir()
+	good := filepath.Join(ce.confDir, "10-it.conflist")
+	if err := os.Remove(good); err != nil {
+		t.Fatal(err)
+	}
+	netReady := func() (bool, string) {
+		var info struct {
+			Status struct {
+				Conditions []struct {
+					Type, Reason, Message string
+					Status                bool
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(ce.crictl(t, "info")), &info); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range info.Status.Conditions {
+			if c.Type == "NetworkReady" {
+				return c.Status, c.Reason + ": " + c.Message
+			}
+		}
+		t.Fatal("crictl info has no NetworkReady condition")
+		return false, ""
+	}
+	if ok, why := netReady(); ok || !strings.Contains(why, "NetworkPluginNotReady") || !strings.Contains(why, "no network configuration") {
+		t.Errorf("NetworkReady without a configuration: %v %q", ok, why)
+	}
+	pod := criFile(t, dir, "pod.json", `{"metadata":{"name":"nonet","namespace":"default","uid":"nonet-uid"},"linux":{}}`)
+	if r := ce.crictlRun("runp", pod); r.code == 0 || !strings.Contains(r.stderr, "FailedPrecondition") || !strings.Contains(r.stderr, "no network configuration") {
+		t.Errorf("runp without a network configuration: %+v", r)
+	}
+
+	// A list that loads but whose bridge plugin fails at ADD.
+	criFile(t, ce.confDir, "10-broken.conflist", `{"cniVersion":"1.0.0","name":"wharf-it-broken","plugins":[
+		{"type":"bridge","bridge":"wcribroken0","ipam":{"type":"host-local","ranges":[[{"subnet":"not-a-subnet"}]]}}]}`)
+	t.Cleanup(func() {
+		if l, err := netlink.LinkByName("wcribroken0"); err == nil {
+			netlink.LinkDel(l)
+		}
+	})
+	if ok, why := netReady(); !ok {
+		t.Errorf("NetworkReady with a list whose plugins are installed: %q", why)
+	}
+	if r := ce.crictlRun("runp", pod); r.code == 0 || !strings.Contains(r.stderr, "cni add") {
+		t.Errorf("runp with a failing plugin: %+v", r)
+	}
+	if out := ce.crictl(t, "pods", "-q"); out != "" {
+		t.Errorf("refused pods listed: %q", out)
+	}
+	for _, d := range []string{filepath.Join(ce.execRoot, "cri", "ns"), filepath.Join(ce.root, "cri", "sandboxes")} {
+		if ents, _ := os.ReadDir(d); len(ents) != 0 {
+			t.Errorf("%s after refused pods: %v", d, ents)
+		}
+	}
+	if mounts, _ := os.ReadFile("/proc/self/mounts"); strings.Contains(string(mounts), filepath.Join(ce.execRoot, "cri")) {
+		t.Errorf("mounts left by refused pods:\n%s", mounts)
+	}
+
+	// Fixed: the next pod gets its network, no restart needed.
+	os.Remove(filepath.Join(ce.confDir, "10-broken.conflist"))
+	criFile(t, ce.confDir, "10-it.conflist", ce.conf)
+	if ok, why := netReady(); !ok {
+		t.Errorf("NetworkReady after the fix: %q", why)
+	}
+	podID := ce.crictl(t, "runp", pod)
+	if ip := ce.crictl(t, "inspectp", "-o", "go-template", "--template", "{{.status.network.ip}}", podID); !strings.HasPrefix(ip, ce.subnet+".") {
+		t.Errorf("pod address after the fix: %q", ip)
+	}
+	ce.crictl(t, "rmp", "-f", podID)
+}
+
+// TestCRIStreamDisconnect: a client (the kubelet, crictl) that goes away
+// in the middle of a streamed exec or attach ends the session: the exec's
+// stdin closes, so its process ends, and the daemon holds no more open
+// files than before.
+func TestCRIStreamDisconnect(t *testing.T) {
+	ce := newCRIEnv(t)
+	dir := t.TempDir()
+	pod := criFile(t, dir, "pod.json", `{"metadata":{"name":"disc","namespace":"default","uid":"disc-uid"},"linux":{}}`)
+	ctr := criFile(t, dir, "ctr.json", `{"metadata":{"name":"c"},"image":{"image":"busybox"},"command":["cat"],"stdin":true}`)
+	podID := ce.crictl(t, "runp", pod)
+	ctrID := ce.crictl(t, "create", podID, ctr, pod)
+	ce.crictl(t, "start", ctrID)
+	fds := func() int {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", ce.daemon.Process.Pid))
+		return len(ents)
+	}
+	// One stream first, so the streaming server's own listener and
+	// connections are counted in the baseline.
+	ce.crictl(t, "exec", ctrID, "true")
+	time.Sleep(time.Second)
+	before := fds()
+
+	for _, args := range [][]string{
+		{"exec", "-i", ctrID, "sh", "-c", "while read -r stream_reader; do :; done"},
+		{"attach", "-i", ctrID},
+	} {
+		cmd := exec.Command(ce.bin, append([]string{"--config", ce.config}, args...)...)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(stdin, "hello")
+		if args[0] == "exec" {
+			waitFor(t, 10*time.Second, "the streamed exec's process", func() bool {
+				return strings.Contains(ce.crictlRun("exec", "-s", ctrID, "ps", "-o", "args").stdout, "stream_reader")
+			})
+		} else {
+			time.Sleep(time.Second)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		stdin.Close()
+		if args[0] == "exec" {
+			waitFor(t, 10*time.Second, "the exec's process to end with its client", func() bool {
+				return !strings.Contains(ce.crictlRun("exec", "-s", ctrID, "ps", "-o", "args").stdout, "stream_reader")
+			})
+		}
+	}
+	// The container itself is not the stream's: still running.
+	if st := ce.crictl(t, "inspect", "-o", "go-template", "--template", "{{.status.state}}", ctrID); st != "CONTAINER_RUNNING" {
+		t.Errorf("container after its clients went: %s", st)
+	}
+	waitFor(t, 15*time.Second, "the daemon's open files to come back", func() bool {
+		return fds() <= before
+	})
+	ce.crictl(t, "rmp", "-f", podID)
 }
