@@ -50,20 +50,20 @@ const bridgeFamily = "wharf+"
 
 // Config is the network service's configuration.
 type Config struct {
-	Root     string            // <data root>/network
-	RunRoot  string            // <exec root>/netns: container namespaces
-	ClaimDir string            // host-wide address claims (claim.go); "" for none
-	BIP      string            // default bridge address, e.g. "172.17.0.1/16"; "" picks one
+	Root     string // <data root>/network
+	RunRoot  string // <exec root>/netns: container namespaces
+	ClaimDir string // host-wide address claims (claim.go); "" for none
+	BIP      string // default bridge address, e.g. "172.17.0.1/16"; "" picks one
 	// IPv6 and FixedCIDRv6 (an IPv6 subnet) give the default bridge IPv6
 	// (daemon.json's ipv6 and fixed-cidr-v6).
 	IPv6        bool
 	FixedCIDRv6 string
-	Pools    []ipam.PoolSpec   // default-address-pools; nil for docker's
-	IPTables bool              // manage iptables rules
-	IPMasq   bool              // masquerade outbound traffic
-	Firewall firewall.Firewall // nil: iptables (or nothing when IPTables is off)
-	Events   wevents.Logger    // nil: no events are published
-	Log      *slog.Logger
+	Pools       []ipam.PoolSpec   // default-address-pools; nil for docker's
+	IPTables    bool              // manage iptables rules
+	IPMasq      bool              // masquerade outbound traffic
+	Firewall    firewall.Firewall // nil: iptables (or nothing when IPTables is off)
+	Events      wevents.Logger    // nil: no events are published
+	Log         *slog.Logger
 }
 
 // record is a network as persisted.
