@@ -24,7 +24,9 @@ import (
 // from an image with a published port, see it running, read its logs,
 // type in its terminal, stop and remove it, create a volume, browse its
 // files, download one and be refused a symlink out of it, remove it;
-// inspect an image, load one from a `docker save` archive, bring a
+// inspect an image, load one from a `docker save` archive, build one
+// from a host directory, push it to a registry on loopback, prune with a
+// preview (images, then the system prune), bring a
 // compose project up from a pasted file, read its logs, take it down;
 // and, once the daemon is a swarm manager, see the swarm tab, a
 // service's replicas and tasks, and scale it. Each step is checked with
@@ -165,6 +167,7 @@ func TestDashboard(t *testing.T) {
 	}
 
 	imageInspectAndLoad(t, e, b)
+	imageBuildPushPrune(t, e, b)
 	composeUpLogsDown(t, e, b)
 
 	// The other views render, with what happened in the events feed.
