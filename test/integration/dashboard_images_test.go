@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -120,4 +121,49 @@ func imageBuildPushPrune(t *testing.T, e *env, b *browser) {
 	if r := e.run("wharf", "image", "inspect", ref); r.code != 0 {
 		t.Fatalf("the system prune (without -a) took the tagged image %s: %s", ref, r.stderr)
 	}
+}
+
+// keyboardAndPhone uses the page with the keyboard alone (Tab to a view's
+// link, Enter opens it; Tab to "Prune…", Space opens its preview, Escape
+// is not needed: Tab on to Cancel, Enter closes it) and checks that at a
+// phone's width no view is wider than the screen.
+func keyboardAndPhone(t *testing.T, b *browser) {
+	t.Helper()
+	b.do("start from the top", b.view("containers"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Containers"]`)))
+	// tabTo presses Tab until the focused element matches sel.
+	tabTo := func(sel string) {
+		t.Helper()
+		for i := 0; i < 60; i++ {
+			b.do("Tab", chromedp.KeyEvent("\t"))
+			if on, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel))); err == nil && on {
+				return
+			}
+		}
+		t.Fatalf("Tab never reached %s", sel)
+	}
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(document.activeElement && document.activeElement.blur(), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	tabTo(`nav a[href="#/volumes"]`)
+	b.do("Enter opens the view", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Volumes"]`)))
+	tabTo(`button[aria-expanded="false"]`)
+	b.do("Space opens the prune preview", chromedp.KeyEvent(" "), chromedp.WaitVisible(chromedp.CSS(`[data-testid="prune-volumes"]`)))
+	tabTo(`[data-testid="prune-volumes"] button:not(.danger)`)
+	b.do("Enter cancels it", chromedp.KeyEvent("\r"), chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="prune-volumes"]`)))
+
+	b.do("a phone's width", chromedp.EmulateViewport(390, 844))
+	defer b.do("a laptop's width", chromedp.EmulateViewport(1280, 900))
+	for _, v := range []string{"containers", "images", "volumes", "networks", "compose", "system"} {
+		b.do("phone: "+v, b.view(v), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		time.Sleep(200 * time.Millisecond) // its lists load
+		wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wide > 0 {
+			b.shot("phone-" + v)
+			t.Errorf("the %s view is %.0f px wider than a phone's screen (screenshot phone-%s)", v, wide, v)
+		}
+	}
+	b.shot("images-phone")
 }

@@ -29,7 +29,9 @@ import (
 // preview (images, then the system prune), bring a
 // compose project up from a pasted file, read its logs, take it down;
 // and, once the daemon is a swarm manager, see the swarm tab, a
-// service's replicas and tasks, and scale it. Each step is checked with
+// service's replicas and tasks, and scale it. With the keyboard alone it
+// opens a view and a prune preview, and at a phone's width no view is
+// wider than the screen. Each step is checked with
 // the wharf CLI, which must agree. Screenshots
 // of each view go to $WHARF_IT_SCREENSHOTS, or a directory it logs.
 func TestDashboard(t *testing.T) {
@@ -177,6 +179,8 @@ func TestDashboard(t *testing.T) {
 	b.shot("compose")
 	b.do("system", b.view("system"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Disk usage"] tbody tr`)))
 	b.shot("system")
+	keyboardAndPhone(t, b)
+	b.do("system", b.view("system"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Disk usage"] tbody tr`)))
 	b.do("dark mode", chromedp.Click(chromedp.CSS(`button[aria-label="Toggle dark mode"]`)), chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"]`)))
 	b.shot("system-dark")
 
