@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -46,9 +47,9 @@ func imageBuildPushPrune(t *testing.T, e *env, b *browser) {
 
 	build := func(step string) string {
 		b.do(step,
-			chromedp.SetValue(chromedp.CSS(`input[aria-label="Build context directory"]`), ""),
+			b.clear(`input[aria-label="Build context directory"]`),
 			chromedp.SendKeys(chromedp.CSS(`input[aria-label="Build context directory"]`), dir),
-			chromedp.SetValue(chromedp.CSS(`input[aria-label="Tag for the built image"]`), ""),
+			b.clear(`input[aria-label="Tag for the built image"]`),
 			chromedp.SendKeys(chromedp.CSS(`input[aria-label="Tag for the built image"]`), ref),
 			chromedp.Click(chromedp.CSS(`form[aria-label="Build an image"] button[type="submit"]`), chromedp.NodeVisible))
 		b.waitText(`form[aria-label="Build an image"] p[role="status"]`, "Built sha256:")
@@ -166,4 +167,14 @@ func keyboardAndPhone(t *testing.T, b *browser) {
 		}
 	}
 	b.shot("images-phone")
+}
+
+// clear empties an input and tells the page (an input event), as a
+// person deleting its text would.
+func (b *browser) clear(sel string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, sel)
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](js)(ctx, tg)
+		return err
+	})
 }
