@@ -30,7 +30,7 @@ describe('PrunePanel', () => {
     render(PrunePanel, { what: 'networks', preview, run: async () => '' });
     await fireEvent.click(screen.getByRole('button', { name: 'Prune…' }));
     expect(await screen.findByText('Nothing to remove.')).toBeTruthy();
-    expect((screen.getByRole('button', { name: 'Remove it' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Remove' }) as HTMLButtonElement).disabled).toBe(true);
     cleanup();
     render(PrunePanel, { what: 'volumes', preview: async () => { throw new ApiError(500, 'a prune operation is already running'); }, run: async () => '' });
     await fireEvent.click(screen.getByRole('button', { name: 'Prune…' }));
