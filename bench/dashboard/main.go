@@ -88,7 +88,7 @@ func main() {
 	if *burst > rows {
 		*burst = rows
 	}
-	var first, dcl, load, warm, render, applied, blank []float64
+	var first, dcl, load, warm, render, applied, blank, blankCPU []float64
 	metrics := map[string][]float64{}
 	for i := 0; i <= *runs; i++ {
 		n := *burst
@@ -96,12 +96,12 @@ func main() {
 			n = 0
 		}
 		f, d, l, w, r, b, m := once(*chromium, loginLink(api), api, n)
-		bl := blankPage(*chromium, strings.Split(loginLink(api), "/#")[0]+"/assets/none")
+		bl, blCPU := blankPage(*chromium, strings.Split(loginLink(api), "/#")[0]+"/assets/none")
 		if i == 0 {
 			continue // warm-up: the daemon's and the page cache's first touch
 		}
 		first, dcl, load, warm, render = append(first, f), append(dcl, d), append(load, l), append(warm, w), append(render, r)
-		blank = append(blank, bl)
+		blank, blankCPU = append(blank, bl), append(blankCPU, blCPU)
 		for k, v := range m {
 			metrics[k] = append(metrics[k], v)
 		}
@@ -122,6 +122,7 @@ func main() {
 	fmt.Printf("dashboard, %d containers listed, %d runs (median [min–max] ms), load average %s\n", rows, *runs, strings.Join(strings.Fields(string(loadavg))[:3], " "))
 	report("server's share of a first load", server)
 	report("browser's own: a text page shown", blank)
+	report("  its main thread's CPU time", blankCPU)
 	report("first load: list shown", first)
 	for _, k := range metricNames {
 		report("  main thread: "+k, metrics[k])
@@ -194,15 +195,25 @@ func once(chromium, link string, api *http.Client, burst int) (first, dcl, load,
 }
 
 // blankPage opens url, a plain page of the dashboard's server, in a new
-// profile and returns the ms until its load event.
-func blankPage(chromium, url string) float64 {
+// profile and returns the ms until its load event and the CPU time its
+// renderer's main thread spent.
+func blankPage(chromium, url string) (ms, cpu float64) {
 	bctx, stop := newBrowser(chromium)
 	defer stop()
+	_, err := chromedp.Call(bctx, performance.Enable, performance.EnableParams{})
+	must(err)
 	// Navigate returns after the load event.
 	must(chromedp.Do(bctx, chromedp.Navigate(url)))
-	ms, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
+	ms, err = chromedp.Run(bctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
 	must(err)
-	return ms
+	res, err := chromedp.Call(bctx, performance.GetMetrics, cdp.Empty{})
+	must(err)
+	for _, m := range res.Metrics {
+		if m.Name == "ThreadTime" {
+			cpu = m.Value * 1000
+		}
+	}
+	return ms, cpu
 }
 
 // traceFirstLoad records a Chromium trace of a first load until the list
