@@ -111,6 +111,8 @@ func imageBuildPushPrune(t *testing.T, e *env, b *browser) {
 		t.Fatalf("wharf create: %s", r.stderr)
 	}
 	b.do("system prune preview", b.view("system"),
+		// The images view's own Prune… button is there until the system view replaces it.
+		chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Disk usage"]`)),
 		chromedp.Click(`//button[text()="Prune…"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="prune-system"] li[data-prune="`+stopped+`"]`)))
 	b.shot("system-prune-preview")
