@@ -143,6 +143,7 @@ func (s *Server) routes() http.Handler {
 	// session (a bearer header: no CSRF) and guard.
 	mux.HandleFunc("POST /compose/up", s.authed(s.composeUp))
 	mux.HandleFunc("POST /compose/down", s.authed(s.composeDown))
+	mux.HandleFunc("POST /images/build", s.authed(s.buildImage))
 	mux.HandleFunc("GET /volumes/{name}/files", s.authed(s.volumeFiles))
 	mux.HandleFunc("GET /volumes/{name}/download", s.authed(s.volumeDownload))
 	return s.guard(mux)

@@ -55,6 +55,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn.Write([]byte(strings.ToUpper(line)))
 		return
 	}
+	if r.URL.Path == "/build" {
+		serveBuild(w, r)
+		return
+	}
 	select {
 	case f.got <- r.Clone(context.Background()):
 	default:
@@ -158,12 +162,13 @@ func TestGuardRefusesOtherSitesAndHosts(t *testing.T) {
 		{"rebound host name", nil, "evil.example:80", http.StatusMisdirectedRequest},
 		{"localhost", nil, "localhost:" + s.URL()[strings.LastIndex(s.URL(), ":")+1:], http.StatusOK},
 	} {
-		// The API, and the dashboard's own routes (compose, volume files):
+		// The API, and the dashboard's own routes (compose, build, volume files):
 		// a request the guard lets through gets the handler's own answer
 		// (a 400 for compose's missing body, a 404 for the missing file).
 		for _, route := range []struct{ method, path string }{
 			{http.MethodPost, "/api/containers/x/stop"},
 			{http.MethodPost, "/compose/down"},
+			{http.MethodPost, "/images/build"},
 			{http.MethodGet, "/volumes/v/files"},
 			{http.MethodGet, "/volumes/v/download?path=f"},
 		} {

@@ -24,10 +24,14 @@ import (
 // from an image with a published port, see it running, read its logs,
 // type in its terminal, stop and remove it, create a volume, browse its
 // files, download one and be refused a symlink out of it, remove it;
-// inspect an image, load one from a `docker save` archive, bring a
+// inspect an image, load one from a `docker save` archive, build one
+// from a host directory, push it to a registry on loopback, prune with a
+// preview (images, then the system prune), bring a
 // compose project up from a pasted file, read its logs, take it down;
 // and, once the daemon is a swarm manager, see the swarm tab, a
-// service's replicas and tasks, and scale it. Each step is checked with
+// service's replicas and tasks, and scale it. With the keyboard alone it
+// opens a view and a prune preview, and at a phone's width no view is
+// wider than the screen. Each step is checked with
 // the wharf CLI, which must agree. Screenshots
 // of each view go to $WHARF_IT_SCREENSHOTS, or a directory it logs.
 func TestDashboard(t *testing.T) {
@@ -165,6 +169,7 @@ func TestDashboard(t *testing.T) {
 	}
 
 	imageInspectAndLoad(t, e, b)
+	imageBuildPushPrune(t, e, b)
 	composeUpLogsDown(t, e, b)
 
 	// The other views render, with what happened in the events feed.
@@ -174,6 +179,8 @@ func TestDashboard(t *testing.T) {
 	b.shot("compose")
 	b.do("system", b.view("system"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Disk usage"] tbody tr`)))
 	b.shot("system")
+	keyboardAndPhone(t, b)
+	b.do("system", b.view("system"), chromedp.WaitVisible(chromedp.CSS(`table[aria-label="Disk usage"] tbody tr`)))
 	b.do("dark mode", chromedp.Click(chromedp.CSS(`button[aria-label="Toggle dark mode"]`)), chromedp.WaitVisible(chromedp.CSS(`html[data-theme="dark"]`)))
 	b.shot("system-dark")
 

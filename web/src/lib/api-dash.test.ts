@@ -76,3 +76,38 @@ describe('Api: docker load', () => {
     await expect(new Api('s', fetch).loadImage(new Blob([]), () => {})).rejects.toThrow('unexpected EOF');
   });
 });
+
+describe('Api: build from a host directory, push', () => {
+  it('sends the directory to the dashboard’s build route and streams the output', async () => {
+    const fetch = mock(() => new Response(lines({ stream: 'Step 1/2 : FROM busybox\n' }, { aux: { ID: 'sha256:abc' } }, { stream: 'Successfully built abc\n' })));
+    let out = '';
+    const id = await new Api('s', fetch).build({ Path: '/srv/app', Tag: 'app:1' }, (s) => (out += s));
+    expect(fetch.mock.calls[0][0]).toBe('/images/build');
+    expect(JSON.parse(fetch.mock.calls[0][1]!.body as string)).toEqual({ Path: '/srv/app', Tag: 'app:1' });
+    expect(out).toBe('Step 1/2 : FROM busybox\nSuccessfully built abc\n');
+    expect(id).toBe('sha256:abc');
+  });
+
+  it('throws a failed build’s error after its output', async () => {
+    const fetch = mock(() => new Response(lines({ stream: 'Step 1/1 : RUN false\n' }, { error: "The command '/bin/sh -c false' returned a non-zero code: 1", errorDetail: { message: "The command '/bin/sh -c false' returned a non-zero code: 1" } })));
+    let out = '';
+    await expect(new Api('s', fetch).build({ Path: '/srv/app' }, (s) => (out += s))).rejects.toThrow('returned a non-zero code: 1');
+    expect(out).toBe('Step 1/1 : RUN false\n');
+  });
+
+  it('pushes name and tag apart, with empty credentials, and streams progress', async () => {
+    const fetch = mock(() => new Response(lines({ status: 'Pushing', id: 'abc', progressDetail: { current: 1, total: 2 } }, { status: '1: digest: sha256:d size: 527' })));
+    const seen: string[] = [];
+    await new Api('s', fetch).push('127.0.0.1:5000/team/app:1', (p) => seen.push(p.status ?? ''));
+    expect(fetch.mock.calls[0][0]).toBe('/api/images/127.0.0.1%3A5000%2Fteam%2Fapp/push?tag=1');
+    const h = fetch.mock.calls[0][1]!.headers as Record<string, string>;
+    expect(atob(h['X-Registry-Auth'])).toBe('{}');
+    expect(h.Authorization).toBe('Bearer s');
+    expect(seen).toEqual(['Pushing', '1: digest: sha256:d size: 527']);
+  });
+
+  it('throws a push error in the daemon’s words', async () => {
+    const fetch = mock(() => new Response(lines({ error: 'An image does not exist locally with the tag: x', errorDetail: { message: 'An image does not exist locally with the tag: x' } })));
+    await expect(new Api('s', fetch).push('x', () => {})).rejects.toThrow('An image does not exist locally with the tag: x');
+  });
+});

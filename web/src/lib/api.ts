@@ -21,6 +21,7 @@ export interface ContainerSummary {
   Ports: Port[];
   Labels: Record<string, string>;
   Mounts?: { Type: string; Name?: string; Source: string; Destination: string }[];
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string }> | null };
 }
 
 export interface ContainerInspect {
@@ -118,6 +119,26 @@ export interface DiskUsage {
   BuildCacheUsage?: UsageTotals;
 }
 
+/** The parts of GET /info the System view shows. */
+export interface EngineInfo {
+  Name?: string;
+  ServerVersion?: string;
+  Containers?: number;
+  ContainersRunning?: number;
+  ContainersPaused?: number;
+  ContainersStopped?: number;
+  Images?: number;
+  Driver?: string;
+  CgroupVersion?: string;
+  KernelVersion?: string;
+  OperatingSystem?: string;
+  NCPU?: number;
+  MemTotal?: number;
+  DockerRootDir?: string;
+  DefaultRuntime?: string;
+  Swarm?: SwarmInfo;
+}
+
 export interface CreateContainerRequest {
   Image: string;
   Cmd?: string[];
@@ -139,6 +160,15 @@ export interface StreamMessage {
   stream?: string;
   error?: string;
   errorDetail?: { message: string };
+}
+
+/** POST /images/build (the dashboard's): a context directory on the daemon's host. */
+export interface BuildRequest {
+  Path: string;
+  Dockerfile?: string;
+  Tag?: string;
+  NoCache?: boolean;
+  Pull?: boolean;
 }
 
 /** One name in a volume's directory (GET /volumes/{name}/files). */
@@ -190,6 +220,18 @@ export interface SwarmTask {
   Slot?: number;
   Status: { State: string; Message?: string; Err?: string; Timestamp?: string };
   DesiredState: string;
+}
+
+export type PruneKind = 'images' | 'volumes' | 'networks' | 'containers' | 'build';
+
+/** What a prune answers (each kind fills its own list). */
+export interface PruneReport {
+  SpaceReclaimed?: number;
+  ImagesDeleted?: { Untagged?: string; Deleted?: string }[] | null;
+  VolumesDeleted?: string[] | null;
+  NetworksDeleted?: string[] | null;
+  ContainersDeleted?: string[] | null;
+  CachesDeleted?: string[] | null;
 }
 
 /** An error from the API, with docker's own words as its message. */
@@ -341,9 +383,10 @@ export class Api {
     return this.json<void>('POST', `/images/${enc(id)}/tag?repo=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
   }
   /** prune removes what nothing uses: dangling images (or all unused with all), volumes, networks. */
-  prune(kind: 'images' | 'volumes' | 'networks' | 'containers', all = false): Promise<{ SpaceReclaimed?: number; ImagesDeleted?: unknown[]; VolumesDeleted?: string[]; NetworksDeleted?: string[]; ContainersDeleted?: string[] }> {
+  prune(kind: PruneKind, all = false): Promise<PruneReport> {
     const filters = kind === 'images' ? { dangling: [all ? 'false' : 'true'] } : kind === 'volumes' && all ? { all: ['true'] } : {};
-    return this.json('POST', `/${kind}/prune?filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    const path = kind === 'build' ? '/build/prune' : `/${kind}/prune`;
+    return this.json('POST', `${path}?filters=${encodeURIComponent(JSON.stringify(filters))}`);
   }
   /** pull streams the pull's progress messages; a message with an error throws. */
   async pull(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal) {
@@ -353,6 +396,35 @@ export class Api {
       if (p.error) throw new ApiError(500, p.errorDetail?.message ?? p.error);
       onProgress(p);
     });
+  }
+
+  /** push is `docker push`: streams per-layer progress; a message with an error throws. */
+  async push(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal) {
+    const { name, tag } = splitRef(ref);
+    // The API wants credentials; none is an empty object (the docker CLI's
+    // own for a registry it has no login for).
+    const res = await this.fetchImpl(`${this.base}/images/${enc(name)}/push?tag=${encodeURIComponent(tag)}`, {
+      method: 'POST',
+      headers: { ...this.headers(false), 'X-Registry-Auth': btoa('{}') },
+      signal,
+    });
+    if (!res.ok) throw await errorOf(res);
+    await readJSONLines<PullProgress>(res, (p) => {
+      if (p.error) throw new ApiError(500, p.errorDetail?.message ?? p.error);
+      onProgress(p);
+    });
+  }
+
+  /** build is `docker build DIR` for a directory on the daemon's host: the build's output streams. */
+  async build(req: BuildRequest, onText: (s: string) => void, signal?: AbortSignal): Promise<string> {
+    const res = await this.raw('POST', '/images/build', req, signal, this.dash);
+    let id = '';
+    await readJSONLines<StreamMessage & { aux?: { ID?: string } }>(res, (m) => {
+      if (m.error) throw new ApiError(500, m.errorDetail?.message ?? m.error);
+      if (m.stream) onText(m.stream);
+      if (m.aux?.ID) id = m.aux.ID;
+    });
+    return id;
   }
 
   /** loadImage is `docker load`: an image archive (docker save's tar, maybe compressed) uploaded as it is. */
@@ -442,6 +514,10 @@ export class Api {
   // System
   version(): Promise<{ Version: string; ApiVersion: string; Os: string; Arch: string }> {
     return this.json('GET', '/version');
+  }
+  /** info is `docker info`'s data (GET /info). */
+  info(): Promise<EngineInfo> {
+    return this.json('GET', '/info');
   }
   df(): Promise<DiskUsage> {
     return this.json('GET', '/system/df');

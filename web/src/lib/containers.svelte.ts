@@ -5,11 +5,17 @@
 import type { Api, ContainerSummary, EngineEvent } from './api';
 
 export class ContainerList {
-  items = $state<ContainerSummary[]>([]);
+  // Raw: the list is only ever replaced, never changed in place, and a
+  // deep proxy over 500 containers costs the first render ~100 ms of CPU.
+  items = $state.raw<ContainerSummary[]>([]);
   error = $state('');
   loaded = $state(false);
   private dirty = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  // Containers destroyed while a list request was out: its answer,
+  // taken before the destroy, must not bring them back.
+  private destroyed = new Set<string>();
+  private inflight = 0;
 
   constructor(
     private api: Api,
@@ -18,12 +24,25 @@ export class ContainerList {
 
   async load() {
     try {
-      this.items = await this.api.containers();
+      const all = await this.request(() => this.api.containers());
+      this.items = all.filter((c) => !this.destroyed.has(c.Id));
       this.error = '';
     } catch (e) {
       this.error = (e as Error).message;
+    } finally {
+      this.settle();
     }
     this.loaded = true;
+  }
+
+  private request<T>(f: () => Promise<T>): Promise<T> {
+    this.inflight++;
+    return f();
+  }
+
+  /** settle ends a request; with none left out, no answer can be stale. */
+  private settle() {
+    if (--this.inflight === 0) this.destroyed.clear();
   }
 
   /** apply takes one engine event; container changes are fetched after a short quiet spell. */
@@ -33,6 +52,7 @@ export class ContainerList {
     if (e.Action === 'destroy') {
       this.items = this.items.filter((c) => c.Id !== id);
       this.dirty.delete(id);
+      if (this.inflight) this.destroyed.add(id);
       return;
     }
     // exec_* and top-like actions change nothing the list shows.
@@ -48,13 +68,15 @@ export class ContainerList {
     this.dirty.clear();
     if (!ids.length) return;
     try {
-      const fresh = await this.api.containersById(ids);
+      const fresh = (await this.request(() => this.api.containersById(ids))).filter((c) => !this.destroyed.has(c.Id));
       const byId = new Map(fresh.map((c) => [c.Id, c]));
       const kept = this.items.filter((c) => !ids.includes(c.Id) || byId.has(c.Id)).map((c) => byId.get(c.Id) ?? c);
       const known = new Set(kept.map((c) => c.Id));
       this.items = kept.concat(fresh.filter((c) => !known.has(c.Id)));
     } catch (e) {
       this.error = (e as Error).message;
+    } finally {
+      this.settle();
     }
   }
 }

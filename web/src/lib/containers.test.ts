@@ -28,6 +28,25 @@ describe('ContainerList', () => {
     vi.useRealTimers();
   });
 
+  it('does not bring back a container destroyed while its refresh was out', async () => {
+    vi.useFakeTimers();
+    let answer: (cs: ContainerSummary[]) => void = () => {};
+    const api = {
+      containers: vi.fn(async () => [c('a'), c('b')]),
+      containersById: vi.fn(() => new Promise<ContainerSummary[]>((r) => (answer = r))),
+    } as unknown as Api;
+    const list = new ContainerList(api, 50);
+    await list.load();
+    list.apply(ev('die', 'a'));
+    await vi.advanceTimersByTimeAsync(60); // the refresh is out
+    list.apply(ev('destroy', 'a')); // compose down removes it meanwhile
+    answer([c('a', 'exited')]); // the refresh's answer, taken before the destroy
+    await vi.advanceTimersByTimeAsync(0);
+    flushSync();
+    expect(list.items.map((x) => x.Id)).toEqual(['b']);
+    vi.useRealTimers();
+  });
+
   it('keeps the load error to show', async () => {
     const api = { containers: vi.fn(async () => { throw new Error('Cannot connect'); }) } as unknown as Api;
     const list = new ContainerList(api);

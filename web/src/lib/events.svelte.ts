@@ -5,7 +5,7 @@ import type { Api, EngineEvent } from './api';
 export type Listener = (e: EngineEvent) => void;
 
 export class EventHub {
-  feed = $state<EngineEvent[]>([]);
+  feed = $state.raw<EngineEvent[]>([]); // replaced on each event, never changed in place
   connected = $state(false);
   private listeners = new Set<Listener>();
 
