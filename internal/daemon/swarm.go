@@ -30,7 +30,7 @@ func newCluster(ctx context.Context, cfg config.Config, containers executor.Cont
 	if unix.Sysinfo(&si) == nil {
 		mem = int64(si.Totalram) * int64(si.Unit)
 	}
-	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), Log: log})
+	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), NoIPTables: !cfg.Network.IPTables, Log: log})
 	exec := executor.New(executor.Config{
 		Hostname:      hostname,
 		EngineVersion: version.Version,

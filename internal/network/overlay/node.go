@@ -26,6 +26,9 @@ type NodeConfig struct {
 	Root       string
 	VXLANPort  int // 0: 4789
 	GossipPort int // 0: 7946, as dockerd's networkdb
+	// NoIPTables: the daemon manages no iptables rules, so the routing
+	// mesh publishes no port on this node (as dockerd's --iptables=false).
+	NoIPTables bool
 	Log        *slog.Logger
 }
 
@@ -47,8 +50,10 @@ type Node struct {
 	vtep    netip.Addr           // this node's data path address
 	version uint64               // of this node's announced state
 	gossip  *gossip
+	ingress ingress // the routing mesh's sandbox here (ingress.go)
 
-	lb lbState
+	lb  lbState
+	ing ingressRules
 }
 
 type nodeNet struct {
@@ -73,6 +78,7 @@ type localEP struct {
 	Svc     string
 	VIP     netip.Addr
 	Aliases string
+	Ports   string // on the ingress network: the service's published ports (Entry.Ports)
 }
 
 type localTask struct {
@@ -91,6 +97,9 @@ type Entry struct {
 	// Aliases are the service's other names on Net (compose's service
 	// name in a stack), comma-separated so that an Entry is comparable.
 	Aliases string `json:"a,omitempty"`
+	// Ports are, on the ingress network, the service's ports published
+	// through the routing mesh: "proto:published:target", comma-separated.
+	Ports string `json:"o,omitempty"`
 }
 
 type nodeState struct {
@@ -178,6 +187,9 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 		}
 		nn.users[taskID] = true
 		ep := localEP{Net: spec.ID, Addr: addr, Svc: t.ServiceAnnotations.Name, Aliases: strings.Join(a.Aliases, ",")}
+		if a.Network.Spec.Ingress {
+			ep.Ports = ingressPorts(t)
+		}
 		if t.Endpoint != nil {
 			for _, v := range t.Endpoint.VirtualIPs {
 				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == spec.ID {
@@ -287,6 +299,7 @@ func (n *Node) Reset() {
 	if g != nil {
 		g.stop()
 	}
+	n.resetIngress()
 	if des, err := os.ReadDir(n.cfg.Root); err == nil {
 		for _, d := range des {
 			deleteNetwork(filepath.Join(n.cfg.Root, d.Name()), 0)
@@ -321,7 +334,7 @@ func (n *Node) localState() nodeState {
 			if nn == nil {
 				continue
 			}
-			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
+			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases, Ports: ep.Ports})
 		}
 	}
 	sort.Slice(st.Entries, func(i, j int) bool { return st.Entries[i].IP.Less(st.Entries[j].IP) })
