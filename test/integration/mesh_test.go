@@ -68,12 +68,20 @@ func meshLeftovers(e *env, ns string) []string {
 func meshDiag(t *testing.T, e *env, ns string) {
 	t.Helper()
 	var b strings.Builder
-	for _, c := range [][]string{
+	cmds := [][]string{
 		{"ip", "-n", ns, "-br", "addr"},
 		{"nsenter", "--net=/run/netns/" + ns, "iptables-save", "-t", "nat"},
 		{"nsenter", "--net=" + filepath.Join(e.execRoot, "overlay", "ingress_sbox"), "nft", "list", "ruleset"},
 		{"nsenter", "--net=" + filepath.Join(e.execRoot, "overlay", "ingress_sbox"), "ip", "-br", "addr"},
-	} {
+	}
+	des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay"))
+	for _, d := range des {
+		if d.Name() != "ingress_sbox" {
+			p := "--net=" + filepath.Join(e.execRoot, "overlay", d.Name())
+			cmds = append(cmds, []string{"nsenter", p, "bridge", "fdb", "show"}, []string{"nsenter", p, "ip", "neigh"})
+		}
+	}
+	for _, c := range cmds {
 		out, _ := exec.Command(c[0], c[1:]...).CombinedOutput()
 		fmt.Fprintf(&b, "$ %s\n%s\n", strings.Join(c, " "), out)
 	}
@@ -103,14 +111,18 @@ func TestRoutingMesh(t *testing.T) {
 		nodes = append(nodes, e)
 		t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for i, e := range nodes {
-				meshDiag(t, e, ns[i])
+	diagOnFail := func(t *testing.T) {
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Log(nodes[0].run("docker", "service", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}", "web").stdout)
+				for i, e := range nodes {
+					meshDiag(t, e, ns[i])
+				}
 			}
-		}
-	})
+		})
+	}
 	a := nodes[0]
+	diagOnFail(t)
 	swarmCLI(t, a, "docker", "swarm", "init", "--advertise-addr", addrs[0])
 	token := strings.TrimSpace(swarmCLI(t, a, "docker", "swarm", "join-token", "-q", "worker"))
 	for _, e := range nodes[1:] {
@@ -160,22 +172,34 @@ func TestRoutingMesh(t *testing.T) {
 	}
 
 	t.Run("publish-add-rm", func(t *testing.T) {
-		swarmCLI(t, a, "docker", "service", "update", "-d", "--publish-add", "8081:80", "--publish-rm", "8080", "web")
+		diagOnFail(t)
+		swarmCLI(t, a, "docker", "service", "update", "-d", "--publish-add", "8081:80", "web")
 		for i := range nodes {
-			waitFor(t, 90*time.Second, fmt.Sprintf("node %d answering on 8081, not on 8080", i+1), func() bool {
-				return strings.HasPrefix(meshGet(ns[i], addrs[i], 8081), "hello-") && meshGet(ns[i], addrs[i], 8080) == ""
+			waitFor(t, 90*time.Second, fmt.Sprintf("node %d answering on 8081 and 8080", i+1), func() bool {
+				return strings.HasPrefix(meshGet(ns[i], addrs[i], 8081), "hello-") && strings.HasPrefix(meshGet(ns[i], addrs[i], 8080), "hello-")
 			})
+		}
+		if got := strings.TrimSpace(swarmCLI(t, a, "docker", "service", "inspect", "web", "--format", "{{range .Endpoint.Ports}}{{.PublishedPort}}:{{.TargetPort}} {{end}}")); got != "8080:80 8081:80" {
+			t.Errorf("ports after --publish-add: %q", got)
 		}
 		waitFor(t, 60*time.Second, "three tasks behind 8081 on node 1", func() bool {
 			return len(meshSpread(ns[0], addrs[0], 8081, 9)) == 3
 		})
-		// Every published port removed: the tasks leave ingress.
-		swarmCLI(t, a, "docker", "service", "update", "-d", "--publish-rm", "8081", "web")
+		// docker's --publish-rm names the target port: both go, and the
+		// tasks leave ingress.
+		swarmCLI(t, a, "docker", "service", "update", "-d", "--publish-rm", "80", "web")
 		for i := range nodes {
-			waitFor(t, 90*time.Second, fmt.Sprintf("node %d no longer answering on 8081", i+1), func() bool {
-				return meshGet(ns[i], addrs[i], 8081) == ""
+			waitFor(t, 90*time.Second, fmt.Sprintf("node %d answering on neither port", i+1), func() bool {
+				return meshGet(ns[i], addrs[i], 8081) == "" && meshGet(ns[i], addrs[i], 8080) == ""
 			})
 		}
+		waitFor(t, 60*time.Second, "three web tasks again", func() bool {
+			n := 0
+			for _, e := range nodes {
+				n += len(taskContainers(e, "web"))
+			}
+			return n == 3
+		})
 	})
 
 	swarmCLI(t, a, "docker", "service", "rm", "web")
@@ -189,8 +213,9 @@ func TestRoutingMesh(t *testing.T) {
 	})
 
 	t.Run("remove-recreate", func(t *testing.T) {
+		diagOnFail(t)
 		swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "hold", "-p", "8090:80", "--stop-grace-period", "1s", "busybox", "sleep", "100000")
-		if r := a.runIn([]byte("y\n"), "docker", "network", "rm", "ingress"); r.code == 0 || !strings.Contains(r.stderr, "in use by service") {
+		if r := a.runIn([]byte("y\n"), "docker", "network", "rm", "ingress"); r.code == 0 || !strings.Contains(r.stderr, "ingress network cannot be removed because service") {
 			t.Errorf("rm of ingress in use: %d %q %q", r.code, r.stdout, r.stderr)
 		}
 		swarmCLI(t, a, "docker", "service", "rm", "hold")

@@ -381,7 +381,7 @@ func (n *Node) replace(node string, old, new []Entry) {
 		keep[e] = true
 	}
 	for _, e := range old {
-		if !keep[e] {
+		if !keep[e] && !n.claimed(node, e, new) {
 			n.program(e, true)
 		}
 	}
@@ -394,6 +394,33 @@ func (n *Node) replace(node string, old, new []Entry) {
 			n.program(e, false)
 		}
 	}
+}
+
+// claimed reports whether e's address on its network belongs to another
+// remote endpoint now: in node's new entries, or another node's (a local
+// task's needs no entry on the VXLAN device).
+// The allocator hands a freed address out again at once, and the node
+// that gained it may be heard from before the node that lost it: its
+// FDB and neighbour entries (keyed by the address's MAC) must stay.
+// Callers hold n.mu.
+func (n *Node) claimed(node string, e Entry, new []Entry) bool {
+	same := func(o Entry) bool { return o.Net == e.Net && o.IP == e.IP }
+	for _, o := range new {
+		if same(o) {
+			return true
+		}
+	}
+	for id, st := range n.remote {
+		if id == node {
+			continue
+		}
+		for _, o := range st.Entries {
+			if same(o) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Peers lists the remote entries known, for tests and debugging.
