@@ -58,17 +58,14 @@ func forwardRules() [][]string {
 	}
 }
 
-// setup makes the chains and the jumps into them; it is idempotent.
+// setup makes the chains and the jumps into them; it is idempotent. The
+// DNAT rules an earlier daemon left are removed: the peer table decides
+// which ports are published now.
 func (h *hostRules) setup() error {
 	for _, t := range []string{"nat", "filter"} {
-		ok, err := h.ipt.ChainExists(t, chainIngress)
-		if err != nil {
+		// ClearChain makes the chain, or empties it.
+		if err := h.ipt.ClearChain(t, chainIngress); err != nil {
 			return err
-		}
-		if !ok {
-			if err := h.ipt.NewChain(t, chainIngress); err != nil {
-				return err
-			}
 		}
 	}
 	for _, r := range forwardRules() {

@@ -60,3 +60,23 @@ func TestSandboxScript(t *testing.T) {
 		t.Error("script not deterministic")
 	}
 }
+
+func TestClaimedKeepsReusedAddress(t *testing.T) {
+	ip := netip.MustParseAddr
+	n := NewNode(NodeConfig{Root: t.TempDir()})
+	old := Entry{Net: "ing", IP: ip("10.0.0.5"), VTEP: ip("192.0.2.1"), Ports: "tcp:8080:80"}
+	n.remote["b"] = nodeState{Entries: []Entry{{Net: "ing", IP: ip("10.0.0.5"), VTEP: ip("192.0.2.2")}}}
+	if !n.claimed("a", old, nil) {
+		t.Error("an address node b now holds was released")
+	}
+	if n.claimed("a", Entry{Net: "other", IP: ip("10.0.0.5")}, nil) {
+		t.Error("an address on another network counted as held")
+	}
+	if !n.claimed("a", old, []Entry{{Net: "ing", IP: ip("10.0.0.5"), Ports: "tcp:8081:80"}}) {
+		t.Error("an address the same node still announces was released")
+	}
+	delete(n.remote, "b")
+	if n.claimed("a", old, nil) {
+		t.Error("a free address counted as held")
+	}
+}
