@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,7 +200,8 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 		}
 		eps = append(eps, ep)
 	}
-	changed := len(eps) > 0
+	old, known := n.tasks[taskID]
+	changed := len(eps) > 0 && !(known && old.pid == pid && slices.Equal(old.eps, eps))
 	if changed {
 		n.tasks[taskID] = localTask{pid: pid, eps: eps}
 		n.bump()
