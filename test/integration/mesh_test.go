@@ -250,6 +250,17 @@ func TestRoutingMesh(t *testing.T) {
 		swarmCLI(t, a, "docker", "service", "rm", "web2")
 	})
 
+	// Leave with no task container left, so the daemons' teardown finds
+	// every container's cgroup gone.
+	waitFor(t, 60*time.Second, "no task container on any node", func() bool {
+		for _, e := range nodes {
+			if strings.TrimSpace(e.run("docker", "ps", "-aq", "--filter", "label=com.docker.swarm.task").stdout) != "" {
+				return false
+			}
+		}
+		return true
+	})
+
 	for i := len(nodes) - 1; i >= 0; i-- {
 		swarmCLI(t, nodes[i], "docker", "swarm", "leave", "--force")
 	}
