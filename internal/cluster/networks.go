@@ -54,6 +54,9 @@ func (c *Cluster) CreateNetwork(ctx context.Context, req network.CreateRequest) 
 		}
 		return "", fromGRPC(err)
 	}
+	if spec.Ingress {
+		c.reattachNodes(ctx, st.control)
+	}
 	return r.Network.ID, nil
 }
 

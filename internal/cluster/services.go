@@ -96,27 +96,11 @@ func (c *Cluster) Service(ctx context.Context, ref string, insertDefaults bool) 
 	return convert.ServiceFromGRPC(*s)
 }
 
-// checkSupported refuses what the node-local networking cannot do yet,
-// with words that say what to use instead, before swarmkit stores it.
-func checkSupported(s types.ServiceSpec) error {
-	if s.EndpointSpec != nil {
-		for _, p := range s.EndpointSpec.Ports {
-			if p.PublishMode != types.PortConfigPublishModeHost {
-				return errs.Invalid("ingress-mode published ports are not supported yet (the routing mesh needs overlay networking): publish on each task's node with mode=host, e.g. --publish mode=host,target=%d,published=%d", p.TargetPort, p.PublishedPort)
-			}
-		}
-	}
-	return nil
-}
-
 // CreateService answers POST /services/create.
 func (c *Cluster) CreateService(ctx context.Context, s types.ServiceSpec, encodedAuth string) (types.ServiceCreateResponse, error) {
 	ctx, st, done, err := c.call(ctx)
 	defer done()
 	if err != nil {
-		return types.ServiceCreateResponse{}, err
-	}
-	if err := checkSupported(s); err != nil {
 		return types.ServiceCreateResponse{}, err
 	}
 	if s.Name == "" {
@@ -146,9 +130,6 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	ctx, st, done, err := c.call(ctx)
 	defer done()
 	if err != nil {
-		return types.ServiceUpdateResponse{}, err
-	}
-	if err := checkSupported(s); err != nil {
 		return types.ServiceUpdateResponse{}, err
 	}
 	spec, err := convert.ServiceSpecToGRPC(s)

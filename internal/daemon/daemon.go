@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	// The overlay data plane serves swarm tasks and containers on
 	// attachable overlay networks alike.
-	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), Log: log})
+	ov := overlay.NewNode(overlay.NodeConfig{Root: filepath.Join(cfg.ExecRoot, "overlay"), NoIPTables: !cfg.Network.IPTables, Log: log})
 	attachable := newOverlayNetworks(networks, ov, filepath.Join(cfg.ExecRoot, "overlay-attach"), log)
 	execInit := findExecInit()
 	execInitSkip := map[string]bool{}

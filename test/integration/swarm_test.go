@@ -33,9 +33,9 @@ func taskContainers(e *env, svc string) []string {
 // TestSwarmSingleNode is Swarm mode on one wharfd, driven by the official
 // docker CLI and by wharf: the errors before a swarm exists, init,
 // services with replicas (the blocking create with its progress), scale,
-// update, a secret read inside a task, mode=host ports, a refused
-// ingress port, drain, a kill -9 of wharfd whose tasks are reconciled
-// rather than recreated, rm and leave leaving no container.
+// update, a secret read inside a task, mode=host ports, drain, a kill -9
+// of wharfd whose tasks are reconciled rather than recreated, rm and
+// leave leaving no container.
 func TestSwarmSingleNode(t *testing.T) {
 	e := privateDaemon(t, "{}")
 
@@ -139,10 +139,7 @@ func TestSwarmSingleNode(t *testing.T) {
 		t.Errorf("service logs --raw: %q %q", r.stdout, r.stderr)
 	}
 
-	// Ingress ports wait for overlay networking; mode=host ports work.
-	if r := e.run("docker", "service", "create", "-d", "--name", "ing", "-p", "8080:80", "busybox", "sleep", "1"); r.code == 0 || !strings.Contains(r.stderr, "ingress-mode published ports are not supported yet") || !strings.Contains(r.stderr, "mode=host") {
-		t.Errorf("ingress port: %d %q", r.code, r.stderr)
-	}
+	// mode=host ports (the routing mesh's ports: mesh_test.go).
 	port := freePort(t)
 	swarmCLI(t, e, "docker", "service", "create", "-d", "--name", "hp", "--stop-grace-period", "1s",
 		"--publish", fmt.Sprintf("mode=host,target=80,published=%d", port), "busybox", "httpd", "-f", "-p", "80")

@@ -137,7 +137,7 @@ func createOptions(t *api.Task, cs *api.ContainerSpec, files []mount.Mount) back
 
 // hostPorts are the task's mode=host published ports: the allocated
 // ones, else (the node-local allocator allocates none) the spec's.
-// Ingress ports are refused when a service is created.
+// Ingress ports go through the routing mesh (overlay's ingress.go).
 func hostPorts(t *api.Task) []*api.PortConfig {
 	if t.Endpoint == nil {
 		return nil

@@ -229,6 +229,12 @@ func (c *controller) Wait(ctx context.Context) error {
 	if err := c.checkClosed(); err != nil {
 		return err
 	}
+	// A restarted daemon's agent waits on its running tasks without
+	// starting them: the peer table (and the routing mesh) learns them
+	// here. Join changes nothing for a task it knows.
+	if err := c.joinOverlay(ctx); err != nil {
+		c.e.cfg.Log.Warn("swarm task: overlay", "task", c.task.ID, "err", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	unhealthy := make(chan struct{})

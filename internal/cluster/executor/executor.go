@@ -113,6 +113,7 @@ func archName() string {
 // the overlay peer table is gossiped and VXLAN traffic arrives.
 func (e *Executor) Configure(ctx context.Context, node *api.Node) error {
 	e.configureOverlay(node)
+	e.configureIngress(ctx, node)
 	return nil
 }
 

@@ -16,6 +16,9 @@ type Overlay interface {
 	Join(ctx context.Context, t *api.Task, pid int) error
 	Leave(taskID string)
 	Reset()
+	// The routing mesh's sandbox (ingress.go).
+	SetupIngress(ctx context.Context, nw *api.Network, addr string) error
+	ReleaseIngress()
 }
 
 // joinOverlay connects the task's running container to its overlay
@@ -72,7 +75,7 @@ func (e *Executor) configureOverlay(node *api.Node) {
 // and forwards other names to the node's resolvers.
 func overlayResolver(t *api.Task) netip.Addr {
 	for _, a := range t.Networks {
-		if a.Network == nil || a.Network.DriverState == nil || a.Network.DriverState.Name != "overlay" || a.Network.IPAM == nil || len(a.Network.IPAM.Configs) == 0 {
+		if a.Network == nil || a.Network.Spec.Ingress || a.Network.DriverState == nil || a.Network.DriverState.Name != "overlay" || a.Network.IPAM == nil || len(a.Network.IPAM.Configs) == 0 {
 			continue
 		}
 		if gw, err := netip.ParseAddr(a.Network.IPAM.Configs[0].Gateway); err == nil {

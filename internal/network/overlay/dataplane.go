@@ -170,6 +170,12 @@ func attach(nsPath, ctrNSPath string, addr netip.Prefix) error {
 		return fmt.Errorf("the task's network namespace: %w", err)
 	}
 	defer ctrNS.Close()
+	return attachTo(nsPath, ctrNS, addr)
+}
+
+// attachTo is attach for the network namespace ctrNS (a task's, or the
+// node's ingress sandbox).
+func attachTo(nsPath string, ctrNS vnetns.NsHandle, addr netip.Prefix) error {
 	ch, err := netlink.NewHandleAt(ctrNS)
 	if err != nil {
 		return err

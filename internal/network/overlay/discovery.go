@@ -33,7 +33,7 @@ func (n *Node) entriesOn(id string) []Entry {
 		for _, lt := range n.tasks {
 			for _, ep := range lt.eps {
 				if ep.Net == id {
-					out = append(out, Entry{Net: id, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
+					out = append(out, Entry{Net: id, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases, Ports: ep.Ports})
 				}
 			}
 		}
@@ -145,9 +145,12 @@ func (n *Node) refreshLB() {
 	n.mu.Lock()
 	want := map[string]string{}
 	for _, lt := range n.tasks {
-		want[lt.ns] = n.rulesFor(lt)
+		if lt.ns != "" { // the ingress sandbox has no container namespace
+			want[lt.ns] = n.rulesFor(lt)
+		}
 	}
 	n.mu.Unlock()
+	defer n.refreshIngress()
 	n.lb.mu.Lock()
 	defer n.lb.mu.Unlock()
 	if n.lb.rules == nil {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ type NodeConfig struct {
 	Root       string
 	VXLANPort  int // 0: 4789
 	GossipPort int // 0: 7946, as dockerd's networkdb
+	// NoIPTables: the daemon manages no iptables rules, so the routing
+	// mesh publishes no port on this node (as dockerd's --iptables=false).
+	NoIPTables bool
 	Log        *slog.Logger
 }
 
@@ -47,8 +51,10 @@ type Node struct {
 	vtep    netip.Addr           // this node's data path address
 	version uint64               // of this node's announced state
 	gossip  *gossip
+	ingress ingress // the routing mesh's sandbox here (ingress.go)
 
-	lb lbState
+	lb  lbState
+	ing ingressRules
 }
 
 type nodeNet struct {
@@ -73,6 +79,7 @@ type localEP struct {
 	Svc     string
 	VIP     netip.Addr
 	Aliases string
+	Ports   string // on the ingress network: the service's published ports (Entry.Ports)
 }
 
 // localTask is a task's (or an attached container's) endpoints here and
@@ -94,6 +101,9 @@ type Entry struct {
 	// Aliases are the service's other names on Net (compose's service
 	// name in a stack), comma-separated so that an Entry is comparable.
 	Aliases string `json:"a,omitempty"`
+	// Ports are, on the ingress network, the service's ports published
+	// through the routing mesh: "proto:published:target", comma-separated.
+	Ports string `json:"o,omitempty"`
 }
 
 type nodeState struct {
@@ -163,6 +173,9 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 		if !ok {
 			continue
 		}
+		if a.Network.Spec.Ingress {
+			ep.Ports = ingressPorts(t)
+		}
 		if t.Endpoint != nil {
 			for _, v := range t.Endpoint.VirtualIPs {
 				if p, err := netip.ParsePrefix(v.Addr); err == nil && v.NetworkID == ep.Net {
@@ -211,7 +224,8 @@ func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []local
 		}
 		nn.users[id] = true
 	}
-	changed := len(eps) > 0
+	old, known := n.tasks[id]
+	changed := len(eps) > 0 && !(known && old.ns == ctrNS && slices.Equal(old.eps, eps))
 	if changed {
 		n.tasks[id] = localTask{ns: ctrNS, eps: eps}
 		n.bump()
@@ -311,6 +325,7 @@ func (n *Node) Reset() {
 	if g != nil {
 		g.stop()
 	}
+	n.resetIngress()
 	if des, err := os.ReadDir(n.cfg.Root); err == nil {
 		for _, d := range des {
 			deleteNetwork(filepath.Join(n.cfg.Root, d.Name()), 0)
@@ -345,7 +360,7 @@ func (n *Node) localState() nodeState {
 			if nn == nil {
 				continue
 			}
-			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases})
+			st.Entries = append(st.Entries, Entry{Net: ep.Net, VNI: nn.spec.VNI, IP: ep.Addr.Addr(), VTEP: n.vtep, Svc: ep.Svc, VIP: ep.VIP, Aliases: ep.Aliases, Ports: ep.Ports})
 		}
 	}
 	sort.Slice(st.Entries, func(i, j int) bool { return st.Entries[i].IP.Less(st.Entries[j].IP) })
@@ -392,7 +407,7 @@ func (n *Node) replace(node string, old, new []Entry) {
 		keep[e] = true
 	}
 	for _, e := range old {
-		if !keep[e] {
+		if !keep[e] && !n.claimed(node, e, new) {
 			n.program(e, true)
 		}
 	}
@@ -405,6 +420,33 @@ func (n *Node) replace(node string, old, new []Entry) {
 			n.program(e, false)
 		}
 	}
+}
+
+// claimed reports whether e's address on its network belongs to another
+// remote endpoint now: in node's new entries, or another node's (a local
+// task's needs no entry on the VXLAN device).
+// The allocator hands a freed address out again at once, and the node
+// that gained it may be heard from before the node that lost it: its
+// FDB and neighbour entries (keyed by the address's MAC) must stay.
+// Callers hold n.mu.
+func (n *Node) claimed(node string, e Entry, new []Entry) bool {
+	same := func(o Entry) bool { return o.Net == e.Net && o.IP == e.IP }
+	for _, o := range new {
+		if same(o) {
+			return true
+		}
+	}
+	for id, st := range n.remote {
+		if id == node {
+			continue
+		}
+		for _, o := range st.Entries {
+			if same(o) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Peers lists the remote entries known, for tests and debugging.

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Routing mesh benchmark: two wharfd in two network namespaces joined by
+# a veth, one swarm of both, a one-task service published through the
+# mesh (-p 8080:80, the task on node b). HTTP requests per second (wrk
+# -t2 -c32, 1 KiB page, keep-alive) to the task directly (its address on
+# node b's bridge, from node b), through the mesh on the task's own node
+# (node b's address:8080, from node b) and through the mesh from the
+# other node (node b's address:8080 from node a), and with a new
+# connection for each request (-H 'Connection: close'), where the mesh's
+# NAT set-up counts. Medians; the target is mesh >= 80% of direct. All
+# traffic stays inside the namespaces this script makes.
+# Usage: bench/mesh.sh [runs]   (from the repository root, as root)
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+make -s build >/dev/null
+tmp=$(mktemp -d /tmp/wharf-mbench-XXXXXX)
+A=10.233.0.1 B=10.233.0.2
+pids=""
+w() { node=$1; shift; bin/wharf -H "unix:///run/wharf-mbench-$node/wharf.sock" "$@"; }
+cleanup() {
+	set +e
+	for n in b a; do w $n swarm leave --force >/dev/null 2>&1; done
+	for n in a b; do w $n ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix:///run/wharf-mbench-$n/wharf.sock" rm -f >/dev/null 2>&1; done
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 1
+	for n in a b; do
+		umount -R "$tmp/$n" 2>/dev/null
+		rm -rf "/run/wharf-mbench-$n"
+		for d in /sys/fs/cgroup/*/"wharf-mbench-$n" /sys/fs/cgroup/"wharf-mbench-$n"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+		ip netns del "wmb-$n" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add wmb-a
+ip netns add wmb-b
+ip link add wmbva type veth peer name wmbvb
+ip link set wmbva netns wmb-a
+ip link set wmbvb netns wmb-b
+ip -n wmb-a addr add $A/24 dev wmbva
+ip -n wmb-b addr add $B/24 dev wmbvb
+for n in a b; do ip -n wmb-$n link set lo up; ip -n wmb-$n link set wmbv$n up; done
+
+hack/busybox-image.sh "$tmp/busybox.tar"
+CGO_ENABLED=0 go build -o "$tmp/httpd" ./bench/httpd
+for n in a b; do
+	mkdir -p "$tmp/$n"
+	nsenter --net=/run/netns/wmb-$n unshare --uts sh -c 'hostname "$0" && exec "$@"' "mb-$n" \
+		bin/wharfd -config-file /nonexistent -data-root "$tmp/$n" -exec-root /run/wharf-mbench-$n \
+		-H unix:///run/wharf-mbench-$n/wharf.sock -cgroup-parent wharf-mbench-$n >"$tmp/wharfd-$n.log" 2>&1 &
+	pids="$pids $!"
+done
+for n in a b; do
+	for i in $(seq 100); do [ -S /run/wharf-mbench-$n/wharf.sock ] && break; sleep 0.1; done
+	w $n import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
+done
+w a swarm init --advertise-addr $A >/dev/null
+w b swarm join --token "$(w a swarm join-token -q worker)" $A:2377 >/dev/null
+w a service create -d --name web -p 8080:80 --constraint node.hostname==mb-b --stop-grace-period 1s \
+	--mount type=bind,src="$tmp/httpd",dst=/httpd busybox \
+	/httpd >/dev/null
+task() { w "$1" ps -q --filter "label=com.docker.swarm.service.name=$2" | head -1; }
+for i in $(seq 600); do [ -n "$(task b web)" ] && break; sleep 0.1; done
+web=$(task b web)
+webip=$(w b inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$web")
+up() { nsenter --net="$1" curl -s -m 2 -o /dev/null "http://$2/"; }
+for i in $(seq 300); do up /run/netns/wmb-a $B:8080 && up /run/netns/wmb-b $B:8080 && break; sleep 0.1; done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.0f", a[m]}'; }
+rps() { nsenter --net="$1" wrk -t2 -c32 -d"${DURATION:-5}s" ${3:+-H "$3"} "http://$2/" | awk '/Requests\/sec/ {print $2}'; }
+d="" m="" x="" dc="" mc=""
+for i in $(seq "$runs"); do
+	d="$d $(rps /run/netns/wmb-b "$webip:80")"
+	m="$m $(rps /run/netns/wmb-b "$B:8080")"
+	x="$x $(rps /run/netns/wmb-a "$B:8080")"
+	dc="$dc $(rps /run/netns/wmb-b "$webip:80" 'Connection: close')"
+	mc="$mc $(rps /run/netns/wmb-b "$B:8080" 'Connection: close')"
+done
+pct() { echo "$1 $2" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
+D=$(echo "$d" | median) M=$(echo "$m" | median) X=$(echo "$x" | median) DC=$(echo "$dc" | median) MC=$(echo "$mc" | median)
+echo "| path (median of $runs, requests/s, wrk -t2 -c32) | keep-alive | of direct | new connection per request | of direct |"
+echo "|---|---|---|---|---|"
+echo "| direct to the task (its bridge address, from node b) | $D | 100% | $DC | 100% |"
+echo "| routing mesh, node b's :8080 from node b | $M | $(pct "$M" "$D") | $MC | $(pct "$MC" "$DC") |"
+echo "| routing mesh, node b's :8080 from node a | $X | $(pct "$X" "$D") | | |"
