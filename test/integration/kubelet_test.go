@@ -109,6 +109,11 @@ imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "0%%", nodefs.available: "0%%", imagefs.available: "0%%"}
 `, manifests, filepath.Join(ce.execRoot, "cri.sock"), podLogs, filepath.Join(dir, "volume-plugins"), port))
 
+	// The kubelet makes its KUBE-* chains in the host's firewall (one of
+	// them drops non-local traffic to 127.0.0.0/8); they go with it.
+	kubeChainsBefore := kubeChains()
+	t.Cleanup(func() { removeKubeChains(t, kubeChainsBefore) })
+
 	logFile, err := os.Create(filepath.Join(dir, "kubelet.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -381,4 +386,43 @@ func lastLines(s string, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, "\n")
+}
+
+// kubeChains lists the KUBE-* chains in the host's iptables and
+// ip6tables, as "<tool> <table> <chain>".
+func kubeChains() map[string]bool {
+	out := map[string]bool{}
+	for _, tool := range []string{"iptables", "ip6tables"} {
+		for _, table := range []string{"filter", "nat", "mangle"} {
+			data, _ := exec.Command(tool, "-t", table, "-S").Output()
+			for _, l := range strings.Split(string(data), "\n") {
+				if f := strings.Fields(l); len(f) == 2 && f[0] == "-N" && strings.HasPrefix(f[1], "KUBE-") {
+					out[tool+" "+table+" "+f[1]] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// removeKubeChains removes the KUBE-* chains not in before, and the
+// rules that jump to them.
+func removeKubeChains(t *testing.T, before map[string]bool) {
+	for c := range kubeChains() {
+		if before[c] {
+			continue
+		}
+		f := strings.Fields(c)
+		tool, table, chain := f[0], f[1], f[2]
+		data, _ := exec.Command(tool, "-t", table, "-S").Output()
+		for _, l := range strings.Split(string(data), "\n") {
+			if r := strings.Fields(l); len(r) > 2 && r[0] == "-A" && strings.Contains(l, "-j "+chain) {
+				exec.Command(tool, append([]string{"-t", table, "-D"}, r[1:]...)...).Run()
+			}
+		}
+		exec.Command(tool, "-t", table, "-F", chain).Run()
+		if err := exec.Command(tool, "-t", table, "-X", chain).Run(); err != nil {
+			t.Errorf("removing the kubelet's chain %s: %v", c, err)
+		}
+	}
 }
