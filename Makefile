@@ -132,7 +132,7 @@ unit:
 # The integration suite starts its own wharfd on a private data root and
 # socket, and drives it with wharf and the official docker CLI.
 integration: deps test-deps build
-	$(GO) test -tags integration -count=1 -p 1 -timeout 30m ./test/...
+	$(GO) test -tags integration -count=1 -p 1 -timeout 45m ./test/...
 
 bench: deps build
 	bench/run.sh
