@@ -54,21 +54,29 @@ func checkPool(ctx context.Context, c swarmapi.ControlClient, spec swarmapi.Netw
 		if n.Spec.Annotations.Name == spec.Annotations.Name {
 			return nil // swarmkit's name conflict comes first
 		}
-		var cfgs []*swarmapi.IPAMConfig
-		if n.IPAM != nil {
-			cfgs = append(cfgs, n.IPAM.Configs...)
-		}
-		if n.Spec.IPAM != nil {
-			cfgs = append(cfgs, n.Spec.IPAM.Configs...)
-		}
-		for _, ic := range cfgs {
-			if p, err := netip.ParsePrefix(ic.Subnet); err == nil {
-				used = append(used, p)
-			}
-		}
+		used = append(used, subnetsOf(n)...)
 	}
 	if _, err := ipam.NextSubnet(pools, used); err != nil {
 		return errPoolExhausted
 	}
 	return nil
+}
+
+// subnetsOf is every subnet a swarm network has: allocated, or asked
+// for in its spec.
+func subnetsOf(n *swarmapi.Network) []netip.Prefix {
+	var cfgs []*swarmapi.IPAMConfig
+	if n.IPAM != nil {
+		cfgs = append(cfgs, n.IPAM.Configs...)
+	}
+	if n.Spec.IPAM != nil {
+		cfgs = append(cfgs, n.Spec.IPAM.Configs...)
+	}
+	var out []netip.Prefix
+	for _, ic := range cfgs {
+		if p, err := netip.ParsePrefix(ic.Subnet); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

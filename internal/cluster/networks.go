@@ -74,15 +74,8 @@ func checkOverlap(ctx context.Context, c swarmapi.ControlClient, spec swarmapi.N
 			continue
 		}
 		for _, n := range r.Networks {
-			var cfgs []*swarmapi.IPAMConfig
-			if n.IPAM != nil {
-				cfgs = append(cfgs, n.IPAM.Configs...)
-			}
-			if n.Spec.IPAM != nil {
-				cfgs = append(cfgs, n.Spec.IPAM.Configs...)
-			}
-			for _, ic := range cfgs {
-				if q, err := netip.ParsePrefix(ic.Subnet); err == nil && q.Overlaps(p) {
+			for _, q := range subnetsOf(n) {
+				if q.Overlaps(p) {
 					return errs.Wrap(errdefs.ErrPermissionDenied, overlay.ErrPoolOverlap)
 				}
 			}

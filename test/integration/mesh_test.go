@@ -104,13 +104,7 @@ func meshDiag(t *testing.T, e *env, ns string) {
 // allows; nothing is left behind.
 func TestRoutingMesh(t *testing.T) {
 	addrs := []string{"10.231.79.1", "10.231.79.2", "10.231.79.3"}
-	ns, _ := netnsStar(t, addrs...)
-	var nodes []*env
-	for i := range addrs {
-		e := netnsDaemon(t, ns[i], fmt.Sprintf("mesh-%d", i+1))
-		nodes = append(nodes, e)
-		t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
-	}
+	nodes, ns, _ := netnsNodes(t, "mesh", addrs...)
 	diagOnFail := func(t *testing.T) {
 		t.Cleanup(func() {
 			if t.Failed() {

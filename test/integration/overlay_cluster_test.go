@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,13 +52,7 @@ func resolved(e *env, ctr, name string) []string {
 // the end no namespace, VXLAN device or record of the overlay is left.
 func TestOverlayCluster(t *testing.T) {
 	addrs := []string{"10.231.79.1", "10.231.79.2", "10.231.79.3"}
-	ns, _ := netnsStar(t, addrs...)
-	var nodes []*env
-	for i := range addrs {
-		e := netnsDaemon(t, ns[i], fmt.Sprintf("ovl-%d", i+1))
-		nodes = append(nodes, e)
-		t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
-	}
+	nodes, ns, _ := netnsNodes(t, "ovl", addrs...)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	swarmCLI(t, a, "docker", "swarm", "init", "--advertise-addr", addrs[0])
 	swarmCLI(t, a, "docker", "swarm", "update", "--dispatcher-heartbeat", "1s")

@@ -59,6 +59,18 @@ func netnsStar(t *testing.T, addrs ...string) (ns []string, link func(i int, up 
 	return ns, link
 }
 
+// netnsNodes starts a wharfd in each namespace of a star (netnsStar),
+// named name-1, name-2, …, each leaving its swarm at cleanup.
+func netnsNodes(t *testing.T, name string, addrs ...string) (nodes []*env, ns []string, link func(i int, up bool)) {
+	ns, link = netnsStar(t, addrs...)
+	for i := range addrs {
+		e := netnsDaemon(t, ns[i], fmt.Sprintf("%s-%d", name, i+1))
+		nodes = append(nodes, e)
+		t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
+	}
+	return nodes, ns, link
+}
+
 // nodeTable is `docker node ls` as "hostname status availability
 // manager-status" lines, sorted.
 func nodeTable(e *env) string {
@@ -78,13 +90,7 @@ func nodeTable(e *env) string {
 // manager's daemons loses no task.
 func TestSwarmCluster(t *testing.T) {
 	addrs := []string{"10.231.78.1", "10.231.78.2", "10.231.78.3"}
-	ns, link := netnsStar(t, addrs...)
-	var nodes []*env
-	for i := range addrs {
-		e := netnsDaemon(t, ns[i], fmt.Sprintf("swarm-%d", i+1))
-		nodes = append(nodes, e)
-		t.Cleanup(func() { e.run("docker", "swarm", "leave", "--force") })
-	}
+	nodes, _, link := netnsNodes(t, "swarm", addrs...)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 
 	swarmCLI(t, a, "docker", "swarm", "init", "--advertise-addr", addrs[0])
