@@ -17,48 +17,8 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 make -s build >/dev/null
 tmp=$(mktemp -d /tmp/wharf-mbench-XXXXXX)
 A=10.233.0.1 B=10.233.0.2
-pids=""
-w() { node=$1; shift; bin/wharf -H "unix:///run/wharf-mbench-$node/wharf.sock" "$@"; }
-cleanup() {
-	set +e
-	for n in b a; do w $n swarm leave --force >/dev/null 2>&1; done
-	for n in a b; do w $n ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix:///run/wharf-mbench-$n/wharf.sock" rm -f >/dev/null 2>&1; done
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	sleep 1
-	for n in a b; do
-		umount -R "$tmp/$n" 2>/dev/null
-		rm -rf "/run/wharf-mbench-$n"
-		for d in /sys/fs/cgroup/*/"wharf-mbench-$n" /sys/fs/cgroup/"wharf-mbench-$n"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-		ip netns del "wmb-$n" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add wmb-a
-ip netns add wmb-b
-ip link add wmbva type veth peer name wmbvb
-ip link set wmbva netns wmb-a
-ip link set wmbvb netns wmb-b
-ip -n wmb-a addr add $A/24 dev wmbva
-ip -n wmb-b addr add $B/24 dev wmbvb
-for n in a b; do ip -n wmb-$n link set lo up; ip -n wmb-$n link set wmbv$n up; done
-
-hack/busybox-image.sh "$tmp/busybox.tar"
-CGO_ENABLED=0 go build -o "$tmp/httpd" ./bench/httpd
-for n in a b; do
-	mkdir -p "$tmp/$n"
-	nsenter --net=/run/netns/wmb-$n unshare --uts sh -c 'hostname "$0" && exec "$@"' "mb-$n" \
-		bin/wharfd -config-file /nonexistent -data-root "$tmp/$n" -exec-root /run/wharf-mbench-$n \
-		-H unix:///run/wharf-mbench-$n/wharf.sock -cgroup-parent wharf-mbench-$n >"$tmp/wharfd-$n.log" 2>&1 &
-	pids="$pids $!"
-done
-for n in a b; do
-	for i in $(seq 100); do [ -S /run/wharf-mbench-$n/wharf.sock ] && break; sleep 0.1; done
-	w $n import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
-done
-w a swarm init --advertise-addr $A >/dev/null
-w b swarm join --token "$(w a swarm join-token -q worker)" $A:2377 >/dev/null
+id=mb
+. bench/twonodes.sh
 w a service create -d --name web -p 8080:80 --constraint node.hostname==mb-b --stop-grace-period 1s \
 	--mount type=bind,src="$tmp/httpd",dst=/httpd busybox \
 	/httpd >/dev/null

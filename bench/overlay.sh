@@ -14,47 +14,8 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 make -s build >/dev/null
 tmp=$(mktemp -d /tmp/wharf-obench-XXXXXX)
 A=10.232.0.1 B=10.232.0.2
-pids=""
-w() { node=$1; shift; bin/wharf -H "unix:///run/wharf-obench-$node/wharf.sock" "$@"; }
-cleanup() {
-	for n in a b; do w $n swarm leave --force >/dev/null 2>&1 || true; done
-	for n in a b; do w $n ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix:///run/wharf-obench-$n/wharf.sock" rm -f >/dev/null 2>&1 || true; done
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 1
-	for n in a b; do
-		umount -R "$tmp/$n" 2>/dev/null || true
-		rm -rf "/run/wharf-obench-$n"
-		for d in /sys/fs/cgroup/*/"wharf-obench-$n" /sys/fs/cgroup/"wharf-obench-$n"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-		ip netns del "wob-$n" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ip netns add wob-a
-ip netns add wob-b
-ip link add wobva type veth peer name wobvb
-ip link set wobva netns wob-a
-ip link set wobvb netns wob-b
-ip -n wob-a addr add $A/24 dev wobva
-ip -n wob-b addr add $B/24 dev wobvb
-for n in a b; do ip -n wob-$n link set lo up; ip -n wob-$n link set wobv$n up; done
-
-hack/busybox-image.sh "$tmp/busybox.tar"
-CGO_ENABLED=0 go build -o "$tmp/httpd" ./bench/httpd
-for n in a b; do
-	mkdir -p "$tmp/$n"
-	nsenter --net=/run/netns/wob-$n unshare --uts sh -c 'hostname "$0" && exec "$@"' "ob-$n" \
-		bin/wharfd -config-file /nonexistent -data-root "$tmp/$n" -exec-root /run/wharf-obench-$n \
-		-H unix:///run/wharf-obench-$n/wharf.sock -cgroup-parent wharf-obench-$n >"$tmp/wharfd-$n.log" 2>&1 &
-	pids="$pids $!"
-done
-for n in a b; do
-	for i in $(seq 100); do [ -S /run/wharf-obench-$n/wharf.sock ] && break; sleep 0.1; done
-	w $n import -c 'CMD ["sh"]' "$tmp/busybox.tar" busybox:latest >/dev/null
-done
-w a swarm init --advertise-addr $A >/dev/null
-w b swarm join --token "$(w a swarm join-token -q worker)" $A:2377 >/dev/null
+id=ob
+. bench/twonodes.sh
 w a network create -d overlay ob >/dev/null
 w a service create -d --name sink --network ob --constraint node.hostname==ob-b --stop-grace-period 1s \
 	--mount type=bind,src="$tmp/httpd",dst=/httpd busybox \
