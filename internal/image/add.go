@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/distribution/reference"
@@ -61,19 +62,30 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.images[id]
-	if e == nil {
-		rec := record{Stored: time.Now().UTC()}
-		if err := s.writeRecord(id, rec); err != nil {
-			return "", nil, err
-		}
-		if e, err = s.loadEntry(ctx, id, rec); err != nil {
-			return "", nil, err
-		}
-		s.images[id] = e
+	if e := s.images[id]; e != nil {
+		moved, err = s.tagLocked(e, tags)
+		return id, moved, err
 	}
-	moved, err = s.tagLocked(e, tags)
-	return id, moved, err
+	e, err := s.loadEntry(ctx, id, record{Stored: time.Now().UTC()})
+	if err != nil {
+		return "", nil, err
+	}
+	// A new image's tags are saved before its record (tagLocked writes
+	// it after the references): a kill between leaves references to a
+	// missing image, which startup drops, never an image without the tags
+	// it was made for.
+	if moved, err = s.tagLocked(e, tags); err != nil {
+		return "", nil, err
+	}
+	if len(tags) == 0 {
+		if err := s.writeRecord(id, e.rec); err != nil {
+			return "", nil, err
+		}
+	} else if _, err := os.Stat(s.recordPath(id)); err != nil {
+		return "", nil, fmt.Errorf("saving the image record: %w", err)
+	}
+	s.images[id] = e
+	return id, moved, nil
 }
 
 // tagLocked points tags at e and persists the references. Caller holds s.mu.
