@@ -19,8 +19,9 @@ cleanup() {
 	fi
 	grep -o " $dir[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$dir"
-	cg=/sys/fs/cgroup/wharf-oracle-$$
-	[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	for cg in /sys/fs/cgroup/wharf-oracle-$$ /sys/fs/cgroup/*/wharf-oracle-$$; do
+		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	done
 }
 trap cleanup EXIT
 make -s -C "$here/../.." build BIN="$dir/bin" >/dev/null
