@@ -19,7 +19,7 @@ cleanup() {
 	fi
 	grep -o " $dir[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$dir"
-	for cg in /sys/fs/cgroup/wharf-oracle; do [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true; done
+	for cg in /sys/fs/cgroup/wharf-oracle /sys/fs/cgroup/*/wharf-oracle; do [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true; done
 }
 trap cleanup EXIT
 unshare --net --fork sh -c "ip link set lo up && exec dockerd --data-root $dir/root --exec-root $dir/exec \
