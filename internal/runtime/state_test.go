@@ -5,26 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/containerd/errdefs"
 )
-
-// ownStart is this process's start time as runc records its init's.
-func ownStart(t *testing.T) uint64 {
-	data, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		t.Skip(err)
-	}
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	n, err := strconv.ParseUint(f[19], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 func TestStateInProcess(t *testing.T) {
 	root := t.TempDir()
@@ -47,7 +31,7 @@ func TestStateInProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start := ownStart(t)
+	start := startOf(t, os.Getpid())
 	write("running", os.Getpid(), start, "THAWED")
 	write("reused", os.Getpid(), start+1, "")
 	write("paused", os.Getpid(), start, "FROZEN")
