@@ -135,3 +135,17 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// removeOrphanLayers removes the layers no image names and counts them:
+// none are left by a load or pull, whether it worked or not.
+func removeOrphanLayers(t *testing.T, s *Service) (int, error) {
+	t.Helper()
+	ctx := context.Background()
+	chains, err := s.layers.Chains(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.removeUnusedLayersLocked(ctx, chains)
+}

@@ -27,13 +27,7 @@ func FuzzLoad(f *testing.F) {
 		if err != nil && !errdefs.IsInvalidArgument(err) && !errdefs.IsNotFound(err) {
 			t.Logf("load: %v", err) // I/O errors are not the archive's fault; note them
 		}
-		chains, cerr := s.layers.Chains(ctx)
-		if cerr != nil {
-			t.Fatal(cerr)
-		}
-		s.mu.Lock()
-		n, rerr := s.removeUnusedLayersLocked(ctx, chains)
-		s.mu.Unlock()
+		n, rerr := removeOrphanLayers(t, s)
 		if rerr != nil || n != 0 {
 			t.Fatalf("load (%v) left %d layers no image names (%v)", err, n, rerr)
 		}

@@ -117,13 +117,7 @@ func FuzzPull(f *testing.F) {
 				t.Fatalf("pulled, but the image does not inspect: %v", ierr)
 			}
 		}
-		chains, cerr := s.layers.Chains(ctx)
-		if cerr != nil {
-			t.Fatal(cerr)
-		}
-		s.mu.Lock()
-		n, rerr := s.removeUnusedLayersLocked(ctx, chains)
-		s.mu.Unlock()
+		n, rerr := removeOrphanLayers(t, s)
 		if rerr != nil || n != 0 {
 			t.Fatalf("the pull (%v) left %d layers no image names (%v)", err, n, rerr)
 		}
