@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -299,4 +300,22 @@ func countIDs(dir string) int {
 		}
 	}
 	return n
+}
+
+// checkWhole fails t unless what the daemon shows is consistent and,
+// once what winds down after the answers has (an exiting conmon, a
+// cgroup going; up to 15 s), nothing is left beyond baseline (leaks):
+// "after <what> and <removed>".
+func (e *env) checkWhole(t *testing.T, baseline, what, removed string) {
+	t.Helper()
+	if bad := e.consistent(); len(bad) > 0 {
+		t.Errorf("after %s, what the daemon shows is not whole:\n%s", what, strings.Join(bad, "\n"))
+	}
+	got := e.leaks()
+	for end := time.Now().Add(15 * time.Second); got != baseline && time.Now().Before(end); got = e.leaks() {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if got != baseline {
+		t.Errorf("after %s and %s:\n got %s\nwant %s\n%s", what, removed, got, baseline, e.leftNames())
+	}
 }

@@ -180,18 +180,7 @@ func TestSoak(t *testing.T) {
 			}
 		}
 	}
-	if bad := e.consistent(); len(bad) > 0 {
-		t.Errorf("after the soak, what the daemon shows is not whole:\n%s", strings.Join(bad, "\n"))
-	}
-	// Some of it winds down after the answers (an exiting conmon, a
-	// cgroup going): a leak is what is still there after a while.
-	got := e.leaks()
-	for end := time.Now().Add(15 * time.Second); got != baseline && time.Now().Before(end); got = e.leaks() {
-		time.Sleep(500 * time.Millisecond)
-	}
-	if got != baseline {
-		t.Errorf("after the soak and removing what its clients made:\n got %s\nwant %s\n%s", got, baseline, e.leftNames())
-	}
+	e.checkWhole(t, baseline, "the soak", "removing what its clients made")
 	// Let go of the clients' connections; wait for the daemon's
 	// goroutines to wind down.
 	s.client.CloseIdleConnections()

@@ -170,16 +170,7 @@ func TestStressCRI(t *testing.T) {
 			t.Errorf("removing pod %s after the stress: %v", p.Metadata.Name, err)
 		}
 	}
-	if bad := ce.consistent(); len(bad) > 0 {
-		t.Errorf("after the stress, what the daemon shows is not whole:\n%s", strings.Join(bad, "\n"))
-	}
-	got := ce.leaks()
-	for end := time.Now().Add(15 * time.Second); got != baseline && time.Now().Before(end); got = ce.leaks() {
-		time.Sleep(500 * time.Millisecond)
-	}
-	if got != baseline {
-		t.Errorf("after the stress and removing every pod:\n got %s\nwant %s\n%s", got, baseline, ce.leftNames())
-	}
+	ce.checkWhole(t, baseline, "the stress", "removing every pod")
 }
 
 // TestStressSwarmServices races service create, scale and rm on a
@@ -264,14 +255,5 @@ func TestStressSwarmServices(t *testing.T) {
 		var cs []json.RawMessage
 		return e.apiJSON("/containers/json?all=1", &cs) && len(cs) == 0
 	})
-	if bad := e.consistent(); len(bad) > 0 {
-		t.Errorf("after the stress, what the daemon shows is not whole:\n%s", strings.Join(bad, "\n"))
-	}
-	got := e.leaks()
-	for end := time.Now().Add(15 * time.Second); got != baseline && time.Now().Before(end); got = e.leaks() {
-		time.Sleep(500 * time.Millisecond)
-	}
-	if got != baseline {
-		t.Errorf("after the stress and removing every service:\n got %s\nwant %s\n%s", got, baseline, e.leftNames())
-	}
+	e.checkWhole(t, baseline, "the stress", "removing every service")
 }
