@@ -55,16 +55,27 @@ func namesPath(cmdline, path string) bool {
 	return false
 }
 
-// alive reports whether pid runs (a zombie does not).
-func alive(pid int) bool {
+// procStat is pid's /proc/<pid>/stat fields after the command name
+// (which is in parentheses and may hold spaces): [0] the state, [6] the
+// flags. ok is false when pid is gone; fields is nil when the file does
+// not parse.
+func procStat(pid int) (fields []string, ok bool) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return false
+		return nil, false
 	}
-	// The state follows the command name, which is in parentheses.
 	s := string(data)
 	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+	if i < 0 {
+		return nil, true
+	}
+	return strings.Fields(s[i+1:]), true
+}
+
+// alive reports whether pid runs (a zombie does not).
+func alive(pid int) bool {
+	f, ok := procStat(pid)
+	return ok && (len(f) == 0 || f[0] != "Z")
 }
 
 // removeCgroups kills what is left in a container's cgroup (a runtime

@@ -243,17 +243,11 @@ func goneNamespaceOwner(spec *specs.Spec) int {
 // ending reports whether pid is gone, a zombie, or exiting (the kernel's
 // PF_EXITING: a pid namespace whose init is exiting takes no new process).
 func ending(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
+	f, ok := procStat(pid)
+	if !ok {
 		return true
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return false
-	}
 	// After the command: state, ppid, pgrp, session, tty, tpgid, flags.
-	f := strings.Fields(s[i+1:])
 	if len(f) < 7 {
 		return false
 	}
