@@ -27,14 +27,19 @@ const pushPullInterval = 5 * time.Second
 type gossip struct {
 	n    *Node
 	ml   *memberlist.Memberlist
-	wake chan struct{}
+	wake chan bool // true: ask the members for their state back
 	done chan struct{}
 	once sync.Once
 }
 
-// message is one node's state, or (in a push/pull) every node's.
+// message is one node's state, or (in a push/pull) every node's. Ask
+// asks the receivers to send theirs back: a node that comes back (or
+// that this node had taken for dead under load, and forgotten) is sent
+// this node's state and answers with its own at once, rather than at
+// the next push/pull, which may be another failure away.
 type message struct {
 	States map[string]nodeState `json:"states"`
+	Ask    bool                 `json:"ask,omitempty"`
 }
 
 // Start makes this node a gossip member under its swarm node ID on its
@@ -52,12 +57,15 @@ func (n *Node) Start(nodeID string, addr netip.Addr) error {
 	if old != nil {
 		old.stop()
 	}
-	g := &gossip{n: n, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	g := &gossip{n: n, wake: make(chan bool, 1), done: make(chan struct{})}
 	c := memberlist.DefaultLANConfig()
 	c.Name = nodeID
 	c.BindAddr, c.BindPort = addr.String(), n.cfg.GossipPort
 	c.AdvertiseAddr, c.AdvertisePort = addr.String(), n.cfg.GossipPort
 	c.PushPullInterval = pushPullInterval
+	if n.pushPull != 0 {
+		c.PushPullInterval = n.pushPull
+	}
 	c.Delegate, c.Events = g, g
 	c.Logger = log.New(io.Discard, "", 0)
 	ml, err := memberlist.Create(c)
@@ -97,22 +105,37 @@ func (n *Node) Seed(ctx context.Context, hosts []string) {
 }
 
 // announce asks the sender to push this node's state to every member.
-func (g *gossip) announce() {
-	select {
-	case g.wake <- struct{}{}:
-	default:
+func (g *gossip) announce() { g.wakeSender(false) }
+
+// announceAsking is announce, asking the members for their states back.
+func (g *gossip) announceAsking() { g.wakeSender(true) }
+
+func (g *gossip) wakeSender(ask bool) {
+	for {
+		select {
+		case g.wake <- ask:
+			return
+		default:
+		}
+		// A wake-up is pending: an ask must not be lost behind a plain one.
+		select {
+		case pending := <-g.wake:
+			ask = ask || pending
+		default:
+		}
 	}
 }
 
 func (g *gossip) sender() {
 	for {
+		var ask bool
 		select {
 		case <-g.done:
 			return
-		case <-g.wake:
+		case ask = <-g.wake:
 		}
 		g.n.mu.Lock()
-		msg := message{States: map[string]nodeState{g.n.self: g.n.localState()}}
+		msg := message{States: map[string]nodeState{g.n.self: g.n.localState()}, Ask: ask}
 		g.n.mu.Unlock()
 		b, err := json.Marshal(msg)
 		if err != nil {
@@ -165,6 +188,9 @@ func (g *gossip) mergeAll(b []byte) {
 	if json.Unmarshal(b, &msg) != nil {
 		return
 	}
+	if msg.Ask {
+		g.announce()
+	}
 	alive := map[string]bool{}
 	for _, m := range g.ml.Members() {
 		alive[m.Name] = true
@@ -178,8 +204,8 @@ func (g *gossip) mergeAll(b []byte) {
 	}
 }
 
-// NotifyJoin sends the newcomer this node's state.
-func (g *gossip) NotifyJoin(*memberlist.Node) { g.announce() }
+// NotifyJoin sends the newcomer this node's state and asks for its own.
+func (g *gossip) NotifyJoin(*memberlist.Node) { g.announceAsking() }
 
 // NotifyLeave drops a departed member's entries.
 func (g *gossip) NotifyLeave(m *memberlist.Node) { g.n.forget(m.Name) }

@@ -93,7 +93,7 @@ func (n *Node) SetupIngress(ctx context.Context, nw *api.Network, addr string) e
 		n.ReleaseIngress()
 	}
 	n.mu.Lock()
-	nn, err := n.ensure(spec)
+	nn, err := n.ensure(nw)
 	if err != nil {
 		n.mu.Unlock()
 		return err

@@ -55,10 +55,13 @@ type Node struct {
 
 	lb  lbState
 	ing ingressRules
+
+	pushPull time.Duration // the gossip's full-state exchange; 0: pushPullInterval (tests lengthen it)
 }
 
 type nodeNet struct {
 	spec  netSpec
+	net   *api.Network // as the managers last sent it, for network ls and inspect
 	ns    string
 	users map[string]bool // task IDs
 	dns   *dns.Server
@@ -205,15 +208,15 @@ func endpointOf(a *api.NetworkAttachment, name string, aliases []string) (localE
 // join gives the namespace ctrNS an interface on each endpoint's network
 // and announces them under id.
 func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []localEP) error {
-	specs := map[string]netSpec{}
+	nets := map[string]*api.Network{}
 	for _, a := range atts {
-		if spec, ok, _ := specOf(a.Network); ok {
-			specs[spec.ID] = spec
+		if _, ok, _ := specOf(a.Network); ok {
+			nets[a.Network.ID] = a.Network
 		}
 	}
 	n.mu.Lock()
 	for _, ep := range eps {
-		nn, err := n.ensure(specs[ep.Net])
+		nn, err := n.ensure(nets[ep.Net])
 		if err != nil {
 			n.mu.Unlock()
 			return err
@@ -241,13 +244,21 @@ func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []local
 	return nil
 }
 
-// ensure returns the network's data plane here, built on first use with
-// the remote entries already known. Callers hold n.mu.
-func (n *Node) ensure(spec netSpec) (*nodeNet, error) {
+// ensure returns the data plane here of network nw (an overlay), built on
+// first use with the remote entries already known. Callers hold n.mu.
+func (n *Node) ensure(nw *api.Network) (*nodeNet, error) {
+	spec, ok, err := specOf(nw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("network %s has no overlay allocation", nw.GetID())
+	}
 	if nn := n.nets[spec.ID]; nn != nil {
+		nn.net = nw
 		return nn, nil
 	}
-	nn := &nodeNet{spec: spec, ns: filepath.Join(n.cfg.Root, spec.ID[:min(12, len(spec.ID))]), users: map[string]bool{}}
+	nn := &nodeNet{spec: spec, net: nw, ns: filepath.Join(n.cfg.Root, spec.ID[:min(12, len(spec.ID))]), users: map[string]bool{}}
 	if err := os.MkdirAll(n.cfg.Root, 0o700); err != nil {
 		return nil, err
 	}
