@@ -28,8 +28,13 @@ type gossip struct {
 	n    *Node
 	ml   *memberlist.Memberlist
 	wake chan bool // true: ask the members for their state back
-	done chan struct{}
-	once sync.Once
+	// refresh asks the refresher for refreshLB: memberlist calls
+	// NotifyLeave and NotifyJoin holding its node lock, and a refresh
+	// runs nft and iptables, slow on a loaded machine; its probes must
+	// not wait for them, or more nodes are taken for dead.
+	refresh chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // message is one node's state, or (in a push/pull) every node's. Ask
@@ -57,7 +62,7 @@ func (n *Node) Start(nodeID string, addr netip.Addr) error {
 	if old != nil {
 		old.stop()
 	}
-	g := &gossip{n: n, wake: make(chan bool, 1), done: make(chan struct{})}
+	g := &gossip{n: n, wake: make(chan bool, 1), refresh: make(chan struct{}, 1), done: make(chan struct{})}
 	c := memberlist.DefaultLANConfig()
 	c.Name = nodeID
 	c.BindAddr, c.BindPort = addr.String(), n.cfg.GossipPort
@@ -77,6 +82,7 @@ func (n *Node) Start(nodeID string, addr netip.Addr) error {
 	n.gossip = g
 	n.mu.Unlock()
 	go g.sender()
+	go g.refresher()
 	g.announce()
 	return nil
 }
@@ -151,6 +157,26 @@ func (g *gossip) sender() {
 	}
 }
 
+// refreshLater has the refresher rewrite the rules from the table as it
+// is then; requests while one waits are one.
+func (g *gossip) refreshLater() {
+	select {
+	case g.refresh <- struct{}{}:
+	default:
+	}
+}
+
+func (g *gossip) refresher() {
+	for {
+		select {
+		case <-g.done:
+			return
+		case <-g.refresh:
+			g.n.refreshLB()
+		}
+	}
+}
+
 func (g *gossip) stop() {
 	g.once.Do(func() {
 		close(g.done)
@@ -198,17 +224,29 @@ func (g *gossip) mergeAll(b []byte) {
 	for id, st := range msg.States {
 		// A departed node's state, still in a third node's push/pull,
 		// must not come back.
-		if alive[id] {
-			g.n.merge(id, st)
+		if alive[id] && g.n.merge(id, st) {
+			g.refreshLater()
 		}
 	}
 }
 
 // NotifyJoin sends the newcomer this node's state and asks for its own.
-func (g *gossip) NotifyJoin(*memberlist.Node) { g.announceAsking() }
+func (g *gossip) NotifyJoin(m *memberlist.Node) {
+	if m != nil {
+		g.n.cfg.Log.Info("overlay gossip: node joined", "node", m.Name, "addr", m.Address())
+	}
+	g.announceAsking()
+}
 
-// NotifyLeave drops a departed member's entries.
-func (g *gossip) NotifyLeave(m *memberlist.Node) { g.n.forget(m.Name) }
+// NotifyLeave drops a departed member's entries. A node taken for dead
+// that is alive (its probes went unanswered on a loaded machine) joins
+// again once it refutes that, and NotifyJoin gets its state back.
+func (g *gossip) NotifyLeave(m *memberlist.Node) {
+	g.n.cfg.Log.Info("overlay gossip: node left or failed; its endpoints are forgotten", "node", m.Name, "addr", m.Address())
+	if g.n.forget(m.Name) {
+		g.refreshLater()
+	}
+}
 
 // NotifyUpdate changes nothing.
 func (g *gossip) NotifyUpdate(*memberlist.Node) {}

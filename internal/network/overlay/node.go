@@ -379,36 +379,33 @@ func (n *Node) localState() nodeState {
 }
 
 // merge takes a node's announced state if it is newer than what is known,
-// and programs the difference.
-func (n *Node) merge(node string, st nodeState) {
+// and programs the difference into the VXLAN devices; changed says
+// whether the VIP and mesh rules need a refresh (refreshLB).
+func (n *Node) merge(node string, st nodeState) (changed bool) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	if node == n.self {
-		n.mu.Unlock()
-		return
+		return false
 	}
 	old, ok := n.remote[node]
 	if ok && old.Version >= st.Version {
-		n.mu.Unlock()
-		return
+		return false
 	}
 	n.replace(node, old.Entries, st.Entries)
 	n.remote[node] = st
-	n.mu.Unlock()
-	n.refreshLB()
+	return true
 }
 
-// forget drops a departed node's entries.
-func (n *Node) forget(node string) {
+// forget drops a departed node's entries, as merge.
+func (n *Node) forget(node string) (changed bool) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	old, ok := n.remote[node]
 	if ok {
 		n.replace(node, old.Entries, nil)
 		delete(n.remote, node)
 	}
-	n.mu.Unlock()
-	if ok {
-		n.refreshLB()
-	}
+	return ok
 }
 
 // replace programs the change from old to new entries. Callers hold n.mu.
