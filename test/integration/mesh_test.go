@@ -56,6 +56,9 @@ func meshLeftovers(e *env, ns string) []string {
 	if b, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save").CombinedOutput(); strings.Contains(string(b), "WHARF-INGRESS") {
 		out = append(out, "iptables: WHARF-INGRESS")
 	}
+	if b, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save", "-t", "raw").CombinedOutput(); strings.Contains(string(b), "NOTRACK") {
+		out = append(out, "iptables: VXLAN's NOTRACK")
+	}
 	if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
 		for _, d := range des {
 			out = append(out, "namespace "+d.Name())

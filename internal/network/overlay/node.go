@@ -38,8 +38,9 @@ type NodeConfig struct {
 // endpoints other nodes announced.
 //
 // Lock order: mu is held across netlink calls into the node's own
-// namespaces and never while calling memberlist (whose callbacks take
-// mu).
+// namespaces (and the iptables runs for VXLAN's NOTRACK rules, when the
+// first network comes and the last goes) and never while calling
+// memberlist (whose callbacks take mu).
 type Node struct {
 	cfg NodeConfig
 
@@ -262,6 +263,9 @@ func (n *Node) ensure(nw *api.Network) (*nodeNet, error) {
 	if err := os.MkdirAll(n.cfg.Root, 0o700); err != nil {
 		return nil, err
 	}
+	if len(n.nets) == 0 {
+		n.untrackVXLAN()
+	}
 	if err := ensureNetwork(nn.ns, spec, n.cfg.VXLANPort); err != nil {
 		return nil, fmt.Errorf("overlay network %s: %w", spec.ID, err)
 	}
@@ -305,6 +309,9 @@ func (n *Node) Leave(taskID string) {
 				if len(nn.users) == 0 {
 					nn.remove()
 					delete(n.nets, ep.Net)
+					if len(n.nets) == 0 {
+						n.trackVXLAN()
+					}
 				}
 			}
 		}
@@ -327,6 +334,7 @@ func (n *Node) Reset() {
 		nn.remove()
 		delete(n.nets, id)
 	}
+	n.trackVXLAN()
 	n.tasks = map[string]localTask{}
 	n.remote = map[string]nodeState{}
 	n.bump()
