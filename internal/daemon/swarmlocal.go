@@ -25,8 +25,9 @@ type containerLister interface {
 }
 
 // localOverlays converts the node's overlay networks; with containers,
-// each one's Containers map is filled (a list of every container, so
-// only for inspect).
+// each one's Containers map is filled (that lists every container, so
+// only inspect asks; a list leaves the map empty, as the cluster's
+// networks have it).
 func (n swarmNetworks) localOverlays(ctx context.Context, containers bool) []network.Inspect {
 	if n.ov == nil {
 		return nil
@@ -46,13 +47,16 @@ func (n swarmNetworks) localOverlays(ctx context.Context, containers bool) []net
 			nw.Peers = append(nw.Peers, network.PeerInfo{Name: p.Name, IP: p.IP})
 		}
 		for _, ep := range ln.Endpoints {
-			key, name := ep.ID, ""
-			if ep.ID == overlay.IngressSandbox {
-				name = overlay.IngressEndpoint
-			} else if c, ok := byEndpoint[ep.ID]; ok {
+			if !containers {
+				break
+			}
+			key, name := ep.ID, overlay.IngressEndpoint
+			if ep.ID != overlay.IngressSandbox {
+				c, ok := byEndpoint[ep.ID]
+				if !ok {
+					continue // a task whose container is gone
+				}
 				key, name = c.id, c.name
-			} else if containers {
-				continue // a task whose container is gone
 			}
 			nw.Containers[key] = network.EndpointResource{
 				Name: name, EndpointID: ep.EndpointID, MacAddress: network.HardwareAddr(ep.MAC), IPv4Address: ep.Addr,
