@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
-		networkrouter.NewRouter(swarmNetworks{networks, swarm}, containers),
+		networkrouter.NewRouter(swarmNetworks{Service: networks, swarm: swarm, ov: ov, containers: containers, attachable: attachable}, containers),
 		volumerouter.NewRouter(volumes),
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),

@@ -400,3 +400,16 @@ func (o *overlayNetworks) Settings(containerID, mode string, configured map[stri
 	}
 	return ns
 }
+
+// attachmentTasks maps each attachment task here to its container.
+func (o *overlayNetworks) attachmentTasks() map[string]string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[string]string{}
+	for ctr, rec := range o.attached {
+		for _, a := range rec.Atts {
+			out[a.TaskID] = ctr
+		}
+	}
+	return out
+}
