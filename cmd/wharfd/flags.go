@@ -67,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(listVal{&c.DNSSearch}, "dns-search", "DNS search domain for containers", "dns-search")
 	def(listVal{&c.DNSOptions}, "dns-opts", "DNS option for containers", "dns-opt")
 	def(sizeVal{&c.DefaultShmSize}, "default-shm-size", "default /dev/shm size for containers (default 64MiB)", "default-shm-size")
+	def(strVal{&c.DefaultIpcMode}, "default-ipc-mode", "default IPC mode of containers: private or shareable (default private)", "default-ipc-mode")
 	def(intVal{&c.MaxConcurrentDownloads}, "max-concurrent-downloads", "layers downloaded at once per pull (default 3)", "max-concurrent-downloads")
 	def(intVal{&c.MaxConcurrentUploads}, "max-concurrent-uploads", "layers uploaded at once per push (default 5)", "max-concurrent-uploads")
 	def(boolVal{&c.LiveRestore}, "live-restore", "accepted: containers always outlive wharfd", "live-restore")
