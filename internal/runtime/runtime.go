@@ -38,6 +38,25 @@ type Runtime struct {
 	Root   string // the runtime's state directory (--root)
 	Conmon string // the conmon binary
 	Log    *slog.Logger
+	// Args go before every command's own (daemon.json's runtimeArgs).
+	Args []string
+	// Env is added to the runtime's environment (wharf-crun's WHARF_CRUN).
+	Env []string
+}
+
+// globalArgs are the runtime's arguments before a command's: its
+// configured ones, then its state directory.
+func (r *Runtime) globalArgs() []string {
+	return append(append([]string{}, r.Args...), "--root", r.Root)
+}
+
+// command runs the runtime with args after its global ones.
+func (r *Runtime) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, r.Path, append(r.globalArgs(), args...)...)
+	if len(r.Env) > 0 {
+		cmd.Env = append(os.Environ(), r.Env...)
+	}
+	return cmd
 }
 
 // CreateOptions describe one container for Create.
@@ -71,10 +90,13 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 		"--socket-dir-path", o.Bundle,
 		"-l", "k8s-file:" + o.LogPath,
 		"--conmon-pidfile", filepath.Join(o.Bundle, "conmon.pid"),
-		"--runtime-arg", "--root=" + r.Root,
 		// conmon otherwise calls sync(2) on exit, flushing every disk.
 		"--no-sync-log",
 	}
+	for _, a := range r.Args {
+		args = append(args, "--runtime-arg", a)
+	}
+	args = append(args, "--runtime-arg", "--root="+r.Root)
 	args = append(args, o.Log.args()...)
 	if o.Terminal {
 		args = append(args, "-t")
@@ -99,7 +121,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 
 	cmd := exec.Command(r.Conmon, args...)
 	cmd.Dir = o.Bundle
-	cmd.Env = []string{"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = append([]string{"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, r.Env...)
 	cmd.ExtraFiles = []*os.File{syncW, startR}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -285,7 +307,7 @@ func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
 
 func (r *Runtime) outputWithInput(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	cmd := r.command(ctx, args...)
 	cmd.Stdin = stdin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
