@@ -190,9 +190,9 @@ func (p *execProcess) Wait() (int, error) {
 	}
 	// A process that never started: dockerd's 127 for a missing command,
 	// 126 when it cannot be executed.
-	if msg := LogError(p.logFile); msg != "" {
+	if msg := runcWords(LogError(p.logFile)); msg != "" {
 		code = 126
-		if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
+		if notFound(msg) {
 			code = 127
 		}
 		return code, fmt.Errorf("OCI runtime exec failed: %s: unknown", msg)

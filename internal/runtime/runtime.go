@@ -210,12 +210,32 @@ func createError(raw string) error {
 			msg = s
 		}
 	}
+	msg = runcWords(msg)
 	err := fmt.Errorf("failed to create task for container: OCI runtime create failed: %s: unknown", msg)
-	if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") ||
-		strings.Contains(msg, "permission denied") || strings.Contains(msg, "is a directory") {
+	lower := strings.ToLower(msg)
+	if notFound(msg) || strings.Contains(lower, "permission denied") || strings.Contains(lower, "is a directory") {
 		return errs.Wrap(errdefs.ErrInvalidArgument, err)
 	}
 	return err
+}
+
+// crunNotFound is crun's message for a missing command.
+var crunNotFound = regexp.MustCompile("executable file `([^`]*)` not found in \\$PATH: No such file or directory")
+
+// runcWords rewrites crun's message for a missing command in runc's
+// words, which docker's CLI and SDK users match (the CLI's exit code 127
+// looks for "executable file not found").
+func runcWords(msg string) string {
+	return crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+}
+
+// notFound reports whether a runtime's error says the command is missing:
+// runc's "executable file not found in $PATH", crun's "executable file
+// `x` not found in $PATH: No such file or directory".
+func notFound(msg string) bool {
+	lower := strings.ToLower(msg)
+	return strings.Contains(lower, "executable file not found") || strings.Contains(lower, "no such file or directory") ||
+		strings.Contains(lower, "executable file `") && strings.Contains(lower, "` not found")
 }
 
 // Start lets the created container's process exec its entrypoint.
