@@ -4,6 +4,8 @@
 package daemon
 
 import (
+	"maps"
+	"slices"
 	"context"
 	"fmt"
 	"log/slog"
@@ -145,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images, Swarm: swarm,
 	})
-	criSrv, err := newCRI(cfg, containers, images, bus, log)
+	criSrv, err := newCRI(cfg, slices.Sorted(maps.Keys(runtimes)), containers, images, bus, log)
 	if err != nil {
 		return nil, fmt.Errorf("cri: %w", err)
 	}
