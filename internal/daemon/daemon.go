@@ -4,14 +4,14 @@
 package daemon
 
 import (
-	"maps"
-	"slices"
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"github.com/wharf/wharf/internal/api"
 	buildrouter "github.com/wharf/wharf/internal/api/router/build"
