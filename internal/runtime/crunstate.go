@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,4 +76,56 @@ func parseCgroupDirs(r io.Reader, unified bool, path string) (map[string]string,
 		}
 	}
 	return dirs, sc.Err()
+}
+
+// startCrun does what `crun start` does, without running crun: a created
+// crun container's init waits to exec until a byte arrives on exec.fifo
+// in its state directory; crun start opens it for writing, removes it
+// and writes the byte (then runs poststart hooks, which wharf never
+// sets). Saves an exec of the runtime (and of wharf-crun) on every start.
+// It reports false, having done nothing, when id is not a created crun
+// container, for the runtime's own "start" to handle or refuse.
+func (r *Runtime) startCrun(id string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(r.Root, id, "status")); err != nil {
+		return false, nil
+	}
+	path := filepath.Join(r.Root, id, "exec.fifo")
+	// Non-blocking: with no reader (the init is gone) the open fails at
+	// once instead of waiting for ever.
+	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return false, nil
+	}
+	defer f.Close()
+	if err := os.Remove(path); err != nil {
+		return true, fmt.Errorf("starting container: %w", err)
+	}
+	if _, err := f.Write([]byte{0}); err != nil {
+		return true, fmt.Errorf("starting container: %w", err)
+	}
+	return true, nil
+}
+
+// deleteStoppedCrun does what `crun delete` does for a container whose
+// init has exited: remove its (empty) cgroups, then its state directory.
+func (r *Runtime) deleteStoppedCrun(id string) error {
+	st, err := r.readCrunStatus(id)
+	if err != nil {
+		return err
+	}
+	if st.Pid <= 0 || unix.Kill(st.Pid, 0) == nil {
+		return errors.New("not a stopped crun container")
+	}
+	dirs, err := cgroupDirs(st.CgroupPath)
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		// A process left in the cgroup (one sharing another's PID
+		// namespace outlives its init) fails this: crun kills it.
+		if err := os.Remove(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return os.RemoveAll(filepath.Join(r.Root, id))
 }

@@ -42,7 +42,7 @@ func (st runcState) privatePID() bool {
 // exit path of every container). Anything unexpected falls back to the
 // runtime's own "delete --force".
 func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
-	if r.deleteStopped(id) == nil {
+	if r.deleteStopped(id) == nil || r.deleteStoppedCrun(id) == nil {
 		return nil
 	}
 	args := []string{"delete"}

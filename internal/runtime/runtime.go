@@ -243,6 +243,9 @@ func (r *Runtime) Start(ctx context.Context, id string) error {
 	if ok, err := r.startByFifo(ctx, id); ok {
 		return err
 	}
+	if ok, err := r.startCrun(id); ok {
+		return err
+	}
 	return r.run(ctx, "start", id)
 }
 
