@@ -19,6 +19,7 @@ import (
 // hierarchies.
 type crunStatus struct {
 	Pid        int    `json:"pid"`
+	StartTime  uint64 `json:"process-start-time"`
 	CgroupPath string `json:"cgroup-path"`
 }
 
@@ -128,4 +129,58 @@ func (r *Runtime) deleteStoppedCrun(id string) error {
 		}
 	}
 	return os.RemoveAll(filepath.Join(r.Root, id))
+}
+
+// crunKillable reports whether the running crun container id may be
+// signalled in-process (killInProcess), and its init's pid and start
+// time: not a created one (exec.fifo still there), a paused one, or one
+// sharing another's PID namespace, as for runc.
+func (r *Runtime) crunKillable(id string) (pid int, start uint64, ok bool) {
+	st, err := r.readCrunStatus(id)
+	if err != nil || st.Pid <= 0 || st.StartTime == 0 {
+		return 0, 0, false
+	}
+	if _, err := os.Stat(filepath.Join(r.Root, id, "exec.fifo")); err == nil {
+		return 0, 0, false
+	}
+	dirs, err := cgroupDirs(st.CgroupPath)
+	if err != nil {
+		return 0, 0, false
+	}
+	if frozen, err := isFrozen(dirs); err != nil || frozen {
+		return 0, 0, false
+	}
+	// crun keeps the container's spec beside its status.
+	data, err := os.ReadFile(filepath.Join(r.Root, id, "config.json"))
+	if err != nil {
+		return 0, 0, false
+	}
+	var spec struct {
+		Linux struct {
+			Namespaces []struct{ Type, Path string } `json:"namespaces"`
+		} `json:"linux"`
+	}
+	if json.Unmarshal(data, &spec) != nil {
+		return 0, 0, false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == "pid" && ns.Path == "" {
+			return st.Pid, st.StartTime, true
+		}
+	}
+	return 0, 0, false
+}
+
+// crunPaused reports whether id is a crun container whose cgroup is frozen.
+func (r *Runtime) crunPaused(id string) bool {
+	st, err := r.readCrunStatus(id)
+	if err != nil {
+		return false
+	}
+	dirs, err := cgroupDirs(st.CgroupPath)
+	if err != nil {
+		return false
+	}
+	frozen, err := isFrozen(dirs)
+	return err == nil && frozen
 }

@@ -267,7 +267,15 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all b
 	if all {
 		args = append(args, "--all")
 	}
-	return r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...)
+	if err := r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...); err != nil {
+		return err
+	}
+	// runc thaws a paused container it sends SIGKILL, so that it dies
+	// (docker kill of a paused container ends it); crun does not.
+	if sig == syscall.SIGKILL && r.crunPaused(id) {
+		return r.Resume(ctx, id)
+	}
+	return nil
 }
 
 // Pause freezes all of the container's processes.
