@@ -222,11 +222,20 @@ func createError(raw string) error {
 // crunNotFound is crun's message for a missing command.
 var crunNotFound = regexp.MustCompile("executable file `([^`]*)` not found in \\$PATH: No such file or directory")
 
-// runcWords rewrites crun's message for a missing command in runc's
-// words, which docker's CLI and SDK users match (the CLI's exit code 127
-// looks for "executable file not found").
+// crunNotExecutable are crun's words for a command it cannot run: EACCES,
+// or EPERM for one that is not a regular file (a directory).
+var crunNotExecutable = strings.NewReplacer(
+	"open executable: Permission denied", "open executable: permission denied",
+	"open executable: Operation not permitted", "open executable: permission denied: not a regular file",
+)
+
+// runcWords rewrites crun's messages for a command that is missing or
+// cannot be run in runc's words, which docker's CLI and SDK users match
+// (the CLI's exit code 127 looks for "executable file not found", 126
+// for "permission denied").
 func runcWords(msg string) string {
-	return crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+	msg = crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+	return crunNotExecutable.Replace(msg)
 }
 
 // notFound reports whether a runtime's error says the command is missing:

@@ -67,3 +67,14 @@ func TestCreateErrorCrunNotFound(t *testing.T) {
 		t.Errorf("got %v, want an invalid argument saying %q", err, want)
 	}
 }
+
+// crun's words for a command it cannot run carry the "permission
+// denied" the docker CLI turns into exit code 126.
+func TestCreateErrorCrunNotExecutable(t *testing.T) {
+	for _, raw := range []string{"open executable: Permission denied", "open executable: Operation not permitted"} {
+		err := createError(raw)
+		if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("%q: got %v", raw, err)
+		}
+	}
+}
