@@ -39,7 +39,7 @@ func (r *Runtime) readCrunStatus(id string) (crunStatus, error) {
 }
 
 // cgroupDirs is where a container whose cgroup path is path lives in the
-// hierarchies this host mounts, keyed as runc's state.json keys them
+// hierarchies this host mounts (those of its directories that exist), keyed as runc's state.json keys them
 // (controller, "" for the unified hierarchy). On a hybrid host the
 // unified hierarchy is left out: crun runs there through wharf-crun,
 // which hides it, so the container never joins it.
@@ -51,7 +51,18 @@ func cgroupDirs(path string) (map[string]string, error) {
 	defer f.Close()
 	var st unix.Statfs_t
 	unified := unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
-	return parseCgroupDirs(f, unified, path)
+	dirs, err := parseCgroupDirs(f, unified, path)
+	if err != nil {
+		return nil, err
+	}
+	// Only those that exist: a hierarchy crun left out is no cgroup of
+	// the container's (nor a reason to think it gone).
+	for c, d := range dirs {
+		if _, err := os.Stat(d); err != nil {
+			delete(dirs, c)
+		}
+	}
+	return dirs, nil
 }
 
 // parseCgroupDirs is cgroupDirs reading /proc/self/cgroup from r;
