@@ -120,6 +120,9 @@ func TestDeleteStoppedCrun(t *testing.T) {
 	if err := r.deleteStoppedCrun("c1"); err == nil {
 		t.Fatal("deleted a running container")
 	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("a running container's state went: %v", err)
+	}
 	cmd := exec.Command("true")
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
