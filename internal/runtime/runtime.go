@@ -1,5 +1,5 @@
-// Package runtime drives an OCI runtime (runc, or crun where the host's
-// cgroups allow it) through conmon, the per-container monitor that podman
+// Package runtime drives an OCI runtime (runc, or crun: through
+// wharf-crun on hybrid cgroup hosts, see cmd/wharf-crun) through conmon, the per-container monitor that podman
 // and CRI-O use. conmon holds the container's stdio, writes its log and
 // records its exit code, so containers outlive a restart of wharfd.
 //
