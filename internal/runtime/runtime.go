@@ -1,7 +1,8 @@
 // Package runtime drives an OCI runtime (runc, or crun: through
 // wharf-crun on hybrid cgroup hosts, see cmd/wharf-crun) through conmon,
-// the per-container monitor that podman and CRI-O use. conmon holds the container's stdio, writes its log and
-// records its exit code, so containers outlive a restart of wharfd.
+// the per-container monitor that podman and CRI-O use. conmon holds the
+// container's stdio, writes its log and records its exit code, so
+// containers outlive a restart of wharfd.
 //
 // The contract with conmon is the one podman relies on
 // (libpod/oci_conmon_common.go), verified for conmon 2.1.6: see
