@@ -13,7 +13,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +30,8 @@ func main() {
 	image := flag.String("image", "busybox", "image of the container (present in the store)")
 	runs := flag.Int("runs", 20, "pods started one after the other")
 	parallel := flag.Int("parallel", 30, "pods started at once")
+	handlerList := flag.String("handlers", "", "runtime handlers to time, comma-separated (\"\" is the default; \",crun\" both)")
+	cgroups := flag.String("cgroups", "", "cpuacct cgroup directories (comma-separated) holding the daemon and its containers, for CPU figures")
 	flag.Parse()
 	conn, err := grpc.NewClient(*endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -39,26 +44,48 @@ func main() {
 		log.Fatal(err)
 	}
 
-	var runp, ctr, total, teardown []time.Duration
+	handlers := strings.Split(*handlerList, ",")
+	var cgs []string
+	if *cgroups != "" {
+		cgs = strings.Split(*cgroups, ",")
+	}
+	// Each round runs one pod per handler, so a drift in the machine's
+	// speed moves every handler's figures alike.
+	type series struct{ runp, ctr, total, cpu, teardown []time.Duration }
+	byHandler := make([]series, len(handlers))
 	for i := range *runs {
-		p, err := b.pod(ctx, fmt.Sprintf("seq-%d", i))
-		if err != nil {
-			log.Fatal(err)
+		for h, handler := range handlers {
+			s := &byHandler[h]
+			cpu0 := cpuOf(cgs)
+			p, err := b.pod(ctx, fmt.Sprintf("seq-%d-%d", i, h), handler)
+			if err != nil {
+				log.Fatal(err)
+			}
+			s.cpu = append(s.cpu, cpuOf(cgs)-cpu0)
+			s.runp, s.ctr, s.total = append(s.runp, p.runp), append(s.ctr, p.ctr), append(s.total, p.runp+p.ctr)
+			t0 := time.Now()
+			if err := b.remove(ctx, p.id); err != nil {
+				log.Fatal(err)
+			}
+			s.teardown = append(s.teardown, time.Since(t0))
 		}
-		runp, ctr, total = append(runp, p.runp), append(ctr, p.ctr), append(total, p.runp+p.ctr)
-		t0 := time.Now()
-		if err := b.remove(ctx, p.id); err != nil {
-			log.Fatal(err)
-		}
-		teardown = append(teardown, time.Since(t0))
 	}
 	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
-	row("RunPodSandbox", runp)
-	row("CreateContainer + StartContainer", ctr)
-	row("pod with one container running", total)
-	row("StopPodSandbox + RemovePodSandbox", teardown)
+	for h, handler := range handlers {
+		s := byHandler[h]
+		row(named("RunPodSandbox", handler), s.runp)
+		row(named("CreateContainer + StartContainer", handler), s.ctr)
+		row(named("pod with one container running", handler), s.total)
+		if len(cgs) > 0 {
+			row(named("pod with one container running: CPU (daemon, monitors, runtime, containers)", handler), s.cpu)
+		}
+		row(named("StopPodSandbox + RemovePodSandbox", handler), s.teardown)
+	}
 
-	if *parallel > 0 {
+	for _, handler := range handlers {
+		if *parallel <= 0 {
+			break
+		}
 		var wg sync.WaitGroup
 		pods := make([]podTimes, *parallel)
 		errs := make([]error, *parallel)
@@ -67,7 +94,7 @@ func main() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				pods[i], errs[i] = b.pod(ctx, fmt.Sprintf("par-%d", i))
+				pods[i], errs[i] = b.pod(ctx, fmt.Sprintf("par-%d", i), handler)
 			}()
 		}
 		wg.Wait()
@@ -79,8 +106,8 @@ func main() {
 			}
 			each = append(each, p.runp+p.ctr)
 		}
-		row(fmt.Sprintf("%d pods at once: each pod", *parallel), each)
-		row(fmt.Sprintf("%d pods at once: all running (wall)", *parallel), []time.Duration{wall})
+		row(named(fmt.Sprintf("%d pods at once: each pod", *parallel), handler), each)
+		row(named(fmt.Sprintf("%d pods at once: all running (wall)", *parallel), handler), []time.Duration{wall})
 		t0 = time.Now()
 		for _, p := range pods {
 			wg.Add(1)
@@ -92,8 +119,31 @@ func main() {
 			}()
 		}
 		wg.Wait()
-		row(fmt.Sprintf("%d pods at once: all removed (wall)", *parallel), []time.Duration{time.Since(t0)})
+		row(named(fmt.Sprintf("%d pods at once: all removed (wall)", *parallel), handler), []time.Duration{time.Since(t0)})
 	}
+}
+
+// named labels a row with its runtime handler (none for the default).
+func named(what, handler string) string {
+	if handler == "" {
+		return what
+	}
+	return what + " [runtime handler " + handler + "]"
+}
+
+// cpuOf sums cpuacct.usage (ns) of cgroup directories.
+func cpuOf(dirs []string) time.Duration {
+	var total time.Duration
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "cpuacct.usage"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		var ns int64
+		fmt.Sscan(string(data), &ns)
+		total += time.Duration(ns)
+	}
+	return total
 }
 
 type bench struct {
@@ -107,7 +157,7 @@ type podTimes struct {
 }
 
 // pod runs a pod and starts one sleeping container in it.
-func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
+func (b *bench) pod(ctx context.Context, name, handler string) (podTimes, error) {
 	// The kubelet's defaults: each container its own PID namespace
 	// (shareProcessNamespace off), so no pause process.
 	ns := &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER}
@@ -118,7 +168,7 @@ func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
 	}
 	var p podTimes
 	t0 := time.Now()
-	run, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	run, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg, RuntimeHandler: handler})
 	if err != nil {
 		return p, fmt.Errorf("run pod %s: %w", name, err)
 	}

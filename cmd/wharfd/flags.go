@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(strVal{&c.TLSKey}, "tlskey", "path to the TLS key file", "tlskey")
 	def(boolVal{&c.Debug}, "debug", "debug logging, and /debug/pprof on the API", "D", "debug")
 	def(strVal{&c.DefaultRuntime}, "default-runtime", "default OCI runtime (runc or crun)", "default-runtime")
+	def(runtimeVal{&c.Runtimes}, "runtimes", "register an OCI runtime, name=path (repeatable)", "add-runtime")
 	def(strVal{&c.CgroupParent}, "cgroup-parent", "parent cgroup of all containers (default /wharf)", "cgroup-parent")
 	def(strVal{&c.LogDriver}, "log-driver", "default driver for container logs (default json-file)", "log-driver")
 	def(mapVal{&c.LogOpts}, "log-opts", "default log driver options, key=value", "log-opt")
@@ -177,6 +179,33 @@ func (v mapVal) Set(s string) error {
 		*v.p = map[string]string{}
 	}
 	(*v.p)[k] = val
+	return nil
+}
+
+// runtimeVal is dockerd's --add-runtime name=path: the runtime joins the
+// built-in ones.
+type runtimeVal struct{ p *map[string]config.Runtime }
+
+func (v runtimeVal) String() string {
+	if v.p == nil {
+		return "[]"
+	}
+	var s []string
+	for name, rt := range *v.p {
+		s = append(s, name+"="+rt.Path)
+	}
+	slices.Sort(s)
+	return "[" + strings.Join(s, " ") + "]"
+}
+func (v runtimeVal) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("invalid runtime argument: %s", s)
+	}
+	if *v.p == nil {
+		*v.p = config.Default().Runtimes
+	}
+	(*v.p)[name] = config.Runtime{Path: path}
 	return nil
 }
 

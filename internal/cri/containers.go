@@ -71,6 +71,10 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if err != nil {
 		return nil, err
 	}
+	// The pod's runtime handler (its RuntimeClass) runs its containers.
+	if o.HostConfig.Runtime, err = s.ociRuntime(sb.RuntimeHandler); err != nil {
+		return nil, err
+	}
 	pod := container.Pod{
 		Namespace:    Namespace,
 		NetNS:        sb.Namespaces.Net,

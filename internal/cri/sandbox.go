@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -147,6 +148,18 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
+// ociRuntime is the daemon's OCI runtime for a runtime handler: "" (the
+// daemon's default) for "" and "wharf", else the runtime of that name.
+func (s *Server) ociRuntime(handler string) (string, error) {
+	if handler == "" || handler == runtimeName {
+		return "", nil
+	}
+	if !slices.Contains(s.cfg.Runtimes, handler) {
+		return "", errs.Invalid("runtime handler %q is not known (only %q, the default and %s)", handler, runtimeName, strings.Join(s.cfg.Runtimes, ", "))
+	}
+	return handler, nil
+}
+
 // RunPodSandbox makes the pod's namespaces, network and files: records
 // first, then namespaces, then CNI; a failure undoes what was made.
 func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (*runtimeapi.RunPodSandboxResponse, error) {
@@ -158,8 +171,8 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
 		return nil, err
 	}
-	if h := req.GetRuntimeHandler(); h != "" && h != runtimeName {
-		return nil, errs.Invalid("runtime handler %q is not known (only %q and the default)", h, runtimeName)
+	if _, err := s.ociRuntime(req.GetRuntimeHandler()); err != nil {
+		return nil, err
 	}
 	// One pod per metadata: the check and the record under one lock.
 	unlockName := s.locks.Lock("metadata/" + md.GetNamespace() + "/" + md.GetName() + "/" + md.GetUid() + "/" + strconv.FormatUint(uint64(md.GetAttempt()), 10))

@@ -61,7 +61,11 @@ type Config struct {
 	// PauseProgram is wharf-exec-init, which holds a pod's shared PID
 	// namespace (podpid.go); "" refuses pods that ask for one.
 	PauseProgram string
-	Log          *slog.Logger
+	// Runtimes are the daemon's OCI runtimes ("runc", "crun"): each is a
+	// runtime handler (a RuntimeClass's handler) of its own name, besides
+	// the default ("" and "wharf").
+	Runtimes []string
+	Log      *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -189,10 +193,14 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 		{Type: runtimeapi.RuntimeReady, Status: true},
 		netCond,
 	}}}
-	// One runtime, under the default name ("") and its own: recursive
-	// read-only binds are runc's "rro" (mount_setattr, Linux 5.12).
+	// The default runtime, under "" and our name, and each OCI runtime
+	// under its own: recursive read-only binds are "rro" (mount_setattr,
+	// Linux 5.12) in runc and crun alike.
 	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
 	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
+	for _, name := range s.cfg.Runtimes {
+		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{Name: name, Features: features})
+	}
 	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.GetVerbose() {
 		info, err := json.Marshal(map[string]any{"cniConfDir": s.cfg.CNIConfDir, "cniBinDirs": s.cfg.CNIBinDirs})

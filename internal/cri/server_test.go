@@ -32,6 +32,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerWith(t, func(*Config) {})
+}
+
+// newTestServerWith is newTestServer with its configuration changed by edit.
+func newTestServerWith(t *testing.T, edit func(*Config)) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest"), bus: events.New()}
 	ts.cfg = Config{
@@ -40,6 +46,7 @@ func newTestServer(t *testing.T) *testServer {
 		Containers: ts.containers, Streamer: ts.containers, Resources: ts.containers, Images: ts.images,
 		Events: ts.bus,
 	}
+	edit(&ts.cfg)
 	ts.start(t)
 	return ts
 }

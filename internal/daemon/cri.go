@@ -19,11 +19,12 @@ type criServer struct {
 	socket string
 }
 
-func newCRI(cfg config.Config, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger) (*criServer, error) {
+func newCRI(cfg config.Config, runtimes []string, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger) (*criServer, error) {
 	if !cfg.CRI.Enabled {
 		return nil, nil
 	}
 	srv, err := cri.New(cri.Config{
+		Runtimes:      runtimes,
 		Root:          filepath.Join(cfg.Root, "cri"),
 		RunRoot:       filepath.Join(cfg.ExecRoot, "cri"),
 		ImageRoot:     filepath.Join(cfg.Root, "image"),

@@ -9,7 +9,7 @@ func TestRuncSetsExecLimits(t *testing.T) {
 		"runc version 1.1.13\n":                          true,
 		"runc version 1.4.4+wharf\nspec: 1.3.0\n":        true,
 		"runc version 2.0.0\n":                           true,
-		"crun version 1.8.1\ncommit: abc\nspec: 1.0.0\n": false,
+		"crun version 1.8.1\ncommit: abc\nspec: 1.0.0\n": true,
 		"": false,
 	} {
 		if got := runcSetsExecLimits([]byte(out)); got != want {
