@@ -144,6 +144,9 @@ func TestRoutingMesh(t *testing.T) {
 		}
 		return true
 	})
+	for _, e := range nodes {
+		checkTaskNetworks(t, e, taskContainers(e, "web")[0], "ingress")
+	}
 	if got := strings.TrimSpace(swarmCLI(t, a, "docker", "service", "inspect", "web", "--format",
 		"{{range .Endpoint.Ports}}{{.Protocol}} {{.PublishMode}} {{.PublishedPort}}:{{.TargetPort}}{{end}}")); got != "tcp ingress 8080:80" {
 		t.Errorf("service inspect ports: %q", got)

@@ -114,6 +114,7 @@ func TestOverlayCluster(t *testing.T) {
 				t.Errorf("node %d: network ls --filter scope=swarm: %q", i+1, got)
 			}
 			web := taskContainers(e, "web")[0]
+			checkTaskNetworks(t, e, web, "ov")
 			want := []string{web + "=" + overlayAddr(t, e, web) + "/24"}
 			if i == 0 {
 				want = append(want, client+"="+overlayAddr(t, e, client)+"/24")
@@ -140,6 +141,7 @@ func TestOverlayCluster(t *testing.T) {
 			t.Errorf("att1's networks: %q", got)
 		}
 		att1IP := strings.TrimPrefix(strings.Fields(got)[0], "ov=")
+		checkTaskNetworks(t, b, "att1", "ov")
 		if got := swarmCLI(t, b, "docker", "network", "inspect", "ov", "--format", "{{range .Containers}}{{.Name}}={{.IPv4Address}} {{end}}"); !strings.Contains(got, "att1="+att1IP+"/") {
 			t.Errorf("network inspect ov on ovl-2 without att1: %q", got)
 		}

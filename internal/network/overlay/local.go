@@ -104,3 +104,38 @@ func (n *Node) peersOn(id string) []Peer {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// ContainerEndpoint is a task container's endpoint on one overlay
+// network, as its inspect shows it.
+type ContainerEndpoint struct {
+	NetworkID, NetworkName string
+	EndpointID             string
+	Addr                   netip.Prefix
+	MAC                    net.HardwareAddr
+	DNSNames               []string
+}
+
+// ContainerEndpoints are the overlay endpoints here of the task whose
+// container is ctrID (Join), by network name; nil if it has none.
+func (n *Node) ContainerEndpoints(ctrID string) []ContainerEndpoint {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []ContainerEndpoint
+	for key, lt := range n.tasks {
+		if lt.ctr != ctrID || ctrID == "" {
+			continue
+		}
+		for _, ep := range lt.eps {
+			nn := n.nets[ep.Net]
+			if nn == nil || nn.net == nil {
+				continue
+			}
+			out = append(out, ContainerEndpoint{
+				NetworkID: ep.Net, NetworkName: nn.net.Spec.Annotations.Name, EndpointID: endpointID(ep.Net, key),
+				Addr: ep.Addr, MAC: macFor(ep.Addr.Addr()), DNSNames: lt.dnsNames,
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].NetworkName < out[j].NetworkName })
+	return out
+}

@@ -45,3 +45,34 @@ func TestLocalNetworks(t *testing.T) {
 		t.Errorf("ov peers, without nodeB: %+v", ov.Peers)
 	}
 }
+
+// ContainerEndpoints finds a task's endpoints by its container, named by
+// their networks, with the task's DNS names; another container has none.
+func TestContainerEndpoints(t *testing.T) {
+	n := NewNode(NodeConfig{Root: t.TempDir()})
+	n.nets["ing"] = &nodeNet{net: &api.Network{ID: "ing", Spec: api.NetworkSpec{Annotations: api.Annotations{Name: "ingress"}}}, users: map[string]bool{}}
+	n.nets["ov"] = &nodeNet{net: &api.Network{ID: "ov", Spec: api.NetworkSpec{Annotations: api.Annotations{Name: "back"}}}, users: map[string]bool{}}
+	n.tasks[ingressKey] = localTask{eps: []localEP{{Net: "ing", Addr: netip.MustParsePrefix("10.0.0.2/24")}}}
+	n.tasks["task1"] = localTask{ns: "/proc/1/ns/net", ctr: "c1", dnsNames: []string{"web.1.task1", "c1c1c1c1c1c1"}, eps: []localEP{
+		{Net: "ing", Addr: netip.MustParsePrefix("10.0.0.5/24")},
+		{Net: "ov", Addr: netip.MustParsePrefix("10.0.1.3/24")},
+	}}
+	got := n.ContainerEndpoints("c1")
+	if len(got) != 2 {
+		t.Fatalf("endpoints: %+v", got)
+	}
+	back, ing := got[0], got[1]
+	if back.NetworkName != "back" || back.NetworkID != "ov" || back.EndpointID != "task1" || back.Addr.String() != "10.0.1.3/24" ||
+		back.MAC.String() != "02:42:0a:00:01:03" || len(back.DNSNames) != 2 || back.DNSNames[0] != "web.1.task1" {
+		t.Errorf("back: %+v", back)
+	}
+	if ing.NetworkName != "ingress" || ing.Addr.String() != "10.0.0.5/24" {
+		t.Errorf("ingress: %+v", ing)
+	}
+	if eps := n.ContainerEndpoints("c2"); eps != nil {
+		t.Errorf("another container: %+v", eps)
+	}
+	if eps := n.ContainerEndpoints(""); eps != nil {
+		t.Errorf("no container: %+v", eps)
+	}
+}

@@ -92,6 +92,11 @@ type localEP struct {
 type localTask struct {
 	ns  string
 	eps []localEP
+	// The task's container and its DNS names, for the container's
+	// inspect (ContainerEndpoints); empty for attachments and the
+	// ingress sandbox.
+	ctr      string
+	dnsNames []string
 }
 
 // Entry is one endpoint in the peer table.
@@ -163,10 +168,11 @@ func HasOverlay(atts []*api.NetworkAttachment) bool {
 	return false
 }
 
-// Join connects the container whose process is pid to the overlay
-// networks of its task's attachments and announces its addresses. A
+// Join connects the container ctrID whose process is pid to the overlay
+// networks of its task's attachments and announces its addresses;
+// dnsNames are the container's names on them, as its inspect shows. A
 // repeated Join (a restarted daemon finding its tasks) changes nothing.
-func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
+func (n *Node) Join(ctx context.Context, t *api.Task, ctrID string, dnsNames []string, pid int) error {
 	ctrNS := "/proc/" + strconv.Itoa(pid) + "/ns/net"
 	var eps []localEP
 	for _, a := range t.Networks {
@@ -189,7 +195,16 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 		}
 		eps = append(eps, ep)
 	}
-	return n.join(t.ID, ctrNS, t.Networks, eps)
+	if err := n.join(t.ID, ctrNS, t.Networks, eps); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	if lt, ok := n.tasks[t.ID]; ok {
+		lt.ctr, lt.dnsNames = ctrID, dnsNames
+		n.tasks[t.ID] = lt
+	}
+	n.mu.Unlock()
+	return nil
 }
 
 // endpointOf is the local endpoint an attachment describes, named name
@@ -231,7 +246,7 @@ func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []local
 	old, known := n.tasks[id]
 	changed := len(eps) > 0 && !(known && old.ns == ctrNS && slices.Equal(old.eps, eps))
 	if changed {
-		n.tasks[id] = localTask{ns: ctrNS, eps: eps}
+		n.tasks[id] = localTask{ns: ctrNS, eps: eps, ctr: old.ctr, dnsNames: old.dnsNames}
 		n.bump()
 	}
 	g := n.gossip
