@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/store/layer"
 )
@@ -36,6 +38,15 @@ func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error)
 		return "", err
 	}
 	target := s.rootfsPath(c.ID)
+	if p := c.userns(); p != nil {
+		// The image's files as the pod's user namespace sees them
+		// (layer.IDMap); its root owns the writable layer's top.
+		m := layer.IDMap{Userns: p.UserNS, UID: hostRoot(p.UIDMap), GID: hostRoot(p.GIDMap)}
+		if err := s.cfg.Layers.MountIDMapped(ctx, c.ID, target, m); err != nil {
+			return "", err
+		}
+		return target, nil
+	}
 	if err := s.cfg.Layers.Mount(ctx, c.ID, target); err != nil {
 		return "", err
 	}
@@ -72,4 +83,15 @@ func (s *Service) rwSize(ctx context.Context, id string) int64 {
 		return 0
 	}
 	return fsutil.DirSize(rw.Upper)
+}
+
+// hostRoot is the host id that mappings give container id 0 (CreateInPod
+// checks that they map it).
+func hostRoot(m []specs.LinuxIDMapping) uint32 {
+	for _, r := range m {
+		if r.ContainerID == 0 {
+			return r.HostID
+		}
+	}
+	return 0
 }

@@ -61,7 +61,10 @@ type Config struct {
 	// PauseProgram is wharf-exec-init, which holds a pod's shared PID
 	// namespace (podpid.go); "" refuses pods that ask for one.
 	PauseProgram string
-	Log          *slog.Logger
+	// UserNamespaces: the runtime ID-maps mounts (runc 1.2 or later), so
+	// pods may have user namespaces of their own (userns.go).
+	UserNamespaces bool
+	Log            *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -190,8 +193,9 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 		netCond,
 	}}}
 	// One runtime, under the default name ("") and its own: recursive
-	// read-only binds are runc's "rro" (mount_setattr, Linux 5.12).
-	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
+	// read-only binds are runc's "rro" (mount_setattr, Linux 5.12); user
+	// namespaces need its ID-mapped mounts (userns.go).
+	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: s.cfg.UserNamespaces}
 	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
 	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.GetVerbose() {
