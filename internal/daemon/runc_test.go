@@ -23,9 +23,9 @@ func TestRuncSetsExecLimits(t *testing.T) {
 func TestFeaturesIDMap(t *testing.T) {
 	for in, want := range map[string]bool{
 		`{"ociVersionMax":"1.3.0","linux":{"mountExtensions":{"idmap":{"enabled":true}}}}`: true,
-		`{"linux":{"mountExtensions":{"idmap":{"enabled":false}}}}`:                         false,
-		`{"ociVersionMax":"1.0.2-dev","linux":{"namespaces":["user"]}}`:                     false,
-		`runc: unknown command "features"`:                                                  false,
+		`{"linux":{"mountExtensions":{"idmap":{"enabled":false}}}}`:                        false,
+		`{"ociVersionMax":"1.0.2-dev","linux":{"namespaces":["user"]}}`:                    false,
+		`runc: unknown command "features"`:                                                 false,
 	} {
 		if got := featuresIDMap([]byte(in)); got != want {
 			t.Errorf("%s: %v, want %v", in, got, want)
