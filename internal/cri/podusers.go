@@ -56,10 +56,20 @@ func createUsernsNamespaces(dir string, m *podIDMap, podPID bool, hostname, prog
 	if err != nil {
 		return podNamespaces{}, err
 	}
+	// The program is handed over open: the pod's root (an unprivileged
+	// id on the host) may not search the directories that hold it (a
+	// 0700 temporary directory, /root/...). It keeps that descriptor, as
+	// good as its /proc/self/exe; its root is in the exec root (0711).
+	prog, err := os.Open(program)
+	if err != nil {
+		return podNamespaces{}, err
+	}
+	defer prog.Close()
 	cmd := &exec.Cmd{
-		Path: program,
-		Args: []string{pause.Name, root},
-		Dir:  "/",
+		Path:       "/proc/self/fd/3",
+		Args:       []string{pause.Name, root},
+		Dir:        "/",
+		ExtraFiles: []*os.File{prog},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags:  uintptr(flags),
 			UidMappings: []syscall.SysProcIDMap{{ContainerID: int(m.UID.ContainerID), HostID: int(m.UID.HostID), Size: int(m.UID.Size)}},
