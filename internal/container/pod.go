@@ -47,8 +47,8 @@ type Pod struct {
 	// the kubelet asked for; "" keeps it in the container's directory.
 	LogPath string `json:",omitempty"`
 	// UserNS is the pod's own user namespace (a bind-mounted nsfs file)
-	// the container joins, and UIDMap and GIDMap its mappings, which
-	// runc wants beside the path; "" is the host's. The root file
+	// the container joins, and UIDMap and GIDMap its mappings (for its
+	// ID-mapped mounts; runc reads the namespace's own); "" is the host's. The root file
 	// system's layers are then ID-mapped (rootfs.go), as are the mounts
 	// whose destinations IDMapped lists (the CRI's mounts that carry the
 	// pod's mappings).

@@ -529,14 +529,13 @@ func defaultDeviceRules() []specs.LinuxDeviceCgroup {
 	}
 }
 
-// usernsSpec puts a pod's container in the pod's user namespace: runc
-// joins it by path and wants its mappings too. The pod's files (host
-// name, hosts, resolv.conf) and the mounts the CRI asked for with the
-// pod's mappings are ID-mapped binds (runc 1.2's mount mappings), so
-// that they show the pod's root as their owner where the host's root
-// owns them.
+// usernsSpec puts a pod's container in the pod's user namespace, which
+// runc joins by path and reads the mappings of: runc 1.4 refuses a spec
+// that gives both. The pod's files (host name, hosts, resolv.conf) and
+// the mounts the CRI asked for with the pod's mappings are ID-mapped
+// binds (runc 1.2's mount mappings), so that they show the pod's root as
+// their owner where the host's root owns them.
 func usernsSpec(s *specs.Spec, pod *Pod) {
-	s.Linux.UIDMappings, s.Linux.GIDMappings = pod.UIDMap, pod.GIDMap
 	for i, m := range s.Mounts {
 		if m.Type != "bind" {
 			continue
