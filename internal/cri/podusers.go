@@ -77,6 +77,10 @@ func createUsernsNamespaces(dir string, m *podIDMap, podPID bool, hostname, prog
 			// Go would write "deny" to setgroups, for good: runc could
 			// then not set a container process's groups.
 			GidMappingsEnableSetgroups: true,
+			// The clone keeps the host's root (unmapped there, so
+			// without privilege once it runs a program) unless it
+			// becomes the namespace's root.
+			Credential: &syscall.Credential{},
 			Setsid:                     true, // as startPause: outlives wharfd, untouched by its signals
 		},
 	}
