@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,6 +43,16 @@ func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error)
 		// The image's files as the pod's user namespace sees them
 		// (layer.IDMap); its root owns the writable layer's top.
 		m := layer.IDMap{Userns: p.UserNS, UID: hostRoot(p.UIDMap), GID: hostRoot(p.GIDMap)}
+		// runc's init, already the pod's root (an unprivileged id on the
+		// host), reaches the root file system by its path: the
+		// directories above it must let others search them (0711, as
+		// containerd makes a user namespace's bundle; nothing is listed
+		// or read through them).
+		for _, d := range []string{s.cfg.Root, s.dir(c.ID)} {
+			if err := os.Chmod(d, 0o711); err != nil {
+				return "", err
+			}
+		}
 		if err := s.cfg.Layers.MountIDMapped(ctx, c.ID, target, m); err != nil {
 			return "", err
 		}
