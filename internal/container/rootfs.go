@@ -2,13 +2,16 @@ package container
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/fsutil"
 	"github.com/wharf/wharf/internal/store/layer"
 )
@@ -52,6 +55,9 @@ func (s *Service) mountRootfs(ctx context.Context, c *Container) (string, error)
 			if err := os.Chmod(d, 0o711); err != nil {
 				return "", err
 			}
+		}
+		if err := searchable(filepath.Dir(s.cfg.Root)); err != nil {
+			return "", err
 		}
 		if err := s.cfg.Layers.MountIDMapped(ctx, c.ID, target, m); err != nil {
 			return "", err
@@ -105,4 +111,22 @@ func hostRoot(m []specs.LinuxIDMapping) uint32 {
 		}
 	}
 	return 0
+}
+
+// searchable checks that others may search dir and every directory
+// above it, as a user namespace's root must to reach a root file system
+// below: runc's own words for it are "permission denied".
+func searchable(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o001 == 0 {
+			return errs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("a container in a user namespace cannot reach its root file system: %s (mode %o) does not let others search it (chmod o+x, as /var/lib is)", d, st.Mode().Perm()))
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }

@@ -81,7 +81,7 @@ func createUsernsNamespaces(dir string, m *podIDMap, podPID bool, hostname, prog
 			// without privilege once it runs a program) unless it
 			// becomes the namespace's root.
 			Credential: &syscall.Credential{},
-			Setsid:                     true, // as startPause: outlives wharfd, untouched by its signals
+			Setsid:     true, // as startPause: outlives wharfd, untouched by its signals
 		},
 	}
 	if err := cmd.Start(); err != nil {

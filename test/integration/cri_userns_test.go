@@ -40,11 +40,14 @@ func TestCRIUserns(t *testing.T) {
 	// The plain volume is the pod root's (host ids) to write; the
 	// ID-mapped one is the host root's, which the pod's root is there.
 	os.Chown(plain, hostID, hostID)
-	// The test's temporary directories are 0700.
-	for d := plain; d != "/"; d = filepath.Dir(d) {
-		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 == 0 {
-			t.Cleanup(func(d string, m os.FileMode) func() { return func() { os.Chmod(d, m) } }(d, st.Mode().Perm()))
-			os.Chmod(d, st.Mode().Perm()|0o011)
+	// The test's temporary directories are 0700: the pod's root must
+	// search them to reach the plain volume and the data root.
+	for _, p := range []string{plain, ce.root} {
+		for d := p; d != "/"; d = filepath.Dir(d) {
+			if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 == 0 {
+				t.Cleanup(func(d string, m os.FileMode) func() { return func() { os.Chmod(d, m) } }(d, st.Mode().Perm()))
+				os.Chmod(d, st.Mode().Perm()|0o011)
+			}
 		}
 	}
 
