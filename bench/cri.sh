@@ -4,7 +4,8 @@
 # a private wharfd whose pods use a CNI bridge of the benchmark's own.
 # Usage: bench/cri.sh [pods] [concurrent]   (from the repository root, as
 # root; needs Debian's containernetworking-plugins)
-# WHARFD=/path/to/wharfd times another build of the daemon.
+# WHARFD=/path/to/wharfd times another build of the daemon; USERNS=1 also
+# times pods in user namespaces of their own.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-20}
@@ -31,3 +32,12 @@ trap cleanup EXIT
 WHARFD_CONFIG=$cni/daemon.json start_wharfd cri
 go build -o "$tmp/cri" ./bench/cri
 "$tmp/cri" -endpoint "unix://$exec_root/cri.sock" -runs "$n" -parallel "$m"
+# USERNS=1: the same with pods in user namespaces of their own
+# (hostUsers: false), whose containers reach the data root as an
+# unprivileged id (searchable, as /var/lib is).
+if [ -n "${USERNS:-}" ]; then
+	chmod 711 "$tmp"
+	echo
+	echo "pods in user namespaces of their own:"
+	"$tmp/cri" -endpoint "unix://$exec_root/cri.sock" -runs "$n" -parallel "$m" -userns 3276800
+fi

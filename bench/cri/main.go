@@ -27,13 +27,14 @@ func main() {
 	image := flag.String("image", "busybox", "image of the container (present in the store)")
 	runs := flag.Int("runs", 20, "pods started one after the other")
 	parallel := flag.Int("parallel", 30, "pods started at once")
+	userns := flag.Uint("userns", 0, "host id of a user namespace of each pod's own (hostUsers: false; 65536 ids); 0: the host's")
 	flag.Parse()
 	conn, err := grpc.NewClient(*endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image}
+	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image, userns: uint32(*userns)}
 	ctx := context.Background()
 	if _, err := b.rt.Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
 		log.Fatal(err)
@@ -97,8 +98,9 @@ func main() {
 }
 
 type bench struct {
-	rt    runtimeapi.RuntimeServiceClient
-	image string
+	rt     runtimeapi.RuntimeServiceClient
+	image  string
+	userns uint32 // host id of the pods' user namespace; 0: the host's
 }
 
 type podTimes struct {
@@ -111,6 +113,10 @@ func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
 	// The kubelet's defaults: each container its own PID namespace
 	// (shareProcessNamespace off), so no pause process.
 	ns := &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER}
+	if b.userns != 0 {
+		m := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: b.userns, Length: 65536}}
+		ns.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: m, Gids: m}
+	}
 	cfg := &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "bench", Uid: name + "-uid"},
 		Hostname: name,
