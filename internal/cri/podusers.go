@@ -84,6 +84,11 @@ func createUsernsNamespaces(dir string, m *podIDMap, podPID bool, hostname, prog
 			Setsid:     true, // as startPause: outlives wharfd, untouched by its signals
 		},
 	}
+	if !podPID {
+		// Only a holder for a moment: a wharfd killed meanwhile takes it
+		// along rather than leave it running.
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	if err := cmd.Start(); err != nil {
 		return podNamespaces{}, fmt.Errorf("start %s in the pod's user namespace: %w", pause.Name, err)
 	}
