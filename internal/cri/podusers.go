@@ -86,7 +86,12 @@ func createUsernsNamespaces(dir string, m *podIDMap, podPID bool, hostname, prog
 	}
 	if !podPID {
 		// Only a holder for a moment: a wharfd killed meanwhile takes it
-		// along rather than leave it running.
+		// along rather than leave it running. The signal comes when the
+		// thread that started it ends: the thread stays this goroutine's
+		// until the holder is killed (below), or a goroutine that locks
+		// and ends its thread (setUpPodNamespaces) could end it first.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
 	if err := cmd.Start(); err != nil {
