@@ -8,7 +8,8 @@
 # HANDLERS=",crun" times the default runtime and crun's handler in the
 # same rounds (the default when crun is installed; HANDLERS="" only the
 # default). CPU: the daemon runs in a cpuacct cgroup of its own, with its
-# monitors, runtimes and containers.
+# monitors, runtimes and containers. USERNS=1 also times pods in user
+# namespaces of their own.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-20}
@@ -42,3 +43,13 @@ command -v crun >/dev/null && handlers=,crun
 go build -o "$tmp/cri" ./bench/cri
 "$tmp/cri" -endpoint "unix://$exec_root/cri.sock" -runs "$n" -parallel "$m" -handlers "${HANDLERS-$handlers}" \
 	-cgroups "$cpuacct/wharf-bench-daemon-cri,$cpuacct/wharf-cri"
+# USERNS=1: the same with pods in user namespaces of their own
+# (hostUsers: false), whose containers reach the data root as an
+# unprivileged id (searchable, as /var/lib is).
+if [ -n "${USERNS:-}" ]; then
+	chmod 711 "$tmp"
+	echo
+	echo "pods in user namespaces of their own:"
+	"$tmp/cri" -endpoint "unix://$exec_root/cri.sock" -runs "$n" -parallel "$m" -userns 3276800 \
+		-cgroups "$cpuacct/wharf-bench-daemon-cri,$cpuacct/wharf-cri"
+fi

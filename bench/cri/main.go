@@ -32,13 +32,14 @@ func main() {
 	parallel := flag.Int("parallel", 30, "pods started at once")
 	handlerList := flag.String("handlers", "", "runtime handlers to time, comma-separated (\"\" is the default; \",crun\" both)")
 	cgroups := flag.String("cgroups", "", "cpuacct cgroup directories (comma-separated) holding the daemon and its containers, for CPU figures")
+	userns := flag.Uint("userns", 0, "host id of a user namespace of each pod's own (hostUsers: false; 65536 ids); 0: the host's")
 	flag.Parse()
 	conn, err := grpc.NewClient(*endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image}
+	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image, userns: uint32(*userns)}
 	ctx := context.Background()
 	if _, err := b.rt.Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
 		log.Fatal(err)
@@ -147,8 +148,9 @@ func cpuOf(dirs []string) time.Duration {
 }
 
 type bench struct {
-	rt    runtimeapi.RuntimeServiceClient
-	image string
+	rt     runtimeapi.RuntimeServiceClient
+	image  string
+	userns uint32 // host id of the pods' user namespace; 0: the host's
 }
 
 type podTimes struct {
@@ -161,6 +163,10 @@ func (b *bench) pod(ctx context.Context, name, handler string) (podTimes, error)
 	// The kubelet's defaults: each container its own PID namespace
 	// (shareProcessNamespace off), so no pause process.
 	ns := &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER}
+	if b.userns != 0 {
+		m := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: b.userns, Length: 65536}}
+		ns.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: m, Gids: m}
+	}
 	cfg := &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "bench", Uid: name + "-uid"},
 		Hostname: name,

@@ -100,6 +100,9 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		})
 	}
 	addMountsAndLimits(s, c, in)
+	if p := c.userns(); p != nil {
+		usernsSpec(s, p)
+	}
 	if err := applySecurityOpts(s, secOpts, hc.Privileged); err != nil {
 		return nil, err
 	}
@@ -448,6 +451,9 @@ func namespaces(hc *container.HostConfig, in specInput, pod *Pod) []specs.LinuxN
 		ipcNS, utsNS, pidNS = pod.IPCNS, pod.UTSNS, pod.PIDNS
 	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	if pod != nil && pod.UserNS != "" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace, Path: pod.UserNS})
+	}
 	if !hc.PidMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace, Path: pidNS})
 	}
@@ -526,5 +532,23 @@ func defaultDeviceRules() []specs.LinuxDeviceCgroup {
 		dev("c", 1, 3, "rwm"), dev("c", 1, 8, "rwm"), dev("c", 1, 7, "rwm"), dev("c", 5, 0, "rwm"),
 		dev("c", 1, 5, "rwm"), dev("c", 1, 9, "rwm"), dev("c", 5, 1, "rwm"), dev("c", 136, -1, "rwm"),
 		dev("c", 5, 2, "rwm"), dev("c", 10, 200, "rwm"),
+	}
+}
+
+// usernsSpec puts a pod's container in the pod's user namespace, which
+// runc joins by path and reads the mappings of: runc 1.4 refuses a spec
+// that gives both. The pod's files (host name, hosts, resolv.conf) and
+// the mounts the CRI asked for with the pod's mappings are ID-mapped
+// binds (runc 1.2's mount mappings), so that they show the pod's root as
+// their owner where the host's root owns them.
+func usernsSpec(s *specs.Spec, pod *Pod) {
+	for i, m := range s.Mounts {
+		if m.Type != "bind" {
+			continue
+		}
+		etc := m.Destination == "/etc/hostname" || m.Destination == "/etc/hosts" || m.Destination == "/etc/resolv.conf"
+		if etc || slices.Contains(pod.IDMapped, m.Destination) {
+			s.Mounts[i].UIDMappings, s.Mounts[i].GIDMappings = pod.UIDMap, pod.GIDMap
+		}
 	}
 }

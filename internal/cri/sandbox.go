@@ -36,6 +36,9 @@ type sandbox struct {
 	Config         json.RawMessage
 	RuntimeHandler string `json:",omitempty"`
 	Namespaces     podNamespaces
+	// Userns is the mappings of the pod's own user namespace (mode
+	// POD, userns.go); nil: the host's.
+	Userns *podIDMap `json:",omitempty"`
 	// Hostname is the pod's host name: the kubelet's, else the host's.
 	Hostname string
 	IPs      []string `json:",omitempty"`
@@ -168,7 +171,8 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if md.GetName() == "" || md.GetNamespace() == "" || md.GetUid() == "" {
 		return nil, errs.Invalid("pod sandbox metadata needs a name, namespace and uid")
 	}
-	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+	userns, err := s.checkPodUserns(cfg)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.ociRuntime(req.GetRuntimeHandler()); err != nil {
@@ -183,7 +187,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 			return nil, errs.Conflict("pod sandbox %s_%s_%s_%d already exists as %s", md.GetName(), md.GetNamespace(), md.GetUid(), md.GetAttempt(), sb.ID)
 		}
 	}
-	sb := &sandbox{ID: newID(), CreatedAt: nowNano(), RuntimeHandler: req.GetRuntimeHandler(), config: cfg}
+	sb := &sandbox{ID: newID(), CreatedAt: nowNano(), RuntimeHandler: req.GetRuntimeHandler(), Userns: userns, config: cfg}
 	unlock := s.locks.Lock(sb.ID)
 	defer unlock()
 	if err := os.MkdirAll(s.sandboxDir(sb.ID), 0o711); err != nil {
@@ -249,7 +253,7 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	podPID := nsOpts.GetPid() == runtimeapi.NamespaceMode_POD
-	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, podPID, hostname, s.cfg.PauseProgram)
+	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, podPID, hostname, s.cfg.PauseProgram, sb.Userns)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,10 @@ type Config struct {
 	// runtime handler (a RuntimeClass's handler) of its own name, besides
 	// the default ("" and "wharf").
 	Runtimes []string
-	Log      *slog.Logger
+	// UserNamespaces: the default runtime ID-maps mounts (runc 1.2 or
+	// later), so pods may have user namespaces of their own (userns.go).
+	UserNamespaces bool
+	Log            *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -195,8 +198,9 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 	}}}
 	// The default runtime, under "" and our name, and each OCI runtime
 	// under its own: recursive read-only binds are "rro" (mount_setattr,
-	// Linux 5.12) in runc and crun alike.
-	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
+	// Linux 5.12) in runc and crun alike; user namespaces need the
+	// default runtime's ID-mapped mounts (userns.go).
+	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: s.cfg.UserNamespaces}
 	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
 	for _, name := range s.cfg.Runtimes {
 		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{Name: name, Features: features})

@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images, Swarm: swarm,
 	})
-	criSrv, err := newCRI(cfg, slices.Sorted(maps.Keys(runtimes)), containers, images, bus, log)
+	criSrv, err := newCRI(ctx, cfg, slices.Sorted(maps.Keys(runtimes)), containers, images, bus, log, runtimePaths[cfg.DefaultRuntime])
 	if err != nil {
 		return nil, fmt.Errorf("cri: %w", err)
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,4 +91,32 @@ func runcSetsExecLimits(version []byte) bool {
 		v[i], _ = strconv.Atoi(string(m[i+1]))
 	}
 	return v[0] > 1 || v[0] == 1 && (v[1] > 1 || v[1] == 1 && v[2] >= 13)
+}
+
+// idmapMounts reports whether the runtime at path ID-maps mounts (runc
+// 1.2 and later say so in `runc features`), which pods in user
+// namespaces of their own need (internal/cri's userns.go).
+func idmapMounts(ctx context.Context, path string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "features").Output()
+	return err == nil && featuresIDMap(out)
+}
+
+// featuresIDMap reads `runc features`' output for idmapMounts.
+func featuresIDMap(features []byte) bool {
+	var f struct {
+		Linux struct {
+			MountExtensions struct {
+				IDMap struct {
+					Enabled *bool `json:"enabled"`
+				} `json:"idmap"`
+			} `json:"mountExtensions"`
+		} `json:"linux"`
+	}
+	if json.Unmarshal(features, &f) != nil {
+		return false
+	}
+	e := f.Linux.MountExtensions.IDMap.Enabled
+	return e != nil && *e
 }

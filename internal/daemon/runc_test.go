@@ -17,3 +17,18 @@ func TestRuncSetsExecLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestFeaturesIDMap reads `runc features`: runc 1.4 ID-maps mounts, 1.1
+// says nothing of it.
+func TestFeaturesIDMap(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"ociVersionMax":"1.3.0","linux":{"mountExtensions":{"idmap":{"enabled":true}}}}`: true,
+		`{"linux":{"mountExtensions":{"idmap":{"enabled":false}}}}`:                        false,
+		`{"ociVersionMax":"1.0.2-dev","linux":{"namespaces":["user"]}}`:                    false,
+		`runc: unknown command "features"`:                                                 false,
+	} {
+		if got := featuresIDMap([]byte(in)); got != want {
+			t.Errorf("%s: %v, want %v", in, got, want)
+		}
+	}
+}
