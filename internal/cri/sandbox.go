@@ -175,8 +175,13 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.ociRuntime(req.GetRuntimeHandler()); err != nil {
+	rt, err := s.ociRuntime(req.GetRuntimeHandler())
+	if err != nil {
 		return nil, err
+	}
+	if userns != nil && rt != "" {
+		// Only the default runtime's ID-mapped mounts were checked.
+		return nil, errs.Wrap(errdefs.ErrNotImplemented, fmt.Errorf("pods in user namespaces of their own run on the default runtime only, not %q", rt))
 	}
 	// One pod per metadata: the check and the record under one lock.
 	unlockName := s.locks.Lock("metadata/" + md.GetNamespace() + "/" + md.GetName() + "/" + md.GetUid() + "/" + strconv.FormatUint(uint64(md.GetAttempt()), 10))

@@ -199,11 +199,13 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 	// The default runtime, under "" and our name, and each OCI runtime
 	// under its own: recursive read-only binds are "rro" (mount_setattr,
 	// Linux 5.12) in runc and crun alike; user namespaces need the
-	// default runtime's ID-mapped mounts (userns.go).
+	// default runtime's ID-mapped mounts (userns.go), so only the default
+	// handlers run them.
 	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: s.cfg.UserNamespaces}
 	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
+	named := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
 	for _, name := range s.cfg.Runtimes {
-		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{Name: name, Features: features})
+		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{Name: name, Features: named})
 	}
 	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.GetVerbose() {
