@@ -20,18 +20,7 @@ import (
 // before the start. The daemon's iptables is a wrapper that stalls rule
 // additions while a file exists.
 func TestReadersWhileStartStalls(t *testing.T) {
-	real, err := exec.LookPath("iptables")
-	if err != nil {
-		t.Skip("no iptables")
-	}
-	dir := t.TempDir()
-	hold, reached := filepath.Join(dir, "hold"), filepath.Join(dir, "reached")
-	wrapper := "#!/bin/sh\n" +
-		"case \" $* \" in *\" -A \"*|*\" -I \"*) while [ -e " + hold + " ]; do : > " + reached + "; sleep 0.05; done;; esac\n" +
-		"exec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "iptables"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, hold, reached := stallFirewall(t, "-A", "-I")
 	e := newPrivateEnv(t, "{}")
 	e.environ = []string{"PATH=" + dir + ":" + os.Getenv("PATH")}
 	e.startPrivate(t)
