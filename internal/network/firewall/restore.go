@@ -47,13 +47,40 @@ func byFamily(rules []Rule) (v4, v6 []Rule) {
 // saved runs cmd-save and returns its rules, each as Rule.key reads
 // ("-I" rules are printed as "-A").
 func saved(cmd string) (map[string]bool, error) {
+	out, err := save(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return parseSaved(out), nil
+}
+
+// save runs cmd-save.
+func save(cmd string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, cmd+"-save").Output()
 	if err != nil {
 		return nil, fmt.Errorf("%s-save: %w", cmd, commandError(err))
 	}
-	return parseSaved(out), nil
+	return out, nil
+}
+
+// savedChains reads the chains in iptables-save's output, as
+// "table CHAIN".
+func savedChains(out []byte) map[string]bool {
+	chains := map[string]bool{}
+	table := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "*"):
+			table = line[1:]
+		case strings.HasPrefix(line, ":"):
+			if name, _, ok := strings.Cut(line[1:], " "); ok {
+				chains[table+" "+name] = true
+			}
+		}
+	}
+	return chains
 }
 
 // parseSaved reads iptables-save's output into Rule.key form.
@@ -71,16 +98,33 @@ func parseSaved(out []byte) map[string]bool {
 	return have
 }
 
-// restore adds rules (or, with del, deletes them) in one cmd-restore
-// --noflush: all or none.
-func restore(cmd string, rules []Rule, del bool) error {
-	if len(rules) == 0 {
+// A tableLine is one line of iptables-restore's input: a chain (":C - [0:0]")
+// or a rule change ("-A C ...") in table.
+type tableLine struct{ table, text string }
+
+// ruleLines are rules as iptables-restore lines adding them (or, with
+// del, deleting them).
+func ruleLines(rules []Rule, del bool) []tableLine {
+	var out []tableLine
+	for _, r := range rules {
+		text := r.line()
+		if del {
+			text = r.deleteLine()
+		}
+		out = append(out, tableLine{r.Table, text})
+	}
+	return out
+}
+
+// restore applies lines in one cmd-restore --noflush: all or none.
+func restore(cmd string, lines []tableLine) error {
+	if len(lines) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, cmd+"-restore", "--noflush", "-w", "5")
-	c.Stdin = strings.NewReader(restoreInput(rules, del))
+	c.Stdin = strings.NewReader(restoreInput(lines))
 	var stderr bytes.Buffer
 	c.Stderr = &stderr
 	if err := c.Run(); err != nil {
@@ -89,25 +133,26 @@ func restore(cmd string, rules []Rule, del bool) error {
 	return nil
 }
 
-// restoreInput is rules as iptables-restore reads them: a section per
-// table, the rules in their order within it.
-func restoreInput(rules []Rule, del bool) string {
+// restoreInput is lines as iptables-restore reads them: a section per
+// table, its new chains first, then its rule changes in their order.
+func restoreInput(lines []tableLine) string {
 	var tables []string
-	byTable := map[string][]string{}
-	for _, r := range rules {
-		if _, ok := byTable[r.Table]; !ok {
-			tables = append(tables, r.Table)
+	chains, rules := map[string][]string{}, map[string][]string{}
+	for _, l := range lines {
+		if _, ok := chains[l.table]; !ok {
+			tables = append(tables, l.table)
+			chains[l.table] = nil
 		}
-		line := r.line()
-		if del {
-			line = r.deleteLine()
+		if strings.HasPrefix(l.text, ":") {
+			chains[l.table] = append(chains[l.table], l.text)
+		} else {
+			rules[l.table] = append(rules[l.table], l.text)
 		}
-		byTable[r.Table] = append(byTable[r.Table], line)
 	}
 	var b strings.Builder
 	for _, t := range tables {
 		b.WriteString("*" + t + "\n")
-		for _, l := range byTable[t] {
+		for _, l := range append(chains[t], rules[t]...) {
 			b.WriteString(l + "\n")
 		}
 		b.WriteString("COMMIT\n")

@@ -50,11 +50,25 @@ func TestRestoreInput(t *testing.T) {
 		{Table: "filter", Chain: "C", Args: []string{"-i", "b", "-j", "ACCEPT"}, Insert: true},
 	}
 	want := "*filter\n-A C -i a -j ACCEPT\n-I C 1 -i b -j ACCEPT\nCOMMIT\n*nat\n-A N -j MASQUERADE\nCOMMIT\n"
-	if got := restoreInput(rules, false); got != want {
+	if got := restoreInput(ruleLines(rules, false)); got != want {
 		t.Errorf("add:\n%s\nwant\n%s", got, want)
 	}
 	want = "*filter\n-D C -i a -j ACCEPT\n-D C -i b -j ACCEPT\nCOMMIT\n*nat\n-D N -j MASQUERADE\nCOMMIT\n"
-	if got := restoreInput(rules, true); got != want {
+	if got := restoreInput(ruleLines(rules, true)); got != want {
 		t.Errorf("delete:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Setup's input: new chains before the rules of their table, whatever
+// the order they were asked for in.
+func TestRestoreInputChainsFirst(t *testing.T) {
+	lines := []tableLine{{"filter", "-A FORWARD -j X"}, {"nat", ":N - [0:0]"}, {"filter", ":X - [0:0]"}, {"filter", "-A X -j RETURN"}}
+	want := "*filter\n:X - [0:0]\n-A FORWARD -j X\n-A X -j RETURN\nCOMMIT\n*nat\n:N - [0:0]\nCOMMIT\n"
+	if got := restoreInput(lines); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	chains := savedChains([]byte(savedBridge))
+	if !chains["filter WHARF-FORWARD"] || !chains["nat WHARF"] || chains["nat WHARF-FORWARD"] {
+		t.Errorf("chains read from iptables-save: %v", chains)
 	}
 }
