@@ -178,9 +178,10 @@ func statusText(st container.State) string {
 }
 
 // sizes returns the bytes in c's writable layer and in its whole root
-// file system (writable layer plus image layers).
+// file system (writable layer plus image layers). It only looks: c may be
+// a view of a container removed since, whose layer must not come back.
 func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
-	own, err := s.prepareRootfs(ctx, c)
+	own, err := s.cfg.Layers.Stat(ctx, c.ID)
 	if err != nil {
 		return 0, 0
 	}

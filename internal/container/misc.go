@@ -100,8 +100,9 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 	if err != nil {
 		// The run may have ended (a stop or restart racing this call):
 		// then it is the not-running conflict, not a runtime failure.
+		// The view may not show it yet: the runtime's word then.
 		now := s.current(c.ID)
-		if now == nil || !now.State.Running || now.State.Pid != pid {
+		if now == nil || !now.State.Running || now.State.Pid != pid || !rt.Exists(c.ID) || processGone(ctx, rt, c.ID) {
 			return resp, errs.Conflict("container %s is not running", c.ID)
 		}
 		return resp, err
