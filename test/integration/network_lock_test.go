@@ -18,18 +18,7 @@ import (
 // rules) every other request still answers. The daemon's iptables is a
 // wrapper that stalls rule deletions while a file exists.
 func TestNetworkRemoveSlowFirewall(t *testing.T) {
-	real, err := exec.LookPath("iptables")
-	if err != nil {
-		t.Skip("no iptables")
-	}
-	dir := t.TempDir()
-	hold := filepath.Join(dir, "hold")
-	wrapper := "#!/bin/sh\n" +
-		"case \" $* \" in *\" -D \"*) while [ -e " + hold + " ]; do sleep 0.05; done;; esac\n" +
-		"exec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "iptables"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, hold, _ := stallFirewall(t, "-D")
 	e := newPrivateEnv(t, "{}")
 	e.environ = []string{"PATH=" + dir + ":" + os.Getenv("PATH")}
 	e.startPrivate(t)
