@@ -1,5 +1,5 @@
 #!/bin/sh
-# The web dashboard: its bundle (raw, and gzip as wharfd serves it), then
+# The web dashboard: its bundle (raw, and gzip and brotli as wharfd serves it), then
 # in Debian's headless Chromium against a private wharfd with 5, then 500
 # created containers (real ones): a cold visit (a new browser context of a
 # running browser: empty cache and storage) and a new profile's first
@@ -35,20 +35,23 @@ fi
 WHARFD_FLAGS="-dashboard 127.0.0.1:0" start_wharfd dashboard
 
 dist=internal/dashboard/assets/dist
-echo "bundle ($dist): file, bytes, gzip -9 bytes"
-total=0; gz_total=0; first=0; first_raw=0
-for f in $(cd $dist && find . -type f ! -name '*.gz' | sort); do
-	size=$(wc -c <"$dist/$f"); gz=$(gzip -9 -c "$dist/$f" | wc -c)
-	printf '  %-40s %8d %8d\n' "$f" "$size" "$gz"
-	total=$((total + size)); gz_total=$((gz_total + gz))
+# Each file raw and as wharfd serves it: gzip and brotli, as the build
+# compressed it (web/vite.config.ts), or gzip -9 where it did not.
+packed() { if [ -f "$1.$2" ]; then wc -c <"$1.$2"; elif [ "$2" = gz ]; then gzip -9 -c "$1" | wc -c; else wc -c <"$1"; fi; }
+echo "bundle ($dist): file, bytes, gzip, brotli"
+total=0; gz_total=0; br_total=0; first=0; first_gz=0; first_br=0
+for f in $(cd $dist && find . -type f ! -name '*.gz' ! -name '*.br' | sort); do
+	size=$(wc -c <"$dist/$f"); gz=$(packed "$dist/$f" gz); br=$(packed "$dist/$f" br)
+	printf '  %-40s %8d %8d %8d\n' "$f" "$size" "$gz" "$br"
+	total=$((total + size)); gz_total=$((gz_total + gz)); br_total=$((br_total + br))
 done
 # What the first page fetches: index.html and what it links (the other
 # views, the terminal and the charts load after the list shows).
 for f in $(grep -o '/assets/[^"]*' $dist/index.html | sort -u) index.html; do
-	first=$((first + $(gzip -9 -c "$dist/$f" | wc -c))); first_raw=$((first_raw + $(wc -c <"$dist/$f")))
+	first=$((first + $(wc -c <"$dist/$f"))); first_gz=$((first_gz + $(packed "$dist/$f" gz))); first_br=$((first_br + $(packed "$dist/$f" br)))
 done
-printf '  %-40s %8d %8d\n' "all" "$total" "$gz_total"
-printf '  %-40s %8d %8d\n' "first page (index.html + what it links)" "$first_raw" "$first"
+printf '  %-40s %8d %8d %8d\n' "all" "$total" "$gz_total" "$br_total"
+printf '  %-40s %8d %8d %8d\n' "first page (index.html + what it links)" "$first" "$first_gz" "$first_br"
 
 go build -o "$tmp/bench-dashboard" ./bench/dashboard
 hosts="-host new=unix://$sock"

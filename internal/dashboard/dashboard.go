@@ -38,6 +38,7 @@ type Server struct {
 	api    http.Handler
 	auth   *auth
 	files  map[string]file
+	csp    string // Content-Security-Policy, with index.html's inline scripts' hashes
 	inproc *pipeListener
 	base   string          // "http://127.0.0.1:7380": what users open
 	hosts  map[string]bool // Host headers accepted; nil accepts any (TLS)
@@ -77,6 +78,7 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	s := &Server{
 		log: log, api: api, auth: newAuth(time.Now), files: files,
+		csp:    contentSecurityPolicy(files["index.html"].body),
 		inproc: newPipeListener(),
 		base:   scheme + "://" + net.JoinHostPort(host, port),
 		ctx:    ctx,
@@ -163,7 +165,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("Content-Security-Policy", s.csp)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")

@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -305,5 +307,56 @@ func TestStaticFiles(t *testing.T) {
 	}
 	if resp := do(t, s, http.MethodGet, "/assets/nope.js", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("missing asset: %s", resp.Status)
+	}
+}
+
+// The index's boot script runs under the page's policy by its hash, and
+// no other inline script would: the policy names exactly the hashes of
+// the scripts in the page it is sent with.
+func TestIndexPolicyAllowsItsBootScriptOnly(t *testing.T) {
+	page := []byte("<head><script>boot()</script><script type=\"module\" src=\"/assets/x.js\"></script><script>\n  two()\n</script></head>")
+	csp := contentSecurityPolicy(page)
+	for _, body := range []string{"boot()", "\n  two()\n"} {
+		sum := sha256.Sum256([]byte(body))
+		if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
+			t.Errorf("policy %q lacks %s for %q", csp, want, body)
+		}
+	}
+	if strings.Count(csp, "sha256-") != 2 || strings.Contains(csp, "unsafe-inline' ;") || !strings.Contains(csp, "script-src 'self' 'sha256-") {
+		t.Errorf("policy %q", csp)
+	}
+
+	s, _ := start(t)
+	resp := do(t, s, http.MethodGet, "/", "", nil)
+	if got, want := resp.Header.Get("Content-Security-Policy"), contentSecurityPolicy(s.files["index.html"].body); got != want {
+		t.Errorf("index policy %q, want %q", got, want)
+	}
+}
+
+// Each file goes out in the best encoding the request takes: brotli,
+// then gzip, else as it is; q=0 refuses one.
+func TestStaticFilesEncodings(t *testing.T) {
+	f := newFile("assets/a.js", []byte(strings.Repeat("wharf ", 200)), []byte("gz"), []byte("br"))
+	for accept, want := range map[string]string{"gzip, deflate, br, zstd": "br", "gzip": "gzip", "br;q=0, gzip": "gzip", "br;q=0.5": "br", "": "", "identity": ""} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/assets/a.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		serveFile(rec, req, "assets/a.js", f)
+		if got := rec.Header().Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", accept, got, want)
+		}
+		if body := map[string]string{"br": "br", "gzip": "gz", "": string(f.body)}[want]; rec.Body.String() != body {
+			t.Errorf("Accept-Encoding %q: body %.20q", accept, rec.Body.String())
+		}
+		if rec.Header().Get("Vary") != "Accept-Encoding" || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("Accept-Encoding %q: headers %v", accept, rec.Header())
+		}
+	}
+	// A file without built forms is gzipped once; none kept that is not smaller.
+	if g := newFile("x.html", []byte(strings.Repeat("<p>wharf</p>", 100)), nil, nil); g.gz == nil || g.br != nil {
+		t.Errorf("built without forms: gz %d br %d bytes", len(g.gz), len(g.br))
+	}
+	if g := newFile("x.svg", []byte("<svg/>"), []byte("longer than the body"), []byte("longer too, really")); g.gz != nil || g.br != nil {
+		t.Error("kept a compressed form larger than the file")
 	}
 }

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import html from '../../index.html?raw';
+import { Api, login } from './api';
+import { withEarly, type Early } from './early';
+
+// index.html's boot script, run as the page runs it.
+const boot = /<script>([\s\S]*?)<\/script>/.exec(html)![1];
+
+function answer(body: unknown) {
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+}
+
+// A fetch that answers /login and the container list, recording what it was asked.
+function server() {
+  return vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+    if (String(url) === '/login') return answer({ Session: 'sess1' });
+    return answer([{ Id: 'c1', Names: ['/web'], Auth: new Headers(init?.headers).get('Authorization') }]);
+  });
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('early requests', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    delete (window as { wharfEarly?: Early }).wharfEarly;
+    localStorage.clear();
+  });
+
+  it('answers an identical request once from what was sent early, and any other from fetch', async () => {
+    const early: Early = new Map([['GET /api/x Bearer s1 ', Promise.resolve(answer('early'))]]);
+    const later = vi.fn(async () => answer('fetched'));
+    const f = withEarly(later, () => early);
+    // Another session's request never takes the answer.
+    expect(await (await f('/api/x', { headers: { Authorization: 'Bearer s2' } })).json()).toBe('fetched');
+    expect(await (await f('/api/x', { method: 'GET', headers: { Authorization: 'Bearer s1' } })).json()).toBe('early');
+    expect(await (await f('/api/x', { headers: { Authorization: 'Bearer s1' } })).json()).toBe('fetched');
+    expect(later).toHaveBeenCalledTimes(2);
+  });
+
+  it("logs in with a link's token and fetches the list before the app runs; the app's own requests take those answers", async () => {
+    const fetch = server();
+    vi.stubGlobal('fetch', fetch);
+    history.replaceState(null, '', '/#login=abc123');
+    new Function(boot)();
+    await flush();
+    await flush();
+    expect(fetch.mock.calls.map((c) => String(c[0]))).toEqual(['/login', '/api/containers/json?all=1']);
+    expect(new Headers(fetch.mock.calls[1][1]!.headers).get('Authorization')).toBe('Bearer sess1');
+
+    // The app, loaded later, asks the same: nothing more goes out.
+    const session = await login('abc123');
+    const list = await new Api(session).containers();
+    expect(session).toBe('sess1');
+    expect(list.map((c) => c.Id)).toEqual(['c1']);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    // A second load asks the daemon again.
+    await new Api(session).containers();
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('fetches the list with a stored session on the containers view only, and sets the theme before the first paint', async () => {
+    const fetch = server();
+    vi.stubGlobal('fetch', fetch);
+    localStorage.setItem('wharf.session', 'kept');
+    localStorage.setItem('wharf.theme', 'dark');
+    history.replaceState(null, '', '/#/images');
+    new Function(boot)();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(document.documentElement.dataset.theme).toBe('dark');
+
+    history.replaceState(null, '', '/');
+    new Function(boot)();
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(new Headers(fetch.mock.calls[0][1]!.headers).get('Authorization')).toBe('Bearer kept');
+    expect((await new Api('kept').containers()).map((c) => c.Id)).toEqual(['c1']);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves a used or expired link to the app, which shows why', async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ message: 'this login link is used or expired' }), { status: 401 }));
+    vi.stubGlobal('fetch', fetch);
+    history.replaceState(null, '', '/#login=ff');
+    new Function(boot)();
+    await flush();
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await expect(login('ff')).rejects.toThrow('used or expired');
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+});
