@@ -28,10 +28,10 @@
 //     API (one event each), until the page, searching for the new names'
 //     suffix, lists every one (data-rows counts the windowed list's rows).
 //
-// -trace FILE writes a Chromium trace of one more cold visit (open it in
-// DevTools' Performance panel or ui.perfetto.dev), and the last cold
-// visit's requests are printed as a waterfall (Resource Timing): that is
-// how the first load's time is found.
+// -trace FILE writes a Chromium trace of one more cold visit, of the last
+// -host (open it in DevTools' Performance panel or ui.perfetto.dev), and
+// the last cold visit's requests are printed as a waterfall (Resource
+// Timing): that is how the first load's time is found.
 //
 //	go run ./bench/dashboard -host unix:///run/wharf/wharf.sock -runs 10
 //
@@ -96,7 +96,7 @@ func main() {
 	runs := flag.Int("runs", 10, "counted runs of each figure (after one warm-up)")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "the browser")
 	burst := flag.Int("burst", 100, "containers renamed at once in the burst (0: no burst)")
-	traceFile := flag.String("trace", "", "write a Chromium trace of one more cold visit (of the first -host) to this file")
+	traceFile := flag.String("trace", "", "write a Chromium trace of one more cold visit (of the last -host) to this file")
 	flag.Parse()
 	log.SetFlags(log.Lshortfile)
 	if len(hostFlags) == 0 {
@@ -120,33 +120,34 @@ func main() {
 	for i := 0; i <= *runs; i++ {
 		for _, d := range daemons {
 			f := &d.figs
+			link := func() string { return loginLink(d.api) }
 			if i == 0 {
 				f = &figures{} // warm-up: the daemon's, the browser's and the page cache's first touch
 			}
 			// A cold visit, then the browser's floor the same way.
 			ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
-			waterfall = firstLoad(ctx, f, "cold visit", loginLink(d.api), true)
+			waterfall = firstLoad(ctx, f, "cold visit", link, true)
 			cancel()
 			ctx, cancel = chromedp.NewContext(running, chromedp.WithNewBrowserContext())
-			plainPage(ctx, f, "cold visit", loginLink(d.api))
+			plainPage(ctx, f, "cold visit", link)
 			cancel()
 
 			// A new profile, then its floor, then the rest in its tab.
 			bctx, stop := newBrowser(*chromium)
-			firstLoad(bctx, f, "new profile", loginLink(d.api), false)
+			firstLoad(bctx, f, "new profile", link, false)
 			f.add("render: view switch to list shown", viewSwitch(bctx))
 			if n := *burst; n > 0 && i > 0 {
 				f.add(fmt.Sprintf("burst of %d renames: all shown", n), rename(bctx, d.api, n))
 			}
 			stop()
 			bctx, stop = newBrowser(*chromium)
-			plainPage(bctx, f, "new profile", loginLink(d.api))
+			plainPage(bctx, f, "new profile", link)
 			stop()
 		}
 	}
 	if *traceFile != "" {
 		ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
-		traceFirstLoad(ctx, loginLink(daemons[0].api), *traceFile)
+		traceFirstLoad(ctx, func() string { return loginLink(daemons[len(daemons)-1].api) }, *traceFile)
 		cancel()
 	}
 	loadavg, _ := os.ReadFile("/proc/loadavg")
@@ -169,6 +170,7 @@ const listWatch = `window.__wharfList = new Promise((done) => {
   const seen = () => {
     if (!document.querySelector('table[aria-label="Containers"] tr[data-name]')) return false;
     const inDOM = performance.now();
+    performance.mark('wharf: list in DOM'); // for traces
     requestAnimationFrame(() => {
       const c = new MessageChannel();
       c.port1.onmessage = () => done([inDOM, performance.now()]);
@@ -190,12 +192,12 @@ const pageTimes = `window.__wharfList.then(([inDOM, painted]) => {
 
 // firstLoad opens link in ctx's new tab, records its figures under kind,
 // reloads it warm (if warm), and returns the load's requests as a table.
-func firstLoad(ctx context.Context, f *figures, kind, link string, warm bool) string {
+func firstLoad(ctx context.Context, f *figures, kind string, link func() string, warm bool) string {
 	_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{})
 	must(err)
 	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: listWatch})
 	must(err)
-	must(chromedp.Do(ctx, chromedp.Navigate(link)))
+	navigate(ctx, link)
 	t, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](pageTimes, chromedp.EvalAwaitPromise))
 	must(err)
 	cpu := threadTime(ctx)
@@ -216,15 +218,28 @@ func firstLoad(ctx context.Context, f *figures, kind, link string, warm bool) st
 
 // plainPage opens the dashboard server's 404 page, text only, in ctx's
 // new tab: the browser's own share of any first load.
-func plainPage(ctx context.Context, f *figures, kind, link string) {
-	url := strings.Split(link, "/#")[0] + "/assets/none"
+func plainPage(ctx context.Context, f *figures, kind string, link func() string) {
+	url := strings.Split(link(), "/#")[0] + "/assets/none"
 	_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{})
 	must(err)
-	must(chromedp.Do(ctx, chromedp.Navigate(url))) // returns after the load event
+	navigate(ctx, func() string { return url }) // returns after the load event
 	ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
 	must(err)
 	f.add(kind+": browser's own, a text page", ms)
 	f.add(kind+": browser's own, main thread CPU", threadTime(ctx))
+}
+
+// navigate opens link() and returns after its load event. Other helpers'
+// bridges coming and going abort a load (net::ERR_NETWORK_CHANGED):
+// then it opens a new link (a login link works once).
+func navigate(ctx context.Context, link func() string) {
+	for try := 1; ; try++ {
+		err := chromedp.Do(ctx, chromedp.Navigate(link()))
+		if err == nil || !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") || try == 5 {
+			must(err)
+			return
+		}
+	}
 }
 
 func threadTime(ctx context.Context) float64 {
@@ -286,7 +301,7 @@ func newBrowser(chromium string) (ctx context.Context, stop func()) {
 
 // traceFirstLoad records a Chromium trace of a first load in ctx's new
 // tab until the list shows, for DevTools' Performance panel.
-func traceFirstLoad(ctx context.Context, link, file string) {
+func traceFirstLoad(ctx context.Context, link func() string, file string) {
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: listWatch})
 	must(err)
 	var mu sync.Mutex
@@ -307,7 +322,7 @@ func traceFirstLoad(ctx context.Context, link, file string) {
 	categories := []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink", "blink.user_timing", "loading", "toplevel", "fonts", "netlog", "navigation"}
 	_, err = chromedp.CallBrowser(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{IncludedCategories: categories}})
 	must(err)
-	must(chromedp.Do(ctx, chromedp.Navigate(link)))
+	navigate(ctx, link)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.__wharfList`, chromedp.EvalAwaitPromise))
 	must(err)
 	_, err = chromedp.CallBrowser(ctx, tracing.End, cdp.Empty{})

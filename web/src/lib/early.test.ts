@@ -28,7 +28,7 @@ describe('early requests', () => {
   });
 
   it('answers an identical request once from what was sent early, and any other from fetch', async () => {
-    const early: Early = new Map([['GET /api/x Bearer s1 ', Promise.resolve(answer('early'))]]);
+    const early: Early = { sent: new Map([['GET /api/x Bearer s1 ', Promise.resolve(answer('early'))]]), done: Promise.resolve(), at: 0 };
     const later = vi.fn(async () => answer('fetched'));
     const f = withEarly(later, () => early);
     // Another session's request never takes the answer.
@@ -57,6 +57,29 @@ describe('early requests', () => {
     // A second load asks the daemon again.
     await new Api(session).containers();
     expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('waits for the early requests to leave before sending its own', async () => {
+    let finish!: () => void;
+    const early: Early = { sent: new Map([['POST /login  {}', Promise.resolve(answer('login'))]]), done: new Promise<void>((r) => (finish = r)), at: 0 };
+    const later = vi.fn(async () => answer('fetched'));
+    const asked = withEarly(later, () => early)('/api/x', { headers: { Authorization: 'Bearer s1' } });
+    // The boot script sends the list after the app asked for it, then is done.
+    early.sent.set('GET /api/x Bearer s1 ', Promise.resolve(answer('early')));
+    finish();
+    expect(await (await asked).json()).toBe('early');
+    expect(later).not.toHaveBeenCalled();
+  });
+
+  it('sends nothing twice when the app asks before the early list has left', async () => {
+    const fetch = server();
+    vi.stubGlobal('fetch', fetch);
+    history.replaceState(null, '', '/#login=abc123');
+    new Function(boot)();
+    // No pause: the app's login and list race the boot script's.
+    const list = await new Api(await login('abc123')).containers();
+    expect(list.map((c) => c.Id)).toEqual(['c1']);
+    expect(fetch.mock.calls.map((c) => String(c[0]))).toEqual(['/login', '/api/containers/json?all=1']);
   });
 
   it('fetches the list with a stored session on the containers view only, and sets the theme before the first paint', async () => {
