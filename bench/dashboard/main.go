@@ -184,11 +184,15 @@ const listWatch = `window.__wharfList = new Promise((done) => {
 
 // pageTimes reads, once the list has shown, its times and the page's
 // Navigation and Paint Timing.
-const pageTimes = `window.__wharfList.then(([inDOM, painted]) => {
+const pageTimes = `window.__wharfList.then(([inDOM, painted]) => new Promise((done) => {
   const nav = performance.getEntriesByType('navigation')[0];
-  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-  return [inDOM, painted, fcp ? fcp.startTime : -1, nav.domContentLoadedEventEnd];
-})`
+  const fcp = () => performance.getEntriesByName('first-contentful-paint')[0];
+  const give = () => done([inDOM, painted, fcp() ? fcp().startTime : -1, nav.domContentLoadedEventEnd]);
+  // The paint entry is queued after the frame is presented: wait for it.
+  if (fcp()) return give();
+  new PerformanceObserver(() => fcp() && give()).observe({ type: 'paint' });
+  setTimeout(give, 2000);
+}))`
 
 // firstLoad opens link in ctx's new tab, records its figures under kind,
 // reloads it warm (if warm), and returns the load's requests as a table.

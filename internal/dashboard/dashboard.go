@@ -224,7 +224,10 @@ func (s *Server) authedSocket(next http.HandlerFunc) http.HandlerFunc {
 const sessionProtocol = "wharf.session."
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req struct{ Login string }
+	var req struct {
+		Login string
+		With  string // "containers": answer the container list too (firstlist.go)
+	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad login request: "+err.Error())
 		return
@@ -234,7 +237,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "this login link is used or expired: run `wharf dashboard` for a new one")
 		return
 	}
-	writeJSON(w, http.StatusOK, struct{ Session string }{session})
+	answer := struct {
+		Session    string
+		Containers json.RawMessage `json:",omitempty"`
+	}{Session: session}
+	if req.With == "containers" {
+		answer.Containers = s.containerList(r.Context())
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

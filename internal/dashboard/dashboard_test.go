@@ -26,6 +26,7 @@ import (
 type fakeAPI struct {
 	got   chan *http.Request
 	mount string // every volume's Mountpoint
+	list  string // GET /containers/json?all=1's answer, if set
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,11 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.Flush()
 		line, _ := rw.ReadString('\n')
 		conn.Write([]byte(strings.ToUpper(line)))
+		return
+	}
+	if r.URL.Path == "/containers/json" && r.URL.Query().Get("all") == "1" && f.list != "" {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, f.list)
 		return
 	}
 	if r.URL.Path == "/build" {
@@ -358,5 +364,44 @@ func TestStaticFilesEncodings(t *testing.T) {
 	}
 	if g := newFile("x.svg", []byte("<svg/>"), []byte("longer than the body"), []byte("longer too, really")); g.gz != nil || g.br != nil {
 		t.Error("kept a compressed form larger than the file")
+	}
+}
+
+// A login link's page asks for the container list with its login: the
+// answer carries it as the Engine API's handler gave it; a failing or
+// non-JSON list is left out (the page asks itself and shows the error).
+func TestLoginWithContainerList(t *testing.T) {
+	s, api := start(t)
+	link := func() string {
+		rec := httptest.NewRecorder()
+		s.Control(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, control.Path, nil))
+		var l control.LoginLink
+		json.Unmarshal(rec.Body.Bytes(), &l)
+		return strings.TrimPrefix(l.URL, s.URL()+"/#login=")
+	}
+	api.list = `[{"Id":"c1","Names":["/web"]}]`
+	for _, tc := range []struct{ with, list, want string }{
+		{"containers", `[{"Id":"c1","Names":["/web"]}]`, `[{"Id":"c1","Names":["/web"]}]`},
+		{"", `[{"Id":"c1"}]`, ""},
+		{"containers", `[{"Id":`, ""},
+	} {
+		api.list = tc.list
+		resp := do(t, s, http.MethodPost, "/login", `{"Login":"`+link()+`","With":"`+tc.with+`"}`, nil)
+		var out struct {
+			Session    string
+			Containers json.RawMessage
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || !s.auth.valid(out.Session) {
+			t.Fatalf("login with %q: %s %v", tc.with, resp.Status, err)
+		}
+		if string(out.Containers) != tc.want {
+			t.Errorf("login with %q, list %s: Containers %s, want %s", tc.with, tc.list, out.Containers, tc.want)
+		}
+	}
+	// A spent link answers nothing, list or not.
+	token := link()
+	do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`"}`, nil)
+	if resp := do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`","With":"containers"}`, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("spent link with a list: %s", resp.Status)
 	}
 }

@@ -19,12 +19,13 @@ const json = (v: unknown) => new Response(JSON.stringify(v), { status: 200, head
 
 describe('the first view', () => {
   it('logs in with the link and loads the list before the app mounts', async () => {
-    const fetch = vi.fn(async (url: RequestInfo | URL) => (String(url) === '/login' ? json({ Session: 's1' }) : json([c('web')])));
+    const fetch = vi.fn(async (url: RequestInfo | URL) => (String(url) === '/login' ? json({ Session: 's1', Containers: [c('web')] }) : json([c('other')])));
     vi.stubGlobal('fetch', fetch);
     history.replaceState(null, '', '/#login=ab12');
     const f = await firstView();
     expect(f.session).toBe('s1');
     expect(f.containers?.map((x) => x.Names[0])).toEqual(['/web']);
+    expect(fetch).toHaveBeenCalledTimes(1); // the list came with the login
     expect(location.hash).toBe('#/containers');
     expect(localStorage.getItem('wharf.session')).toBe('s1');
   });
@@ -38,6 +39,10 @@ describe('the first view', () => {
     const f = await firstView();
     expect(f).toMatchObject({ session: 'kept' });
     expect(f.containers).toBeUndefined();
+    // With a stored session on the containers view, it asks for the list.
+    vi.stubGlobal('fetch', vi.fn(async () => json([c('db')])));
+    history.replaceState(null, '', '/');
+    expect((await firstView()).containers?.map((x) => x.Names[0])).toEqual(['/db']);
   });
 
   it('renders the list in the first render, then keeps it live from the events stream', async () => {

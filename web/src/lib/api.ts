@@ -609,13 +609,24 @@ export class Demuxer {
   }
 }
 
-/** login trades a one-time login token (from `wharf dashboard`) for a session. */
-export async function login(token: string, fetchImpl: Fetch = pageFetch): Promise<string> {
+/** What a login answers: the session, and the container list if asked for. */
+export interface LoginAnswer {
+  Session: string;
+  Containers?: ContainerSummary[];
+}
+
+/**
+ * login trades a one-time login token (from `wharf dashboard`) for a
+ * session; withList asks for the container list in the same answer (the
+ * first view's, without a second request).
+ */
+export async function login(token: string, fetchImpl: Fetch = pageFetch, withList = false): Promise<LoginAnswer> {
   const res = await fetchImpl('/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ Login: token }),
+    // The same text index.html's boot script sends (early.ts matches it).
+    body: JSON.stringify(withList ? { Login: token, With: 'containers' } : { Login: token }),
   });
   if (!res.ok) throw await errorOf(res);
-  return ((await res.json()) as { Session: string }).Session;
+  return (await res.json()) as LoginAnswer;
 }

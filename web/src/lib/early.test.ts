@@ -13,7 +13,7 @@ function answer(body: unknown) {
 // A fetch that answers /login and the container list, recording what it was asked.
 function server() {
   return vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
-    if (String(url) === '/login') return answer({ Session: 'sess1' });
+    if (String(url) === '/login') return answer({ Session: 'sess1', Containers: [{ Id: 'c1', Names: ['/web'] }] });
     return answer([{ Id: 'c1', Names: ['/web'], Auth: new Headers(init?.headers).get('Authorization') }]);
   });
 }
@@ -38,25 +38,22 @@ describe('early requests', () => {
     expect(later).toHaveBeenCalledTimes(2);
   });
 
-  it("logs in with a link's token and fetches the list before the app runs; the app's own requests take those answers", async () => {
+  it("logs in with a link's token, getting the list in the same answer, before the app runs; the app's login takes that answer", async () => {
     const fetch = server();
     vi.stubGlobal('fetch', fetch);
     history.replaceState(null, '', '/#login=abc123');
     new Function(boot)();
-    await flush();
-    await flush();
-    expect(fetch.mock.calls.map((c) => String(c[0]))).toEqual(['/login', '/api/containers/json?all=1']);
-    expect(new Headers(fetch.mock.calls[1][1]!.headers).get('Authorization')).toBe('Bearer sess1');
+    expect(fetch.mock.calls.map((c) => String(c[0]))).toEqual(['/login']);
+    expect(fetch.mock.calls[0][1]!.body).toBe('{"Login":"abc123","With":"containers"}');
 
     // The app, loaded later, asks the same: nothing more goes out.
-    const session = await login('abc123');
-    const list = await new Api(session).containers();
-    expect(session).toBe('sess1');
-    expect(list.map((c) => c.Id)).toEqual(['c1']);
+    const answer = await login('abc123', undefined, true);
+    expect(answer.Session).toBe('sess1');
+    expect(answer.Containers?.map((c) => c.Id)).toEqual(['c1']);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // A later list asks the daemon.
+    await new Api(answer.Session).containers();
     expect(fetch).toHaveBeenCalledTimes(2);
-    // A second load asks the daemon again.
-    await new Api(session).containers();
-    expect(fetch).toHaveBeenCalledTimes(3);
   });
 
   it('waits for the early requests to leave before sending its own', async () => {
@@ -69,17 +66,6 @@ describe('early requests', () => {
     finish();
     expect(await (await asked).json()).toBe('early');
     expect(later).not.toHaveBeenCalled();
-  });
-
-  it('sends nothing twice when the app asks before the early list has left', async () => {
-    const fetch = server();
-    vi.stubGlobal('fetch', fetch);
-    history.replaceState(null, '', '/#login=abc123');
-    new Function(boot)();
-    // No pause: the app's login and list race the boot script's.
-    const list = await new Api(await login('abc123')).containers();
-    expect(list.map((c) => c.Id)).toEqual(['c1']);
-    expect(fetch.mock.calls.map((c) => String(c[0]))).toEqual(['/login', '/api/containers/json?all=1']);
   });
 
   it('fetches the list with a stored session on the containers view only, and sets the theme before the first paint', async () => {
@@ -107,7 +93,7 @@ describe('early requests', () => {
     new Function(boot)();
     await flush();
     expect(fetch).toHaveBeenCalledTimes(1);
-    await expect(login('ff')).rejects.toThrow('used or expired');
+    await expect(login('ff', undefined, true)).rejects.toThrow('used or expired');
     expect(fetch).toHaveBeenCalledTimes(1);
   });
 });

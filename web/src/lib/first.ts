@@ -1,5 +1,6 @@
 // The first view's data, got before the app mounts: the session (from a
-// login link, or kept from before) and, on the containers view, the list.
+// login link, whose answer carries the list, or kept from before) and,
+// on the containers view, the list.
 // index.html sent those requests before the app's script loaded
 // (early.ts), so this mostly takes answers already in; mounting once it
 // has them makes the first render and layout the list's, not a
@@ -18,15 +19,15 @@ export interface First {
 /** firstView logs in (or takes the stored session) and loads the container list for the first view. */
 export async function firstView(): Promise<First> {
   const since = Math.floor((early()?.at ?? Date.now()) / 1000);
-  let session: string;
+  let session: string, containers: ContainerSummary[] | undefined;
   try {
-    session = await fromFragment();
+    ({ session, containers } = await fromFragment());
   } catch (e) {
     return { session: '', error: (e as Error).message, since };
   }
   if (!session || !/^(#\/?(containers\/?)?)?$/.test(location.hash)) return { session, since };
   // A failing list is left to the app, which shows the error (or logs out).
-  const containers = await new Api(session).containers().catch(() => undefined);
+  containers ??= await new Api(session).containers().catch(() => undefined);
   return { session, containers, since };
 }
 
