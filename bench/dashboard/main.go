@@ -41,6 +41,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -99,6 +100,11 @@ func main() {
 	traceFile := flag.String("trace", "", "write a Chromium trace of one more cold visit (of the last -host) to this file")
 	flag.Parse()
 	log.SetFlags(log.Lshortfile)
+	defer func() {
+		if fail, ok := recover().(failure); ok {
+			log.Fatal(fail.err)
+		}
+	}()
 	if len(hostFlags) == 0 {
 		hostFlags = hosts{"unix:///run/wharf/wharf.sock"}
 	}
@@ -125,24 +131,32 @@ func main() {
 				f = &figures{} // warm-up: the daemon's, the browser's and the page cache's first touch
 			}
 			// A cold visit, then the browser's floor the same way.
-			ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
-			waterfall = firstLoad(ctx, f, "cold visit", link, true)
-			cancel()
-			ctx, cancel = chromedp.NewContext(running, chromedp.WithNewBrowserContext())
-			plainPage(ctx, f, "cold visit", link)
-			cancel()
+			attempt(f, func(f *figures) {
+				ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
+				defer cancel()
+				waterfall = firstLoad(ctx, f, "cold visit", link, true)
+			})
+			attempt(f, func(f *figures) {
+				ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
+				defer cancel()
+				plainPage(ctx, f, "cold visit", link)
+			})
 
 			// A new profile, then its floor, then the rest in its tab.
-			bctx, stop := newBrowser(*chromium)
-			firstLoad(bctx, f, "new profile", link, false)
-			f.add("render: view switch to list shown", viewSwitch(bctx))
-			if n := *burst; n > 0 && i > 0 {
-				f.add(fmt.Sprintf("burst of %d renames: all shown", n), rename(bctx, d.api, n))
-			}
-			stop()
-			bctx, stop = newBrowser(*chromium)
-			plainPage(bctx, f, "new profile", link)
-			stop()
+			attempt(f, func(f *figures) {
+				bctx, stop := newBrowser(*chromium)
+				defer stop()
+				firstLoad(bctx, f, "new profile", link, false)
+				f.add("render: view switch to list shown", viewSwitch(bctx))
+				if n := *burst; n > 0 && i > 0 {
+					f.add(fmt.Sprintf("burst of %d renames: all shown", n), rename(bctx, d.api, n))
+				}
+			})
+			attempt(f, func(f *figures) {
+				bctx, stop := newBrowser(*chromium)
+				defer stop()
+				plainPage(bctx, f, "new profile", link)
+			})
 		}
 	}
 	if *traceFile != "" {
@@ -194,6 +208,15 @@ const pageTimes = `window.__wharfList.then(([inDOM, painted]) => new Promise((do
   setTimeout(give, 2000);
 }))`
 
+// listTimes waits (a minute at most) for the list and returns pageTimes.
+func listTimes(ctx context.Context) []float64 {
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	t, err := chromedp.Run(wait, chromedp.Evaluate[[]float64](pageTimes, chromedp.EvalAwaitPromise))
+	must(err)
+	return t
+}
+
 // firstLoad opens link in ctx's new tab, records its figures under kind,
 // reloads it warm (if warm), and returns the load's requests as a table.
 func firstLoad(ctx context.Context, f *figures, kind string, link func() string, warm bool) string {
@@ -202,8 +225,7 @@ func firstLoad(ctx context.Context, f *figures, kind string, link func() string,
 	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: listWatch})
 	must(err)
 	navigate(ctx, link)
-	t, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](pageTimes, chromedp.EvalAwaitPromise))
-	must(err)
+	t := listTimes(ctx)
 	cpu := threadTime(ctx)
 	f.add(kind+": list in DOM", t[0])
 	f.add(kind+": list painted", t[1])
@@ -213,9 +235,7 @@ func firstLoad(ctx context.Context, f *figures, kind string, link func() string,
 	table := waterfall(ctx)
 	if warm {
 		must(chromedp.Do(ctx, chromedp.Reload()))
-		t, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](pageTimes, chromedp.EvalAwaitPromise))
-		must(err)
-		f.add(kind+": warm reload, list in DOM", t[0])
+		f.add(kind+": warm reload, list in DOM", listTimes(ctx)[0])
 	}
 	return table
 }
@@ -233,17 +253,9 @@ func plainPage(ctx context.Context, f *figures, kind string, link func() string)
 	f.add(kind+": browser's own, main thread CPU", threadTime(ctx))
 }
 
-// navigate opens link() and returns after its load event. Other helpers'
-// bridges coming and going abort a load (net::ERR_NETWORK_CHANGED):
-// then it opens a new link (a login link works once).
+// navigate opens link() and returns after its load event.
 func navigate(ctx context.Context, link func() string) {
-	for try := 1; ; try++ {
-		err := chromedp.Do(ctx, chromedp.Navigate(link()))
-		if err == nil || !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") || try == 5 {
-			must(err)
-			return
-		}
-	}
+	must(chromedp.Do(ctx, chromedp.Navigate(link())))
 }
 
 func threadTime(ctx context.Context) float64 {
@@ -429,9 +441,47 @@ func report(name string, ms []float64) {
 	fmt.Printf("  %-44s %8.1f  [%.1f–%.1f]\n", name, ms[len(ms)/2], ms[0], ms[len(ms)-1])
 }
 
+// failure is what must panics with: attempt retries it, main reports it.
+type failure struct{ err error }
+
 func must(err error) {
 	if err != nil {
-		log.Output(2, err.Error())
-		os.Exit(1)
+		panic(failure{err})
+	}
+}
+
+// attempt runs one measurement into a scratch set of figures and keeps
+// them if it succeeds. Other helpers' bridges coming and going abort a
+// browser's loads (net::ERR_NETWORK_CHANGED): a measurement that fails
+// so, or times out, runs again from the start (a new browser context or
+// profile, so still cold), up to five times.
+func attempt(into *figures, measure func(f *figures)) {
+	for try := 1; ; try++ {
+		var f figures
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					fail, ok := r.(failure)
+					if !ok {
+						panic(r)
+					}
+					err = fail.err
+				}
+			}()
+			measure(&f)
+			return nil
+		}()
+		if err == nil {
+			for _, name := range f.names {
+				for _, v := range f.ms[name] {
+					into.add(name, v)
+				}
+			}
+			return
+		}
+		if try == 5 || !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") && !errors.Is(err, context.DeadlineExceeded) {
+			log.Fatal(err)
+		}
+		log.Printf("measuring again: %v", err)
 	}
 }
