@@ -244,6 +244,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if req.With == "containers" {
 		answer.Containers = s.containerList(r.Context())
 	}
+	w.Header().Set("Cache-Control", "no-store") // a session token: kept by no cache
 	writeJSON(w, http.StatusOK, answer)
 }
 

@@ -394,6 +394,9 @@ func TestLoginWithContainerList(t *testing.T) {
 		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || !s.auth.valid(out.Session) {
 			t.Fatalf("login with %q: %s %v", tc.with, resp.Status, err)
 		}
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("login answer Cache-Control %q", resp.Header.Get("Cache-Control"))
+		}
 		if string(out.Containers) != tc.want {
 			t.Errorf("login with %q, list %s: Containers %s, want %s", tc.with, tc.list, out.Containers, tc.want)
 		}
