@@ -13,13 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/wharf/wharf/bench/internal/cpuacct"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -57,12 +56,12 @@ func main() {
 	for i := range *runs {
 		for h, handler := range handlers {
 			s := &byHandler[h]
-			cpu0 := cpuOf(cgs)
+			cpu0 := cpuacct.Usage(cgs)
 			p, err := b.pod(ctx, fmt.Sprintf("seq-%d-%d", i, h), handler)
 			if err != nil {
 				log.Fatal(err)
 			}
-			s.cpu = append(s.cpu, cpuOf(cgs)-cpu0)
+			s.cpu = append(s.cpu, cpuacct.Usage(cgs)-cpu0)
 			s.runp, s.ctr, s.total = append(s.runp, p.runp), append(s.ctr, p.ctr), append(s.total, p.runp+p.ctr)
 			t0 := time.Now()
 			if err := b.remove(ctx, p.id); err != nil {
@@ -130,21 +129,6 @@ func named(what, handler string) string {
 		return what
 	}
 	return what + " [runtime handler " + handler + "]"
-}
-
-// cpuOf sums cpuacct.usage (ns) of cgroup directories.
-func cpuOf(dirs []string) time.Duration {
-	var total time.Duration
-	for _, d := range dirs {
-		data, err := os.ReadFile(filepath.Join(d, "cpuacct.usage"))
-		if err != nil {
-			log.Fatal(err)
-		}
-		var ns int64
-		fmt.Sscan(string(data), &ns)
-		total += time.Duration(ns)
-	}
-	return total
 }
 
 type bench struct {

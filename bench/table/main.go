@@ -27,6 +27,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	"github.com/wharf/wharf/bench/internal/cpuacct"
 )
 
 // engine is one daemon under test.
@@ -208,7 +209,7 @@ func main() {
 			}
 			var cg0 time.Duration
 			if p.eng != nil {
-				cg0 = cpuOf(p.eng.cgroups)
+				cg0 = cpuacct.Usage(p.eng.cgroups)
 			}
 			start := time.Now()
 			cpu, err := p.run()
@@ -217,7 +218,7 @@ func main() {
 			}
 			wall := time.Since(start)
 			if p.eng != nil {
-				cpu += cpuOf(p.eng.cgroups) - cg0
+				cpu += cpuacct.Usage(p.eng.cgroups) - cg0
 			}
 			if round >= 0 {
 				p.ds, p.cpu = append(p.ds, wall), append(p.cpu, cpu)
@@ -272,21 +273,6 @@ func run(cmd *exec.Cmd) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %v: %s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
-}
-
-// cpuOf sums cpuacct.usage (ns) of cgroup directories.
-func cpuOf(dirs []string) time.Duration {
-	var total time.Duration
-	for _, d := range dirs {
-		data, err := os.ReadFile(filepath.Join(d, "cpuacct.usage"))
-		if err != nil {
-			log.Fatal(err)
-		}
-		var ns int64
-		fmt.Sscan(string(data), &ns)
-		total += time.Duration(ns)
-	}
-	return total
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

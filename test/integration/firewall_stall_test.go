@@ -38,3 +38,14 @@ func stallFirewall(t *testing.T, ops ...string) (dir, hold, reached string) {
 	}
 	return dir, hold, reached
 }
+
+// holdFirewall makes stallFirewall's wrappers wait from now on; the
+// returned func lets them go (defer it before anything that needs the
+// firewall on the way out, such as removing the test's containers).
+func holdFirewall(t *testing.T, hold string) (release func()) {
+	t.Helper()
+	if err := os.WriteFile(hold, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() { os.Remove(hold) }
+}

@@ -26,16 +26,7 @@ func TestNetworkRemoveSlowFirewall(t *testing.T) {
 	if r := e.run("wharf", "network", "create", "slowfw"); r.code != 0 {
 		t.Fatalf("network create: %s", r.stderr)
 	}
-	if err := os.WriteFile(hold, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			os.Remove(hold)
-			released = true
-		}
-	}
+	release := holdFirewall(t, hold)
 	defer release()
 	rm := make(chan result, 1)
 	go func() { rm <- e.run("wharf", "network", "rm", "slowfw") }()

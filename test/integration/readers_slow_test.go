@@ -32,16 +32,7 @@ func TestReadersWhileStartStalls(t *testing.T) {
 	if r := e.run("wharf", "create", "--name", "stalled", "-p", "80", "busybox", "sleep", "300"); r.code != 0 {
 		t.Fatalf("create stalled: %s", r.stderr)
 	}
-	if err := os.WriteFile(hold, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			os.Remove(hold)
-			released = true
-		}
-	}
+	release := holdFirewall(t, hold)
 	defer release()
 	start := make(chan result, 1)
 	go func() { start <- e.run("wharf", "start", "stalled") }()
