@@ -56,7 +56,7 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 		}},
 		Mounts:          s.inspectMounts(c),
 		Config:          &cfg,
-		NetworkSettings: v.networkSettings(),
+		NetworkSettings: s.networkSettings(v.c),
 	}
 	if rw, err := s.cfg.Layers.Stat(ctx, c.ID); err == nil {
 		// The writable layer's directories, once it has been made.

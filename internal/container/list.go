@@ -137,11 +137,11 @@ func (s *Service) summary(v *view, o ListOptions, f filters.Args, m matchers) (c
 		ImageID:         c.ImageID,
 		Command:         command(c),
 		Created:         c.Created.Unix(),
-		Ports:           slices.Clone(v.ports),
+		Ports:           s.portSummaries(v.c),
 		Labels:          c.Config.Labels,
 		State:           st.Status,
 		Status:          statusText(st) + healthSuffix(st),
-		NetworkSettings: &container.NetworkSettingsSummary{Networks: v.networkSettings().Networks},
+		NetworkSettings: &container.NetworkSettingsSummary{Networks: s.networkSettings(v.c).Networks},
 		Mounts:          s.inspectMounts(c),
 	}
 	sum.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)

@@ -2,10 +2,6 @@ package container
 
 import (
 	"encoding/json"
-	"maps"
-
-	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/network"
 
 	"github.com/wharf/wharf/internal/errs"
 )
@@ -17,10 +13,13 @@ import (
 // and layer work); dockerd's ViewDB (daemon/container/view.go) exists for
 // the same reason. A reader sees the record as it was before or after a
 // change, never half of it.
+//
+// A view's addresses and ports are read from the network service when
+// asked (a leaf, which never waits on c.mu): a swarm task joins its
+// overlays after its start, without a save, and its inspect must show
+// them.
 type view struct {
-	c       *Container // a deep copy; never changed once published, its mu unused
-	network *container.NetworkSettings
-	ports   []container.PortSummary
+	c *Container // a deep copy; never changed once published, its mu unused
 }
 
 // publish makes c's current record the one readers see. It is called by
@@ -41,9 +40,7 @@ func (s *Service) publish(c *Container, data []byte) {
 		return
 	}
 	cp.removed = c.removed
-	// Addresses and ports are the network service's (a leaf, callable
-	// under c.mu); taken with the record so that they agree with its state.
-	c.view.Store(&view{c: cp, network: s.networkSettings(cp), ports: s.portSummaries(cp)})
+	c.view.Store(&view{c: cp})
 }
 
 // viewOf finds a container by reference and returns it with its
@@ -82,17 +79,4 @@ func (s *Service) views() []*view {
 		}
 	}
 	return out
-}
-
-// networkSettings returns a copy of v's network settings a caller may
-// change: the view itself is shared by every reader.
-func (v *view) networkSettings() *container.NetworkSettings {
-	ns := *v.network
-	ns.Ports = maps.Clone(v.network.Ports)
-	ns.Networks = make(map[string]*network.EndpointSettings, len(v.network.Networks))
-	for name, es := range v.network.Networks {
-		cp := *es
-		ns.Networks[name] = &cp
-	}
-	return &ns
 }

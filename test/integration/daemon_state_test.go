@@ -134,7 +134,9 @@ func (e *env) consistent() []string {
 			continue
 		}
 		for id := range ins.Containers {
-			if !connected[n.ID+id] {
+			// dockerd's ingress-sbox entry is the routing mesh's
+			// sandbox, not a container.
+			if !connected[n.ID+id] && id != "ingress-sbox" {
 				bad = append(bad, fmt.Sprintf("network %s lists container %.12s, which does not say it is connected (or does not run)", n.Name, id))
 			}
 			delete(connected, n.ID+id)
