@@ -79,19 +79,9 @@ func (s *Service) donorShmDir(ref string) (string, error) {
 		return "/dev/shm", nil
 	case mode.IsShareable():
 		dir := s.shmPath(t.ID)
-		if isMountPoint(dir) {
+		if isMounted(dir) {
 			return dir, nil
 		}
 	}
 	return "", errs.Conflict("can't join IPC of container %s: non-shareable IPC (hint: use IpcMode:shareable for the donor container)", t.ID)
-}
-
-// isMountPoint reports whether dir is a mount point: its device differs
-// from its parent's.
-func isMountPoint(dir string) bool {
-	var st, parent unix.Stat_t
-	if unix.Stat(dir, &st) != nil || unix.Stat(filepath.Dir(dir), &parent) != nil {
-		return false
-	}
-	return st.Dev != parent.Dev
 }
