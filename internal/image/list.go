@@ -267,3 +267,11 @@ func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.History
 	rows[0].Tags = tags
 	return rows, nil
 }
+
+// Count is how many images the store holds, intermediate ones included:
+// docker info's Images (dockerd's CountImages is its store's Len).
+func (s *Service) Count(ctx context.Context) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.images)
+}

@@ -91,6 +91,10 @@ func TestBuildParents(t *testing.T) {
 	if got, want := listIDs(t, s.ListAll, filters.Args{}), sorted(base, steps[0], steps[1], top); !slices.Equal(got, want) {
 		t.Fatalf("images -a = %v, want %v", got, want)
 	}
+	// docker info counts them all, as dockerd counts its store.
+	if n := s.Count(ctx); n != 4 {
+		t.Fatalf("Count = %d, want 4 (the intermediate images counted)", n)
+	}
 	dangling := filters.Args{"dangling": {"true": true}}
 	if got := listIDs(t, s.ListAll, dangling); len(got) != 0 {
 		t.Fatalf("dangling images = %v, want none (the steps have children)", got)
