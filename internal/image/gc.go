@@ -33,8 +33,8 @@ func (s *Service) cleanLayers(ctx context.Context) error {
 	return err
 }
 
-// removeUnusedLayersLocked removes those of chains no image names, and
-// returns how many it removed. Caller holds s.mu, so no image that names
+// removeUnusedLayersLocked removes those of chains no image names and no
+// add has pinned, and returns how many it removed. Caller holds s.mu, so no image that names
 // one of them is recorded meanwhile.
 func (s *Service) removeUnusedLayersLocked(ctx context.Context, chains []digest.Digest) (int, error) {
 	used := map[digest.Digest]bool{}
@@ -45,7 +45,7 @@ func (s *Service) removeUnusedLayersLocked(ctx context.Context, chains []digest.
 	}
 	removed := 0
 	for _, c := range chains {
-		if used[c] {
+		if used[c] || s.pins[layerFile(c)] > 0 {
 			continue
 		}
 		err := s.layers.Remove(ctx, c)
