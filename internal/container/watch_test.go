@@ -74,7 +74,11 @@ func (f *fakeConmon) start(id string) {
 			}
 			conn.Write([]byte{frameStdout, 'h', 'i', '\n'})
 			f.mu.Lock()
-			f.cs[id] = append(f.cs[id], conn)
+			if f.ln[id] == ln {
+				f.cs[id] = append(f.cs[id], conn)
+			} else {
+				conn.Close() // accepted as the run ended
+			}
 			f.mu.Unlock()
 		}
 	}()
