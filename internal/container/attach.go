@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
@@ -59,39 +60,70 @@ func (s *Service) Attach(ctx context.Context, ref string, o AttachOptions) error
 	if !o.Stream {
 		return nil
 	}
-	c.mu.Lock()
-	if c.State.Paused {
-		c.mu.Unlock()
-		return errs.Conflict("You cannot attach to a paused container, unpause it first")
+	conn, err := s.attachConn(ctx, c)
+	if conn == nil || err != nil {
+		return err
 	}
-	var conn *net.UnixConn
-	switch {
-	case c.State.Running:
-		conn, err = dialAttach(s.bundle(c.ID))
-		c.mu.Unlock()
-		if err != nil {
-			return err
+	defer conn.Close()
+	l := c.watch()
+	return pump(ctx, conn, o, l.tty, l.stdinOnce)
+}
+
+// exitGrace is how long an attach whose dial failed waits for the run's
+// exit to be recorded before it reports the failure.
+const exitGrace = 2 * time.Second
+
+// attachConn connects to c's stdio: at once if it runs, else when it
+// next starts if it will (never started, or a restart policy); nil if it
+// will not. The socket is dialled without c.mu, which a stop or restart
+// holds across slow work; only joining the next start takes it.
+func (s *Service) attachConn(ctx context.Context, c *Container) (*net.UnixConn, error) {
+	for {
+		l := c.watch()
+		if l.paused {
+			return nil, errs.Conflict("You cannot attach to a paused container, unpause it first")
 		}
-	case c.StartGen == 0 || c.HostConfig.RestartPolicy.Name != container.RestartPolicyDisabled:
+		if l.running {
+			conn, err := dialAttach(s.bundle(c.ID))
+			if err == nil {
+				return conn, nil
+			}
+			// Refused or gone: the run is ending, and its exit will be
+			// recorded in a moment (then look again, as after any change),
+			// unless conmon failed and the run goes on.
+			select {
+			case <-l.changed:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(exitGrace):
+				if now := c.watch(); now.running && now.startGen == l.startGen {
+					return nil, err
+				}
+				continue
+			}
+		}
+		c.mu.Lock()
+		if c.State.Running {
+			c.mu.Unlock()
+			continue // started meanwhile: dial it without the lock
+		}
+		if c.StartGen != 0 && c.HostConfig.RestartPolicy.Name == container.RestartPolicyDisabled {
+			c.mu.Unlock()
+			return nil, nil
+		}
 		a := &attachment{ready: make(chan attachReady, 1)}
 		c.pending = append(c.pending, a)
+		c.publishLive()
 		c.mu.Unlock()
 		select {
 		case r := <-a.ready:
-			if r.err != nil {
-				return r.err
-			}
-			conn = r.conn
+			return r.conn, r.err
 		case <-ctx.Done():
 			s.dropPending(c, a)
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-	default:
-		c.mu.Unlock()
-		return nil
 	}
-	defer conn.Close()
-	return pump(ctx, conn, o, c.Config.Tty, c.Config.StdinOnce)
 }
 
 // AttachBeforeStart joins a container that has never started: it returns
@@ -112,6 +144,7 @@ func (s *Service) AttachBeforeStart(ref string) (follow func(ctx context.Context
 	}
 	a := &attachment{ready: make(chan attachReady, 1)}
 	c.pending = append(c.pending, a)
+	c.publishLive()
 	tty, stdinOnce := c.Config.Tty, c.Config.StdinOnce
 	c.mu.Unlock()
 	return func(ctx context.Context, o AttachOptions) error {
@@ -158,6 +191,7 @@ func (s *Service) connectPending(c *Container) {
 		a.ready <- attachReady{conn: conn, err: err}
 	}
 	c.pending = nil
+	c.publishLive()
 }
 
 // failPending tells every waiting client that c will not start.
@@ -166,6 +200,7 @@ func (s *Service) failPending(c *Container, err error) {
 		a.ready <- attachReady{err: err}
 	}
 	c.pending = nil
+	c.publishLive()
 }
 
 func (s *Service) dropPending(c *Container, a *attachment) {
@@ -174,6 +209,7 @@ func (s *Service) dropPending(c *Container, a *attachment) {
 	for i, p := range c.pending {
 		if p == a {
 			c.pending = append(c.pending[:i], c.pending[i+1:]...)
+			c.publishLive()
 			return
 		}
 	}

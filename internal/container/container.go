@@ -46,6 +46,9 @@ type Container struct {
 	// view is the record as list, inspect, stats and top see it, read
 	// without mu (view.go).
 	view atomic.Pointer[view]
+	// live is the state as logs --follow, wait and attach read it,
+	// without mu (watch.go).
+	live atomic.Pointer[live]
 	// changed is closed and replaced on every state change (a broadcast).
 	changed chan struct{}
 	// pending attachers join the container's stdio between create and start.
@@ -62,6 +65,7 @@ type Container struct {
 func (c *Container) notify() {
 	close(c.changed)
 	c.changed = make(chan struct{})
+	c.publishLive()
 }
 
 // shortID is the 12-character id docker shows.

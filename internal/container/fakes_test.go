@@ -47,6 +47,9 @@ type fakeRuntime struct {
 	// onStart runs after a container starts (outside mu): a test makes
 	// its process exit at once there.
 	onStart func(id string)
+	// onExit runs as a container's process ends (under mu: it must not
+	// call the runtime): a test closes what stood for its conmon there.
+	onExit func(id string)
 	// ignored are the signals the processes catch and carry on after.
 	ignored map[syscall.Signal]bool
 	// exec decides what an exec'd command does (default: execByScript).
@@ -145,6 +148,9 @@ func (r *fakeRuntime) exitLocked(id string, code int) {
 		return
 	}
 	fc.status = "stopped"
+	if r.onExit != nil {
+		r.onExit(id)
+	}
 	writeExitFile(fc.exitDir, id, code)
 }
 

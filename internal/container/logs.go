@@ -189,9 +189,8 @@ func (s *Service) copyLogs(ctx context.Context, c *Container, stdout, stderr io.
 			r.r = bufio.NewReaderSize(f, 64*1024)
 			continue
 		}
-		c.mu.Lock()
-		running, changed := c.State.Running || len(c.pending) > 0 || c.State.Status == "created", c.changed
-		c.mu.Unlock()
+		l := c.watch()
+		running, changed := l.running || l.pending || l.status == "created", l.changed
 		if !running {
 			// Drain what conmon wrote before the exit, then stop.
 			for {
@@ -219,9 +218,8 @@ func (s *Service) waitLogFile(ctx context.Context, c *Container) (*os.File, erro
 		if f, err := os.Open(s.logPath(c)); err == nil {
 			return f, nil
 		}
-		c.mu.Lock()
-		gone, changed := c.removed, c.changed
-		c.mu.Unlock()
+		l := c.watch()
+		gone, changed := l.removed, l.changed
 		if gone {
 			return nil, nil
 		}

@@ -61,7 +61,9 @@ type Config struct {
 // this one, so no cycle can form. Two containers' locks are never held
 // at once. A container's lock is held across slow work (runc, mounts,
 // iptables), so list, inspect, stats and top take none: they read the
-// container's published view (view.go).
+// container's published view (view.go); logs --follow, a wait's loop and
+// attach read its published state (watch.go), and no call holds it
+// across a client's I/O or a dial.
 type Service struct {
 	cfg     Config
 	exitDir string

@@ -41,6 +41,7 @@ func (s *Service) publish(c *Container, data []byte) {
 	}
 	cp.removed = c.removed
 	c.view.Store(&view{c: cp})
+	c.publishLive()
 }
 
 // viewOf finds a container by reference and returns it with its

@@ -39,9 +39,10 @@ func (s *Service) Wait(ctx context.Context, ref string, condition container.Wait
 	out := make(chan WaitResult, 1)
 	go func() {
 		for {
-			c.mu.Lock()
-			st, removed, changed, curGen := c.State, c.removed, c.changed, c.StartGen
-			c.mu.Unlock()
+			// Without c.mu, which a start or an exit's clean-up holds
+			// across slow work (watch.go).
+			l := c.watch()
+			running, exitCode, removed, changed, curGen := l.running, l.exitCode, l.removed, l.changed, l.startGen
 			runCode, ended := 0, false
 			if end != nil {
 				runCode, ended = end.result()
@@ -51,12 +52,12 @@ func (s *Service) Wait(ctx context.Context, ref string, condition container.Wait
 			case container.WaitConditionRemoved:
 				done = removed
 			case container.WaitConditionNextExit:
-				done = ended || (end == nil && !st.Running && curGen > gen) || removed
+				done = ended || (end == nil && !running && curGen > gen) || removed
 			default:
-				done = !st.Running || ended || removed
+				done = !running || ended || removed
 			}
 			if done {
-				code := st.ExitCode
+				code := exitCode
 				if ended && condition != container.WaitConditionRemoved {
 					code = runCode
 				}

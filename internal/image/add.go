@@ -46,6 +46,15 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		if err := d.Validate(); err != nil || d.Algorithm() != digest.SHA256 {
 			return "", nil, errs.Invalid("invalid image config: bad diff ID %q", d)
 		}
+	}
+	// No removal deletes the image's files from here on (removal.go).
+	pinned := &entry{id: digest.FromBytes(rawConfig), config: cfg, chains: chainIDs(cfg.RootFS.DiffIDs)}
+	unpin, err := s.pin(ctx, pinned.files())
+	if err != nil {
+		return "", nil, err
+	}
+	defer unpin()
+	for _, d := range cfg.RootFS.DiffIDs {
 		if _, err := s.blobs.Info(ctx, d); err != nil {
 			return "", nil, fmt.Errorf("layer %s missing: %w", d, err)
 		}
@@ -68,6 +77,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 		// of the image it finds too.
 		if parent != "" && parent != id && e.rec.Parent == "" && s.images[parent] != nil {
 			e.rec.Parent = parent
+			s.children[parent]++
 			if err := s.writeRecord(id, e.rec); err != nil {
 				return "", nil, err
 			}
@@ -96,7 +106,7 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 	} else if _, err := os.Stat(s.recordPath(id)); err != nil {
 		return "", nil, fmt.Errorf("saving the image record: %w", err)
 	}
-	s.images[id] = e
+	s.putLocked(e)
 	return id, moved, nil
 }
 

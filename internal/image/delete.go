@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -23,8 +23,21 @@ import (
 // ones always ("cannot be forced"), stopped ones unless force; so do
 // child images. Unless noprune, the image's untagged parents go with it.
 func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error) {
+	var b removals
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	records, err := s.deleteImageLocked(ref, force, noprune, &b)
+	s.planLocked(&b)
+	s.mu.Unlock()
+	records, _, ferr := s.finish(ctx, &b, records)
+	if err = errors.Join(err, ferr); err != nil && len(records) == 0 {
+		return nil, err
+	}
+	return records, err
+}
+
+// deleteImageLocked is deleteImage's part under s.mu: it takes the images
+// out (into b) and returns the response's rows so far.
+func (s *Service) deleteImageLocked(ref string, force, noprune bool, b *removals) ([]imagetypes.DeleteResponse, error) {
 	e, err := s.lookup(ref)
 	if err != nil {
 		return nil, err
@@ -79,10 +92,7 @@ func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bo
 			return nil, err
 		}
 	}
-	_, err = s.deleteLocked(ctx, e, force, !noprune, quiet, &records)
-	if err != nil && len(records) == 0 {
-		return nil, err
-	}
+	err = s.deleteLocked(e, force, !noprune, quiet, &records, b)
 	return records, err
 }
 
@@ -91,8 +101,9 @@ func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bo
 // untag and deletion, then, if prune is set, e's parent the same way,
 // quietly: a parent that is tagged, has other children or is used stays.
 // In quiet mode only a conflict over a dangling, unused image is an
-// error. It returns the bytes freed. Caller holds s.mu.
-func (s *Service) deleteLocked(ctx context.Context, e *entry, force, prune, quiet bool, records *[]imagetypes.DeleteResponse) (int64, error) {
+// error. The images it removes are out of the index and their records
+// gone; their files are left to finish (b). Caller holds s.mu.
+func (s *Service) deleteLocked(e *entry, force, prune, quiet bool, records *[]imagetypes.DeleteResponse, b *removals) error {
 	users := s.usersOf(e.id)
 	mask := conflictDependentChild | conflictRunning
 	if !force {
@@ -100,44 +111,27 @@ func (s *Service) deleteLocked(ctx context.Context, e *entry, force, prune, quie
 	}
 	if c := s.conflict(e, users, mask); c != nil {
 		if quiet && (!s.danglingLocked(e.id) || c.used) {
-			return 0, nil
+			return nil
 		}
-		return 0, c
+		return c
 	}
 	var err error
 	if *records, err = s.untagAllLocked(e, *records); err != nil {
-		return 0, err
+		return err
 	}
+	if err := s.removeRecord(e); err != nil {
+		return err
+	}
+	s.dropLocked(e)
+	*records = append(*records, imagetypes.DeleteResponse{Deleted: e.id.String()})
 	// A forced removal under stopped containers keeps the layers: their
 	// overlay mounts still need them.
-	e.rec.Deleting = true
-	e.rec.KeepLayers = len(users) > 0
-	if err := s.writeRecord(e.id, e.rec); err != nil {
-		return 0, err
-	}
-	delete(s.images, e.id)
-	*records = append(*records, imagetypes.DeleteResponse{Deleted: e.id.String()})
-	// The layers' sizes, read before their tars go.
-	diffs := e.config.RootFS.DiffIDs
-	sizes := map[digest.Digest]int64{}
-	for i, c := range chainIDs(diffs) {
-		sizes[c] = s.blobSize(ctx, diffs[i])
-	}
-	removed, err := s.removeImageDataLocked(ctx, e)
-	var freed int64
-	for _, c := range removed {
-		*records = append(*records, imagetypes.DeleteResponse{Deleted: c.String()})
-		freed += sizes[c]
-	}
-	if err != nil {
-		return freed, err
-	}
+	b.add(e, len(*records), len(users) > 0)
 	parent := s.images[e.rec.Parent]
 	if !prune || parent == nil {
-		return freed, nil
+		return nil
 	}
-	n, err := s.deleteLocked(ctx, parent, false, true, true, records)
-	return freed + n, err
+	return s.deleteLocked(parent, false, true, true, records, b)
 }
 
 // untagAllLocked removes every tag and digest of e, recording each.
@@ -159,23 +153,7 @@ func (s *Service) untagAllLocked(e *entry, records []imagetypes.DeleteResponse) 
 
 // hasChildrenLocked reports whether an image was built or committed on id.
 func (s *Service) hasChildrenLocked(id digest.Digest) bool {
-	for _, o := range s.images {
-		if o.rec.Parent == id {
-			return true
-		}
-	}
-	return false
-}
-
-// childCountsLocked counts each image's children, for a whole list.
-func (s *Service) childCountsLocked() map[digest.Digest]int {
-	n := map[digest.Digest]int{}
-	for _, o := range s.images {
-		if o.rec.Parent != "" {
-			n[o.rec.Parent]++
-		}
-	}
-	return n
+	return s.children[id] > 0
 }
 
 // danglingLocked is dockerd's imageIsDangling: no reference, no child.
@@ -235,59 +213,6 @@ func (s *Service) conflict(e *entry, users []inuse.User, mask conflictMask) *del
 	return nil
 }
 
-// removeImageData deletes what only e used: layers (unless the record says
-// to keep them), layer blobs, the config, and finally e's record. Every
-// step is idempotent, so startup can redo it after a crash.
-func (s *Service) removeImageData(ctx context.Context, e *entry) error {
-	_, err := s.removeImageDataLocked(ctx, e)
-	return err
-}
-
-func (s *Service) removeImageDataLocked(ctx context.Context, e *entry) ([]digest.Digest, error) {
-	usedChains := map[digest.Digest]bool{}
-	usedBlobs := map[digest.Digest]bool{}
-	for _, o := range s.images {
-		usedBlobs[o.id] = true
-		for _, c := range chainIDs(o.config.RootFS.DiffIDs) {
-			usedChains[c] = true
-		}
-		for _, d := range o.config.RootFS.DiffIDs {
-			usedBlobs[d] = true
-		}
-	}
-	var removed []digest.Digest
-	if !e.rec.KeepLayers {
-		for _, c := range chainIDs(e.config.RootFS.DiffIDs) {
-			if usedChains[c] {
-				continue
-			}
-			err := s.layers.Remove(ctx, c)
-			if errdefs.IsConflict(err) {
-				// A container's writable layer is over it (the image was
-				// removed from under a stopped container): keep it.
-				s.log.Warn("keeping a layer in use", "chain", c, "err", err)
-				continue
-			}
-			if err != nil {
-				return removed, err
-			}
-			removed = append(removed, c)
-		}
-	}
-	for _, d := range append([]digest.Digest{e.id}, e.config.RootFS.DiffIDs...) {
-		if usedBlobs[d] {
-			continue
-		}
-		if err := s.deleteBlob(ctx, d); err != nil {
-			return removed, err
-		}
-	}
-	if err := os.Remove(s.recordPath(e.id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return removed, err
-	}
-	return removed, nil
-}
-
 // isIDPrefix reports whether ref names the image by (a prefix of) its ID.
 func isIDPrefix(id digest.Digest, ref string) bool {
 	return strings.HasPrefix(id.String(), ref) || strings.HasPrefix(id.Encoded(), ref)
@@ -316,13 +241,25 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 	if err != nil {
 		return rep, err
 	}
+	var b removals
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	children := s.childCountsLocked()
+	err = s.pruneLocked(ctx, f, danglingOnly, until, &rep, &b)
+	s.planLocked(&b)
+	s.mu.Unlock()
+	var freed int64
+	var ferr error
+	rep.ImagesDeleted, freed, ferr = s.finish(ctx, &b, rep.ImagesDeleted)
+	rep.SpaceReclaimed = uint64(freed)
+	return rep, errors.Join(err, ferr)
+}
+
+// pruneLocked is Prune's part under s.mu: it takes the images out (into
+// b) and records the rows.
+func (s *Service) pruneLocked(ctx context.Context, f filters.Args, danglingOnly bool, until time.Time, rep *imagetypes.PruneReport, b *removals) error {
 	var tops []*entry
 	for _, e := range s.images {
 		refs := s.refs.refsOf(e.id)
-		if children[e.id] > 0 || (danglingOnly && len(refs) > 0) || len(s.usersOf(e.id)) > 0 || !f.Labels("label", e.config.Config.Labels) {
+		if s.hasChildrenLocked(e.id) || (danglingOnly && len(refs) > 0) || len(s.usersOf(e.id)) > 0 || !f.Labels("label", e.config.Config.Labels) {
 			continue
 		}
 		if !until.IsZero() && !e.created().Before(until) {
@@ -332,16 +269,14 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 	}
 	for _, e := range tops {
 		if ctx.Err() != nil {
-			return rep, ctx.Err()
+			return ctx.Err()
 		}
 		if s.images[e.id] != e {
 			continue // gone with another's parents
 		}
-		freed, err := s.deleteLocked(ctx, e, true, true, false, &rep.ImagesDeleted)
-		rep.SpaceReclaimed += uint64(freed)
-		if err != nil {
-			return rep, err
+		if err := s.deleteLocked(e, true, true, false, &rep.ImagesDeleted, b); err != nil {
+			return err
 		}
 	}
-	return rep, nil
+	return nil
 }

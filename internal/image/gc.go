@@ -33,8 +33,8 @@ func (s *Service) cleanLayers(ctx context.Context) error {
 	return err
 }
 
-// removeUnusedLayersLocked removes those of chains no image names, and
-// returns how many it removed. Caller holds s.mu, so no image that names
+// removeUnusedLayersLocked removes those of chains no image names and no
+// add has pinned, and returns how many it removed. Caller holds s.mu, so no image that names
 // one of them is recorded meanwhile.
 func (s *Service) removeUnusedLayersLocked(ctx context.Context, chains []digest.Digest) (int, error) {
 	used := map[digest.Digest]bool{}
@@ -45,7 +45,7 @@ func (s *Service) removeUnusedLayersLocked(ctx context.Context, chains []digest.
 	}
 	removed := 0
 	for _, c := range chains {
-		if used[c] {
+		if used[c] || s.pins[layerFile(c)] > 0 {
 			continue
 		}
 		err := s.layers.Remove(ctx, c)
@@ -62,17 +62,38 @@ func (s *Service) removeUnusedLayersLocked(ctx context.Context, chains []digest.
 }
 
 // dropLayersOf undoes the extraction of chains after a failed addImage,
-// keeping those an image names by now. A concurrent addImage that found
-// one of them extracted and records its image afterwards loses nothing:
-// Layers extracts a missing layer again from its blob.
+// keeping those an image names by now or an add has pinned. As a removal
+// does (removal.go), it chooses under s.mu and deletes with s.mu
+// released. A concurrent addImage that found one of them extracted and
+// records its image afterwards loses nothing: Layers extracts a missing
+// layer again from its blob.
 func (s *Service) dropLayersOf(ctx context.Context, chains []digest.Digest) {
 	if len(chains) == 0 {
 		return
 	}
+	b := removals{done: make(chan struct{})}
+	var drop []digest.Digest
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.removeUnusedLayersLocked(context.WithoutCancel(ctx), chains); err != nil {
-		s.log.Warn("removing the layers of a failed image", "err", err)
+	used := map[digest.Digest]bool{}
+	for _, e := range s.images {
+		for _, c := range e.chains {
+			used[c] = true
+		}
+	}
+	for _, c := range chains {
+		f := layerFile(c)
+		if !used[c] && s.pins[f] == 0 && s.doomed[f] == nil {
+			s.doomed[f] = b.done
+			drop = append(drop, c)
+		}
+	}
+	s.mu.Unlock()
+	defer s.release(&b)
+	for _, c := range drop {
+		err := s.layers.Remove(context.WithoutCancel(ctx), c)
+		if err != nil && !errdefs.IsConflict(err) {
+			s.log.Warn("removing the layers of a failed image", "err", err)
+		}
 	}
 }
 

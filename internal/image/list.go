@@ -72,7 +72,6 @@ func (s *Service) list(f filters.Args, all bool) ([]imagetypes.Summary, error) {
 		since = e
 	}
 
-	children := s.childCountsLocked()
 	out := []imagetypes.Summary{}
 	for _, e := range s.images {
 		if before != nil && !e.created().Before(before.created()) {
@@ -105,7 +104,7 @@ func (s *Service) list(f filters.Args, all bool) ([]imagetypes.Summary, error) {
 		if len(tags) == 0 && len(digests) == 0 {
 			// Dangling, or intermediate when it has children: shown
 			// unless filtered by reference or dangling=false.
-			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) || (children[e.id] > 0 && (!all || danglingOnly)) {
+			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) || (s.hasChildrenLocked(e.id) && (!all || danglingOnly)) {
 				continue
 			}
 		} else if danglingOnly {
@@ -226,11 +225,21 @@ func (s *Service) graphDriver(e *entry) *storage.DriverData {
 // History answers GET /images/{name}/history: one row per history entry,
 // newest first; only the top row carries the image ID and tags.
 func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.HistoryResponseItem, error) {
+	// One look at the index: the image and, as dockerd shows them, the
+	// IDs and tags of its parent chain's images (a build's steps, a
+	// commit's base), which the rows of their steps carry. The sizes are
+	// read after, with s.mu released.
+	type step struct {
+		id   digest.Digest
+		tags []string
+	}
+	var chain []step
 	s.mu.RLock()
 	e, err := s.lookup(ref)
-	var tags []string
 	if err == nil {
-		tags = s.refs.tagsOf(e.id)
+		for img := e; img != nil && len(chain) < max(len(e.config.History), 1); img = s.images[img.rec.Parent] {
+			chain = append(chain, step{img.id, s.refs.tagsOf(img.id)})
+		}
 	}
 	s.mu.RUnlock()
 	if err != nil {
@@ -253,17 +262,17 @@ func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.History
 	if len(rows) == 0 {
 		rows = []imagetypes.HistoryResponseItem{{Created: e.created().Unix(), Size: e.size}}
 	}
-	// As dockerd: the rows of the parent chain's images (a build's
-	// steps, a commit's base) carry those images' IDs and tags.
+	for i, st := range chain {
+		rows[i].ID = st.id.String()
+		rows[i].Tags = st.tags
+	}
+	return rows, nil
+}
+
+// Count is how many images the store holds, intermediate ones included:
+// docker info's Images (dockerd's CountImages is its store's Len).
+func (s *Service) Count(ctx context.Context) int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for i, img := 0, e; i < len(rows) && img != nil; i++ {
-		rows[i].ID = img.id.String()
-		if i > 0 {
-			rows[i].Tags = s.refs.tagsOf(img.id)
-		}
-		img = s.images[img.rec.Parent]
-	}
-	rows[0].Tags = tags
-	return rows, nil
+	return len(s.images)
 }

@@ -91,6 +91,10 @@ func TestBuildParents(t *testing.T) {
 	if got, want := listIDs(t, s.ListAll, filters.Args{}), sorted(base, steps[0], steps[1], top); !slices.Equal(got, want) {
 		t.Fatalf("images -a = %v, want %v", got, want)
 	}
+	// docker info counts them all, as dockerd counts its store.
+	if n := s.Count(ctx); n != 4 {
+		t.Fatalf("Count = %d, want 4 (the intermediate images counted)", n)
+	}
 	dangling := filters.Args{"dangling": {"true": true}}
 	if got := listIDs(t, s.ListAll, dangling); len(got) != 0 {
 		t.Fatalf("dangling images = %v, want none (the steps have children)", got)
@@ -120,6 +124,7 @@ func TestBuildParents(t *testing.T) {
 		t.Fatalf("prune removed %+v", rep.ImagesDeleted)
 	}
 
+	checkChildren(t, s)
 	// A step cannot go while the result stands on it, even forced.
 	_, err = s.Delete(ctx, steps[1], true, false)
 	if !errdefs.IsConflict(err) || !strings.Contains(err.Error(), "image has dependent child images") {
@@ -146,6 +151,7 @@ func TestBuildParents(t *testing.T) {
 	if got := listIDs(t, s.ListAll, filters.Args{}); len(got) != 0 {
 		t.Fatalf("images left: %v", got)
 	}
+	checkChildren(t, s)
 }
 
 // TestPruneTakesParents: pruning a dangling result (its tag moved to a
@@ -190,6 +196,7 @@ func TestPruneTakesParents(t *testing.T) {
 	if rep.SpaceReclaimed == 0 {
 		t.Fatalf("no space reclaimed for a removed layer: %+v", rep)
 	}
+	checkChildren(t, s)
 }
 
 // TestParentsSurviveRestart: the parent is part of the image's record.
@@ -199,6 +206,7 @@ func TestParentsSurviveRestart(t *testing.T) {
 	importTar(t, s, simpleRootfs(t), "base", "")
 	steps := buildChain(t, s, "base", "app")
 	s2 := openService(t, root)
+	checkChildren(t, s2)
 	if got := s2.ParentOf(ctx, steps[2]); got != steps[1] {
 		t.Fatalf("after reopening, parent = %q, want %q", got, steps[1])
 	}

@@ -375,6 +375,9 @@ func (s *Service) pullLayer(ctx context.Context, img v1.Image, l v1.Descriptor, 
 func (s *Service) removeBlobIfUnused(ctx context.Context, d digest.Digest) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.pins[blobFile(d)] > 0 {
+		return
+	}
 	for _, e := range s.images {
 		for _, x := range e.config.RootFS.DiffIDs {
 			if x == d {

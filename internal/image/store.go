@@ -69,11 +69,9 @@ type record struct {
 	// images whose config carries no creation time.
 	Stored      time.Time `json:"stored"`
 	LastTagTime time.Time `json:"lastTagTime,omitzero"`
-	// Deleting marks a removal in progress; startup finishes it.
+	// Deleting marked a removal in progress (older wharfd; a removal now
+	// deletes the record first, removal.go); startup finishes it.
 	Deleting bool `json:"deleting,omitempty"`
-	// KeepLayers: the removal was forced while stopped containers still
-	// use the layers, so only the metadata goes.
-	KeepLayers bool `json:"keepLayers,omitempty"`
 	// Parent is the image this one was built or committed on, as dockerd
 	// records it: images with children are intermediate (hidden from
 	// the list and kept by prune), and removing an image prunes its
@@ -86,8 +84,9 @@ type entry struct {
 	id     digest.Digest
 	rec    record
 	config dockerspec.DockerOCIImage
-	raw    []byte // the config JSON exactly as stored
-	size   int64  // sum of the layer tar sizes
+	raw    []byte          // the config JSON exactly as stored
+	size   int64           // sum of the layer tar sizes
+	chains []digest.Digest // the layers' chain IDs, lowest first
 }
 
 // Config is what an image service is made of.
@@ -108,14 +107,24 @@ type Service struct {
 	layers layer.Store
 	events wevents.Logger
 
-	// mu guards images and refs. Held only for index work, never across
-	// extraction or network/disk streaming of layers. Lock order: mu, then
-	// a layer lock or the users index (a leaf); the store calls no other
-	// service, and publishes events only with mu released (events.go).
+	// mu guards images, children, refs, pins and doomed. Held only for
+	// index work, never across extraction, a transfer or deleting an
+	// image's files (removal.go). Lock order: mu, then a layer lock or the
+	// users index (a leaf); the store calls no other service, and
+	// publishes events only with mu released (events.go).
 	mu     sync.RWMutex
 	images map[digest.Digest]*entry
-	refs   *refStore
-	users  Users
+	// children counts, for each image ID, the images whose Parent it is
+	// (kept by putLocked and dropLocked): an image with children is
+	// intermediate, and cannot be removed.
+	children map[digest.Digest]int
+	refs     *refStore
+	users    Users
+	// pins and doomed keep an image's files and the removal of files
+	// apart (removal.go): digests an add is using, and digests a removal
+	// is deleting with mu released (closed when it is done).
+	pins   map[file]int
+	doomed map[file]chan struct{}
 
 	infoLocks keylock.Map // one writer of a layer's distribution record at a time
 
@@ -162,13 +171,16 @@ func New(cfg Config) (*Service, error) {
 	}
 	root := cfg.Root
 	s := &Service{
-		root:   root,
-		log:    cfg.Log,
-		blobs:  cfg.Content,
-		layers: cfg.Layers,
-		users:  cfg.Users,
-		events: cfg.Events,
-		images: map[digest.Digest]*entry{},
+		root:     root,
+		log:      cfg.Log,
+		blobs:    cfg.Content,
+		layers:   cfg.Layers,
+		users:    cfg.Users,
+		events:   cfg.Events,
+		images:   map[digest.Digest]*entry{},
+		children: map[digest.Digest]int{},
+		pins:     map[file]int{},
+		doomed:   map[file]chan struct{}{},
 	}
 	for _, d := range []string{"images", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
@@ -192,6 +204,24 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// putLocked adds e to the index. Caller holds s.mu.
+func (s *Service) putLocked(e *entry) {
+	s.images[e.id] = e
+	if e.rec.Parent != "" {
+		s.children[e.rec.Parent]++
+	}
+}
+
+// dropLocked takes e out of the index. Caller holds s.mu.
+func (s *Service) dropLocked(e *entry) {
+	delete(s.images, e.id)
+	if p := e.rec.Parent; p != "" {
+		if s.children[p]--; s.children[p] <= 0 {
+			delete(s.children, p)
+		}
+	}
 }
 
 // Ping reports whether the store is usable.
@@ -241,7 +271,7 @@ func (s *Service) loadIndex(ctx context.Context) error {
 			s.log.Warn("dropping unreadable image", "id", id, "err", err)
 			continue
 		}
-		s.images[id] = e
+		s.putLocked(e)
 	}
 	return nil
 }
@@ -256,6 +286,7 @@ func (s *Service) loadEntry(ctx context.Context, id digest.Digest, rec record) (
 	if err := json.Unmarshal(raw, &e.config); err != nil {
 		return nil, err
 	}
+	e.chains = chainIDs(e.config.RootFS.DiffIDs)
 	for _, d := range e.config.RootFS.DiffIDs {
 		e.size += s.blobSize(ctx, d)
 	}
@@ -263,13 +294,16 @@ func (s *Service) loadEntry(ctx context.Context, id digest.Digest, rec record) (
 }
 
 // recover finishes interrupted deletions, drops references to missing
-// images, and removes unreferenced blobs and layers (the layer store has
+// images, and removes unreferenced blobs and layers (what a removal
+// interrupted leaves, removal.go) (the layer store has
 // removed half-extracted layers when it was opened).
 func (s *Service) recover(ctx context.Context) error {
-	for id, e := range s.images {
+	for _, e := range s.images {
 		if e.rec.Deleting {
-			delete(s.images, id)
-			if err := s.removeImageData(ctx, e); err != nil {
+			// Written by an older wharfd; its files no image names go
+			// with the rest below.
+			s.dropLocked(e)
+			if err := s.removeRecord(e); err != nil {
 				return err
 			}
 		}

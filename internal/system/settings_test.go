@@ -5,10 +5,8 @@ import (
 	"testing"
 
 	"github.com/moby/moby/api/types/container"
-	imagetypes "github.com/moby/moby/api/types/image"
 
 	"github.com/wharf/wharf/internal/api/backend"
-	"github.com/wharf/wharf/internal/filters"
 )
 
 type noContainers struct{}
@@ -19,7 +17,7 @@ func (noContainers) List(context.Context, backend.ContainerListOptions) ([]conta
 
 type noImages struct{}
 
-func (noImages) List(context.Context, filters.Args) ([]imagetypes.Summary, error) { return nil, nil }
+func (noImages) Count(context.Context) int { return 0 }
 
 // TestInfoSettings: /info reports the settings a reload may change, in
 // dockerd's shapes.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
-	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
@@ -27,9 +26,11 @@ type Containers interface {
 	List(ctx context.Context, o backend.ContainerListOptions) ([]container.Summary, error)
 }
 
-// Images lists the images, for their count.
+// Images counts the images: all of them, intermediate ones (a classic
+// build's steps, hidden from the list) included, as dockerd's
+// CountImages counts its store.
 type Images interface {
-	List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
+	Count(ctx context.Context) int
 }
 
 // Swarm is this node's part in Swarm mode, for /info's Swarm block.
@@ -139,9 +140,7 @@ func (s *Service) Info(ctx context.Context) (system.Info, error) {
 	if s.cfg.Swarm != nil {
 		info.Swarm = s.cfg.Swarm.Info(ctx)
 	}
-	if imgs, err := s.cfg.Images.List(ctx, filters.Args{}); err == nil {
-		info.Images = len(imgs)
-	}
+	info.Images = s.cfg.Images.Count(ctx)
 	for name, path := range s.cfg.Runtimes {
 		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: path}}
 	}
