@@ -196,7 +196,8 @@ type Service struct {
 	busy      map[string]*record  // by id: being made or torn down outside mu; names and subnets stay taken
 	sandboxes map[string]*sandbox // by container id; replaced, never changed in place
 	resv      map[string][]reservation
-	dns       map[string]*dns.Server // by network id
+	building  map[string]chan struct{} // by container id: closed when a background build (Attach) ends
+	dns       map[string]*dns.Server   // by network id
 	upstreams []string
 }
 
@@ -206,7 +207,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, log: cfg.Log, fw: cfg.Firewall,
 		networks: map[string]*record{}, busy: map[string]*record{}, sandboxes: map[string]*sandbox{},
-		resv: map[string][]reservation{}, dns: map[string]*dns.Server{},
+		resv: map[string][]reservation{}, dns: map[string]*dns.Server{}, building: map[string]chan struct{}{},
 	}
 	if s.fw == nil {
 		s.fw = firewall.Nop{}
