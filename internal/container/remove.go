@@ -77,7 +77,9 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 		return err
 	}
 	sp.mark("record")
-	s.cleanupRun(ctx, c, nil)
+	if !c.cleaned {
+		s.cleanupRun(ctx, c, nil)
+	}
 	sp.mark("cleanup")
 	err = s.cfg.Layers.RemoveRW(ctx, c.ID)
 	sp.mark("layer")

@@ -50,6 +50,7 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 	}
 	start := time.Now()
 	sp := newSpans(s.log, start)
+	c.cleaned = false
 	pid, err := s.launch(ctx, c, sp)
 	if err != nil {
 		// A monitor whose runtime died may wait for ever: nothing of a
@@ -224,6 +225,7 @@ func (s *Service) prepareBundle(ctx context.Context, c *Container, bundle string
 // namespace's interfaces for netlink) and none needs another gone first.
 func (s *Service) cleanupRun(ctx context.Context, c *Container, sp *spans) {
 	var wg sync.WaitGroup
+	var unmountErr, deleteErr error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -231,14 +233,15 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container, sp *spans) {
 	}()
 	go func() {
 		defer wg.Done()
-		if err := s.unmountRootfs(c.ID); err != nil {
-			s.log.Warn("unmount", "id", c.ID, "err", err)
+		if unmountErr = s.unmountRootfs(c.ID); unmountErr != nil {
+			s.log.Warn("unmount", "id", c.ID, "err", unmountErr)
 		}
 		s.unmountShm(c.ID)
 	}()
 	if rt, err := s.runtimeFor(c.Runtime); err == nil && rt.Exists(c.ID) {
 		if err := rt.Delete(ctx, c.ID, true); err != nil && !isNoSuchContainer(err) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
+			deleteErr = err
 		}
 	}
 	// A runtime killed in its create (wharfd killed in a start) leaves
@@ -250,8 +253,9 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container, sp *spans) {
 	wg.Wait()
 	sp.mark("network+unmount")
 	// The shm mount point is in the bundle.
-	os.RemoveAll(s.bundle(c.ID))
+	bundleErr := os.RemoveAll(s.bundle(c.ID))
 	os.Remove(filepath.Join(s.exitDir, c.ID))
+	c.cleaned = unmountErr == nil && deleteErr == nil && bundleErr == nil
 	sp.mark("bundle")
 }
 
