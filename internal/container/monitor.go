@@ -109,7 +109,9 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 		return
 	}
 	sp.mark("noticed")
-	s.recordExit(ctx, c, code, sp)
+	// A --rm container's removal records itself next (never restarted):
+	// a crash before it finds the container gone and removes it then.
+	s.recordExit(ctx, c, code, sp, !c.HostConfig.AutoRemove)
 	restarting := s.exited(ctx, c, code)
 	autoRemove := c.HostConfig.AutoRemove && !restarting
 	c.mu.Unlock()
@@ -123,8 +125,9 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 	sp.log(s.log, "exit steps", id)
 }
 
-// recordExit marks c exited with code. Callers hold c.mu.
-func (s *Service) recordExit(ctx context.Context, c *Container, code int, sp *spans) {
+// recordExit marks c exited with code, on disk too if persist. Callers
+// hold c.mu.
+func (s *Service) recordExit(ctx context.Context, c *Container, code int, sp *spans, persist bool) {
 	_, oomErr := os.Stat(filepath.Join(s.bundle(c.ID), "persist", "oom"))
 	s.cleanupRun(ctx, c, sp)
 	s.cfg.Uses.SetRunning(c.ID, false)
@@ -138,7 +141,9 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int, sp *sp
 		Health: c.State.Health,
 	}
 	c.ended(code)
-	if err := s.save(c); err != nil {
+	if !persist {
+		s.publish(c, nil)
+	} else if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
 	c.notify()
@@ -172,17 +177,17 @@ func (s *Service) restore(ctx context.Context) {
 			// crash campaign's build found one).
 			s.killOrphan(ctx, c)
 			if c.State.Running {
-				s.recordExit(ctx, c, 137, nil)
+				s.recordExit(ctx, c, 137, nil, true)
 			}
 			c.mu.Unlock()
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
 			continue
 		case c.State.Running:
 			if code, ok := s.readExitCode(c.ID); ok {
-				s.recordExit(ctx, c, code, nil)
+				s.recordExit(ctx, c, code, nil, true)
 				exited = true
 			} else if st, gone := s.runState(ctx, c); gone {
-				s.recordExit(ctx, c, 255, nil)
+				s.recordExit(ctx, c, 255, nil, true)
 				exited = true
 			} else if st != nil {
 				s.reconcilePause(ctx, c, *st)

@@ -110,6 +110,14 @@ func netSysctls(sysctls map[string]string) bool {
 	return false
 }
 
+// networkWritesEtc reports whether setupNetwork writes c's hosts and
+// resolv.conf (those of a bridge or user-defined network, from the
+// network service), so that writeEtcFiles need not.
+func (s *Service) networkWritesEtc(c *Container) bool {
+	mode := c.HostConfig.NetworkMode
+	return s.cfg.Networks != nil && !mode.IsHost() && !mode.IsNone() && !mode.IsContainer()
+}
+
 // resolveLink parses a --link "name[:alias]" into its running target.
 func (s *Service) resolveLink(c *Container, l string) (network.Link, error) {
 	name, alias, ok := strings.Cut(l, ":")
