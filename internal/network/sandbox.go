@@ -159,9 +159,11 @@ func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult,
 	start := time.Now()
 	s.Detach(ctx, req.ContainerID) // what an earlier run may have left
 	sb, primary, err := s.reserveSandbox(req)
+	reserved := time.Since(start)
 	if err == nil {
 		err = s.makeNamespace(sb)
 	}
+	namespaced := time.Since(start)
 	if err != nil {
 		s.Detach(ctx, req.ContainerID)
 		return nil, err
@@ -181,7 +183,7 @@ func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult,
 		delete(s.building, sb.ContainerID)
 		s.mu.Unlock()
 		buildErr = err
-		s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start), "background", req.Background)
+		s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start), "reserved", reserved, "namespace", namespaced, "background", req.Background)
 	}
 	res.Ready = func() error {
 		<-done
