@@ -346,11 +346,29 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		used[a] = true
 	}
 	nsPath := filepath.Join(s.cfg.RunRoot, req.ContainerID)
+	// Addresses another daemon on the bridge claimed a moment ago are
+	// skipped without asking the claim directory again (one probe each,
+	// under s.mu: hundreds of them made every start wait on the others).
+	// Should the subnet seem full for them, they are asked again.
+	for a := range s.foreignClaims(r.Bridge) {
+		if a != want {
+			used[a] = true
+		}
+	}
+	retried := false
 	var ip netip.Addr
 	for {
 		var err error
 		if ip, err = allocate(r, used, want); err != nil {
-			return nil, err
+			if retried || want.IsValid() || len(s.foreign[r.Bridge]) == 0 {
+				return nil, err
+			}
+			retried = true
+			for a := range s.foreign[r.Bridge] {
+				delete(used, a)
+			}
+			delete(s.foreign, r.Bridge)
+			continue
 		}
 		if s.claim(r.Bridge, ip, nsPath) {
 			break
@@ -358,6 +376,7 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		if want.IsValid() {
 			return nil, errs.Invalid("Address already in use")
 		}
+		s.noteForeign(r.Bridge, ip)
 		used[ip] = true
 	}
 	var want6 netip.Addr
