@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-15}
 . bench/lib.sh
 cpuacct=/sys/fs/cgroup/cpuacct
+export WHARF_BENCH_RUNC_ROOT=/run/wharf-${BENCH_PREFIX:-}bench-runc
 # own_cgroup puts the daemon just started in a cpuacct cgroup of its own
 # (its monitors and runtimes follow it) and prints that cgroup and the
 # one its containers go to.
@@ -42,17 +43,17 @@ cleanup() {
 		stop_wharfd
 		for i in $(seq 20); do rmdir "$cpuacct/wharf-bench-daemon-$bench_name" 2>/dev/null && break; sleep 0.2; done
 	done
-	for root in /run/wharf-bench-runc/*; do
+	for root in "$WHARF_BENCH_RUNC_ROOT"/*; do
 		[ -d "$root" ] || continue
 		rt=runc
 		[ "${root##*/}" = crun ] && rt=crun
 		for c in $(WHARF_CRUN=${crun:-crun} $rt --root "$root" list -q 2>/dev/null); do $rt --root "$root" delete -f "$c"; done
 	done
-	rm -rf /run/wharf-bench-runc
+	rm -rf "$WHARF_BENCH_RUNC_ROOT"
 	rmdir /sys/fs/cgroup/*/wharf-bench /sys/fs/cgroup/unified/wharf-bench 2>/dev/null || true
 }
 trap cleanup EXIT
-echo all >"$tmp/name"
+echo "$bench_name" >"$tmp/name"
 go build -o "$tmp/table" ./bench/table
 mkdir "$tmp/rootfs" && tar -C "$tmp/rootfs" -xf "$tmp/busybox.tar"
 for i in $(seq 49); do w run -d busybox sleep 3600 >/dev/null; done
@@ -68,7 +69,7 @@ cp "$exec_root/containers/$(w inspect -f '{{.Id}}' bench)/config.json" "$tmp/con
 table=$tmp/table rootfs=$tmp/rootfs config=$tmp/config.json
 if [ -n "${WHARFD_BASE:-}" ]; then
 	WHARFD=$WHARFD_BASE start_wharfd allbase
-	echo allbase >"$tmp/name"
+	echo "$bench_name" >"$tmp/name"
 	base="$tmp $wharfd_pid"
 	set -- "$@" -base-cgroups "$(own_cgroup)"
 	for i in $(seq 49); do w run -d busybox sleep 3600 >/dev/null; done

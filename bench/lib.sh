@@ -5,9 +5,16 @@
 # WHARFD names another wharfd binary to run (to compare builds);
 # WHARFD_FLAGS adds flags to it.
 # WHARFD_CONFIG its daemon.json.
+# BENCH_PREFIX=<word> prefixes the daemon's names (exec root, cgroups), so
+# that two runs of one benchmark on a machine keep apart; a name in use
+# stops the benchmark before it touches anything.
 
 start_wharfd() {
-	bench_name=$1
+	if [ -e "/run/wharf-${BENCH_PREFIX:-}$1" ]; then
+		echo "/run/wharf-${BENCH_PREFIX:-}$1 exists: another run of this benchmark is going (BENCH_PREFIX=<word> sets this one apart)" >&2
+		exit 1
+	fi
+	bench_name=${BENCH_PREFIX:-}$1
 	tmp=$(mktemp -d "/tmp/wharf-$bench_name-XXXXXX")
 	exec_root=/run/wharf-$bench_name
 	sock=$exec_root/wharf.sock
@@ -36,6 +43,7 @@ stop_daemon() {
 w() { bin/wharf -H "unix://$sock" "$@"; }
 
 stop_wharfd() {
+	[ -n "${tmp:-}" ] || return 0
 	w ps -aq 2>/dev/null | xargs -r bin/wharf -H "unix://$sock" rm -f >/dev/null 2>&1 || true
 	[ -n "${wharfd_pid:-}" ] && kill "$wharfd_pid" 2>/dev/null && sleep 0.5
 	umount -R "$tmp/root" 2>/dev/null || true

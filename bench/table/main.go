@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -387,7 +388,8 @@ func bundle(rootfs, template string, args []string) (string, string, error) {
 // off the binary's directory (runc 1.2+ seals itself with an overlay of
 // that directory, which must not hold its state); each runtime (named as
 // in -runc) has its own under it.
-const runcRoot = "/run/wharf-bench-runc"
+// all.sh names it apart for a BENCH_PREFIX (WHARF_BENCH_RUNC_ROOT).
+var runcRoot = cmp.Or(os.Getenv("WHARF_BENCH_RUNC_ROOT"), "/run/wharf-bench-runc")
 
 func runcRun(name, runc, rootfs, template string) (time.Duration, error) {
 	dir, id, err := bundle(rootfs, template, []string{"true"})

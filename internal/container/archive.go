@@ -49,6 +49,9 @@ func (s *Service) withRootfs(ctx context.Context, ref string, volumes bool) (*Co
 		c.mu.Unlock()
 		return nil, "", nil, err
 	}
+	if !running {
+		c.cleaned = false // a removal unmounts what an unmount here leaves
+	}
 	unmountVolumes := func() {}
 	if volumes {
 		if unmountVolumes, err = s.mountVolumes(ctx, c, root); err != nil {

@@ -59,6 +59,9 @@ type Container struct {
 	restart  restartState // restart policy back-off (restart.go)
 	// end is the current run's end, made when someone waits for it (wait.go).
 	end *runEnd
+	// cleaned: the last run's clean-up (cleanupRun) went without an
+	// error, so a removal need not do it again (the exit path of --rm).
+	cleaned bool
 }
 
 // notify wakes everyone waiting on a state change. Callers hold c.mu.

@@ -40,10 +40,9 @@ func (s *Service) writeEtcFiles(c *Container) error {
 	if err != nil {
 		resolv = nil
 	}
-	files := map[string][]byte{
-		"hostname":    []byte(host + "\n"),
-		"hosts":       hosts.Bytes(),
-		"resolv.conf": resolv,
+	files := map[string][]byte{"hostname": []byte(host + "\n")}
+	if !s.networkWritesEtc(c) {
+		files["hosts"], files["resolv.conf"] = hosts.Bytes(), resolv
 	}
 	for name, data := range files {
 		if err := fsutil.WriteFileAtomic(filepath.Join(dir, name), data, 0o644, false); err != nil {

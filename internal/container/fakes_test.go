@@ -86,6 +86,12 @@ func newFakeRuntime(t *testing.T) *fakeRuntime {
 }
 
 func (r *fakeRuntime) Create(ctx context.Context, o runtime.CreateOptions) (int, error) {
+	// As conmon: the bundle is completed while the monitor starts.
+	if o.Prepare != nil {
+		if err := o.Prepare(); err != nil {
+			return 0, err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.createErr != nil {

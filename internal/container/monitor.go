@@ -90,6 +90,11 @@ func (s *Service) readExitCode(id string) (int, bool) {
 // handleExit records that id's process ended, cleans up the run, and
 // removes the container if it was started with --rm.
 func (s *Service) handleExit(ctx context.Context, id string) {
+	var written time.Time
+	if st, err := os.Stat(filepath.Join(s.exitDir, id)); err == nil {
+		written = st.ModTime()
+	}
+	sp := newSpans(s.log, written)
 	code, ok := s.readExitCode(id)
 	if !ok {
 		return
@@ -103,21 +108,28 @@ func (s *Service) handleExit(ctx context.Context, id string) {
 		c.mu.Unlock()
 		return
 	}
-	s.recordExit(ctx, c, code)
+	sp.mark("noticed")
+	// A --rm container's removal records itself next (never restarted):
+	// a crash before it finds the container gone and removes it then.
+	s.recordExit(ctx, c, code, sp, !c.HostConfig.AutoRemove)
 	restarting := s.exited(ctx, c, code)
 	autoRemove := c.HostConfig.AutoRemove && !restarting
 	c.mu.Unlock()
+	sp.mark("policy")
 	if autoRemove {
 		if err := s.Remove(ctx, id, RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errors.Is(err, errAlreadyRemoving) {
 			s.log.Warn("auto-remove", "id", id, "err", err)
 		}
+		sp.mark("remove")
 	}
+	sp.log(s.log, "exit steps", id)
 }
 
-// recordExit marks c exited with code. Callers hold c.mu.
-func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
+// recordExit marks c exited with code, on disk too if persist. Callers
+// hold c.mu.
+func (s *Service) recordExit(ctx context.Context, c *Container, code int, sp *spans, persist bool) {
 	_, oomErr := os.Stat(filepath.Join(s.bundle(c.ID), "persist", "oom"))
-	s.cleanupRun(ctx, c)
+	s.cleanupRun(ctx, c, sp)
 	s.cfg.Uses.SetRunning(c.ID, false)
 	c.State = container.State{
 		Status:     container.StateExited,
@@ -129,11 +141,14 @@ func (s *Service) recordExit(ctx context.Context, c *Container, code int) {
 		Health: c.State.Health,
 	}
 	c.ended(code)
-	if err := s.save(c); err != nil {
+	if !persist {
+		s.publish(c, nil)
+	} else if err := s.save(c); err != nil {
 		s.log.Error("saving container state", "id", c.ID, "err", err)
 	}
 	c.notify()
 	s.exitEvents(c)
+	sp.mark("record")
 	s.log.Debug("container exited", "id", c.ID, "code", code)
 }
 
@@ -162,17 +177,17 @@ func (s *Service) restore(ctx context.Context) {
 			// crash campaign's build found one).
 			s.killOrphan(ctx, c)
 			if c.State.Running {
-				s.recordExit(ctx, c, 137)
+				s.recordExit(ctx, c, 137, nil, true)
 			}
 			c.mu.Unlock()
 			s.Remove(ctx, c.ID, RemoveOptions{Force: true})
 			continue
 		case c.State.Running:
 			if code, ok := s.readExitCode(c.ID); ok {
-				s.recordExit(ctx, c, code)
+				s.recordExit(ctx, c, code, nil, true)
 				exited = true
 			} else if st, gone := s.runState(ctx, c); gone {
-				s.recordExit(ctx, c, 255)
+				s.recordExit(ctx, c, 255, nil, true)
 				exited = true
 			} else if st != nil {
 				s.reconcilePause(ctx, c, *st)
@@ -256,7 +271,7 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 	if rt.Exists(c.ID) {
 		rt.Kill(ctx, c.ID, unix.SIGKILL, true)
 	}
-	s.cleanupRun(ctx, c)
+	s.cleanupRun(ctx, c, nil)
 }
 
 // runState reads, once, the runtime's state of c, recorded as running

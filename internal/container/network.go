@@ -46,16 +46,21 @@ func (s *Service) checkNetworkMode(hc *container.HostConfig) error {
 // setupNetwork gives c its network before the runtime creates it: for
 // bridge networks a new namespace with its endpoints and ports, and the
 // hosts and resolv.conf that go with them. It returns the namespace to
-// join ("" for a new, empty one) and the environment links add.
-func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []string, error) {
+// join ("" for a new, empty one), the environment links add and, if not
+// nil, a function that waits for the namespace's interfaces and ports:
+// they are made while the runtime creates the container (the namespace
+// and the files are there before), unless a sysctl of the container's
+// may name an interface, which must exist when the runtime sets it.
+func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []string, func() error, error) {
 	mode := c.HostConfig.NetworkMode
 	switch {
 	case mode.IsHost(), mode.IsNone():
-		return "", nil, nil
+		return "", nil, nil, nil
 	case mode.IsContainer():
-		return s.joinContainerNetwork(c)
+		ns, env, err := s.joinContainerNetwork(c)
+		return ns, env, nil, err
 	case s.cfg.Networks == nil:
-		return "", nil, nil
+		return "", nil, nil, nil
 	}
 	req := network.AttachRequest{
 		ContainerID:  c.ID,
@@ -67,6 +72,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []str
 		ExposedPorts: c.Config.ExposedPorts,
 		PublishAll:   c.HostConfig.PublishAllPorts,
 		ExtraHosts:   c.HostConfig.ExtraHosts,
+		Background:   !netSysctls(c.HostConfig.Sysctls),
 	}
 	req.DNS, req.DNSSearch, req.DNSOptions = s.dnsFor(c.HostConfig)
 	if c.Networking != nil {
@@ -75,22 +81,41 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, []str
 	for _, l := range c.HostConfig.Links {
 		link, err := s.resolveLink(c, l)
 		if err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
 		req.Links = append(req.Links, link)
 	}
 	res, err := s.cfg.Networks.Attach(ctx, req)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	dir := s.dir(c.ID)
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "hosts"), res.Hosts, 0o644, false); err != nil {
-		return "", nil, err
+		return "", nil, res.Ready, err
 	}
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "resolv.conf"), res.ResolvConf, 0o644, false); err != nil {
-		return "", nil, err
+		return "", nil, res.Ready, err
 	}
-	return res.NetNS, res.LinkEnv, nil
+	return res.NetNS, res.LinkEnv, res.Ready, nil
+}
+
+// netSysctls reports whether any of a container's sysctls is a network
+// one (net.*), which may name one of its interfaces.
+func netSysctls(sysctls map[string]string) bool {
+	for k := range sysctls {
+		if strings.HasPrefix(k, "net.") || strings.HasPrefix(k, "net/") {
+			return true
+		}
+	}
+	return false
+}
+
+// networkWritesEtc reports whether setupNetwork writes c's hosts and
+// resolv.conf (those of a bridge or user-defined network, from the
+// network service), so that writeEtcFiles need not.
+func (s *Service) networkWritesEtc(c *Container) bool {
+	mode := c.HostConfig.NetworkMode
+	return s.cfg.Networks != nil && !mode.IsHost() && !mode.IsNone() && !mode.IsContainer()
 }
 
 // resolveLink parses a --link "name[:alias]" into its running target.

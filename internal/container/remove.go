@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
@@ -66,6 +67,7 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 		}
 	}
 	defer c.mu.Unlock()
+	sp := newSpans(s.log, time.Time{})
 	c.State.Status = container.StateRemoving
 	// The removal a restart finishes is the one asked for (RemoveVolumes
 	// kept from the first attempt, which a crash cut short).
@@ -74,8 +76,13 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	if err := s.save(c); err != nil {
 		return err
 	}
-	s.cleanupRun(ctx, c)
+	sp.mark("record")
+	if !c.cleaned {
+		s.cleanupRun(ctx, c, nil)
+	}
+	sp.mark("cleanup")
 	err = s.cfg.Layers.RemoveRW(ctx, c.ID)
+	sp.mark("layer")
 	if err == nil && c.RemoveVolumes {
 		// While the record still says so: a crash before the record is
 		// gone removes them again at the next start. c no longer counts
@@ -86,6 +93,7 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	if err == nil {
 		err = s.removeDir(c.ID)
 	}
+	sp.mark("dir")
 	if err != nil {
 		s.recordUses(c)
 		c.State.Status = container.StateDead
@@ -98,6 +106,8 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 	c.notify()
 	s.failPending(c, errs.NotFound("No such container: %s", c.ID))
 	s.event(c, "destroy", nil)
+	sp.mark("forget")
+	sp.log(s.log, "remove steps", c.ID)
 	s.log.Debug("container removed", "id", c.ID)
 	return nil
 }

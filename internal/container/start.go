@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -48,12 +49,14 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 		return errs.NotModified("container already started")
 	}
 	start := time.Now()
-	pid, err := s.launch(ctx, c)
+	sp := newSpans(s.log, start)
+	c.cleaned = false
+	pid, err := s.launch(ctx, c, sp)
 	if err != nil {
 		// A monitor whose runtime died may wait for ever: nothing of a
 		// failed start may stay.
 		killBundleProcesses(s.bundle(c.ID))
-		s.cleanupRun(context.WithoutCancel(ctx), c)
+		s.cleanupRun(context.WithoutCancel(ctx), c, nil)
 		c.State.Error = err.Error()
 		if errdefs.IsInvalidArgument(err) {
 			c.State.ExitCode = startFailureCode(err.Error())
@@ -87,13 +90,18 @@ func (s *Service) startLocked(ctx context.Context, c *Container) error {
 	}
 	c.notify()
 	s.event(c, "start", nil)
+	sp.mark("record")
+	sp.log(s.log, "start steps", c.ID)
 	s.log.Debug("container started", "id", c.ID, "took", time.Since(start))
 	return nil
 }
 
 // launch prepares the bundle, has conmon create the container, joins the
-// waiting attachers to its stdio, and lets it run.
-func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
+// waiting attachers to its stdio, and lets it run. The bundle is made
+// while conmon starts (runtime.CreateOptions.Prepare), and the network's
+// interfaces while the runtime creates the container: both are in place
+// before the container's process runs its command, as with dockerd.
+func (s *Service) launch(ctx context.Context, c *Container, sp *spans) (int, error) {
 	rt, err := s.runtimeFor(c.Runtime)
 	if err != nil {
 		return 0, err
@@ -106,56 +114,8 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 	if err := os.MkdirAll(bundle, 0o700); err != nil {
 		return 0, err
 	}
-	rootfs, err := s.mountRootfs(ctx, c)
-	if err != nil {
-		return 0, err
-	}
-	if err := s.writeEtcFiles(c); err != nil {
-		return 0, err
-	}
-	if err := s.podEtcFiles(c); err != nil {
-		return 0, err
-	}
-	netNS, linkEnv, err := s.setupNetwork(ctx, c)
-	if err != nil {
-		return 0, err
-	}
-	if c.Pod != nil && c.Pod.NetNS != "" {
-		netNS = c.Pod.NetNS
-	}
-	mounts, initBin, err := s.prepareRun(ctx, c, rootfs)
-	if err != nil {
-		return 0, err
-	}
-	in := specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS,
-		DefaultUlimits: s.cfg.DefaultUlimits, MaxNofile: daemonMaxNofile()}
-	if m := c.HostConfig.PidMode; m.IsContainer() {
-		if in.PidNS, err = s.sharedNamespace("pid", m.Container()); err != nil {
-			return 0, err
-		}
-	}
-	// The /dev/shm first: its check of an --ipc donor has dockerd's words.
-	if in.ShmDir, err = s.shmDir(c); err != nil {
-		return 0, err
-	}
-	if m := c.HostConfig.IpcMode; m.IsContainer() {
-		if in.IpcNS, err = s.sharedNamespace("ipc", m.Container()); err != nil {
-			return 0, err
-		}
-	}
-	spec, err := buildSpec(c, in)
-	if err != nil {
-		return 0, err
-	}
-	spec.Process.Env = append(spec.Process.Env, linkEnv...)
-	data, err := json.Marshal(spec)
-	if err != nil {
-		return 0, err
-	}
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
-		return 0, err
-	}
-	os.Remove(filepath.Join(s.exitDir, c.ID))
+	var spec *specs.Spec
+	var netReady func() error
 	pid, err := rt.Create(ctx, runtime.CreateOptions{
 		ID:        c.ID,
 		Bundle:    bundle,
@@ -165,6 +125,11 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 		Terminal:  c.Config.Tty,
 		Stdin:     c.Config.OpenStdin,
 		StdinOnce: c.Config.StdinOnce,
+		Prepare: func() (err error) {
+			sp.mark("monitor")
+			spec, netReady, err = s.prepareBundle(ctx, c, bundle, sp)
+			return err
+		},
 	})
 	if err != nil {
 		if owner := goneNamespaceOwner(spec); owner != 0 {
@@ -176,19 +141,107 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 		}
 		return 0, err
 	}
+	sp.mark("create")
+	if netReady != nil {
+		if err := netReady(); err != nil {
+			return 0, err
+		}
+		sp.mark("network-ready")
+	}
 	s.connectPending(c)
 	if err := rt.Start(ctx, c.ID); err != nil {
 		return 0, err
 	}
+	sp.mark("start")
 	return pid, nil
 }
 
+// prepareBundle mounts c's root file system, writes its /etc files and
+// config.json into bundle and attaches its networks. The returned
+// function, if not nil, waits for the network's interfaces, made in the
+// background (network.AttachRequest.Background).
+func (s *Service) prepareBundle(ctx context.Context, c *Container, bundle string, sp *spans) (*specs.Spec, func() error, error) {
+	rootfs, err := s.mountRootfs(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp.mark("rootfs")
+	if err := s.writeEtcFiles(c); err != nil {
+		return nil, nil, err
+	}
+	if err := s.podEtcFiles(c); err != nil {
+		return nil, nil, err
+	}
+	sp.mark("etc")
+	netNS, linkEnv, netReady, err := s.setupNetwork(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp.mark("network")
+	if c.Pod != nil && c.Pod.NetNS != "" {
+		netNS = c.Pod.NetNS
+	}
+	mounts, initBin, err := s.prepareRun(ctx, c, rootfs)
+	if err != nil {
+		return nil, netReady, err
+	}
+	in := specInput{Rootfs: rootfs, EtcFiles: s.dir(c.ID), CgroupParent: s.cfg.CgroupParent, Mounts: mounts, Init: initBin, NetNS: netNS,
+		DefaultUlimits: s.cfg.DefaultUlimits, MaxNofile: daemonMaxNofile()}
+	if m := c.HostConfig.PidMode; m.IsContainer() {
+		if in.PidNS, err = s.sharedNamespace("pid", m.Container()); err != nil {
+			return nil, netReady, err
+		}
+	}
+	// The /dev/shm first: its check of an --ipc donor has dockerd's words.
+	if in.ShmDir, err = s.shmDir(c); err != nil {
+		return nil, netReady, err
+	}
+	if m := c.HostConfig.IpcMode; m.IsContainer() {
+		if in.IpcNS, err = s.sharedNamespace("ipc", m.Container()); err != nil {
+			return nil, netReady, err
+		}
+	}
+	spec, err := buildSpec(c, in)
+	if err != nil {
+		return nil, netReady, err
+	}
+	spec.Process.Env = append(spec.Process.Env, linkEnv...)
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return nil, netReady, err
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
+		return nil, netReady, err
+	}
+	os.Remove(filepath.Join(s.exitDir, c.ID))
+	sp.mark("spec")
+	return spec, netReady, nil
+}
+
 // cleanupRun removes what a run left: the runtime's state, the rootfs
-// mount and the bundle. It is safe to call on a half-made run.
-func (s *Service) cleanupRun(ctx context.Context, c *Container) {
+// mount and the bundle. It is safe to call on a half-made run. The
+// runtime's state, the network and the mounts are undone in parallel:
+// each waits on the kernel (an unmount for an RCU grace period, a
+// namespace's interfaces for netlink) and none needs another gone first.
+func (s *Service) cleanupRun(ctx context.Context, c *Container, sp *spans) {
+	var wg sync.WaitGroup
+	var unmountErr, deleteErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		s.teardownNetwork(ctx, c)
+	}()
+	go func() {
+		defer wg.Done()
+		if unmountErr = s.unmountRootfs(c.ID); unmountErr != nil {
+			s.log.Warn("unmount", "id", c.ID, "err", unmountErr)
+		}
+		s.unmountShm(c.ID)
+	}()
 	if rt, err := s.runtimeFor(c.Runtime); err == nil && rt.Exists(c.ID) {
 		if err := rt.Delete(ctx, c.ID, true); err != nil && !isNoSuchContainer(err) {
 			s.log.Warn("runtime delete", "id", c.ID, "err", err)
+			deleteErr = err
 		}
 	}
 	// A runtime killed in its create (wharfd killed in a start) leaves
@@ -196,13 +249,14 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 	// delete keeps its state-less leftovers when a task is still exiting:
 	// a stopped container's cgroup is nobody's to keep.
 	removeCgroups(cgroupsPath(c.HostConfig.CgroupParent, s.cfg.CgroupParent, c.ID))
-	s.teardownNetwork(ctx, c)
-	if err := s.unmountRootfs(c.ID); err != nil {
-		s.log.Warn("unmount", "id", c.ID, "err", err)
-	}
-	s.unmountShm(c.ID)
-	os.RemoveAll(s.bundle(c.ID))
+	sp.mark("runtime")
+	wg.Wait()
+	sp.mark("network+unmount")
+	// The shm mount point is in the bundle.
+	bundleErr := os.RemoveAll(s.bundle(c.ID))
 	os.Remove(filepath.Join(s.exitDir, c.ID))
+	c.cleaned = unmountErr == nil && deleteErr == nil && bundleErr == nil
+	sp.mark("bundle")
 }
 
 func isNoSuchContainer(err error) bool {
@@ -224,7 +278,7 @@ func startFailureCode(msg string) int {
 // Only a failed create asks, so it gives a process being killed a moment
 // to show it.
 func goneNamespaceOwner(spec *specs.Spec) int {
-	if spec.Linux == nil {
+	if spec == nil || spec.Linux == nil {
 		return 0
 	}
 	for try := 0; try < 2; try++ {

@@ -154,6 +154,8 @@ func (o *overlayNetworks) Attach(ctx context.Context, req netsvc.AttachRequest) 
 	sn := o.node.Load()
 	rec := attachRecord{}
 	local := req
+	// The overlays join a namespace whose bridge interfaces are made.
+	local.Background = false
 	local.Endpoints = maps.Clone(req.Endpoints)
 	for _, ref := range ovs {
 		delete(local.Endpoints, ref)

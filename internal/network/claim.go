@@ -59,6 +59,32 @@ func (s *Service) claim(bridgeName string, ip netip.Addr, nsPath string) bool {
 	return false
 }
 
+// foreignTTL is how long an address found claimed by another daemon is
+// skipped without a new look at its claim.
+const foreignTTL = 10 * time.Second
+
+// foreignClaims are the addresses on bridgeName that another daemon held
+// less than foreignTTL ago; expired ones are dropped. Callers hold s.mu.
+func (s *Service) foreignClaims(bridgeName string) map[netip.Addr]time.Time {
+	m := s.foreign[bridgeName]
+	now := time.Now()
+	for a, seen := range m {
+		if now.Sub(seen) > foreignTTL {
+			delete(m, a)
+		}
+	}
+	return m
+}
+
+// noteForeign records that another daemon holds ip on bridgeName.
+// Callers hold s.mu.
+func (s *Service) noteForeign(bridgeName string, ip netip.Addr) {
+	if s.foreign[bridgeName] == nil {
+		s.foreign[bridgeName] = map[netip.Addr]time.Time{}
+	}
+	s.foreign[bridgeName][ip] = time.Now()
+}
+
 // unclaim releases ip on bridgeName if nsPath holds it.
 func (s *Service) unclaim(bridgeName string, ip netip.Addr, nsPath string) {
 	if s.cfg.ClaimDir == "" {

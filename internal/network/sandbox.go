@@ -107,6 +107,11 @@ type AttachRequest struct {
 	DNS, DNSSearch, DNSOptions []string
 	ExtraHosts                 []string
 	Links                      []Link
+	// Background has Attach return once the namespace exists and the
+	// addresses are chosen, and make the interfaces and published ports
+	// while the caller goes on (the runtime creates the container
+	// meanwhile); AttachResult.Ready waits for them.
+	Background bool
 }
 
 // AttachResult is what the container needs to run in its namespace.
@@ -115,6 +120,11 @@ type AttachResult struct {
 	Hosts      []byte // /etc/hosts
 	ResolvConf []byte // /etc/resolv.conf
 	LinkEnv    []string
+	// Ready waits until the interfaces and published ports are made and
+	// says whether they were: a container may run only after a nil
+	// error. After an error the caller detaches the container. It may be
+	// called more than once.
+	Ready func() error
 }
 
 func (s *Service) sandboxPath(id string) string { return filepath.Join(s.sandboxDir(), id+".json") }
@@ -141,28 +151,52 @@ func (sb *sandbox) clone() *sandbox {
 // Attach creates the container's namespace, connects it to its networks
 // and publishes its ports. On error nothing is left behind. Addresses are
 // chosen under s.mu; the namespace, interfaces and rules are made outside
-// it, so containers attach in parallel.
+// it, so containers attach in parallel. With req.Background the
+// interfaces and ports are made after Attach returns (see
+// AttachRequest.Background); their failure is the result's Ready's, and
+// the caller's Detach then undoes the rest.
 func (s *Service) Attach(ctx context.Context, req AttachRequest) (*AttachResult, error) {
 	start := time.Now()
-	defer func() { s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start)) }()
 	s.Detach(ctx, req.ContainerID) // what an earlier run may have left
 	sb, primary, err := s.reserveSandbox(req)
-	if err != nil {
-		s.Detach(ctx, req.ContainerID)
-		return nil, err
-	}
-	resv, err := s.buildSandbox(sb, req, primary)
-	s.mu.Lock()
-	s.sandboxes[sb.ContainerID] = sb
-	s.resv[sb.ContainerID] = resv
-	var res *AttachResult
+	reserved := time.Since(start)
 	if err == nil {
-		res = s.etcFiles(sb, req)
+		err = s.makeNamespace(sb)
 	}
-	s.mu.Unlock()
+	namespaced := time.Since(start)
 	if err != nil {
 		s.Detach(ctx, req.ContainerID)
 		return nil, err
+	}
+	done := make(chan struct{})
+	s.mu.Lock()
+	res := s.etcFiles(sb, req)
+	s.building[sb.ContainerID] = done
+	s.mu.Unlock()
+	var buildErr error
+	build := func() {
+		defer close(done)
+		resv, err := s.buildSandbox(sb, req, primary)
+		s.mu.Lock()
+		s.sandboxes[sb.ContainerID] = sb
+		s.resv[sb.ContainerID] = resv
+		delete(s.building, sb.ContainerID)
+		s.mu.Unlock()
+		buildErr = err
+		s.log.Debug("network attach", "id", req.ContainerID, "took", time.Since(start), "reserved", reserved, "namespace", namespaced, "background", req.Background)
+	}
+	res.Ready = func() error {
+		<-done
+		return buildErr
+	}
+	if req.Background {
+		go build()
+		return res, nil
+	}
+	build()
+	if buildErr != nil {
+		s.Detach(ctx, req.ContainerID)
+		return nil, buildErr
 	}
 	return res, nil
 }
@@ -220,46 +254,58 @@ func (s *Service) reserveSandbox(req AttachRequest) (*sandbox, *record, error) {
 	return sb.clone(), primary, nil
 }
 
-// buildSandbox makes what sb describes: its record on disk (before any
-// interface exists), the namespace, the interfaces and the published
-// ports. It runs without s.mu and returns the port reservations made,
-// also on error, for Detach to release.
-func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) ([]reservation, error) {
+// makeNamespace writes sb's record (before any interface exists, so
+// that a crash from here on finds what to remove) and makes its network
+// namespace.
+func (s *Service) makeNamespace(sb *sandbox) error {
 	if err := s.saveSandbox(sb); err != nil {
-		return nil, err
+		return err
 	}
 	if netns.Exists(sb.NetNS) || fileExists(sb.NetNS) {
 		netns.Delete(sb.NetNS)
 	}
-	if err := netns.Create(sb.NetNS); err != nil {
-		return nil, err
-	}
-	if err := bridge.LoopbackUp(sb.NetNS); err != nil {
-		return nil, err
-	}
+	return netns.Create(sb.NetNS)
+}
+
+// buildSandbox makes the interfaces of sb's namespace (makeNamespace's)
+// and its published ports, and records them. It runs without s.mu and
+// returns the port reservations made, also on error, for Detach to
+// release.
+func (s *Service) buildSandbox(sb *sandbox, req AttachRequest, primary *record) ([]reservation, error) {
+	eps := make([]bridge.Endpoint, len(sb.Endpoints))
 	for i, ep := range sb.Endpoints {
 		var gw, gw6 netip.Addr
 		if i == 0 && !primary.Internal {
 			gw, gw6 = ep.Gateway, ep.Gateway6
 		}
-		mac, err := bridge.AddEndpoint(bridge.Endpoint{
+		eps[i] = bridge.Endpoint{
 			Bridge: ep.Bridge, HostVeth: ep.HostVeth, IfName: ep.IfName, NetNS: sb.NetNS,
 			Addr: netip.PrefixFrom(ep.IP, ep.PrefixLen), Gateway: gw, MAC: parseMAC(ep.MAC), MTU: ep.mtu(),
 			Addr6: ep.prefix6(), Gateway6: gw6,
-		})
-		if err != nil {
-			return nil, err
 		}
-		ep.MAC = mac.String()
+	}
+	macs, err := bridge.AddEndpoints(sb.NetNS, eps, true)
+	if err != nil {
+		return nil, err
+	}
+	changed := false
+	for i, ep := range sb.Endpoints {
+		if m := macs[i].String(); m != ep.MAC {
+			ep.MAC, changed = m, true
+		}
 	}
 	var resv []reservation
 	if !primary.Internal {
-		var err error
 		if resv, err = s.publish(sb, req); err != nil {
 			return resv, err
 		}
 	}
-	return resv, s.saveSandbox(sb)
+	// The record written before the namespace holds all but the ports
+	// and a MAC the kernel chose.
+	if changed || len(sb.Ports) > 0 {
+		err = s.saveSandbox(sb)
+	}
+	return resv, err
 }
 
 func fileExists(p string) bool {
@@ -300,11 +346,29 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		used[a] = true
 	}
 	nsPath := filepath.Join(s.cfg.RunRoot, req.ContainerID)
+	// Addresses another daemon on the bridge claimed a moment ago are
+	// skipped without asking the claim directory again (one probe each,
+	// under s.mu: hundreds of them made every start wait on the others).
+	// Should the subnet seem full for them, they are asked again.
+	for a := range s.foreignClaims(r.Bridge) {
+		if a != want {
+			used[a] = true
+		}
+	}
+	retried := false
 	var ip netip.Addr
 	for {
 		var err error
 		if ip, err = allocate(r, used, want); err != nil {
-			return nil, err
+			if retried || want.IsValid() || len(s.foreign[r.Bridge]) == 0 {
+				return nil, err
+			}
+			retried = true
+			for a := range s.foreign[r.Bridge] {
+				delete(used, a)
+			}
+			delete(s.foreign, r.Bridge)
+			continue
 		}
 		if s.claim(r.Bridge, ip, nsPath) {
 			break
@@ -312,6 +376,7 @@ func (s *Service) newEndpoint(r *record, es *network.EndpointSettings, req Attac
 		if want.IsValid() {
 			return nil, errs.Invalid("Address already in use")
 		}
+		s.noteForeign(r.Bridge, ip)
 		used[ip] = true
 	}
 	var want6 netip.Addr
@@ -462,6 +527,12 @@ func linkEnv(l Link, self string, t *sandbox) []string {
 func (s *Service) Detach(ctx context.Context, containerID string) {
 	start := time.Now()
 	s.mu.Lock()
+	if done := s.building[containerID]; done != nil {
+		// A background build (Attach) is still going: undo it whole.
+		s.mu.Unlock()
+		<-done
+		s.mu.Lock()
+	}
 	sb, resv := s.sandboxes[containerID], s.resv[containerID]
 	delete(s.sandboxes, containerID)
 	delete(s.resv, containerID)

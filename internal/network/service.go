@@ -196,7 +196,9 @@ type Service struct {
 	busy      map[string]*record  // by id: being made or torn down outside mu; names and subnets stay taken
 	sandboxes map[string]*sandbox // by container id; replaced, never changed in place
 	resv      map[string][]reservation
-	dns       map[string]*dns.Server // by network id
+	building  map[string]chan struct{}            // by container id: closed when a background build (Attach) ends
+	foreign   map[string]map[netip.Addr]time.Time // by bridge: addresses other daemons claimed, when seen (claim.go)
+	dns       map[string]*dns.Server              // by network id
 	upstreams []string
 }
 
@@ -206,7 +208,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, log: cfg.Log, fw: cfg.Firewall,
 		networks: map[string]*record{}, busy: map[string]*record{}, sandboxes: map[string]*sandbox{},
-		resv: map[string][]reservation{}, dns: map[string]*dns.Server{},
+		resv: map[string][]reservation{}, dns: map[string]*dns.Server{}, building: map[string]chan struct{}{},
+		foreign: map[string]map[netip.Addr]time.Time{},
 	}
 	if s.fw == nil {
 		s.fw = firewall.Nop{}

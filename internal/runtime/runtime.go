@@ -70,6 +70,12 @@ type CreateOptions struct {
 	Terminal  bool
 	Stdin     bool // keep a stdin pipe open for attach
 	StdinOnce bool // close stdin when the first attached client leaves
+	// Prepare, if set, completes the bundle (config.json, and what it
+	// names) while conmon starts: conmon is a dynamically linked program
+	// that takes milliseconds to load, and it runs the runtime's create
+	// only once it is told to, after Prepare returns. An error from
+	// Prepare ends conmon before it has made anything and is Create's.
+	Prepare func() error
 }
 
 // Create starts conmon, which runs "<runtime> create": the container's
@@ -135,6 +141,16 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("starting conmon: %w", err)
 	}
+	if o.Prepare != nil {
+		if err := o.Prepare(); err != nil {
+			// conmon waits for the start pipe before it forks or runs
+			// anything: killed now, it leaves no process behind.
+			cmd.Process.Kill()
+			cmd.Wait()
+			return 0, err
+		}
+	}
+	prepared := time.Since(start)
 	if _, err := startW.Write([]byte{0}); err != nil {
 		_ = cmd.Wait()
 		return 0, fmt.Errorf("starting conmon: %w: %s", err, stderr.String())
@@ -143,8 +159,9 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 	if err := cmd.Wait(); err != nil {
 		return 0, fmt.Errorf("conmon: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
+	detached := time.Since(start)
 	pid, err := readSync(ctx, syncR, filepath.Join(o.Bundle, "pidfile"))
-	r.Log.Debug("runtime create", "id", o.ID, "pid", pid, "took", time.Since(start))
+	r.Log.Debug("runtime create", "id", o.ID, "pid", pid, "took", time.Since(start), "prepared", prepared, "conmon-detached", detached)
 	return pid, err
 }
 

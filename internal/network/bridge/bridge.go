@@ -105,83 +105,123 @@ type Endpoint struct {
 // AddEndpoint creates a veth pair, plugs one end into the bridge and
 // configures the other inside the namespace. It returns the MAC address.
 func AddEndpoint(ep Endpoint) (net.HardwareAddr, error) {
-	br, err := netlink.LinkByName(ep.Bridge)
+	macs, err := AddEndpoints(ep.NetNS, []Endpoint{ep}, false)
 	if err != nil {
-		return nil, fmt.Errorf("bridge %s: %w", ep.Bridge, err)
+		return nil, err
 	}
-	ns, err := netns.GetFromPath(ep.NetNS)
+	return macs[0], nil
+}
+
+// AddEndpoints gives the namespace at nsPath its interfaces, one veth
+// pair per endpoint (all in that namespace), and brings its loopback up
+// if loopback is set. It returns each endpoint's MAC address. On error
+// the veths made are deleted.
+//
+// It is on the path of every container start, so it asks the kernel as
+// little as it can, over one netlink socket on each side: the peer is
+// made in the namespace under its final name, with its address, MTU and
+// MAC, and the host end is made up.
+func AddEndpoints(nsPath string, eps []Endpoint, loopback bool) ([]net.HardwareAddr, error) {
+	ns, err := netns.GetFromPath(nsPath)
 	if err != nil {
 		return nil, err
 	}
 	defer ns.Close()
-	peerTmp := "wt" + ep.HostVeth[2:]
+	host, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, err
+	}
+	defer host.Close()
+	in, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	if loopback {
+		// A new namespace's loopback is always its first interface.
+		if err := in.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", Index: 1}}); err != nil {
+			return nil, fmt.Errorf("loopback up: %w", err)
+		}
+	}
+	var made []string
+	fail := func(err error) ([]net.HardwareAddr, error) {
+		for _, name := range made {
+			if l, lerr := host.LinkByName(name); lerr == nil {
+				host.LinkDel(l)
+			}
+		}
+		return nil, err
+	}
+	macs := make([]net.HardwareAddr, 0, len(eps))
+	for _, ep := range eps {
+		mac, err := addEndpoint(host, in, ns, ep)
+		if err != nil {
+			return fail(err)
+		}
+		made = append(made, ep.HostVeth)
+		macs = append(macs, mac)
+	}
+	return macs, nil
+}
+
+// addEndpoint makes one endpoint through the host's handle and the
+// namespace's (in, on ns).
+func addEndpoint(host, in *netlink.Handle, ns netns.NsHandle, ep Endpoint) (net.HardwareAddr, error) {
+	br, err := host.LinkByName(ep.Bridge)
+	if err != nil {
+		return nil, fmt.Errorf("bridge %s: %w", ep.Bridge, err)
+	}
 	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, MTU: ep.MTU},
-		PeerName:      peerTmp,
-		PeerNamespace: netlink.NsFd(int(ns)),
+		LinkAttrs:        netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index, MTU: ep.MTU, Flags: net.FlagUp},
+		PeerName:         ep.IfName,
+		PeerNamespace:    netlink.NsFd(int(ns)),
+		PeerHardwareAddr: ep.MAC,
 	}
-	if ep.MAC != nil {
-		veth.PeerHardwareAddr = ep.MAC
+	err = host.LinkAdd(veth)
+	if errors.Is(err, unix.EEXIST) {
+		// Left by an earlier run whose namespace is still going away.
+		if old, lerr := host.LinkByName(ep.HostVeth); lerr == nil {
+			host.LinkDel(old)
+		}
+		veth.Index = 0
+		err = host.LinkAdd(veth)
 	}
-	Delete(ep.HostVeth) // left by an earlier run whose namespace is still going away
-	if err := netlink.LinkAdd(veth); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
 	}
 	fail := func(err error) (net.HardwareAddr, error) {
-		Delete(ep.HostVeth)
+		host.LinkDel(veth)
 		return nil, err
 	}
-	host, err := netlink.LinkByName(ep.HostVeth)
+	if err := host.LinkSetHairpin(veth, true); err != nil {
+		return fail(err)
+	}
+	peer, err := in.LinkByName(ep.IfName)
 	if err != nil {
 		return fail(err)
 	}
-	if err := netlink.LinkSetHairpin(host, true); err != nil {
-		return fail(err)
-	}
-	if err := netlink.LinkSetUp(host); err != nil {
-		return fail(err)
-	}
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return fail(err)
-	}
-	defer h.Close()
-	peer, err := h.LinkByName(peerTmp)
-	if err != nil {
-		return fail(err)
-	}
-	if err := h.LinkSetName(peer, ep.IfName); err != nil {
-		return fail(err)
-	}
-	if err := h.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
+	if err := in.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr)}); err != nil {
 		return fail(err)
 	}
 	if ep.Addr6.IsValid() {
-		if err := h.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr6), Flags: unix.IFA_F_NODAD}); err != nil {
+		if err := in.AddrAdd(peer, &netlink.Addr{IPNet: ipNet(ep.Addr6), Flags: unix.IFA_F_NODAD}); err != nil {
 			return fail(fmt.Errorf("address %s: %w", ep.Addr6, err))
 		}
 	}
-	if err := h.LinkSetUp(peer); err != nil {
+	if err := in.LinkSetUp(peer); err != nil {
 		return fail(err)
-	}
-	if lo, err := h.LinkByName("lo"); err == nil {
-		h.LinkSetUp(lo)
 	}
 	if ep.Gateway.IsValid() {
 		gw := net.IP(ep.Gateway.AsSlice())
-		if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := in.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fail(fmt.Errorf("default route via %s: %w", gw, err))
 		}
 	}
 	if ep.Gateway6.IsValid() {
 		gw := net.IP(ep.Gateway6.AsSlice())
-		if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := in.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fail(fmt.Errorf("IPv6 default route via %s: %w", gw, err))
 		}
-	}
-	peer, err = h.LinkByName(ep.IfName)
-	if err != nil {
-		return fail(err)
 	}
 	return peer.Attrs().HardwareAddr, nil
 }
