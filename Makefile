@@ -30,6 +30,7 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 	-X github.com/wharf/wharf/internal/version.GitCommit=$(COMMIT) \
 	-X github.com/wharf/wharf/internal/version.BuildTime=$(BUILDTIME) \
 	-X main.version=$(VERSION) \
+	-X github.com/wharf/wharf/cmd/wharf/route.version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.Version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \
 	-X github.com/docker/cli/cli/version.PlatformName=Wharf
@@ -42,9 +43,12 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # is: every command starts without the dynamic loader and libc (fewer page
 # faults, ~5% of `wharf --version`). hack/cli/build.sh builds it with a
 # JSON Schema library that compiles its metaschemas when first used, not at
-# every start.
+# every start. wharf is a small front that answers --version, ps and
+# inspect itself and runs wharf-cli, docker's whole command tree, beside it
+# for everything else (cmd/wharf says exactly when).
 build: compose-plugin web
-	hack/cli/build.sh $(BIN)/wharf "$(VERSION_LDFLAGS)"
+	hack/cli/build.sh $(BIN)/wharf-cli "$(VERSION_LDFLAGS)"
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 	hack/runc/build.sh $(BIN)/wharf-runc

@@ -1,115 +1,76 @@
-// Command wharf is the Wharf command-line client.
+// Command wharf is the Wharf command-line client's front: a small binary
+// that answers the few commands users type most, and hands every other
+// command line to wharf-cli, docker's full command tree (cmd/wharf-cli),
+// installed beside it.
 //
-// It is the docker CLI's own command tree (github.com/docker/cli), built
-// as a library and pointed at wharfd by default. Reusing it, rather than
-// re-implementing it, is what makes every command, flag, table column,
-// --format template, error message and exit code identical to docker's:
-// users' scripts keep working unchanged. wharf stays a pure API client, so
-// it drives a real dockerd just as well (set DOCKER_HOST or -H).
+// It exists because a Go program runs the package initialisation of
+// everything it links before main: docker/cli's command tree links
+// swarmkit, protobuf descriptors, prometheus and hundreds more packages,
+// so every command paid ~40 ms of CPU before doing anything. The front
+// links only docker/cli's formatter and templates and the moby API client,
+// and prints what wharf-cli prints with docker's own code
+// (formatter.ContainerWrite, templates.Parse, the same client calls).
+//
+// The rule, exactly. The front answers when ALL of this holds, and
+// otherwise execs wharf-cli with the same argv and environment, before
+// writing anything, so that every other command, flag, message and exit
+// code is docker's:
+//   - the command line is `--version` or `-v` alone (package route prints
+//     it), or `ps` | `container ls|ps|list` with no arguments and only
+//     the flags -a -q -s -l -n --no-trunc --format -f/--filter, or
+//     `inspect` | `container inspect` with one or more names and only
+//     -f/--format, -s/--size (and, for `inspect`, --type container), the
+//     flags written in any way pflag takes them (flags.go);
+//   - the environment has no DOCKER_* variable but DOCKER_HOST and
+//     DOCKER_CONFIG and no OTEL_* variable, and the daemon (WHARF_HOST,
+//     else DOCKER_HOST, else wharfd's socket) is a unix socket's path
+//     (route.Env);
+//   - the config file ($DOCKER_CONFIG or ~/.docker, config.json) is absent,
+//     or parses as docker parses it and sets nothing but auths,
+//     credsStore, credHelpers, psFormat and a currentContext of "default"
+//     (config.go);
+//   - every request succeeds, every name is a container, every template
+//     parses and runs, and -q comes without --format (docker warns): the
+//     front prints nothing until all of that is known.
+//
+// ps and inspect only read, so running them again in wharf-cli after a
+// failure is harmless. Package route decides the first two points in its
+// init, before the heavier packages' initialisation runs.
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/containerd/errdefs"
-	"github.com/docker/cli/cli"
-	"github.com/docker/cli/cli/command"
-	"github.com/docker/cli/cli/command/commands"
-	cliversion "github.com/docker/cli/cli/version"
-	"github.com/spf13/cobra"
-
-	_ "github.com/wharf/wharf/cmd/wharf/startgc" // no collection while starting
+	"github.com/wharf/wharf/cmd/wharf/route"
 )
 
-// defaultHost is where wharfd listens unless told otherwise.
-const defaultHost = "unix:///run/wharf/wharf.sock"
-
 func main() {
-	os.Exit(run(context.Background()))
-}
-
-func run(ctx context.Context) int {
-	useWharfHost()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
-	dockerCLI, err := command.NewDockerCli(command.WithBaseContext(ctx))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	err = execute(ctx, dockerCLI)
-	if err == nil {
-		return 0
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return 130
-	}
-	if err.Error() != "" && !errdefs.IsCanceled(err) {
-		fmt.Fprintln(dockerCLI.Err(), err)
-	}
-	var status cli.StatusError
-	if errors.As(err, &status) && status.StatusCode != 0 {
-		return status.StatusCode
-	}
-	return 1
-}
-
-// useWharfHost makes wharfd the default daemon. An explicit DOCKER_HOST,
-// WHARF_HOST, -H or --context still wins.
-func useWharfHost() {
-	if h := os.Getenv("WHARF_HOST"); h != "" {
-		os.Setenv("DOCKER_HOST", h)
-		return
-	}
-	if os.Getenv("DOCKER_HOST") == "" && os.Getenv("DOCKER_CONTEXT") == "" {
-		os.Setenv("DOCKER_HOST", defaultHost)
+	if !answer(context.Background(), os.Args[1:], os.Environ()) {
+		route.ExecFull()
 	}
 }
 
-func execute(ctx context.Context, dockerCLI *command.DockerCli) error {
-	root := &cobra.Command{
-		Use:              "wharf [OPTIONS] COMMAND [ARG...]",
-		Short:            "A self-sufficient runtime for containers",
-		SilenceUsage:     true,
-		SilenceErrors:    true,
-		TraverseChildren: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return command.ShowHelp(dockerCLI.Err())(cmd, args)
-			}
-			return fmt.Errorf("wharf: unknown command: wharf %s\n\nRun 'wharf --help' for more information", args[0])
-		},
-		// The CLI is initialized before the command runs (top.Initialize
-		// below); docker's `stack` help calls the root's pre-run, which
-		// must therefore exist.
-		PersistentPreRunE:     func(*cobra.Command, []string) error { return nil },
-		Version:               version,
-		DisableFlagsInUseLine: true,
+// answer runs the command line args itself when the rule above allows,
+// and reports whether it did (and printed its whole output).
+func answer(ctx context.Context, args []string, environ []string) bool {
+	name, rest, ok := route.Command(args)
+	if !ok {
+		return false
 	}
-	root.SetIn(dockerCLI.In())
-	root.SetOut(dockerCLI.Out())
-	root.SetErr(dockerCLI.Err())
-	opts, _ := cli.SetupRootCommand(root)
-	root.SetVersionTemplate("Wharf version {{.Version}}, build " + cliversion.GitCommit + "\n")
-	root.Flags().BoolP("version", "v", false, "Print version information and quit")
-	commands.AddCommands(root, dockerCLI)
-	addWharfCommands(root, dockerCLI)
-	fastContext(root)
-
-	top := cli.NewTopLevelCommand(root, dockerCLI, opts, root.Flags())
-	cmd, args, err := top.HandleGlobalFlags()
-	if err != nil {
-		return err
+	host, configDir, ok := route.Env(environ)
+	if !ok {
+		return false
 	}
-	if err := top.Initialize(); err != nil {
-		return err
+	psFormat, ok := loadConfig(configDir + "/config.json")
+	if !ok {
+		return false
 	}
-	cmd.SetArgs(args)
-	return cmd.ExecuteContext(ctx)
+	switch name {
+	case "ps":
+		return ps(ctx, host, psFormat, rest, os.Stdout)
+	case "inspect", "container inspect":
+		return inspect(ctx, host, name == "inspect", rest, os.Stdout)
+	}
+	return false
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds the wharf CLI with github.com/santhosh-tekuri/jsonschema/v6
-# patched by hack/cli/jsonschema-lazy-drafts.patch: that library compiles
+# Builds wharf-cli (docker's command tree, cmd/wharf-cli, which the
+# wharf front runs) with github.com/santhosh-tekuri/jsonschema/v6 patched by hack/cli/jsonschema-lazy-drafts.patch: that library compiles
 # the JSON Schema drafts' metaschemas in its init, and docker/cli links it
 # (docker stack deploy validates compose files with it), so every wharf
 # command paid for it before main: ~15-20% of `wharf --version`'s CPU and
@@ -10,7 +10,7 @@
 #
 # The patched copy is the module of go.mod's version, put beside a go.work
 # that uses this repository and replaces the module with it (go.mod stays
-# as it is: `go build ./cmd/wharf` builds the unpatched CLI, only slower
+# as it is: `go build ./cmd/wharf-cli` builds it unpatched, only slower
 # to start). If the patch no longer applies (a new version), the CLI is
 # built unpatched and this says so.
 #
@@ -27,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 src=$(go list -m -f '{{.Dir}}' "$mod")
 cp -r "$src/." "$work/jsonschema" && chmod -R u+w "$work/jsonschema" && rm -f "$work"/jsonschema/go.work*
 build() {
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out" ./cmd/wharf
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out" ./cmd/wharf-cli
 }
 if ! patch -s -p1 -d "$work/jsonschema" <"$here/jsonschema-lazy-drafts.patch" >"$work/patch.log" 2>&1; then
 	echo "hack/cli/build.sh: the patch does not apply to $mod $(go list -m -f '{{.Version}}' "$mod"): building wharf without it" >&2
