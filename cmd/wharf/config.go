@@ -33,7 +33,9 @@ func loadConfig(path string) (psFormat string, ok bool) {
 		return "", false // docker warns: its words are wharf-cli's
 	}
 	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(data, &keys); err != nil {
+	if len(bytes.TrimSpace(data)) == 0 {
+		// No settings, for docker's decoder too.
+	} else if err := json.Unmarshal(data, &keys); err != nil {
 		return "", false // trailing data, which docker's decoder ignores
 	}
 	for k := range keys {

@@ -34,6 +34,11 @@ const defaultHost = "unix:///run/wharf/wharf.sock"
 
 func init() {
 	args := os.Args[1:]
+	if len(args) > 0 && strings.HasPrefix(args[0], "-test.") {
+		// A go test binary of this package or main's: the tests run.
+		// (Were wharf given such a flag, main passes it on all the same.)
+		return
+	}
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
 		os.Stdout.WriteString(VersionLine())
 		os.Exit(0)
