@@ -41,14 +41,13 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
-# faults, ~5% of `wharf --version`). hack/cli/build.sh builds it with a
-# JSON Schema library that compiles its metaschemas when first used, not at
+# faults, ~5% of `wharf --version`). hack/cli/build.sh builds it (and
+# wharf-cli) with libraries patched to do work when first used, not at
 # every start. wharf is a small front that answers --version, ps and
 # inspect itself and runs wharf-cli, docker's whole command tree, beside it
 # for everything else (cmd/wharf says exactly when).
 build: compose-plugin web
-	hack/cli/build.sh $(BIN)/wharf-cli "$(VERSION_LDFLAGS)"
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharf ./cmd/wharf
+	hack/cli/build.sh $(BIN) "$(VERSION_LDFLAGS)"
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 	hack/runc/build.sh $(BIN)/wharf-runc
