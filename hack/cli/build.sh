@@ -12,12 +12,13 @@
 #   compiled on the first Compile, which only `wharf stack deploy` reaches.
 #
 #   wharf (the front, cmd/wharf) with github.com/distribution/reference
-#   patched by reference-lazy-regexps.patch: its ten regular expressions
-#   are compiled on first use, not in its init (3-8 ms of the front's
-#   `ps`, which parses a reference only for an image named by digest). The
-#   patch changes the type of the package's exported regexp variables,
-#   which nothing the front links uses but docker/cli's tree does: it is
-#   for the front only.
+#   and github.com/opencontainers/go-digest patched by
+#   reference-lazy-regexps.patch and go-digest-lazy-regexps.patch: their
+#   regular expressions are compiled on first use, not in their init
+#   (4-9 ms of the front's `ps`, which parses a reference only to shorten
+#   an image named with a digest). The patches change the type of the
+#   packages' exported regexp variables, which nothing the front links
+#   uses but docker/cli's tree does: they are for the front only.
 #
 # The libraries' own tests pass on the patched copies (go test -race, in
 # them). A patched copy is the module of go.mod's version, put beside a
@@ -37,29 +38,39 @@ cd "$repo"
 work=$(mktemp -d /tmp/wharf-cli-build-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# build_patched <binary> <module> <patch>: builds ./cmd/<binary> into
-# $bindir with <module> patched by hack/cli/<patch>.
+# build_patched <binary> <module> <patch> [<module> <patch>...]: builds
+# ./cmd/<binary> into $bindir with each <module> patched by hack/cli/<patch>.
 build_patched() {
-	name=$1 mod=$2
+	name=$1
+	shift
 	build() {
 		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$bindir/$name" "./cmd/$name"
 	}
-	copy=$work/$name/module
-	mkdir -p "$work/$name"
-	cp -r "$(go list -m -f '{{.Dir}}' "$mod")/." "$copy" && chmod -R u+w "$copy" && rm -f "$copy"/go.work*
-	if ! patch -s -p1 -d "$copy" <"$here/$3" >"$work/$name/patch.log" 2>&1; then
-		echo "hack/cli/build.sh: $3 does not apply to $mod $(go list -m -f '{{.Version}}' "$mod"): building $name without it" >&2
-		build
-		return
-	fi
-	printf 'go %s\n\nuse %s\n\nreplace %s => %s\n' "$(go list -m -f '{{.GoVersion}}')" "$repo" "$mod" "$copy" >"$work/$name/go.work"
+	dir=$work/$name
+	mkdir -p "$dir"
+	replaces=
+	while [ $# -ge 2 ]; do
+		mod=$1 patch=$2
+		shift 2
+		copy=$dir/$(echo "$mod" | tr / _)
+		cp -r "$(go list -m -f '{{.Dir}}' "$mod")/." "$copy" && chmod -R u+w "$copy" && rm -f "$copy"/go.work*
+		if ! patch -s -p1 -d "$copy" <"$here/$patch" >"$dir/patch.log" 2>&1; then
+			echo "hack/cli/build.sh: $patch does not apply to $mod $(go list -m -f '{{.Version}}' "$mod"): building $name without it" >&2
+			build
+			return
+		fi
+		replaces="$replaces
+replace $mod => $copy"
+	done
+	printf 'go %s\n\nuse %s\n%s\n' "$(go list -m -f '{{.GoVersion}}')" "$repo" "$replaces" >"$dir/go.work"
 	# A workspace may need a go.mod or two more from the module proxy;
 	# offline without them, the binary is built as go.mod says.
-	if ! GOWORK="$work/$name/go.work" build; then
-		echo "hack/cli/build.sh: building $name with the patched $mod failed (above): building it without" >&2
+	if ! GOWORK="$dir/go.work" build; then
+		echo "hack/cli/build.sh: building $name with the patched modules failed (above): building it without" >&2
 		build
 	fi
 }
 
 build_patched wharf-cli github.com/santhosh-tekuri/jsonschema/v6 jsonschema-lazy-drafts.patch
-build_patched wharf github.com/distribution/reference reference-lazy-regexps.patch
+build_patched wharf github.com/distribution/reference reference-lazy-regexps.patch \
+	github.com/opencontainers/go-digest go-digest-lazy-regexps.patch
