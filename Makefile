@@ -43,10 +43,9 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # is: every command starts without the dynamic loader and libc (fewer page
 # faults, ~5% of `wharf --version`). hack/cli/build.sh builds it (and
 # wharf-cli) with libraries patched to do work when first used, not at
-# every start. wharf is a router that starts as a bare Go program does: it
-# answers --version, runs wharf-front (cmd/wharf-front) for ps and inspect,
-# which answers them itself, and wharf-cli, docker's whole command tree,
-# beside it for everything else (cmd/wharf and cmd/wharf-front say when).
+# every start. wharf is a small front that answers --version, ps and
+# inspect itself and runs wharf-cli, docker's whole command tree, beside it
+# for everything else (cmd/wharf says exactly when).
 build: compose-plugin web
 	hack/cli/build.sh $(BIN) "$(VERSION_LDFLAGS)"
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd

@@ -1,44 +1,76 @@
-// Command wharf is the Wharf command-line client's entry point: a router
-// that links nothing but package route, so that it starts as a bare Go
-// program does (~1.5 MB, no package init of note), and runs in its own
-// process's place (exec, same argv and environment) one of two binaries
-// installed beside it:
+// Command wharf is the Wharf command-line client's front: a small binary
+// that answers the few commands users type most, and hands every other
+// command line to wharf-cli, docker's full command tree (cmd/wharf-cli),
+// installed beside it.
 //
-//   - wharf-front (cmd/wharf-front), which answers `ps` and `inspect` of
-//     containers itself with docker/cli's formatter and the moby client,
-//     when the command line names them and the environment is one it
-//     models (route.Command, route.Env); it runs wharf-cli in turn for
-//     every case it does not model (cmd/wharf-front says exactly when);
-//   - wharf-cli (cmd/wharf-cli), docker's whole command tree, for
-//     everything else.
+// It exists because a Go program runs the package initialisation of
+// everything it links before main: docker/cli's command tree links
+// swarmkit, protobuf descriptors, prometheus and hundreds more packages,
+// so every command paid ~40 ms of CPU before doing anything. The front
+// links only docker/cli's formatter and templates and the moby API client,
+// and prints what wharf-cli prints with docker's own code
+// (formatter.ContainerWrite, templates.Parse, the same client calls).
 //
-// `wharf --version` (or -v), alone, it answers itself.
+// The rule, exactly. The front answers when ALL of this holds, and
+// otherwise execs wharf-cli with the same argv and environment, before
+// writing anything, so that every other command, flag, message and exit
+// code is docker's:
+//   - the command line is `--version` or `-v` alone (package route prints
+//     it), or `ps` | `container ls|ps|list` with no arguments and only
+//     the flags -a -q -s -l -n --no-trunc --format -f/--filter, or
+//     `inspect` | `container inspect` with one or more names and only
+//     -f/--format, -s/--size (and, for `inspect`, --type container), the
+//     flags written in any way pflag takes them (flags.go);
+//   - the environment has no DOCKER_* variable but DOCKER_HOST and
+//     DOCKER_CONFIG and no OTEL_* variable, and the daemon (WHARF_HOST,
+//     else DOCKER_HOST, else wharfd's socket) is a unix socket's path
+//     (route.Env);
+//   - the config file ($DOCKER_CONFIG or ~/.docker, config.json) is absent,
+//     or parses as docker parses it and sets nothing but auths,
+//     credsStore, credHelpers, psFormat and a currentContext of "default"
+//     (config.go);
+//   - every request succeeds, every name is a container, every template
+//     parses and runs, and -q comes without --format (docker warns): the
+//     front prints nothing until all of that is known.
 //
-// Why three binaries: Go runs the package initialisation of everything a
-// binary links before main. docker/cli's command tree links swarmkit,
-// protobuf descriptors, prometheus and hundreds more packages (~40 ms of
-// CPU per command), and even the front's formatter and API client
-// (otel, net/http, crypto) cost ~10 ms more than a bare Go start: in one
-// binary with the front, every command handed to wharf-cli paid that
-// first. The router costs every command about a bare Go start instead.
+// ps and inspect only read, so running them again in wharf-cli after a
+// failure is harmless. Package route decides the first two points in its
+// init, before the heavier packages' initialisation runs.
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/wharf/wharf/cmd/wharf/route"
 )
 
 func main() {
-	args := os.Args[1:]
-	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
-		os.Stdout.WriteString(route.VersionLine())
-		return
+	if !answer(context.Background(), os.Args[1:], os.Environ()) {
+		route.ExecFull()
 	}
-	if _, _, ok := route.Command(args); ok {
-		if _, _, ok := route.Env(os.Environ()); ok {
-			route.Exec(route.Front)
-		}
+}
+
+// answer runs the command line args itself when the rule above allows,
+// and reports whether it did (and printed its whole output).
+func answer(ctx context.Context, args []string, environ []string) bool {
+	name, rest, ok := route.Command(args)
+	if !ok {
+		return false
 	}
-	route.Exec(route.FullCLI)
+	host, configDir, ok := route.Env(environ)
+	if !ok {
+		return false
+	}
+	psFormat, ok := loadConfig(configDir + "/config.json")
+	if !ok {
+		return false
+	}
+	switch name {
+	case "ps":
+		return ps(ctx, host, psFormat, rest, os.Stdout)
+	case "inspect", "container inspect":
+		return inspect(ctx, host, name == "inspect", rest, os.Stdout)
+	}
+	return false
 }

@@ -12,13 +12,12 @@ import (
 	"time"
 )
 
-// TestCLIFrontParity runs command lines through wharf (bin/wharf, the
-// router, which runs bin/wharf-front for ps and inspect) and through
-// wharf-cli, docker's whole command tree, and wants the same output,
-// messages and exit code byte for byte. Each case also says whether the
-// router or the front answers it itself: a copy of the two alone (no
-// wharf-cli beside them) must then print the same, and must otherwise
-// fail for want of wharf-cli, which proves the line went to docker's code.
+// TestCLIFrontParity runs command lines through the wharf front (bin/wharf)
+// and through wharf-cli, docker's whole command tree, and wants the same
+// output, messages and exit code byte for byte. Each case also says whether
+// the front answers it itself: a copy of the front alone (no wharf-cli
+// beside it) must then print the same, and must otherwise fail for want
+// of wharf-cli, which proves the line went to docker's code.
 func TestCLIFrontParity(t *testing.T) {
 	label := "it=" + uniqueName(t, "front")
 	up, exited, created := uniqueName(t, "up"), uniqueName(t, "exited"), uniqueName(t, "created")
@@ -29,9 +28,7 @@ func TestCLIFrontParity(t *testing.T) {
 	cli(t, "wharf", "create", "-l", label, "-l", "k=v2", "--name", created, "busybox", "true")
 
 	alone := t.TempDir()
-	for _, f := range []string{"wharf", "wharf-front"} {
-		copyFile(t, filepath.Join(testEnv.bin, f), filepath.Join(alone, f))
-	}
+	copyFile(t, filepath.Join(testEnv.bin, "wharf"), filepath.Join(alone, "wharf"))
 	cfg := filepath.Join(filepath.Dir(testEnv.root), "dockercfg")
 	// Config directories: one with a psFormat (the front's), one with
 	// aliases (wharf-cli's).

@@ -1,9 +1,14 @@
-// Package route holds the wharf command's routing rule (see cmd/wharf):
-// which command lines wharf-front may answer and which go straight to
-// wharf-cli, the environment it models, and running either binary from
-// beside the running one. It imports only os, strings, syscall and
-// docker/cli's version variables, so that cmd/wharf, which links nothing
-// else, starts as fast as a bare Go program.
+// Package route decides, before Go initialises the front's heavier
+// packages, whether the wharf front answers this command line itself, and
+// otherwise runs wharf-cli in its place (see cmd/wharf for why and the
+// whole rule). It answers `--version` itself.
+//
+// Go initialises a package as soon as its imports are, taking packages in
+// import path order: this one imports only packages that every Go program
+// initialises first (os, syscall, strings) and docker/cli's version
+// variables, so its init runs before the formatter's, the API client's and
+// their regular expressions'. `wharf --version` and every command the
+// front passes on then cost about a bare Go program's start.
 package route
 
 import (
@@ -19,17 +24,32 @@ import (
 // wharf-cli's version.
 var version = "dev"
 
-// FullCLI and Front are the file names of docker's full command tree
-// (cmd/wharf-cli) and of the front that answers ps and inspect itself
-// (cmd/wharf-front), both installed beside wharf.
-const (
-	FullCLI = "wharf-cli"
-	Front   = "wharf-front"
-)
+// FullCLI is the file name of docker's full command tree (cmd/wharf-cli),
+// installed beside the front.
+const FullCLI = "wharf-cli"
 
 // defaultHost is where wharfd listens unless told otherwise (wharf-cli's
 // default too).
 const defaultHost = "unix:///run/wharf/wharf.sock"
+
+func init() {
+	args := os.Args[1:]
+	if len(args) > 0 && strings.HasPrefix(args[0], "-test.") {
+		// A go test binary of this package or main's: the tests run.
+		// (Were wharf given such a flag, main passes it on all the same.)
+		return
+	}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
+		os.Stdout.WriteString(VersionLine())
+		os.Exit(0)
+	}
+	if _, _, ok := Command(args); !ok {
+		ExecFull()
+	}
+	if _, _, ok := Env(os.Environ()); !ok {
+		ExecFull()
+	}
+}
 
 // VersionLine is what wharf-cli prints for --version.
 func VersionLine() string {
@@ -92,23 +112,18 @@ func Env(environ []string) (host, configDir string, ok bool) {
 	return host, configDir, true
 }
 
-// Exec runs the binary name (FullCLI or Front), from the running binary's
-// own directory, in this process's place with the same command line and
-// environment. It returns only if that cannot be done, having said so, and
-// exits 1.
-func Exec(name string) {
+// ExecFull runs wharf-cli, from the front's own directory, in this
+// process's place with the same command line and environment. It returns
+// only if that cannot be done, having said so, and exits 1.
+func ExecFull() {
 	self, err := os.Executable()
 	if err == nil {
-		path := self[:strings.LastIndexByte(self, '/')+1] + name
+		path := self[:strings.LastIndexByte(self, '/')+1] + FullCLI
 		err = syscall.Exec(path, os.Args, os.Environ())
 		if err != nil {
 			err = &os.PathError{Op: "exec", Path: path, Err: err}
 		}
 	}
-	what := "docker's command tree, " + name
-	if name == Front {
-		what = "wharf's front for ps and inspect, " + name
-	}
-	os.Stderr.WriteString("wharf: " + what + ", must be installed beside wharf (make build builds it, make install installs it): " + err.Error() + "\n")
+	os.Stderr.WriteString("wharf: docker's command tree, " + FullCLI + ", must be installed beside wharf (make build builds it, make install installs it): " + err.Error() + "\n")
 	os.Exit(1)
 }
