@@ -38,6 +38,8 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # wharf-runc is runc 1.4 with a compiled-seccomp-filter cache
 # (hack/runc/build.sh: cached, so only the first build compiles it); wharfd
 # runs it from beside itself, else Debian's runc.
+# wharf-crun runs crun where crun refuses a hybrid cgroup host
+# (cmd/wharf-crun; cgo, for a constructor that runs before Go's threads).
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
 # static whatever its imports become. wharf is static too, as docker's CLI
 # is: every command starts without the dynamic loader and libc (fewer page
@@ -51,6 +53,7 @@ build: compose-plugin web
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 	hack/runc/build.sh $(BIN)/wharf-runc
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-crun ./cmd/wharf-crun
 
 # The web dashboard's front end (web/, Svelte + Vite), built into
 # internal/dashboard/assets/dist, which wharfd embeds. Rebuilt when its

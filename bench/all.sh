@@ -9,6 +9,10 @@
 # WHARFD_BASE=/path/to/old/wharfd times that build too, in the same rounds
 # (a before/after; put it outside bin/ so it runs the runc it ran before).
 # SECTIONS=rm,ps (say) times only those figures.
+# With crun installed it also times crun: `crun run`/`crun exec` alone on
+# the same spec and root file system (through wharf-crun, as wharfd runs
+# it), and the API's and wharf's run --rm and exec with --runtime crun
+# (NO_CRUN=1 leaves it out).
 # CPU columns: each daemon runs in a cpuacct cgroup of its own, so the CPU
 # its monitors, runtimes and containers use is counted whatever else the
 # machine runs (wall times are not, on a shared machine).
@@ -38,7 +42,12 @@ cleanup() {
 		stop_wharfd
 		for i in $(seq 20); do rmdir "$cpuacct/wharf-bench-daemon-$bench_name" 2>/dev/null && break; sleep 0.2; done
 	done
-	for c in $(runc --root /run/wharf-bench-runc list -q 2>/dev/null); do runc --root /run/wharf-bench-runc delete -f "$c"; done
+	for root in /run/wharf-bench-runc/*; do
+		[ -d "$root" ] || continue
+		rt=runc
+		[ "${root##*/}" = crun ] && rt=crun
+		for c in $(WHARF_CRUN=${crun:-crun} $rt --root "$root" list -q 2>/dev/null); do $rt --root "$root" delete -f "$c"; done
+	done
 	rm -rf /run/wharf-bench-runc
 	rmdir /sys/fs/cgroup/*/wharf-bench /sys/fs/cgroup/unified/wharf-bench 2>/dev/null || true
 }
@@ -48,6 +57,13 @@ go build -o "$tmp/table" ./bench/table
 mkdir "$tmp/rootfs" && tar -C "$tmp/rootfs" -xf "$tmp/busybox.tar"
 for i in $(seq 49); do w run -d busybox sleep 3600 >/dev/null; done
 w run -d --name bench busybox sleep 3600 >/dev/null
+crun=$(command -v crun || true)
+[ -n "${NO_CRUN:-}" ] && crun=""
+if [ -n "$crun" ]; then
+	w run -d --name bench-crun --runtime crun busybox sleep 3600 >/dev/null
+	export WHARF_CRUN=$crun
+	set -- "$@" -runtime crun -runc crun=bin/wharf-crun
+fi
 cp "$exec_root/containers/$(w inspect -f '{{.Id}}' bench)/config.json" "$tmp/config.json"
 table=$tmp/table rootfs=$tmp/rootfs config=$tmp/config.json
 if [ -n "${WHARFD_BASE:-}" ]; then

@@ -7,7 +7,8 @@
 # (node b's address:8080, from node b) and through the mesh from the
 # other node (node b's address:8080 from node a), and with a new
 # connection for each request (-H 'Connection: close'), where the mesh's
-# NAT set-up counts. Medians; the target is mesh >= 80% of direct. All
+# NAT set-up counts. Medians [min-max], with the CPU time per request
+# (wrk's and the task's); the target is mesh >= 80% of direct. All
 # traffic stays inside the namespaces this script makes.
 # Usage: bench/mesh.sh [runs]   (from the repository root, as root)
 set -eu
@@ -29,20 +30,18 @@ webip=$(w b inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}
 up() { nsenter --net="$1" curl -s -m 2 -o /dev/null "http://$2/"; }
 for i in $(seq 300); do up /run/netns/wmb-a $B:8080 && up /run/netns/wmb-b $B:8080 && break; sleep 0.1; done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.0f", a[m]}'; }
-rps() { nsenter --net="$1" wrk -t2 -c32 -d"${DURATION:-5}s" ${3:+-H "$3"} "http://$2/" | awk '/Requests\/sec/ {print $2}'; }
 d="" m="" x="" dc="" mc=""
 for i in $(seq "$runs"); do
-	d="$d $(rps /run/netns/wmb-b "$webip:80")"
-	m="$m $(rps /run/netns/wmb-b "$B:8080")"
-	x="$x $(rps /run/netns/wmb-a "$B:8080")"
-	dc="$dc $(rps /run/netns/wmb-b "$webip:80" 'Connection: close')"
-	mc="$mc $(rps /run/netns/wmb-b "$B:8080" 'Connection: close')"
+	d="$d $(rps /run/netns/wmb-b "http://$webip:80/")"
+	m="$m $(rps /run/netns/wmb-b "http://$B:8080/")"
+	x="$x $(rps /run/netns/wmb-a "http://$B:8080/")"
+	dc="$dc $(rps /run/netns/wmb-b "http://$webip:80/" 'Connection: close')"
+	mc="$mc $(rps /run/netns/wmb-b "http://$B:8080/" 'Connection: close')"
 done
-pct() { echo "$1 $2" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
-D=$(echo "$d" | median) M=$(echo "$m" | median) X=$(echo "$x" | median) DC=$(echo "$dc" | median) MC=$(echo "$mc" | median)
-echo "| path (median of $runs, requests/s, wrk -t2 -c32) | keep-alive | of direct | new connection per request | of direct |"
-echo "|---|---|---|---|---|"
-echo "| direct to the task (its bridge address, from node b) | $D | 100% | $DC | 100% |"
-echo "| routing mesh, node b's :8080 from node b | $M | $(pct "$M" "$D") | $MC | $(pct "$MC" "$DC") |"
-echo "| routing mesh, node b's :8080 from node a | $X | $(pct "$X" "$D") | | |"
+med() { summary 1 "$1" | cut -d' ' -f1; }
+pct() { echo "$(med "$1") $(med "$2")" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
+echo "| path (median [min-max] of $runs, wrk -t2 -c32) | keep-alive req/s | of direct | CPU us/req | new connection per request req/s | of direct | CPU us/req |"
+echo "|---|---|---|---|---|---|---|"
+echo "| direct to the task (its bridge address, from node b) | $(summary 1 "$d") | 100% | $(summary 2 "$d") | $(summary 1 "$dc") | 100% | $(summary 2 "$dc") |"
+echo "| routing mesh, node b's :8080 from node b | $(summary 1 "$m") | $(pct "$m" "$d") | $(summary 2 "$m") | $(summary 1 "$mc") | $(pct "$mc" "$dc") | $(summary 2 "$mc") |"
+echo "| routing mesh, node b's :8080 from node a | $(summary 1 "$x") | $(pct "$x" "$d") | $(summary 2 "$x") | | | |"

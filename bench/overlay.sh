@@ -4,8 +4,9 @@
 # node a and a task on node b over an overlay network: TCP throughput
 # (256 MiB over HTTP, busybox nc) and HTTP requests per second (wrk -t2
 # -c32, 1 KiB page, keep-alive), beside the same traffic over the plain
-# veth link between the two namespaces. Prints medians. All traffic stays
-# inside the namespaces this script makes.
+# veth link between the two namespaces. Prints medians [min-max], with
+# the CPU time per request (wrk's and node b's containers'). All traffic
+# stays inside the namespaces this script makes.
 # Usage: bench/overlay.sh [runs]   (from the repository root, as root)
 set -eu
 cd "$(dirname "$0")/.."
@@ -42,22 +43,22 @@ w b run -d --name linksink --network host --mount type=bind,src="$tmp/httpd",dst
 for i in $(seq 100); do nsenter --net=/run/netns/wob-a busybox nc -w 1 $B 80 </dev/null && break; sleep 0.1; done
 for i in $(seq 100); do nsenter --net=/proc/$srcpid/ns/net busybox nc -w 1 "$sinkip" 80 </dev/null && break; sleep 0.1; done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.1f", a[m]}'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); printf "%.1f [%.1f-%.1f]", a[m], a[1], a[NR]}'; }
 mbps() { # netns host: MiB/s for 256 MiB over HTTP
 	s=$(date +%s.%N)
 	nsenter --net="$1" sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | busybox nc $2 8080 | wc -c" >/dev/null
 	e=$(date +%s.%N)
 	echo "256 / ($e - $s)" | bc -l
 }
-rps() { nsenter --net="$1" wrk -t2 -c32 -d"${DURATION:-5}s" "http://$2:80/" | awk '/Requests\/sec/ {print $2}'; }
 ov_t="" ln_t="" ov_r="" ln_r=""
 for i in $(seq "$runs"); do
 	ov_t="$ov_t $(mbps /proc/$srcpid/ns/net "$sinkip")"
 	ln_t="$ln_t $(mbps /run/netns/wob-a $B)"
-	ov_r="$ov_r $(rps /proc/$srcpid/ns/net "$sinkip")"
-	ln_r="$ln_r $(rps /run/netns/wob-a $B)"
+	ov_r="$ov_r $(rps /proc/$srcpid/ns/net "http://$sinkip:80/")"
+	ln_r="$ln_r $(rps /run/netns/wob-a "http://$B:80/")"
 done
-echo "| path (median of $runs) | TCP MiB/s (256 MiB over HTTP) | requests/s (wrk -t2 -c32) |"
-echo "|---|---|---|"
-echo "| overlay, task on ob-a -> task on ob-b | $(echo "$ov_t" | median) | $(echo "$ov_r" | median) |"
-echo "| plain veth, namespace ob-a -> ob-b | $(echo "$ln_t" | median) | $(echo "$ln_r" | median) |"
+pct() { echo "$(summary 1 "$1" | cut -d' ' -f1) $(summary 1 "$2" | cut -d' ' -f1)" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
+echo "| path (median [min-max] of $runs) | TCP MiB/s (256 MiB over HTTP) | requests/s (wrk -t2 -c32) | of the link | CPU us/request |"
+echo "|---|---|---|---|---|"
+echo "| overlay, task on ob-a -> task on ob-b | $(echo "$ov_t" | median) | $(summary 1 "$ov_r") | $(pct "$ov_r" "$ln_r") | $(summary 2 "$ov_r") |"
+echo "| plain veth, namespace ob-a -> ob-b | $(echo "$ln_t" | median) | $(summary 1 "$ln_r") | 100% | $(summary 2 "$ln_r") |"

@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"log"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/wharf/wharf/bench/internal/cpuacct"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -27,38 +29,63 @@ func main() {
 	image := flag.String("image", "busybox", "image of the container (present in the store)")
 	runs := flag.Int("runs", 20, "pods started one after the other")
 	parallel := flag.Int("parallel", 30, "pods started at once")
+	handlerList := flag.String("handlers", "", "runtime handlers to time, comma-separated (\"\" is the default; \",crun\" both)")
+	cgroups := flag.String("cgroups", "", "cpuacct cgroup directories (comma-separated) holding the daemon and its containers, for CPU figures")
+	userns := flag.Uint("userns", 0, "host id of a user namespace of each pod's own (hostUsers: false; 65536 ids); 0: the host's")
 	flag.Parse()
 	conn, err := grpc.NewClient(*endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image}
+	b := &bench{rt: runtimeapi.NewRuntimeServiceClient(conn), image: *image, userns: uint32(*userns)}
 	ctx := context.Background()
 	if _, err := b.rt.Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
 		log.Fatal(err)
 	}
 
-	var runp, ctr, total, teardown []time.Duration
+	handlers := strings.Split(*handlerList, ",")
+	var cgs []string
+	if *cgroups != "" {
+		cgs = strings.Split(*cgroups, ",")
+	}
+	// Each round runs one pod per handler, so a drift in the machine's
+	// speed moves every handler's figures alike.
+	type series struct{ runp, ctr, total, cpu, teardown []time.Duration }
+	byHandler := make([]series, len(handlers))
 	for i := range *runs {
-		p, err := b.pod(ctx, fmt.Sprintf("seq-%d", i))
-		if err != nil {
-			log.Fatal(err)
+		for h, handler := range handlers {
+			s := &byHandler[h]
+			cpu0 := cpuacct.Usage(cgs)
+			p, err := b.pod(ctx, fmt.Sprintf("seq-%d-%d", i, h), handler)
+			if err != nil {
+				log.Fatal(err)
+			}
+			s.cpu = append(s.cpu, cpuacct.Usage(cgs)-cpu0)
+			s.runp, s.ctr, s.total = append(s.runp, p.runp), append(s.ctr, p.ctr), append(s.total, p.runp+p.ctr)
+			t0 := time.Now()
+			if err := b.remove(ctx, p.id); err != nil {
+				log.Fatal(err)
+			}
+			s.teardown = append(s.teardown, time.Since(t0))
 		}
-		runp, ctr, total = append(runp, p.runp), append(ctr, p.ctr), append(total, p.runp+p.ctr)
-		t0 := time.Now()
-		if err := b.remove(ctx, p.id); err != nil {
-			log.Fatal(err)
-		}
-		teardown = append(teardown, time.Since(t0))
 	}
 	fmt.Printf("| measurement | median | min | max | runs |\n|---|---|---|---|---|\n")
-	row("RunPodSandbox", runp)
-	row("CreateContainer + StartContainer", ctr)
-	row("pod with one container running", total)
-	row("StopPodSandbox + RemovePodSandbox", teardown)
+	for h, handler := range handlers {
+		s := byHandler[h]
+		row(named("RunPodSandbox", handler), s.runp)
+		row(named("CreateContainer + StartContainer", handler), s.ctr)
+		row(named("pod with one container running", handler), s.total)
+		if len(cgs) > 0 {
+			row(named("pod with one container running: CPU (daemon, monitors, runtime, containers)", handler), s.cpu)
+		}
+		row(named("StopPodSandbox + RemovePodSandbox", handler), s.teardown)
+	}
 
-	if *parallel > 0 {
+	for _, handler := range handlers {
+		if *parallel <= 0 {
+			break
+		}
 		var wg sync.WaitGroup
 		pods := make([]podTimes, *parallel)
 		errs := make([]error, *parallel)
@@ -67,7 +94,7 @@ func main() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				pods[i], errs[i] = b.pod(ctx, fmt.Sprintf("par-%d", i))
+				pods[i], errs[i] = b.pod(ctx, fmt.Sprintf("par-%d", i), handler)
 			}()
 		}
 		wg.Wait()
@@ -79,8 +106,8 @@ func main() {
 			}
 			each = append(each, p.runp+p.ctr)
 		}
-		row(fmt.Sprintf("%d pods at once: each pod", *parallel), each)
-		row(fmt.Sprintf("%d pods at once: all running (wall)", *parallel), []time.Duration{wall})
+		row(named(fmt.Sprintf("%d pods at once: each pod", *parallel), handler), each)
+		row(named(fmt.Sprintf("%d pods at once: all running (wall)", *parallel), handler), []time.Duration{wall})
 		t0 = time.Now()
 		for _, p := range pods {
 			wg.Add(1)
@@ -92,13 +119,22 @@ func main() {
 			}()
 		}
 		wg.Wait()
-		row(fmt.Sprintf("%d pods at once: all removed (wall)", *parallel), []time.Duration{time.Since(t0)})
+		row(named(fmt.Sprintf("%d pods at once: all removed (wall)", *parallel), handler), []time.Duration{time.Since(t0)})
 	}
 }
 
+// named labels a row with its runtime handler (none for the default).
+func named(what, handler string) string {
+	if handler == "" {
+		return what
+	}
+	return what + " [runtime handler " + handler + "]"
+}
+
 type bench struct {
-	rt    runtimeapi.RuntimeServiceClient
-	image string
+	rt     runtimeapi.RuntimeServiceClient
+	image  string
+	userns uint32 // host id of the pods' user namespace; 0: the host's
 }
 
 type podTimes struct {
@@ -107,10 +143,14 @@ type podTimes struct {
 }
 
 // pod runs a pod and starts one sleeping container in it.
-func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
+func (b *bench) pod(ctx context.Context, name, handler string) (podTimes, error) {
 	// The kubelet's defaults: each container its own PID namespace
 	// (shareProcessNamespace off), so no pause process.
 	ns := &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER}
+	if b.userns != 0 {
+		m := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: b.userns, Length: 65536}}
+		ns.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: m, Gids: m}
+	}
 	cfg := &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "bench", Uid: name + "-uid"},
 		Hostname: name,
@@ -118,7 +158,7 @@ func (b *bench) pod(ctx context.Context, name string) (podTimes, error) {
 	}
 	var p podTimes
 	t0 := time.Now()
-	run, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	run, err := b.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg, RuntimeHandler: handler})
 	if err != nil {
 		return p, fmt.Errorf("run pod %s: %w", name, err)
 	}

@@ -1,41 +1,37 @@
 // Command dashboard times the web dashboard in Debian's headless Chromium
-// against a running wharfd (started with -dashboard):
+// against running wharfds (started with -dashboard), each -host in turn
+// within every round, so builds compare on the same machine load.
 //
-//   - first load: a new browser profile (empty cache) opens a login link
-//     and the container list is shown, in ms from the navigation's start
-//     (the page's own clock), plus the DOMContentLoaded and load events;
+// A first load is timed two ways, both with an empty cache and empty
+// storage, from a `wharf dashboard` login link:
 //
-//   - warm load: the same page reloaded with its assets cached;
+//   - cold visit: a browser that is already running opens the link in a
+//     new browser context (as a new incognito window: no cached assets,
+//     no localStorage). This is what a user opening the URL does.
 //
-//   - a render: from a click on Containers (from another view) until
-//     the list's rows are shown;
+//   - new profile: a browser started with a new profile opens the link
+//     (its first tab is already open, so the browser's start is not
+//     counted, but the first renderer for any site is).
 //
+// Each reports, in ms from the navigation's start (the page's clock): the
+// container list in the DOM (a MutationObserver installed before the
+// page's own scripts sees its first row), the list painted (the next
+// frame after it), first contentful paint and DOMContentLoaded (Paint
+// and Navigation Timing), and the renderer's main-thread CPU time until
+// the list was painted (Performance metrics, with the page's idle-time
+// work held back until read; the figure the machine's load moves least). A plain page of the same server (a 404) opened the same
+// way is the browser's own floor. Then, in the same tab:
+//
+//   - warm reload: the page reloaded with its assets cached;
+//   - render: a click on Containers (from another view) until its rows show;
 //   - a burst: the first -burst containers renamed at once through the
 //     API (one event each), until the page, searching for the new names'
-//     suffix, lists every one of them (the list is windowed past 150
-//     rows, so the count is the table's data-rows, not its rows);
+//     suffix, lists every one (data-rows counts the windowed list's rows).
 //
-//   - the server's share of a first load: what the page fetches before it
-//     shows the list (index.html, its script and styles, gzipped, the
-//     login and the container list), fetched in turn by a Go client;
-//
-//   - the browser's own share: a new profile opening a plain text page of
-//     the same server (a 404) until its load event, which is what any
-//     page pays for a new renderer process before its first byte of
-//     script runs;
-//
-//   - where the renderer's main thread spent a first load, from Chromium's
-//     Performance metrics at the moment the list shows (script, layout,
-//     style, all tasks).
-//
-// -trace FILE writes a Chromium trace of one more first load (open it in
-// Chromium's DevTools Performance panel or ui.perfetto.dev): that is how
-// the first load's time was found to go to the renderer's start, the
-// script and, in the first layouts, synchronous font look-ups.
-//
-// The browser's figures include its own work (a renderer process for the
-// new site, parsing and running the script), which the machine's load
-// slows: read them beside the load average printed with them.
+// -trace FILE writes a Chromium trace of one more cold visit, of the last
+// -host (open it in DevTools' Performance panel or ui.perfetto.dev), and
+// the last cold visit's requests are printed as a waterfall (Resource
+// Timing): that is how the first load's time is found.
 //
 //	go run ./bench/dashboard -host unix:///run/wharf/wharf.sock -runs 10
 //
@@ -43,24 +39,22 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
@@ -68,78 +62,251 @@ import (
 	"github.com/wharf/wharf/internal/dashboard/control"
 )
 
+// hosts is -host, repeatable: [name=]unix:///path/to/wharf.sock.
+type hosts []string
+
+func (h *hosts) String() string     { return strings.Join(*h, ",") }
+func (h *hosts) Set(v string) error { *h = append(*h, v); return nil }
+
+// daemon is one wharfd under test.
+type daemon struct {
+	name string
+	api  *http.Client
+	figs figures
+}
+
+// figures are each named figure's samples, in the order first recorded.
+type figures struct {
+	names []string
+	ms    map[string][]float64
+}
+
+func (f *figures) add(name string, v float64) {
+	if f.ms == nil {
+		f.ms = map[string][]float64{}
+	}
+	if _, ok := f.ms[name]; !ok {
+		f.names = append(f.names, name)
+	}
+	f.ms[name] = append(f.ms[name], v)
+}
+
 func main() {
-	host := flag.String("host", "unix:///run/wharf/wharf.sock", "the daemon's API socket")
+	var hostFlags hosts
+	flag.Var(&hostFlags, "host", "a daemon's API socket, [name=]unix:///path (repeat to compare builds)")
 	runs := flag.Int("runs", 10, "counted runs of each figure (after one warm-up)")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "the browser")
 	burst := flag.Int("burst", 100, "containers renamed at once in the burst (0: no burst)")
-	traceFile := flag.String("trace", "", "write a Chromium trace of one more first load to this file")
+	traceFile := flag.String("trace", "", "write a Chromium trace of one more cold visit (of the last -host) to this file")
 	flag.Parse()
 	log.SetFlags(log.Lshortfile)
-	sock := strings.TrimPrefix(*host, "unix://")
-	api := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		},
-		MaxIdleConnsPerHost: 200,
-	}}
-	rows := countContainers(api)
-
-	if *burst > rows {
-		*burst = rows
+	defer func() {
+		if fail, ok := recover().(failure); ok {
+			log.Fatal(fail.err)
+		}
+	}()
+	if len(hostFlags) == 0 {
+		hostFlags = hosts{"unix:///run/wharf/wharf.sock"}
 	}
-	var first, dcl, load, warm, render, applied, blank, blankCPU []float64
-	metrics := map[string][]float64{}
+	var daemons []*daemon
+	for _, h := range hostFlags {
+		name, addr, ok := strings.Cut(h, "=")
+		if !ok {
+			name, addr = "wharfd", h
+		}
+		daemons = append(daemons, &daemon{name: name, api: apiClient(strings.TrimPrefix(addr, "unix://"))})
+	}
+	rows := countContainers(daemons[0].api)
+	*burst = min(*burst, rows)
+
+	// The running browser of the cold visits: one for the whole bench.
+	running, stopRunning := newBrowser(*chromium)
+	defer stopRunning()
+	var waterfall string
 	for i := 0; i <= *runs; i++ {
-		n := *burst
-		if i == 0 {
-			n = 0
-		}
-		f, d, l, w, r, b, m := once(*chromium, loginLink(api), api, n)
-		bl, blCPU := blankPage(*chromium, strings.Split(loginLink(api), "/#")[0]+"/assets/none")
-		if i == 0 {
-			continue // warm-up: the daemon's and the page cache's first touch
-		}
-		first, dcl, load, warm, render = append(first, f), append(dcl, d), append(load, l), append(warm, w), append(render, r)
-		blank, blankCPU = append(blank, bl), append(blankCPU, blCPU)
-		for k, v := range m {
-			metrics[k] = append(metrics[k], v)
-		}
-		if n > 0 {
-			applied = append(applied, b)
+		for _, d := range daemons {
+			f := &d.figs
+			link := func() string { return loginLink(d.api) }
+			if i == 0 {
+				f = &figures{} // warm-up: the daemon's, the browser's and the page cache's first touch
+			}
+			// A cold visit, then the browser's floor the same way.
+			attempt(f, func(f *figures) {
+				ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
+				defer cancel()
+				waterfall = firstLoad(ctx, f, "cold visit", link, true)
+			})
+			attempt(f, func(f *figures) {
+				ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
+				defer cancel()
+				plainPage(ctx, f, "cold visit", link)
+			})
+
+			// A new profile, then its floor, then the rest in its tab.
+			attempt(f, func(f *figures) {
+				bctx, stop := newBrowser(*chromium)
+				defer stop()
+				firstLoad(bctx, f, "new profile", link, false)
+				f.add("render: view switch to list shown", viewSwitch(bctx))
+				if n := *burst; n > 0 && i > 0 {
+					f.add(fmt.Sprintf("burst of %d renames: all shown", n), rename(bctx, d.api, n))
+				}
+			})
+			attempt(f, func(f *figures) {
+				bctx, stop := newBrowser(*chromium)
+				defer stop()
+				plainPage(bctx, f, "new profile", link)
+			})
 		}
 	}
 	if *traceFile != "" {
-		traceFirstLoad(*chromium, loginLink(api), *traceFile)
-	}
-	var server []float64
-	for i := 0; i <= *runs*5; i++ {
-		if ms := serverShare(api, loginLink(api)); i > 0 {
-			server = append(server, ms)
-		}
+		ctx, cancel := chromedp.NewContext(running, chromedp.WithNewBrowserContext())
+		traceFirstLoad(ctx, func() string { return loginLink(daemons[len(daemons)-1].api) }, *traceFile)
+		cancel()
 	}
 	loadavg, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("dashboard, %d containers listed, %d runs (median [min–max] ms), load average %s\n", rows, *runs, strings.Join(strings.Fields(string(loadavg))[:3], " "))
-	report("server's share of a first load", server)
-	report("browser's own: a text page shown", blank)
-	report("  its main thread's CPU time", blankCPU)
-	report("first load: list shown", first)
-	for _, k := range metricNames {
-		report("  main thread: "+k, metrics[k])
+	for _, d := range daemons {
+		if len(daemons) > 1 {
+			fmt.Printf(" %s:\n", d.name)
+		}
+		for _, name := range d.figs.names {
+			report(name, d.figs.ms[name])
+		}
 	}
-	report("first load: DOMContentLoaded", dcl)
-	report("first load: load event", load)
-	report("warm reload: list shown", warm)
-	report("render: view switch to list shown", render)
-	if *burst > 0 {
-		report(fmt.Sprintf("burst of %d renames: all shown", *burst), applied)
-	}
+	fmt.Printf("requests of the last cold visit (%s; ms from the navigation's start):\n%s", daemons[len(daemons)-1].name, waterfall)
 }
 
-// metricNames are the Performance metrics reported (seconds, turned to
-// ms); ThreadTime is the main thread's CPU time, the figure least moved by
-// the machine's load.
-var metricNames = []string{"ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration", "ThreadTime"}
+// listWatch runs in every document before the page's own scripts: it
+// records when the container list's first row is in the DOM, and the
+// next frame after (the list painted), without polling the page. It
+// holds back the page's idle-time work (requestIdleCallback: the other
+// views' code, loaded after the list) until the bench has read the main
+// thread's CPU time, so that figure is the list's.
+const listWatch = `window.__wharfList = new Promise((done) => {
+  const seen = () => {
+    if (!document.querySelector('table[aria-label="Containers"] tr[data-name]')) return false;
+    const inDOM = performance.now();
+    performance.mark('wharf: list in DOM'); // for traces
+    requestAnimationFrame(() => {
+      const c = new MessageChannel();
+      c.port1.onmessage = () => done([inDOM, performance.now()]);
+      c.port2.postMessage(0);
+    });
+    return true;
+  };
+  const watch = new MutationObserver(() => seen() && watch.disconnect());
+  watch.observe(document, { childList: true, subtree: true });
+});
+(() => {
+  const idle = window.requestIdleCallback, held = [];
+  window.requestIdleCallback = (f, o) => (held.push([f, o]), 0);
+  window.__wharfRelease = () => {
+    window.requestIdleCallback = idle;
+    held.forEach(([f, o]) => idle(f, o));
+  };
+})();`
+
+// paintTimes reads, once the list has shown, first contentful paint and
+// DOMContentLoaded (Paint and Navigation Timing), and lets the page's
+// idle-time work go.
+const paintTimes = `new Promise((done) => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = () => performance.getEntriesByName('first-contentful-paint')[0];
+  const give = () => (window.__wharfRelease(), done([fcp() ? fcp().startTime : -1, nav.domContentLoadedEventEnd]));
+  // The paint entry is queued after the frame is presented: wait for it.
+  if (fcp()) return give();
+  new PerformanceObserver(() => fcp() && give()).observe({ type: 'paint' });
+  setTimeout(give, 2000);
+})`
+
+// listTimes waits (a minute at most) for the list: in DOM, painted.
+func listTimes(ctx context.Context) []float64 {
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	t, err := chromedp.Run(wait, chromedp.Evaluate[[]float64](`window.__wharfList`, chromedp.EvalAwaitPromise))
+	must(err)
+	return t
+}
+
+// firstLoad opens link in ctx's new tab, records its figures under kind,
+// reloads it warm (if warm), and returns the load's requests as a table.
+func firstLoad(ctx context.Context, f *figures, kind string, link func() string, warm bool) string {
+	_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{})
+	must(err)
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: listWatch})
+	must(err)
+	navigate(ctx, link)
+	t := listTimes(ctx)
+	cpu := threadTime(ctx)
+	p, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](paintTimes, chromedp.EvalAwaitPromise))
+	must(err)
+	f.add(kind+": list in DOM", t[0])
+	f.add(kind+": list painted", t[1])
+	f.add(kind+": first contentful paint", p[0])
+	f.add(kind+": DOMContentLoaded", p[1])
+	f.add(kind+": main thread CPU until painted", cpu)
+	table := waterfall(ctx)
+	if warm {
+		must(chromedp.Do(ctx, chromedp.Reload()))
+		f.add(kind+": warm reload, list in DOM", listTimes(ctx)[0])
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](paintTimes, chromedp.EvalAwaitPromise))
+		must(err)
+	}
+	return table
+}
+
+// plainPage opens the dashboard server's 404 page, text only, in ctx's
+// new tab: the browser's own share of any first load.
+func plainPage(ctx context.Context, f *figures, kind string, link func() string) {
+	url := strings.Split(link(), "/#")[0] + "/assets/none"
+	_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{})
+	must(err)
+	navigate(ctx, func() string { return url }) // returns after the load event
+	ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
+	must(err)
+	f.add(kind+": browser's own, a text page", ms)
+	f.add(kind+": browser's own, main thread CPU", threadTime(ctx))
+}
+
+// navigate opens link() and returns after its load event.
+func navigate(ctx context.Context, link func() string) {
+	must(chromedp.Do(ctx, chromedp.Navigate(link())))
+}
+
+func threadTime(ctx context.Context) float64 {
+	res, err := chromedp.Call(ctx, performance.GetMetrics, cdp.Empty{})
+	must(err)
+	for _, m := range res.Metrics {
+		if m.Name == "ThreadTime" {
+			return m.Value * 1000
+		}
+	}
+	return -1
+}
+
+// waterfall lists the navigation's and each resource's start, first byte
+// and end, and the document's parse milestones.
+func waterfall(ctx context.Context) string {
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][]any](`[
+	  ...performance.getEntriesByType('navigation').map((n) => [n.name.replace(/#.*/, ''), n.startTime, n.responseStart, n.responseEnd, n.transferSize]),
+	  ...performance.getEntriesByType('resource').map((r) => [r.name, r.startTime, r.responseStart, r.responseEnd, r.transferSize]),
+	  ...performance.getEntriesByType('navigation').map((n) => ['(domInteractive, DOMContentLoaded end)', n.domInteractive, n.domContentLoadedEventEnd, n.domContentLoadedEventEnd, 0]),
+	]`))
+	must(err)
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %-58s %8s %8s %8s %8s\n", "", "start", "1st byte", "end", "bytes")
+	for _, r := range rows {
+		name := fmt.Sprint(r[0])
+		if i := strings.Index(name, "//"); i >= 0 {
+			if j := strings.Index(name[i+2:], "/"); j >= 0 {
+				name = name[i+2+j:]
+			}
+		}
+		fmt.Fprintf(&b, "  %-58.58s %8.1f %8.1f %8.1f %8.0f\n", name, r[1], r[2], r[3], r[4])
+	}
+	return b.String()
+}
 
 // newBrowser starts Chromium with a new profile and an empty tab (so the
 // browser's own start is not counted); stop ends it and removes the profile.
@@ -152,7 +319,7 @@ func newBrowser(chromium string) (ctx context.Context, stop func()) {
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	must(chromedp.Do(bctx, chromedp.Navigate("about:blank")))
@@ -164,67 +331,15 @@ func newBrowser(chromium string) (ctx context.Context, stop func()) {
 	}
 }
 
-// once opens the dashboard in a new profile and returns its figures.
-func once(chromium, link string, api *http.Client, burst int) (first, dcl, load, warm, render, applied float64, metrics map[string]float64) {
-	bctx, stop := newBrowser(chromium)
-	defer stop()
-	_, err := chromedp.Call(bctx, performance.Enable, performance.EnableParams{})
+// traceFirstLoad records a Chromium trace of a first load in ctx's new
+// tab until the list shows, for DevTools' Performance panel.
+func traceFirstLoad(ctx context.Context, link func() string, file string) {
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: listWatch})
 	must(err)
-
-	must(chromedp.Do(bctx, chromedp.Navigate(link)))
-	first = listShown(bctx)
-	res, err := chromedp.Call(bctx, performance.GetMetrics, cdp.Empty{})
-	must(err)
-	metrics = map[string]float64{}
-	for _, m := range res.Metrics {
-		metrics[m.Name] = m.Value * 1000
-	}
-	timing, err := chromedp.Run(bctx, chromedp.Evaluate[[]float64](
-		`(() => { const n = performance.getEntriesByType('navigation')[0]; return [n.domContentLoadedEventEnd, n.loadEventEnd]; })()`))
-	must(err)
-	dcl, load = timing[0], timing[1]
-
-	must(chromedp.Do(bctx, chromedp.Reload()))
-	warm = listShown(bctx)
-
-	render = viewSwitch(bctx)
-	if burst > 0 {
-		applied = rename(bctx, api, burst)
-	}
-	return
-}
-
-// blankPage opens url, a plain page of the dashboard's server, in a new
-// profile and returns the ms until its load event and the CPU time its
-// renderer's main thread spent.
-func blankPage(chromium, url string) (ms, cpu float64) {
-	bctx, stop := newBrowser(chromium)
-	defer stop()
-	_, err := chromedp.Call(bctx, performance.Enable, performance.EnableParams{})
-	must(err)
-	// Navigate returns after the load event.
-	must(chromedp.Do(bctx, chromedp.Navigate(url)))
-	ms, err = chromedp.Run(bctx, chromedp.Evaluate[float64](`performance.getEntriesByType('navigation')[0].loadEventEnd`))
-	must(err)
-	res, err := chromedp.Call(bctx, performance.GetMetrics, cdp.Empty{})
-	must(err)
-	for _, m := range res.Metrics {
-		if m.Name == "ThreadTime" {
-			cpu = m.Value * 1000
-		}
-	}
-	return ms, cpu
-}
-
-// traceFirstLoad records a Chromium trace of a first load until the list
-// shows, for DevTools' Performance panel.
-func traceFirstLoad(chromium, link, file string) {
-	bctx, stop := newBrowser(chromium)
-	defer stop()
 	var mu sync.Mutex
 	var events []string
 	done := make(chan struct{})
-	must(chromedp.ListenBrowser(bctx, func(ev any) {
+	must(chromedp.ListenBrowser(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *tracing.EventDataCollected:
 			mu.Lock()
@@ -236,74 +351,19 @@ func traceFirstLoad(chromium, link, file string) {
 			close(done)
 		}
 	}))
-	categories := []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink", "blink.user_timing", "loading", "toplevel", "fonts"}
-	_, err := chromedp.CallBrowser(bctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{IncludedCategories: categories}})
+	categories := []string{"devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink", "blink.user_timing", "loading", "toplevel", "fonts", "netlog", "navigation"}
+	_, err = chromedp.CallBrowser(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{IncludedCategories: categories}})
 	must(err)
-	must(chromedp.Do(bctx, chromedp.Navigate(link)))
-	listShown(bctx)
-	_, err = chromedp.CallBrowser(bctx, tracing.End, cdp.Empty{})
+	navigate(ctx, link)
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.__wharfList`, chromedp.EvalAwaitPromise))
+	must(err)
+	_, err = chromedp.CallBrowser(ctx, tracing.End, cdp.Empty{})
 	must(err)
 	<-done
 	mu.Lock()
 	defer mu.Unlock()
 	must(os.WriteFile(file, []byte(`{"traceEvents":[`+strings.Join(events, ",")+`]}`), 0o644))
-	fmt.Fprintf(os.Stderr, "trace of a first load: %s\n", file)
-}
-
-// serverShare fetches what a first load fetches before the list shows,
-// from a new connection, and returns the ms it took.
-func serverShare(api *http.Client, link string) float64 {
-	base, token, _ := strings.Cut(link, "/#login=")
-	web := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableCompression: true}}
-	defer web.CloseIdleConnections()
-	start := time.Now()
-	get := func(method, path, body, session string) []byte {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Accept-Encoding", "gzip")
-		if session != "" {
-			req.Header.Set("Authorization", "Bearer "+session)
-		}
-		resp, err := web.Do(req)
-		must(err)
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		must(err)
-		if resp.StatusCode != http.StatusOK {
-			log.Fatalf("%s %s: %s", method, path, resp.Status)
-		}
-		return data
-	}
-	index := get(http.MethodGet, "/", "", "")
-	if bytes.HasPrefix(index, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(index))
-		must(err)
-		index, err = io.ReadAll(zr)
-		must(err)
-	}
-	for _, m := range regexp.MustCompile(`/assets/[^"]+`).FindAll(index, -1) {
-		get(http.MethodGet, string(m), "", "")
-	}
-	var s struct{ Session string }
-	must(json.Unmarshal(get(http.MethodPost, "/login", `{"Login":"`+token+`"}`, ""), &s))
-	get(http.MethodGet, "/api/containers/json?all=1", "", s.Session)
-	return float64(time.Since(start).Microseconds()) / 1000
-}
-
-// listShown waits for the container list's rows and returns when they
-// appeared, in ms since the navigation started (performance.now()).
-func listShown(ctx context.Context) float64 {
-	for try := 0; ; try++ {
-		ms, err := chromedp.Run(ctx, chromedp.Poll[float64](
-			`document.querySelector('table[aria-label="Containers"] tr[data-name]') ? performance.now() : null`,
-			chromedp.WithPollingInterval(time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
-		// A poll begun as the page's document was replaced finds its
-		// context gone: poll the new one.
-		if err != nil && strings.Contains(err.Error(), "Cannot find context") && try < 3 {
-			continue
-		}
-		must(err)
-		return ms
-	}
+	fmt.Fprintf(os.Stderr, "trace of a cold visit: %s\n", file)
 }
 
 // viewSwitch opens the images view, then the containers view, and
@@ -349,6 +409,15 @@ func rename(ctx context.Context, api *http.Client, n int) float64 {
 	return done - start
 }
 
+func apiClient(sock string) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+		MaxIdleConnsPerHost: 200,
+	}}
+}
+
 func loginLink(api *http.Client) string {
 	resp, err := api.Post("http://wharfd"+control.Path, "", nil)
 	must(err)
@@ -385,12 +454,50 @@ func countContainers(api *http.Client) int {
 
 func report(name string, ms []float64) {
 	sort.Float64s(ms)
-	fmt.Printf("  %-34s %8.1f  [%.1f–%.1f]\n", name, ms[len(ms)/2], ms[0], ms[len(ms)-1])
+	fmt.Printf("  %-44s %8.1f  [%.1f–%.1f]\n", name, ms[len(ms)/2], ms[0], ms[len(ms)-1])
 }
+
+// failure is what must panics with: attempt retries it, main reports it.
+type failure struct{ err error }
 
 func must(err error) {
 	if err != nil {
-		log.Output(2, err.Error())
-		os.Exit(1)
+		panic(failure{err})
+	}
+}
+
+// attempt runs one measurement into a scratch set of figures and keeps
+// them if it succeeds. Other helpers' bridges coming and going abort a
+// browser's loads (net::ERR_NETWORK_CHANGED): a measurement that fails
+// so, or times out, runs again from the start (a new browser context or
+// profile, so still cold), up to five times.
+func attempt(into *figures, measure func(f *figures)) {
+	for try := 1; ; try++ {
+		var f figures
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					fail, ok := r.(failure)
+					if !ok {
+						panic(r)
+					}
+					err = fail.err
+				}
+			}()
+			measure(&f)
+			return nil
+		}()
+		if err == nil {
+			for _, name := range f.names {
+				for _, v := range f.ms[name] {
+					into.add(name, v)
+				}
+			}
+			return
+		}
+		if try == 5 || !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") && !errors.Is(err, context.DeadlineExceeded) {
+			log.Fatal(err)
+		}
+		log.Printf("measuring again: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	"github.com/wharf/wharf/bench/internal/cpuacct"
 )
 
 // engine is one daemon under test.
@@ -59,8 +60,9 @@ func main() {
 	baseHost := flag.String("base", "", "another daemon's socket, timed in the same rounds (a before/after)")
 	wharf := flag.String("wharf", "bin/wharf", "the wharf CLI")
 	docker := flag.String("docker", "/usr/local/bin/docker", "the official docker CLI (\"\": skip it)")
-	var runcs multiFlag
-	flag.Var(&runcs, "runc", "name=path of a runc to time on the same spec (repeatable)")
+	var runcs, altRuntimes multiFlag
+	flag.Var(&runcs, "runc", "name=path of a runc (or crun) to time on the same spec (repeatable)")
+	flag.Var(&altRuntimes, "runtime", "another of the daemon's runtimes (crun) to time run and exec with, through the API and wharf (--runtime); exec goes to <container>-<runtime> (repeatable)")
 	rootfs := flag.String("rootfs", "", "busybox root file system")
 	spec := flag.String("config", "", "config.json of one of the daemon's bundles (the same spec for runc)")
 	ctr := flag.String("container", "", "a running container in each daemon, for exec and inspect")
@@ -97,6 +99,14 @@ func main() {
 		}
 		return what + " [" + e.name + "]"
 	}
+	// The other runtimes are timed in the daemon under test (not -base,
+	// an older build that may not run them).
+	alts := func(e *engine) []string {
+		if e.name != "wharfd" {
+			return nil
+		}
+		return altRuntimes
+	}
 	cli := func(path string, e *engine, args ...string) func() (time.Duration, error) {
 		return func() (time.Duration, error) {
 			return run(exec.Command(path, append([]string{"-H", e.host}, args...)...))
@@ -118,9 +128,18 @@ func main() {
 			first := len(probes)
 			switch section {
 			case "run":
-				add(label(e, "API: run --rm busybox true"), api(func() error { return apiRunRm(ctx, e.api) }))
+				add(label(e, "API: run --rm busybox true"), api(func() error { return apiRunRm(ctx, e.api, "") }))
+				for _, rt := range alts(e) {
+					add(label(e, "API: run --rm --runtime "+rt+" busybox true"), api(func() error { return apiRunRm(ctx, e.api, rt) }))
+					add(label(e, "wharf run --rm --runtime "+rt+" busybox true"), cli(*wharf, e, "run", "--rm", "--runtime", rt, "busybox", "true"))
+				}
 			case "exec":
 				add(label(e, "API: exec "+*ctr+" true (create, start, inspect)"), api(func() error { return apiExec(ctx, e.api, *ctr) }))
+				for _, rt := range alts(e) {
+					c := *ctr + "-" + rt
+					add(label(e, "API: exec "+c+" true ("+rt+")"), api(func() error { return apiExec(ctx, e.api, c) }))
+					add(label(e, "wharf exec "+c+" true ("+rt+")"), cli(*wharf, e, "exec", c, "true"))
+				}
 			case "ps":
 				add(label(e, "API: ps"), api(func() error {
 					_, err := e.api.ContainerList(ctx, client.ContainerListOptions{})
@@ -159,9 +178,9 @@ func main() {
 			for _, r := range runcs {
 				name, path, _ := strings.Cut(r, "=")
 				if section == "run" {
-					add(name+" run (same spec and rootfs)", func() (time.Duration, error) { return runcRun(path, *rootfs, *spec) })
+					add(name+" run (same spec and rootfs)", func() (time.Duration, error) { return runcRun(name, path, *rootfs, *spec) })
 				} else {
-					c, err := runcContainer(path, *rootfs, *spec)
+					c, err := runcContainer(name, path, *rootfs, *spec)
 					if err != nil {
 						log.Fatal(err)
 					}
@@ -190,7 +209,7 @@ func main() {
 			}
 			var cg0 time.Duration
 			if p.eng != nil {
-				cg0 = cpuOf(p.eng.cgroups)
+				cg0 = cpuacct.Usage(p.eng.cgroups)
 			}
 			start := time.Now()
 			cpu, err := p.run()
@@ -199,7 +218,7 @@ func main() {
 			}
 			wall := time.Since(start)
 			if p.eng != nil {
-				cpu += cpuOf(p.eng.cgroups) - cg0
+				cpu += cpuacct.Usage(p.eng.cgroups) - cg0
 			}
 			if round >= 0 {
 				p.ds, p.cpu = append(p.ds, wall), append(p.cpu, cpu)
@@ -256,21 +275,6 @@ func run(cmd *exec.Cmd) (time.Duration, error) {
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
-// cpuOf sums cpuacct.usage (ns) of cgroup directories.
-func cpuOf(dirs []string) time.Duration {
-	var total time.Duration
-	for _, d := range dirs {
-		data, err := os.ReadFile(filepath.Join(d, "cpuacct.usage"))
-		if err != nil {
-			log.Fatal(err)
-		}
-		var ns int64
-		fmt.Sscan(string(data), &ns)
-		total += time.Duration(ns)
-	}
-	return total
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 // apiRunRm does what `docker run --rm busybox true` does through the API.
@@ -290,10 +294,11 @@ func apiRunDetached(ctx context.Context, c *client.Client, name string) error {
 	return err
 }
 
-func apiRunRm(ctx context.Context, c *client.Client) error {
+// The runtime is the daemon's default for "".
+func apiRunRm(ctx context.Context, c *client.Client, runtime string) error {
 	created, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Config:     &container.Config{Image: "busybox", Cmd: []string{"true"}},
-		HostConfig: &container.HostConfig{AutoRemove: true},
+		HostConfig: &container.HostConfig{AutoRemove: true, Runtime: runtime},
 	})
 	if err != nil {
 		return err
@@ -380,30 +385,31 @@ func bundle(rootfs, template string, args []string) (string, string, error) {
 
 // runcRoot keeps the runc state of these runs away from the daemon's and
 // off the binary's directory (runc 1.2+ seals itself with an overlay of
-// that directory, which must not hold its state).
+// that directory, which must not hold its state); each runtime (named as
+// in -runc) has its own under it.
 const runcRoot = "/run/wharf-bench-runc"
 
-func runcRun(runc, rootfs, template string) (time.Duration, error) {
+func runcRun(name, runc, rootfs, template string) (time.Duration, error) {
 	dir, id, err := bundle(rootfs, template, []string{"true"})
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	return run(exec.Command(runc, "--root", runcRoot, "run", "--bundle", dir, id))
+	return run(exec.Command(runc, "--root", filepath.Join(runcRoot, name), "run", "--bundle", dir, id))
 }
 
-type runcCtr struct{ runc, dir, id string }
+type runcCtr struct{ runc, root, dir, id string }
 
 // runcContainer starts a `sleep` container with runc alone, for runc exec.
-func runcContainer(runc, rootfs, template string) (*runcCtr, error) {
+func runcContainer(name, runc, rootfs, template string) (*runcCtr, error) {
 	dir, id, err := bundle(rootfs, template, []string{"sleep", "3600"})
 	if err != nil {
 		return nil, err
 	}
-	c := &runcCtr{runc, dir, id}
+	c := &runcCtr{runc, filepath.Join(runcRoot, name), dir, id}
 	// No pipes: the container would hold them open and Wait never return.
 	logFile := filepath.Join(dir, "runc.log")
-	cmd := exec.Command(runc, "--root", runcRoot, "--log", logFile, "run", "--detach", "--bundle", dir, id)
+	cmd := exec.Command(runc, "--root", c.root, "--log", logFile, "run", "--detach", "--bundle", dir, id)
 	if err := cmd.Run(); err != nil {
 		out, _ := os.ReadFile(logFile)
 		os.RemoveAll(dir)
@@ -413,11 +419,11 @@ func runcContainer(runc, rootfs, template string) (*runcCtr, error) {
 }
 
 func (c *runcCtr) exec() (time.Duration, error) {
-	return run(exec.Command(c.runc, "--root", runcRoot, "exec", c.id, "true"))
+	return run(exec.Command(c.runc, "--root", c.root, "exec", c.id, "true"))
 }
 
 func (c *runcCtr) remove() {
-	exec.Command(c.runc, "--root", runcRoot, "delete", "--force", c.id).Run()
+	exec.Command(c.runc, "--root", c.root, "delete", "--force", c.id).Run()
 	os.RemoveAll(c.dir)
 }
 

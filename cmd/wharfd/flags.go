@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(strVal{&c.TLSKey}, "tlskey", "path to the TLS key file", "tlskey")
 	def(boolVal{&c.Debug}, "debug", "debug logging, and /debug/pprof on the API", "D", "debug")
 	def(strVal{&c.DefaultRuntime}, "default-runtime", "default OCI runtime (runc or crun)", "default-runtime")
+	def(runtimeVal{&c.Runtimes}, "runtimes", "register an OCI runtime, name=path (repeatable)", "add-runtime")
 	def(strVal{&c.CgroupParent}, "cgroup-parent", "parent cgroup of all containers (default /wharf)", "cgroup-parent")
 	def(strVal{&c.LogDriver}, "log-driver", "default driver for container logs (default json-file)", "log-driver")
 	def(mapVal{&c.LogOpts}, "log-opts", "default log driver options, key=value", "log-opt")
@@ -67,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(listVal{&c.DNSSearch}, "dns-search", "DNS search domain for containers", "dns-search")
 	def(listVal{&c.DNSOptions}, "dns-opts", "DNS option for containers", "dns-opt")
 	def(sizeVal{&c.DefaultShmSize}, "default-shm-size", "default /dev/shm size for containers (default 64MiB)", "default-shm-size")
+	def(strVal{&c.DefaultIpcMode}, "default-ipc-mode", "default IPC mode of containers: private or shareable (default private)", "default-ipc-mode")
 	def(intVal{&c.MaxConcurrentDownloads}, "max-concurrent-downloads", "layers downloaded at once per pull (default 3)", "max-concurrent-downloads")
 	def(intVal{&c.MaxConcurrentUploads}, "max-concurrent-uploads", "layers uploaded at once per push (default 5)", "max-concurrent-uploads")
 	def(boolVal{&c.LiveRestore}, "live-restore", "accepted: containers always outlive wharfd", "live-restore")
@@ -176,6 +179,33 @@ func (v mapVal) Set(s string) error {
 		*v.p = map[string]string{}
 	}
 	(*v.p)[k] = val
+	return nil
+}
+
+// runtimeVal is dockerd's --add-runtime name=path: the runtime joins the
+// built-in ones.
+type runtimeVal struct{ p *map[string]config.Runtime }
+
+func (v runtimeVal) String() string {
+	if v.p == nil {
+		return "[]"
+	}
+	var s []string
+	for name, rt := range *v.p {
+		s = append(s, name+"="+rt.Path)
+	}
+	slices.Sort(s)
+	return "[" + strings.Join(s, " ") + "]"
+}
+func (v runtimeVal) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("invalid runtime argument: %s", s)
+	}
+	if *v.p == nil {
+		*v.p = config.Default().Runtimes
+	}
+	(*v.p)[name] = config.Runtime{Path: path}
 	return nil
 }
 

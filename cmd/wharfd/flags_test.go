@@ -81,3 +81,34 @@ func TestFileAndFlagsValidatedTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// --add-runtime name=path adds a runtime beside the built-in ones, as
+// dockerd's does; daemon.json's runtimeArgs are kept.
+func TestAddRuntime(t *testing.T) {
+	o, err := parseFlags([]string{"--config-file", "/nonexistent", "--add-runtime", "kata=/opt/kata", "--default-runtime", "kata"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Runtimes["kata"].Path != "/opt/kata" || cfg.Runtimes["runc"].Path != "runc" || cfg.Runtimes["crun"].Path != "crun" || cfg.DefaultRuntime != "kata" {
+		t.Errorf("runtimes %v, default %q", cfg.Runtimes, cfg.DefaultRuntime)
+	}
+	if _, err := parseFlags([]string{"--add-runtime", "nopath"}, io.Discard); err == nil || !strings.Contains(err.Error(), "invalid runtime argument: nopath") {
+		t.Errorf("--add-runtime without a path: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "daemon.json")
+	os.WriteFile(file, []byte(`{"runtimes": {"crun": {"path": "/usr/bin/crun", "runtimeArgs": ["--debug"]}}}`), 0o644)
+	o, err = parseFlags([]string{"--config-file", file}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = o.load(); err != nil {
+		t.Fatal(err)
+	}
+	if rt := cfg.Runtimes["crun"]; rt.Path != "/usr/bin/crun" || len(rt.RuntimeArgs) != 1 || rt.RuntimeArgs[0] != "--debug" {
+		t.Errorf("crun from the file: %+v", rt)
+	}
+}

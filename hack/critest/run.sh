@@ -11,6 +11,9 @@ cd "$(dirname "$0")/../.."
 critest=${CRITEST:-$(hack/tools/crictl/build.sh critest)}
 make -s build >/dev/null
 tmp=$(mktemp -d /tmp/wharf-critest-XXXXXX)
+# The user namespace specs' containers reach their root file systems
+# under the data root as an unprivileged id: searchable, as /var/lib is.
+chmod 711 "$tmp"
 exec_root=/run/wharf-critest
 port=5055
 mkdir -p "$tmp/net.d"

@@ -109,7 +109,7 @@ func (r *run) finish(ctx context.Context, failed bool) {
 	defer r.b.held.done(orphans)
 	ctx = context.WithoutCancel(ctx)
 	for _, id := range slices.Backward(orphans) {
-		if _, err := r.b.images.Delete(ctx, id, false, false); err != nil {
+		if _, err := r.b.images.Delete(ctx, id, false, true); err != nil {
 			r.b.log.Warn("removing an image of a failed build", "image", id, "err", err)
 		}
 	}

@@ -9,9 +9,11 @@ import (
 	"github.com/moby/moby/api/types/container"
 )
 
-// Runtime names an OCI runtime binary.
+// Runtime names an OCI runtime binary, as dockerd's daemon.json does.
 type Runtime struct {
 	Path string `json:"path"`
+	// RuntimeArgs go before each of the runtime's commands.
+	RuntimeArgs []string `json:"runtimeArgs,omitempty"`
 }
 
 // Config is the daemon's configuration. Every json key here is one

@@ -25,6 +25,9 @@ type ContainerDefaults struct {
 	// DefaultShmSize is /dev/shm's size for containers that do not set
 	// --shm-size; 0 is docker's 64MiB.
 	DefaultShmSize MemBytes `json:"default-shm-size,omitempty"`
+	// DefaultIpcMode is the --ipc of containers that do not set one:
+	// "private" (dockerd's default, also for "") or "shareable".
+	DefaultIpcMode string `json:"default-ipc-mode,omitempty"`
 }
 
 func (d *ContainerDefaults) validate() error {
@@ -43,6 +46,11 @@ func (d *ContainerDefaults) validate() error {
 	}
 	if d.DefaultShmSize < 0 {
 		return fmt.Errorf("invalid default-shm-size: %d", d.DefaultShmSize)
+	}
+	switch d.DefaultIpcMode {
+	case "", "private", "shareable":
+	default:
+		return fmt.Errorf("invalid default IPC mode: %s", d.DefaultIpcMode)
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ func TestLoadFileRefusals(t *testing.T) {
 		{`{"labels": ["=x"]}`, "", "invalid label '=x': empty name"},
 		{`{"storage-driver": "vfs"}`, "", `storage-driver "vfs" is not supported`},
 		{`{"default-shm-size": 64}`, "", "invalid size: 64"},
+		{`{"default-ipc-mode": "host"}`, "", "invalid default IPC mode: host"},
 		{`{bad`, "", "invalid character"},
 	} {
 		flags := map[string]string{}

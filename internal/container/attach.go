@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/moby/moby/api/types/container"
+	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/api/backend"
 	"github.com/wharf/wharf/internal/errs"
@@ -126,9 +129,26 @@ func (s *Service) AttachBeforeStart(ref string) (follow func(ctx context.Context
 	}, nil
 }
 
+// dialAttach connects to conmon's attach socket in bundle. A socket's
+// path may not exceed 107 bytes, which a bundle under a long exec root
+// (/tmp/…/exec/containers/<64 hex>) does: the socket is then reached
+// through the bundle directory's file descriptor, as conmon binds it.
 func dialAttach(bundle string) (*net.UnixConn, error) {
-	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: filepath.Join(bundle, "attach"), Net: "unixpacket"})
+	path := filepath.Join(bundle, "attach")
+	if len(path) < maxSocketPath {
+		return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+	}
+	dir, err := os.OpenFile(bundle, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	short := fmt.Sprintf("/proc/self/fd/%d/attach", dir.Fd())
+	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: short, Net: "unixpacket"})
 }
+
+// maxSocketPath is the room for a path in a sockaddr_un, with its NUL.
+const maxSocketPath = len(unix.RawSockaddrUnix{}.Path)
 
 // connectPending dials the attach socket for every client waiting for c
 // to start. Callers hold c.mu, between the runtime's create and start.

@@ -4,6 +4,7 @@ package container
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -42,6 +43,9 @@ type Container struct {
 	PausedForCommit bool `json:",omitempty"`
 
 	mu sync.Mutex
+	// view is the record as list, inspect, stats and top see it, read
+	// without mu (view.go).
+	view atomic.Pointer[view]
 	// changed is closed and replaced on every state change (a broadcast).
 	changed chan struct{}
 	// pending attachers join the container's stdio between create and start.

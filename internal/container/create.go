@@ -49,6 +49,7 @@ func (s *Service) create(ctx context.Context, o CreateOptions, pod *Pod) (contai
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}
+	bridgeDefaultEndpoint(hc, o.NetworkingConfig)
 	if err := validateHostSettings(hc); err != nil {
 		return resp, err
 	}
@@ -165,6 +166,21 @@ func (s *Service) forget(c *Container) {
 	delete(s.byID, c.ID)
 	s.mu.Unlock()
 	s.cfg.Uses.Remove(c.ID)
+}
+
+// bridgeDefaultEndpoint files the endpoint settings the docker CLI sends
+// for its network "default" under the network that is, bridge, as
+// dockerd does: ps and inspect would show both names otherwise.
+func bridgeDefaultEndpoint(hc *container.HostConfig, nc *NetworkingConfig) {
+	if nc == nil || !hc.NetworkMode.IsBridge() {
+		return
+	}
+	if ep, ok := nc.EndpointsConfig[network.NetworkDefault]; ok {
+		delete(nc.EndpointsConfig, network.NetworkDefault)
+		if _, ok := nc.EndpointsConfig[network.NetworkBridge]; !ok {
+			nc.EndpointsConfig[network.NetworkBridge] = ep
+		}
+	}
 }
 
 func validateHostConfig(hc *container.HostConfig) error {

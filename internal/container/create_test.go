@@ -6,6 +6,7 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
+	apinet "github.com/moby/moby/api/types/network"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/image"
@@ -74,4 +75,21 @@ func TestMergeImageConfigEnvLabelsUserWorkdir(t *testing.T) {
 	if cfg.User != "app" || cfg.WorkingDir != "/w" {
 		t.Errorf("user %q workdir %q", cfg.User, cfg.WorkingDir)
 	}
+}
+
+// TestBridgeDefaultEndpoint: the docker CLI's endpoint for "default" is
+// the bridge network's, so ps shows one network, as with dockerd.
+func TestBridgeDefaultEndpoint(t *testing.T) {
+	ep := &apinet.EndpointSettings{Aliases: []string{"a"}}
+	nc := &NetworkingConfig{EndpointsConfig: map[string]*apinet.EndpointSettings{"default": ep}}
+	bridgeDefaultEndpoint(&container.HostConfig{NetworkMode: "bridge"}, nc)
+	if len(nc.EndpointsConfig) != 1 || nc.EndpointsConfig["bridge"] != ep {
+		t.Fatalf("endpoints: %v", nc.EndpointsConfig)
+	}
+	user := &NetworkingConfig{EndpointsConfig: map[string]*apinet.EndpointSettings{"default": ep}}
+	bridgeDefaultEndpoint(&container.HostConfig{NetworkMode: "mynet"}, user)
+	if user.EndpointsConfig["default"] != ep {
+		t.Fatalf("a user network's endpoints changed: %v", user.EndpointsConfig)
+	}
+	bridgeDefaultEndpoint(&container.HostConfig{NetworkMode: "bridge"}, nil)
 }

@@ -8,14 +8,15 @@ import (
 
 // Defaults are what a container gets from daemon.json when it does not
 // say (dockerd's log-driver, log-opts, dns, dns-search, dns-opts and
-// default-shm-size).
+// default-shm-size, default-ipc-mode).
 type Defaults struct {
 	LogDriver  string // "" is json-file
 	LogOpts    map[string]string
 	DNS        []string
 	DNSSearch  []string
 	DNSOptions []string
-	ShmSize    int64 // 0 is docker's 64MiB
+	ShmSize    int64  // 0 is docker's 64MiB
+	IpcMode    string // "" is private (default-ipc-mode)
 }
 
 // applyDefaults fills a new container's host config from the daemon's
@@ -23,8 +24,17 @@ type Defaults struct {
 // options and the /dev/shm size the container got.
 func (s *Service) applyDefaults(hc *container.HostConfig) {
 	d := s.cfg.Defaults
-	if hc.ShmSize == 0 && d.ShmSize > 0 {
+	if hc.ShmSize == 0 {
 		hc.ShmSize = d.ShmSize
+	}
+	if hc.ShmSize == 0 {
+		hc.ShmSize = defaultShmSize
+	}
+	if hc.IpcMode == "" {
+		hc.IpcMode = container.IpcMode(d.IpcMode)
+	}
+	if hc.IpcMode == "" {
+		hc.IpcMode = container.IPCModePrivate
 	}
 	if hc.LogConfig.Type == "" {
 		hc.LogConfig.Type = d.LogDriver

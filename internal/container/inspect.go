@@ -14,12 +14,13 @@ import (
 
 // Inspect returns the container as GET /containers/{id}/json shows it.
 func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container.InspectResponse, error) {
-	c, err := s.get(ref)
+	// The view, not the record: an inspect never waits for a start or
+	// stop, and sees the container before or after it.
+	_, v, err := s.viewOf(ref)
 	if err != nil {
 		return container.InspectResponse{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c := v.c
 	state := c.State
 	if state.StartedAt == "" {
 		state.StartedAt = formatTime(time.Time{})
@@ -55,7 +56,7 @@ func (s *Service) Inspect(ctx context.Context, ref string, size bool) (container
 		}},
 		Mounts:          s.inspectMounts(c),
 		Config:          &cfg,
-		NetworkSettings: s.networkSettings(c),
+		NetworkSettings: s.networkSettings(v.c),
 	}
 	if rw, err := s.cfg.Layers.Stat(ctx, c.ID); err == nil {
 		// The writable layer's directories, once it has been made.

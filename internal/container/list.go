@@ -74,18 +74,17 @@ func (s *Service) List(ctx context.Context, o ListOptions) ([]container.Summary,
 		}
 	}
 
-	cs := s.all()
-	sort.Slice(cs, func(i, j int) bool { return cs[i].Created.After(cs[j].Created) })
+	// Views, not records: a list never waits for a start or stop.
+	vs := s.views()
+	sort.Slice(vs, func(i, j int) bool { return vs[i].c.Created.After(vs[j].c.Created) })
 	out := []container.Summary{}
-	for _, c := range cs {
-		c.mu.Lock()
-		sum, ok := s.summary(c, o, f, matchers{nameRes, exitCodes, ancestors, before, since})
-		c.mu.Unlock()
+	for _, v := range vs {
+		sum, ok := s.summary(v, o, f, matchers{nameRes, exitCodes, ancestors, before, since})
 		if !ok {
 			continue
 		}
 		if o.Size {
-			rw, rootfs := s.sizes(ctx, c)
+			rw, rootfs := s.sizes(ctx, v.c)
 			sum.SizeRw, sum.SizeRootFs = rw, rootfs
 		}
 		out = append(out, sum)
@@ -103,9 +102,9 @@ type matchers struct {
 	before, since time.Time
 }
 
-// summary builds c's row, or reports that the filters exclude it.
-// Callers hold c.mu.
-func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matchers) (container.Summary, bool) {
+// summary builds v's row, or reports that the filters exclude it.
+func (s *Service) summary(v *view, o ListOptions, f filters.Args, m matchers) (container.Summary, bool) {
+	c := v.c
 	st := c.State
 	if !o.All && !st.Running && !f.Has("status") && o.Limit <= 0 && !f.Has("exited") {
 		return container.Summary{}, false
@@ -138,11 +137,11 @@ func (s *Service) summary(c *Container, o ListOptions, f filters.Args, m matcher
 		ImageID:         c.ImageID,
 		Command:         command(c),
 		Created:         c.Created.Unix(),
-		Ports:           s.portSummaries(c),
+		Ports:           s.portSummaries(v.c),
 		Labels:          c.Config.Labels,
 		State:           st.Status,
 		Status:          statusText(st) + healthSuffix(st),
-		NetworkSettings: &container.NetworkSettingsSummary{Networks: s.networkSettings(c).Networks},
+		NetworkSettings: &container.NetworkSettingsSummary{Networks: s.networkSettings(v.c).Networks},
 		Mounts:          s.inspectMounts(c),
 	}
 	sum.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
@@ -179,9 +178,10 @@ func statusText(st container.State) string {
 }
 
 // sizes returns the bytes in c's writable layer and in its whole root
-// file system (writable layer plus image layers).
+// file system (writable layer plus image layers). It only looks: c may be
+// a view of a container removed since, whose layer must not come back.
 func (s *Service) sizes(ctx context.Context, c *Container) (rw, rootfs int64) {
-	own, err := s.prepareRootfs(ctx, c)
+	own, err := s.cfg.Layers.Stat(ctx, c.ID)
 	if err != nil {
 		return 0, 0
 	}

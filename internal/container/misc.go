@@ -79,13 +79,13 @@ func (s *Service) Resize(ctx context.Context, ref string, height, width uint) er
 // does.
 func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopResponse, error) {
 	var resp container.TopResponse
-	c, err := s.get(ref)
+	// Read from the view (view.go): top never waits for a start or stop.
+	_, v, err := s.viewOf(ref)
 	if err != nil {
 		return resp, err
 	}
-	c.mu.Lock()
+	c := v.c
 	running, paused, pid := c.State.Running, c.State.Paused, c.State.Pid
-	c.mu.Unlock()
 	if !running {
 		return resp, errs.Conflict("container %s is not running", c.ID)
 	}
@@ -100,10 +100,9 @@ func (s *Service) Top(ctx context.Context, ref, psArgs string) (container.TopRes
 	if err != nil {
 		// The run may have ended (a stop or restart racing this call):
 		// then it is the not-running conflict, not a runtime failure.
-		c.mu.Lock()
-		ended := !c.State.Running || c.State.Pid != pid
-		c.mu.Unlock()
-		if ended {
+		// The view may not show it yet: the runtime's word then.
+		now := s.current(c.ID)
+		if now == nil || !now.State.Running || now.State.Pid != pid || !rt.Exists(c.ID) || processGone(ctx, rt, c.ID) {
 			return resp, errs.Conflict("container %s is not running", c.ID)
 		}
 		return resp, err

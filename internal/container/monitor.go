@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wharf/wharf/internal/errs"
+	"github.com/wharf/wharf/internal/runtime"
 )
 
 // watchExits follows conmon's exit directory with inotify: conmon writes
@@ -170,11 +171,11 @@ func (s *Service) restore(ctx context.Context) {
 			if code, ok := s.readExitCode(c.ID); ok {
 				s.recordExit(ctx, c, code)
 				exited = true
-			} else if s.vanished(ctx, c) {
+			} else if st, gone := s.runState(ctx, c); gone {
 				s.recordExit(ctx, c, 255)
 				exited = true
-			} else {
-				s.reconcilePause(ctx, c)
+			} else if st != nil {
+				s.reconcilePause(ctx, c, *st)
 			}
 		case c.State.Status == container.StateRemoving:
 			c.mu.Unlock()
@@ -207,13 +208,10 @@ func isBuildStep(c *Container) bool {
 // reconcilePause makes a running container's record and its runtime
 // agree on whether it is paused, after a crash between the runtime's
 // pause (or resume) and the record: the runtime's word wins, except that
-// a container a commit froze is thawed. Callers hold c.mu.
-func (s *Service) reconcilePause(ctx context.Context, c *Container) {
+// a container a commit froze is thawed; st is the runtime's state of c.
+// Callers hold c.mu.
+func (s *Service) reconcilePause(ctx context.Context, c *Container, st runtime.State) {
 	rt, err := s.runtimeFor(c.Runtime)
-	if err != nil {
-		return
-	}
-	st, err := rt.State(ctx, c.ID)
 	if err != nil {
 		return
 	}
@@ -261,14 +259,23 @@ func (s *Service) killOrphan(ctx context.Context, c *Container) {
 	s.cleanupRun(ctx, c)
 }
 
-// vanished reports whether c, recorded as running, ended without its
-// monitor recording an exit: the runtime has no state (a reboot) or says
-// it stopped. A container whose runtime is no longer configured is left
-// as it is. Callers hold c.mu.
-func (s *Service) vanished(ctx context.Context, c *Container) bool {
+// runState reads, once, the runtime's state of c, recorded as running
+// (one read per container at start-up: a runc state.json is tens of KiB
+// of JSON). gone: c ended without its monitor recording an exit, the
+// runtime has no state (a reboot) or says it stopped. A container whose
+// runtime is no longer configured, or whose state cannot be read, is left
+// as it is (nil). Callers hold c.mu.
+func (s *Service) runState(ctx context.Context, c *Container) (st *runtime.State, gone bool) {
 	rt, err := s.runtimeFor(c.Runtime)
-	if err != nil {
-		return false
+	if err != nil || !rt.Exists(c.ID) {
+		return nil, err == nil
 	}
-	return !rt.Exists(c.ID) || processGone(ctx, rt, c.ID)
+	got, err := rt.State(ctx, c.ID)
+	if errdefs.IsNotFound(err) {
+		return nil, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	return &got, got.Status == "stopped"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -455,7 +456,11 @@ func (s *Service) saveUnfinished(c *Container) error {
 	}
 	status := c.State.Status
 	c.State.Status, c.RemoveVolumes = container.StateRemoving, true
-	err := s.save(c)
+	// Written, not published: readers never see this stand-in record.
+	data, err := json.Marshal(c)
+	if err == nil {
+		err = s.write(c, data)
+	}
 	c.State.Status, c.RemoveVolumes = status, false
 	return err
 }

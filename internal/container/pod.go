@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
@@ -45,6 +46,23 @@ type Pod struct {
 	// LogPath is where conmon writes the CRI (k8s-file) log, the path
 	// the kubelet asked for; "" keeps it in the container's directory.
 	LogPath string `json:",omitempty"`
+	// UserNS is the pod's own user namespace (a bind-mounted nsfs file)
+	// the container joins, and UIDMap and GIDMap its mappings (for its
+	// ID-mapped mounts; runc reads the namespace's own); "" is the host's. The root file
+	// system's layers are then ID-mapped (rootfs.go), as are the mounts
+	// whose destinations IDMapped lists (the CRI's mounts that carry the
+	// pod's mappings).
+	UserNS         string                 `json:",omitempty"`
+	UIDMap, GIDMap []specs.LinuxIDMapping `json:",omitempty"`
+	IDMapped       []string               `json:",omitempty"`
+}
+
+// userns is the pod's user namespace c joins; nil: the host's.
+func (c *Container) userns() *Pod {
+	if c.Pod == nil || c.Pod.UserNS == "" {
+		return nil
+	}
+	return c.Pod
 }
 
 // CreateInPod creates a container of a CRI pod: Create, plus the pod's
@@ -55,6 +73,9 @@ func (s *Service) CreateInPod(ctx context.Context, o CreateOptions, pod Pod) (co
 	}
 	if pod.LogPath != "" && !filepath.IsAbs(pod.LogPath) {
 		return container.CreateResponse{}, errs.Invalid("log path %q is not absolute", pod.LogPath)
+	}
+	if pod.UserNS != "" && (!filepath.IsAbs(pod.UserNS) || hostRoot(pod.UIDMap) == 0 || hostRoot(pod.GIDMap) == 0) {
+		return container.CreateResponse{}, errs.Invalid("a pod's user namespace needs an absolute path and uid and gid mappings of its root onto an id other than the host's root")
 	}
 	return s.create(ctx, o, &pod)
 }

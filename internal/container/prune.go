@@ -21,19 +21,15 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (container.PruneRep
 	if err != nil {
 		return rep, err
 	}
-	s.mu.RLock()
-	var candidates []*Container
-	for _, c := range s.byID {
-		candidates = append(candidates, c)
-	}
-	s.mu.RUnlock()
-	for _, c := range candidates {
-		c.mu.Lock()
+	// Chosen from the views (view.go): a prune does not wait for every
+	// busy container's lock. Remove checks again under the lock, and
+	// refuses a container that has started meanwhile.
+	for _, v := range s.views() {
+		c := v.c
 		keep := c.State.Running || c.removed || c.namespace() != "" ||
 			(!until.IsZero() && !c.Created.Before(until)) ||
 			!f.Labels("label", c.Config.Labels) ||
 			anyLabel(f.Get("label!"), c.Config.Labels)
-		c.mu.Unlock()
 		if keep {
 			continue
 		}

@@ -93,6 +93,7 @@ func (s *Service) Remove(ctx context.Context, ref string, o RemoveOptions) error
 		return err
 	}
 	c.removed = true
+	s.publish(c, nil)
 	s.forget(c)
 	c.notify()
 	s.failPending(c, errs.NotFound("No such container: %s", c.ID))

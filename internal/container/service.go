@@ -59,7 +59,9 @@ type Config struct {
 // the image and volume stores' locks, the uses index, the event bus. The
 // services called while a container's mu is held never call back into
 // this one, so no cycle can form. Two containers' locks are never held
-// at once.
+// at once. A container's lock is held across slow work (runc, mounts,
+// iptables), so list, inspect, stats and top take none: they read the
+// container's published view (view.go).
 type Service struct {
 	cfg     Config
 	exitDir string
@@ -106,11 +108,22 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 func (s *Service) dir(id string) string    { return filepath.Join(s.cfg.Root, id) }
 func (s *Service) bundle(id string) string { return filepath.Join(s.cfg.RunRoot, id) }
 
-// save persists c's record. Callers hold c.mu. No fsync: the rename is
-// atomic against a daemon crash, and an fsync per state change would cost
-// milliseconds on every run.
+// save persists c's record and publishes it to readers (view.go).
+// Callers hold c.mu. No fsync: the rename is atomic against a daemon
+// crash, and an fsync per state change would cost milliseconds on every
+// run.
 func (s *Service) save(c *Container) error {
-	return fsutil.WriteJSONAtomic(filepath.Join(s.dir(c.ID), "container.json"), c, false)
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	s.publish(c, data)
+	return s.write(c, data)
+}
+
+// write persists c's record (data, c marshalled) without publishing it.
+func (s *Service) write(c *Container, data []byte) error {
+	return fsutil.WriteFileAtomic(filepath.Join(s.dir(c.ID), "container.json"), data, 0o600, false)
 }
 
 // load reads every container record at start-up.
@@ -141,6 +154,7 @@ func (s *Service) load() error {
 		s.byID[c.ID] = c
 		s.byName[c.Name] = c
 		s.recordUses(c)
+		s.publish(c, nil)
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ type specInput struct {
 	EtcFiles     string // directory holding hostname, hosts, resolv.conf
 	NetNS        string // path of a network namespace to join; "" for a new one
 	PidNS, IpcNS string // --pid/--ipc container:<ref>: the target's namespaces to join
+	// ShmDir is a host directory bound at /dev/shm (ipc.go shmDir); ""
+	// gives the container a tmpfs of its own, or none with --ipc none.
+	ShmDir string
 
 	Mounts []specs.Mount // volumes, binds, tmpfs (mounts.go)
 	Init   string        // host path of the --init binary, or ""
@@ -79,7 +82,7 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		Process:  proc,
 		Root:     &specs.Root{Path: in.Rootfs, Readonly: hc.ReadonlyRootfs},
 		Hostname: cfg.Hostname,
-		Mounts:   defaultMounts(hc, c.Pod),
+		Mounts:   defaultMounts(hc, in.ShmDir),
 		Linux: &specs.Linux{
 			CgroupsPath: cgroupsPath(hc.CgroupParent, in.CgroupParent, c.ID),
 			Namespaces:  namespaces(hc, in, c.Pod),
@@ -97,6 +100,9 @@ func buildSpec(c *Container, in specInput) (*specs.Spec, error) {
 		})
 	}
 	addMountsAndLimits(s, c, in)
+	if p := c.userns(); p != nil {
+		usernsSpec(s, p)
+	}
 	if err := applySecurityOpts(s, secOpts, hc.Privileged); err != nil {
 		return nil, err
 	}
@@ -399,37 +405,40 @@ func allCaps() []string {
 		"CAP_CHECKPOINT_RESTORE"}
 }
 
-// defaultMounts is the file system docker gives every container; a
-// pod's container gets the pod's /dev/shm instead of one of its own.
-func defaultMounts(hc *container.HostConfig, pod *Pod) []specs.Mount {
-	shm := hc.ShmSize
-	if shm == 0 {
-		shm = 64 << 20
-	}
+// defaultMounts is the file system docker gives every container, with
+// its /dev/shm as its IPC mode has it (shmDir).
+func defaultMounts(hc *container.HostConfig, shmDir string) []specs.Mount {
 	sysOpts := []string{"nosuid", "noexec", "nodev", "ro"}
 	if hc.Privileged {
 		sysOpts[3] = "rw"
 	}
-	return []specs.Mount{
+	mounts := []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
 		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-		devShm(shm, pod),
 	}
+	switch {
+	case shmDir != "":
+		return append(mounts, specs.Mount{Destination: "/dev/shm", Type: "bind", Source: shmDir, Options: []string{"rbind", "rprivate", "nosuid", "noexec", "nodev"}})
+	case hc.IpcMode.IsNone():
+		return mounts // dockerd mounts no /dev/shm
+	}
+	return append(mounts, specs.Mount{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(shmSize(hc), 10)}})
 }
 
-// devShm is the container's /dev/shm: a tmpfs of its own, or the pod's
-// (a bind of Pod.ShmDir), as the pod's containers share their IPC
-// namespace and so their POSIX shared memory, as with containerd.
-func devShm(size int64, pod *Pod) specs.Mount {
-	if pod != nil && pod.ShmDir != "" {
-		return specs.Mount{Destination: "/dev/shm", Type: "bind", Source: pod.ShmDir, Options: []string{"rbind", "rprivate", "nosuid", "noexec", "nodev"}}
+// shmSize is the container's /dev/shm size: --shm-size, else docker's.
+func shmSize(hc *container.HostConfig) int64 {
+	if hc.ShmSize > 0 {
+		return hc.ShmSize
 	}
-	return specs.Mount{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=" + strconv.FormatInt(size, 10)}}
+	return defaultShmSize
 }
+
+// defaultShmSize is docker's /dev/shm size, 64 MiB.
+const defaultShmSize = 64 << 20
 
 // namespaces: a fresh pid, ipc, uts and mount namespace; the network
 // namespace follows the network mode, pid and ipc those of a container
@@ -442,6 +451,9 @@ func namespaces(hc *container.HostConfig, in specInput, pod *Pod) []specs.LinuxN
 		ipcNS, utsNS, pidNS = pod.IPCNS, pod.UTSNS, pod.PIDNS
 	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	if pod != nil && pod.UserNS != "" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace, Path: pod.UserNS})
+	}
 	if !hc.PidMode.IsHost() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace, Path: pidNS})
 	}
@@ -520,5 +532,23 @@ func defaultDeviceRules() []specs.LinuxDeviceCgroup {
 		dev("c", 1, 3, "rwm"), dev("c", 1, 8, "rwm"), dev("c", 1, 7, "rwm"), dev("c", 5, 0, "rwm"),
 		dev("c", 1, 5, "rwm"), dev("c", 1, 9, "rwm"), dev("c", 5, 1, "rwm"), dev("c", 136, -1, "rwm"),
 		dev("c", 5, 2, "rwm"), dev("c", 10, 200, "rwm"),
+	}
+}
+
+// usernsSpec puts a pod's container in the pod's user namespace, which
+// runc joins by path and reads the mappings of: runc 1.4 refuses a spec
+// that gives both. The pod's files (host name, hosts, resolv.conf) and
+// the mounts the CRI asked for with the pod's mappings are ID-mapped
+// binds (runc 1.2's mount mappings), so that they show the pod's root as
+// their owner where the host's root owns them.
+func usernsSpec(s *specs.Spec, pod *Pod) {
+	for i, m := range s.Mounts {
+		if m.Type != "bind" {
+			continue
+		}
+		etc := m.Destination == "/etc/hostname" || m.Destination == "/etc/hosts" || m.Destination == "/etc/resolv.conf"
+		if etc || slices.Contains(pod.IDMapped, m.Destination) {
+			s.Mounts[i].UIDMappings, s.Mounts[i].GIDMappings = pod.UIDMap, pod.GIDMap
+		}
 	}
 }

@@ -134,6 +134,10 @@ func (s *Service) launch(ctx context.Context, c *Container) (int, error) {
 			return 0, err
 		}
 	}
+	// The /dev/shm first: its check of an --ipc donor has dockerd's words.
+	if in.ShmDir, err = s.shmDir(c); err != nil {
+		return 0, err
+	}
 	if m := c.HostConfig.IpcMode; m.IsContainer() {
 		if in.IpcNS, err = s.sharedNamespace("ipc", m.Container()); err != nil {
 			return 0, err
@@ -196,6 +200,7 @@ func (s *Service) cleanupRun(ctx context.Context, c *Container) {
 	if err := s.unmountRootfs(c.ID); err != nil {
 		s.log.Warn("unmount", "id", c.ID, "err", err)
 	}
+	s.unmountShm(c.ID)
 	os.RemoveAll(s.bundle(c.ID))
 	os.Remove(filepath.Join(s.exitDir, c.ID))
 }

@@ -27,7 +27,8 @@ const statsInterval = time.Second
 // percentage can be computed, unless OneShot), or every second until ctx
 // ends or the container stops.
 func (s *Service) Stats(ctx context.Context, ref string, o StatsOptions, out func(container.StatsResponse) error) error {
-	c, err := s.get(ref)
+	// Read from views (view.go): stats never wait for a start or stop.
+	c, _, err := s.viewOf(ref)
 	if err != nil {
 		return err
 	}
@@ -48,10 +49,7 @@ func (s *Service) Stats(ctx context.Context, ref string, o StatsOptions, out fun
 		if err := out(cur); err != nil || !o.Stream {
 			return err
 		}
-		c.mu.Lock()
-		running := c.State.Running
-		c.mu.Unlock()
-		if !running {
+		if !c.view.Load().c.State.Running {
 			return nil
 		}
 		prev = cur
@@ -62,10 +60,9 @@ func (s *Service) Stats(ctx context.Context, ref string, o StatsOptions, out fun
 // empty sample, as with dockerd. os_type stays empty: dockerd sets it on
 // Windows only.
 func (s *Service) sample(c *Container) container.StatsResponse {
-	c.mu.Lock()
-	resp := container.StatsResponse{ID: c.ID, Name: c.Name}
-	running, pid, rtName := c.State.Running, c.State.Pid, c.Runtime
-	c.mu.Unlock()
+	v := c.view.Load().c
+	resp := container.StatsResponse{ID: v.ID, Name: v.Name}
+	running, pid, rtName := v.State.Running, v.State.Pid, v.Runtime
 	if !running {
 		return resp
 	}

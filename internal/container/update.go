@@ -44,7 +44,7 @@ func (s *Service) Update(ctx context.Context, ref string, u container.UpdateConf
 		return resp, err
 	}
 	if c.State.Running {
-		if err := s.applyResources(ctx, c, &hc); err != nil {
+		if err := s.applyResources(ctx, c, &hc, u.PidsLimit != nil); err != nil {
 			//lint:ignore ST1005 dockerd's wording
 			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
 		}
@@ -93,15 +93,18 @@ func mergeResources(r, u *container.Resources) {
 	}
 }
 
-// applyResources hands the new limits to the runtime.
-func (s *Service) applyResources(ctx context.Context, c *Container, hc *container.HostConfig) error {
+// applyResources hands the new limits to the runtime; pidsChanged says
+// whether the update set the pids limit, which may take it back to
+// unlimited. Only then is -1 sent: crun writes it as is, which cgroup
+// v1's pids.max refuses, so an update of the memory alone would fail.
+func (s *Service) applyResources(ctx context.Context, c *Container, hc *container.HostConfig, pidsChanged bool) error {
 	rt, err := s.runtimeFor(c.Runtime)
 	if err != nil {
 		return err
 	}
 	r := resources(hc)
 	r.Devices = nil
-	if r.Pids == nil && hc.PidsLimit != nil {
+	if r.Pids == nil && hc.PidsLimit != nil && pidsChanged {
 		// 0 or -1: back to unlimited.
 		unlimited := int64(-1)
 		r.Pids = &specs.LinuxPids{Limit: &unlimited}

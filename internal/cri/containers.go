@@ -57,9 +57,6 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if cfg.GetImage().GetImage() == "" {
 		return nil, errs.Invalid("container config needs an image")
 	}
-	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
-		return nil, err
-	}
 	sb, err := s.getSandbox(req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
@@ -67,8 +64,19 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if !sb.Ready {
 		return nil, errs.Conflict("pod sandbox %s is not ready", sb.ID)
 	}
+	if err := containerUserns(sb.Userns, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+		return nil, err
+	}
+	idmapped, err := idMapped(sb.Userns, cfg.GetMounts())
+	if err != nil {
+		return nil, err
+	}
 	o, err := createOptions(sb, cfg)
 	if err != nil {
+		return nil, err
+	}
+	// The pod's runtime handler (its RuntimeClass) runs its containers.
+	if o.HostConfig.Runtime, err = s.ociRuntime(sb.RuntimeHandler); err != nil {
 		return nil, err
 	}
 	pod := container.Pod{
@@ -79,6 +87,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		ShmDir:       sb.Namespaces.Shm,
 		EtcDir:       s.sandboxDir(sb.ID),
 		StrictGroups: cfg.GetLinux().GetSecurityContext().GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict,
+	}
+	if sb.Userns != nil {
+		pod.UserNS, pod.UIDMap, pod.GIDMap, pod.IDMapped = sb.Namespaces.User, sb.Userns.uidMaps(), sb.Userns.gidMaps(), idmapped
 	}
 	if pod.PIDNS, err = s.pidNamespace(ctx, sb, cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()); err != nil {
 		return nil, err

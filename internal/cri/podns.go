@@ -21,7 +21,10 @@ import (
 // (or, for PID, each container's own).
 type podNamespaces struct {
 	Net, IPC, UTS string
-	PID           string `json:",omitempty"`
+	// User is the pod's own user namespace (userns.go), which owns its
+	// network, IPC, UTS and PID namespaces; "" is the host's.
+	User string `json:",omitempty"`
+	PID  string `json:",omitempty"`
 	// Shm is the pod's /dev/shm, which its containers share as they
 	// share the IPC namespace: a tmpfs mounted under the pod's
 	// namespace directory, or the host's /dev/shm for a pod on the
@@ -34,11 +37,21 @@ type podNamespaces struct {
 
 // createNamespaces makes the namespaces the pod does not share with the
 // host under dir, and sets the UTS namespace's host name.
-// With podPID it also starts the pod's pause process (podpid.go).
-func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pauseProgram string) (podNamespaces, error) {
+// With podPID it also starts the pod's pause process (podpid.go). With
+// userns, all of them belong to a user namespace of the pod's own
+// (createUsernsNamespaces).
+func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pauseProgram string, userns *podIDMap) (podNamespaces, error) {
 	var ns podNamespaces
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return ns, err
+	}
+	if userns != nil {
+		ns, err := createUsernsNamespaces(dir, userns, podPID, hostname, pauseProgram)
+		if err != nil {
+			removeNamespaces(dir)
+			return podNamespaces{}, err
+		}
+		return ns, nil
 	}
 	if !hostNet {
 		ns.Net = filepath.Join(dir, "net")
@@ -56,7 +69,7 @@ func createNamespaces(dir string, hostNet, hostIPC, podPID bool, hostname, pause
 	ns.Shm = hostShm
 	if !hostIPC {
 		ns.Shm = filepath.Join(dir, "shm")
-		if err := mountShm(ns.Shm); err != nil {
+		if err := mountShm(ns.Shm, nil); err != nil {
 			removeNamespaces(dir)
 			return podNamespaces{}, err
 		}
@@ -137,12 +150,16 @@ const hostShm = "/dev/shm"
 // shmSize is a pod's /dev/shm size, containerd's default (and docker's).
 const shmSize = 64 << 20
 
-// mountShm mounts the pod's /dev/shm tmpfs at path.
-func mountShm(path string) error {
+// mountShm mounts the pod's /dev/shm tmpfs at path; in a pod of its
+// own user namespace, owned by the pod's root.
+func mountShm(path string, userns *podIDMap) error {
 	if err := os.Mkdir(path, 0o700); err != nil {
 		return err
 	}
 	opts := fmt.Sprintf("mode=1777,size=%d", shmSize)
+	if userns != nil {
+		opts += fmt.Sprintf(",uid=%d,gid=%d", userns.UID.HostID, userns.GID.HostID)
+	}
 	if err := unix.Mount("shm", path, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
 		return fmt.Errorf("mount the pod's /dev/shm: %w", err)
 	}
@@ -171,7 +188,7 @@ func setLoopbackUp() error {
 // directory; missing ones are fine, so it can finish a half-done run.
 func removeNamespaces(dir string) error {
 	var errList []error
-	for _, name := range []string{"net", "ipc", "uts", "pid", "shm"} {
+	for _, name := range []string{"net", "ipc", "uts", "pid", "shm", "user"} {
 		p := filepath.Join(dir, name)
 		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			errList = append(errList, fmt.Errorf("unmount %s: %w", p, err))

@@ -36,8 +36,8 @@ func startPause(program, dir string) (path string, pid int, err error) {
 	}
 	f.Close()
 	// An empty directory to confine it to (package pause).
-	root := filepath.Join(filepath.Dir(filepath.Dir(dir)), "pause-root")
-	if err := os.MkdirAll(root, 0o555); err != nil {
+	root, err := pauseRoot(dir)
+	if err != nil {
 		os.Remove(path)
 		return "", 0, err
 	}

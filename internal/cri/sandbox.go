@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,9 @@ type sandbox struct {
 	Config         json.RawMessage
 	RuntimeHandler string `json:",omitempty"`
 	Namespaces     podNamespaces
+	// Userns is the mappings of the pod's own user namespace (mode
+	// POD, userns.go); nil: the host's.
+	Userns *podIDMap `json:",omitempty"`
 	// Hostname is the pod's host name: the kubelet's, else the host's.
 	Hostname string
 	IPs      []string `json:",omitempty"`
@@ -147,6 +151,18 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
+// ociRuntime is the daemon's OCI runtime for a runtime handler: "" (the
+// daemon's default) for "" and "wharf", else the runtime of that name.
+func (s *Server) ociRuntime(handler string) (string, error) {
+	if handler == "" || handler == runtimeName {
+		return "", nil
+	}
+	if !slices.Contains(s.cfg.Runtimes, handler) {
+		return "", errs.Invalid("runtime handler %q is not known (only %q, the default and %s)", handler, runtimeName, strings.Join(s.cfg.Runtimes, ", "))
+	}
+	return handler, nil
+}
+
 // RunPodSandbox makes the pod's namespaces, network and files: records
 // first, then namespaces, then CNI; a failure undoes what was made.
 func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (*runtimeapi.RunPodSandboxResponse, error) {
@@ -155,11 +171,17 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if md.GetName() == "" || md.GetNamespace() == "" || md.GetUid() == "" {
 		return nil, errs.Invalid("pod sandbox metadata needs a name, namespace and uid")
 	}
-	if err := checkUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+	userns, err := s.checkPodUserns(cfg)
+	if err != nil {
 		return nil, err
 	}
-	if h := req.GetRuntimeHandler(); h != "" && h != runtimeName {
-		return nil, errs.Invalid("runtime handler %q is not known (only %q and the default)", h, runtimeName)
+	rt, err := s.ociRuntime(req.GetRuntimeHandler())
+	if err != nil {
+		return nil, err
+	}
+	if userns != nil && rt != "" {
+		// Only the default runtime's ID-mapped mounts were checked.
+		return nil, errs.Wrap(errdefs.ErrNotImplemented, fmt.Errorf("pods in user namespaces of their own run on the default runtime only, not %q", rt))
 	}
 	// One pod per metadata: the check and the record under one lock.
 	unlockName := s.locks.Lock("metadata/" + md.GetNamespace() + "/" + md.GetName() + "/" + md.GetUid() + "/" + strconv.FormatUint(uint64(md.GetAttempt()), 10))
@@ -170,7 +192,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 			return nil, errs.Conflict("pod sandbox %s_%s_%s_%d already exists as %s", md.GetName(), md.GetNamespace(), md.GetUid(), md.GetAttempt(), sb.ID)
 		}
 	}
-	sb := &sandbox{ID: newID(), CreatedAt: nowNano(), RuntimeHandler: req.GetRuntimeHandler(), config: cfg}
+	sb := &sandbox{ID: newID(), CreatedAt: nowNano(), RuntimeHandler: req.GetRuntimeHandler(), Userns: userns, config: cfg}
 	unlock := s.locks.Lock(sb.ID)
 	defer unlock()
 	if err := os.MkdirAll(s.sandboxDir(sb.ID), 0o711); err != nil {
@@ -236,7 +258,7 @@ func (s *Server) setUpSandbox(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	podPID := nsOpts.GetPid() == runtimeapi.NamespaceMode_POD
-	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, podPID, hostname, s.cfg.PauseProgram)
+	ns, err := createNamespaces(s.nsDir(sb.ID), hostNet, hostIPC, podPID, hostname, s.cfg.PauseProgram, sb.Userns)
 	if err != nil {
 		return err
 	}

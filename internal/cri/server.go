@@ -61,7 +61,14 @@ type Config struct {
 	// PauseProgram is wharf-exec-init, which holds a pod's shared PID
 	// namespace (podpid.go); "" refuses pods that ask for one.
 	PauseProgram string
-	Log          *slog.Logger
+	// Runtimes are the daemon's OCI runtimes ("runc", "crun"): each is a
+	// runtime handler (a RuntimeClass's handler) of its own name, besides
+	// the default ("" and "wharf").
+	Runtimes []string
+	// UserNamespaces: the default runtime ID-maps mounts (runc 1.2 or
+	// later), so pods may have user namespaces of their own (userns.go).
+	UserNamespaces bool
+	Log            *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.
@@ -189,10 +196,17 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 		{Type: runtimeapi.RuntimeReady, Status: true},
 		netCond,
 	}}}
-	// One runtime, under the default name ("") and its own: recursive
-	// read-only binds are runc's "rro" (mount_setattr, Linux 5.12).
-	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
+	// The default runtime, under "" and our name, and each OCI runtime
+	// under its own: recursive read-only binds are "rro" (mount_setattr,
+	// Linux 5.12) in runc and crun alike; user namespaces need the
+	// default runtime's ID-mapped mounts (userns.go), so only the default
+	// handlers run them.
+	features := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: s.cfg.UserNamespaces}
 	resp.RuntimeHandlers = []*runtimeapi.RuntimeHandler{{Name: "", Features: features}, {Name: runtimeName, Features: features}}
+	named := &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true}
+	for _, name := range s.cfg.Runtimes {
+		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{Name: name, Features: named})
+	}
 	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.GetVerbose() {
 		info, err := json.Marshal(map[string]any{"cniConfDir": s.cfg.CNIConfDir, "cniBinDirs": s.cfg.CNIBinDirs})

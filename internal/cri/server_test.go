@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/containerd/errdefs/pkg/errgrpc"
 	containertypes "github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -32,6 +35,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerWith(t, func(*Config) {})
+}
+
+// newTestServerWith is newTestServer with its configuration changed by edit.
+func newTestServerWith(t *testing.T, edit func(*Config)) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	ts := &testServer{containers: newFakeContainers(), images: newFakeImages("busybox:latest"), bus: events.New()}
 	ts.cfg = Config{
@@ -40,6 +49,7 @@ func newTestServer(t *testing.T) *testServer {
 		Containers: ts.containers, Streamer: ts.containers, Resources: ts.containers, Images: ts.images,
 		Events: ts.bus,
 	}
+	edit(&ts.cfg)
 	ts.start(t)
 	return ts
 }
@@ -442,38 +452,117 @@ func TestPodNetworkNotReady(t *testing.T) {
 	}
 }
 
-// TestUserns: pods run in the host's user namespace; one of their own is
-// refused (Unimplemented), never run as the host's root, and options no
-// runtime accepts are InvalidArgument.
+// TestUserns: without a runtime that ID-maps mounts a pod of its own
+// user namespace is refused (Unimplemented), never run as the host's
+// root; options no runtime accepts are InvalidArgument either way; with
+// one, Status advertises the feature and a pod on the host's namespaces
+// cannot have a user namespace of its own.
 func TestUserns(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	one := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1000, Length: 100000}}
-	for _, c := range []struct {
-		u    *runtimeapi.UserNamespace
-		want codes.Code
-	}{
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, codes.Unimplemented},
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: append(one, one[0]), Gids: one}, codes.InvalidArgument},
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 1, HostId: 1000, Length: 10}}, Gids: one}, codes.InvalidArgument},
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_CONTAINER}, codes.InvalidArgument},
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_TARGET}, codes.InvalidArgument},
-		{&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE, Uids: one}, codes.InvalidArgument},
-	} {
+	bad := []*runtimeapi.UserNamespace{
+		{Mode: runtimeapi.NamespaceMode_POD, Uids: append(one, one[0]), Gids: one},
+		{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 1, HostId: 1000, Length: 100000}}, Gids: one},
+		{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1000, Length: 1000}}},
+		{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 0, Length: 65536}}, Gids: one},
+		{Mode: runtimeapi.NamespaceMode_POD, Uids: []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1 << 31, Length: 1 << 31}}, Gids: one},
+		{Mode: runtimeapi.NamespaceMode_POD, Gids: one},
+		{Mode: runtimeapi.NamespaceMode_CONTAINER},
+		{Mode: runtimeapi.NamespaceMode_TARGET},
+		{Mode: runtimeapi.NamespaceMode_NODE, Uids: one},
+	}
+	run := func(u *runtimeapi.UserNamespace) error {
 		cfg := hostPod("userns")
-		cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = c.u
+		cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = u
 		_, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
-		if status.Code(err) != c.want {
-			t.Errorf("%v: got %v, want %v", c.u, err, c.want)
+		return err
+	}
+	for _, u := range bad {
+		if err := run(u); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%v: got %v, want InvalidArgument", u, err)
 		}
 	}
-	cfg := hostPod("userns")
-	cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}
-	if _, err := ts.rt.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg}); err != nil {
+	if err := run(&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}); status.Code(err) != codes.Unimplemented {
+		t.Errorf("mode POD without ID-mapped mounts: got %v, want Unimplemented", err)
+	}
+	st, err := ts.rt.Status(ctx, &runtimeapi.StatusRequest{})
+	if err != nil || st.GetRuntimeHandlers()[0].GetFeatures().GetUserNamespaces() {
+		t.Errorf("user namespaces advertised without ID-mapped mounts: %v %v", st, err)
+	}
+	if err := run(&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}); err != nil {
 		t.Errorf("mode NODE: %v", err)
 	}
 	list, _ := ts.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if len(list.GetItems()) != 1 {
 		t.Errorf("pods: %v", list)
+	}
+
+	ts.cfg.UserNamespaces = true
+	ts.cfg.Runtimes = []string{"crun"}
+	ts.start(t) // a new server on the same roots
+	st, err = ts.rt.Status(ctx, &runtimeapi.StatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range st.GetRuntimeHandlers() {
+		// Only the default runtime's ID-mapped mounts were checked.
+		userns := h.GetName() != "crun"
+		if h.GetFeatures().GetUserNamespaces() != userns || !h.GetFeatures().GetRecursiveReadOnlyMounts() {
+			t.Errorf("handler %q features %v", h.GetName(), h.GetFeatures())
+		}
+	}
+	// hostPod is on the host's network and IPC namespaces.
+	if err := run(&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("mode POD on the host's namespaces: got %v, want InvalidArgument", err)
+	}
+	for _, u := range bad {
+		if err := run(u); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%v: got %v, want InvalidArgument", u, err)
+		}
+	}
+}
+
+// TestContainerUserns: a container's user namespace options are its
+// pod's or none; mounts are ID-mapped by the pod's mappings only.
+func TestContainerUserns(t *testing.T) {
+	one := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 1000, Length: 65536}}
+	other := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 2000, Length: 65536}}
+	pod, err := parseUserns(&runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one})
+	if err != nil || pod.UID != (specs.LinuxIDMapping{ContainerID: 0, HostID: 1000, Size: 65536}) || pod.GID != pod.UID {
+		t.Fatalf("parseUserns: %v %v", pod, err)
+	}
+	for _, c := range []struct {
+		pod  *podIDMap
+		u    *runtimeapi.UserNamespace
+		want bool
+	}{
+		{nil, nil, true},
+		{pod, nil, true},
+		{nil, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}, true},
+		{pod, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, true},
+		{pod, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: other}, false},
+		{pod, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_NODE}, false},
+		{nil, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, false},
+		{pod, &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_CONTAINER}, false},
+	} {
+		if err := containerUserns(c.pod, c.u); (err == nil) != c.want {
+			t.Errorf("pod %v, container %v: %v", c.pod, c.u, err)
+		}
+	}
+	mounts := []*runtimeapi.Mount{
+		{HostPath: "/a", ContainerPath: "/a", UidMappings: one, GidMappings: one},
+		{HostPath: "/b", ContainerPath: "/b"},
+	}
+	got, err := idMapped(pod, mounts)
+	if err != nil || !slices.Equal(got, []string{"/a"}) {
+		t.Errorf("idMapped: %v %v", got, err)
+	}
+	if _, err := idMapped(nil, mounts); status.Code(errgrpc.ToGRPC(err)) != codes.InvalidArgument {
+		t.Errorf("ID-mapped mount without a pod user namespace: %v", err)
+	}
+	mounts[0].GidMappings = other
+	if _, err := idMapped(pod, mounts); status.Code(errgrpc.ToGRPC(err)) != codes.InvalidArgument {
+		t.Errorf("ID-mapped mount with other mappings: %v", err)
 	}
 }

@@ -19,11 +19,15 @@ type criServer struct {
 	socket string
 }
 
-func newCRI(cfg config.Config, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger) (*criServer, error) {
+// runtimes are the daemon's OCI runtimes' names (each a runtime handler);
+// runtimePath is the default runtime's binary, which runs the pods'
+// containers.
+func newCRI(ctx context.Context, cfg config.Config, runtimes []string, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger, runtimePath string) (*criServer, error) {
 	if !cfg.CRI.Enabled {
 		return nil, nil
 	}
 	srv, err := cri.New(cri.Config{
+		Runtimes:      runtimes,
 		Root:          filepath.Join(cfg.Root, "cri"),
 		RunRoot:       filepath.Join(cfg.ExecRoot, "cri"),
 		ImageRoot:     filepath.Join(cfg.Root, "image"),
@@ -31,12 +35,14 @@ func newCRI(cfg config.Config, containers *container.Service, images *image.Serv
 		CNIBinDirs:    cfg.CRI.CNIBinDirs,
 		StreamAddress: cfg.CRI.StreamAddress,
 		PauseProgram:  findExecInit(),
-		Containers:    containers,
-		Streamer:      containers,
-		Resources:     containers,
-		Images:        images,
-		Events:        bus,
-		Log:           log,
+		// Pods' user namespaces need ID-mapped mounts from the runtime.
+		UserNamespaces: idmapMounts(ctx, runtimePath),
+		Containers:     containers,
+		Streamer:       containers,
+		Resources:      containers,
+		Images:         images,
+		Events:         bus,
+		Log:            log,
 	})
 	if err != nil {
 		return nil, err

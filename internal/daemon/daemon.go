@@ -7,9 +7,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"github.com/wharf/wharf/internal/api"
 	buildrouter "github.com/wharf/wharf/internal/api/router/build"
@@ -64,15 +66,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	}
 	runtimes := map[string]*runtime.Runtime{}
 	for name, rc := range cfg.Runtimes {
-		path, err := runtimePath(name, rc.Path)
+		path, env, err := runtimeCommand(name, rc.Path)
 		if err != nil {
 			log.Debug("runtime not installed", "runtime", name, "path", rc.Path)
 			continue
 		}
-		log.Debug("runtime", "name", name, "path", path)
+		log.Debug("runtime", "name", name, "path", path, "env", env)
 		runtimes[name] = &runtime.Runtime{
 			Name: name, Path: path, Conmon: conmon, Log: log,
 			Root: filepath.Join(cfg.ExecRoot, "runtime", name),
+			Args: rc.RuntimeArgs, Env: env,
 		}
 	}
 	if _, ok := runtimes[cfg.DefaultRuntime]; !ok {
@@ -102,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 	execInit := findExecInit()
 	execInitSkip := map[string]bool{}
 	for name, rt := range runtimes {
-		execInitSkip[name] = setsExecLimits(ctx, rt.Path)
+		execInitSkip[name] = setsExecLimits(ctx, rt.Path, rt.Env)
 	}
 	if execInit == "" {
 		log.Warn(execinit.Name + " not found beside wharfd or in $PATH: with runc before 1.1.13, exec'd processes may get a soft nofile limit as high as the hard one")
@@ -144,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images, Swarm: swarm,
 	})
-	criSrv, err := newCRI(cfg, containers, images, bus, log)
+	criSrv, err := newCRI(ctx, cfg, slices.Sorted(maps.Keys(runtimes)), containers, images, bus, log, runtimePaths[cfg.DefaultRuntime])
 	if err != nil {
 		return nil, fmt.Errorf("cri: %w", err)
 	}
@@ -156,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		containerrouter.NewRouter(containers, log),
 		execrouter.NewRouter(containers),
 		imagerouter.NewRouter(images, log),
-		networkrouter.NewRouter(swarmNetworks{networks, swarm}, containers),
+		networkrouter.NewRouter(swarmNetworks{Service: networks, swarm: swarm, ov: ov, containers: containers, attachable: attachable}, containers),
 		volumerouter.NewRouter(volumes),
 		systemrouter.NewRouter(sys, systemrouter.DiskUsage{Containers: containers, Images: images, Volumes: volumes}),
 		eventsrouter.NewRouter(bus),

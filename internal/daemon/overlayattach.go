@@ -370,9 +370,15 @@ func (o *overlayNetworks) save(containerID string, rec attachRecord) error {
 }
 
 // Settings adds the container's overlay endpoints to what the network
-// service shows, and hides the gateway bridge.
+// service shows, and hides the gateway bridge: a swarm task's (the
+// endpoints the node's overlay data plane gave it) or an attached
+// container's.
 func (o *overlayNetworks) Settings(containerID, mode string, configured map[string]*apinet.EndpointSettings) *container.NetworkSettings {
 	ns := o.Service.Settings(containerID, mode, configured)
+	if eps := o.ov.ContainerEndpoints(containerID); len(eps) > 0 {
+		addTaskEndpoints(ns, eps)
+		return ns
+	}
 	o.mu.Lock()
 	rec, ok := o.attached[containerID]
 	o.mu.Unlock()
@@ -399,4 +405,32 @@ func (o *overlayNetworks) Settings(containerID, mode string, configured map[stri
 		ns.Networks[a.Name] = es
 	}
 	return ns
+}
+
+// addTaskEndpoints shows a swarm task's overlay endpoints as dockerd
+// does: one entry per network, and no bridge, its gateway network (as
+// docker_gwbridge is hidden).
+func addTaskEndpoints(ns *container.NetworkSettings, eps []overlay.ContainerEndpoint) {
+	delete(ns.Networks, apinet.NetworkBridge)
+	for _, ep := range eps {
+		ns.Networks[ep.NetworkName] = &apinet.EndpointSettings{
+			IPAMConfig: &apinet.EndpointIPAMConfig{IPv4Address: ep.Addr.Addr()},
+			NetworkID:  ep.NetworkID, EndpointID: ep.EndpointID,
+			IPAddress: ep.Addr.Addr(), IPPrefixLen: ep.Addr.Bits(), MacAddress: apinet.HardwareAddr(ep.MAC),
+			DNSNames: ep.DNSNames,
+		}
+	}
+}
+
+// attachmentTasks maps each attachment task here to its container.
+func (o *overlayNetworks) attachmentTasks() map[string]string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[string]string{}
+	for ctr, rec := range o.attached {
+		for _, a := range rec.Atts {
+			out[a.TaskID] = ctr
+		}
+	}
+	return out
 }

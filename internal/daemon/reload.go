@@ -68,5 +68,6 @@ func containerDefaults(cfg config.Config) container.Defaults {
 		DNSSearch:  cfg.DNSSearch,
 		DNSOptions: cfg.DNSOptions,
 		ShmSize:    int64(cfg.DefaultShmSize),
+		IpcMode:    cfg.DefaultIpcMode,
 	}
 }

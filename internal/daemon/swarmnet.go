@@ -15,11 +15,15 @@ import (
 // swarmNetworks is the network routes' backend: the node's own networks
 // from the network service, and on a manager the swarm's networks
 // (overlay) from the cluster, merged as dockerd's router merges them.
-// It holds no state and no lock; each call goes to one service at a
-// time.
+// The overlay networks this node has endpoints on come from its data
+// plane (swarmlocal.go), on workers too. It holds no state and no lock;
+// each call goes to one service at a time.
 type swarmNetworks struct {
 	*netsvc.Service
-	swarm *cluster.Cluster
+	swarm      *cluster.Cluster
+	ov         *overlay.Node
+	containers containerLister
+	attachable *overlayNetworks
 }
 
 func isSwarmScoped(req network.CreateRequest) bool {
@@ -68,32 +72,44 @@ func (n swarmNetworks) Create(ctx context.Context, req network.CreateRequest) (n
 	return network.CreateResponse{ID: id}, nil
 }
 
-// List is this node's networks and, on a manager, the swarm's.
+// List is this node's networks, on a manager the swarm's, and the
+// overlay networks this node has endpoints on (a worker's ingress among
+// them), as dockerd merges the cluster's list and libnetwork's.
 func (n swarmNetworks) List(ctx context.Context) []network.Inspect {
 	out := n.Service.List(ctx)
-	if !n.swarm.IsManager() {
-		return out
-	}
-	nws, err := n.swarm.Networks(ctx)
-	if err != nil {
-		return out
-	}
 	seen := map[string]bool{}
 	for _, l := range out {
 		seen[l.ID] = true
 	}
-	for _, s := range nws {
-		if !seen[s.ID] {
-			out = append(out, s)
+	add := func(nws []network.Inspect) {
+		for _, s := range nws {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				out = append(out, s)
+			}
 		}
 	}
+	if n.swarm.IsManager() {
+		if nws, err := n.swarm.Networks(ctx); err == nil {
+			add(nws)
+		}
+	}
+	add(n.localOverlays(ctx, false))
 	return out
 }
 
-// Inspect finds a network on this node, else in the swarm.
+// Inspect finds a network on this node (an overlay network with
+// endpoints here shows them and its peers, on any node, as dockerd's
+// does), else in the swarm.
 func (n swarmNetworks) Inspect(ctx context.Context, ref string) (network.Inspect, error) {
 	nw, err := n.Service.Inspect(ctx, ref)
-	if err == nil || !errdefs.IsNotFound(err) || !n.swarm.IsManager() {
+	if err == nil || !errdefs.IsNotFound(err) {
+		return nw, err
+	}
+	if l, ok := n.localOverlay(ctx, ref); ok {
+		return l, nil
+	}
+	if !n.swarm.IsManager() {
 		return nw, err
 	}
 	if s, serr := n.swarm.Network(ctx, ref); serr == nil {

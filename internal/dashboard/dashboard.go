@@ -38,6 +38,7 @@ type Server struct {
 	api    http.Handler
 	auth   *auth
 	files  map[string]file
+	csp    string // Content-Security-Policy, with index.html's inline scripts' hashes
 	inproc *pipeListener
 	base   string          // "http://127.0.0.1:7380": what users open
 	hosts  map[string]bool // Host headers accepted; nil accepts any (TLS)
@@ -77,6 +78,7 @@ func Start(ctx context.Context, cfg config.Dashboard, api http.Handler, log *slo
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	s := &Server{
 		log: log, api: api, auth: newAuth(time.Now), files: files,
+		csp:    contentSecurityPolicy(files["index.html"].body),
 		inproc: newPipeListener(),
 		base:   scheme + "://" + net.JoinHostPort(host, port),
 		ctx:    ctx,
@@ -163,7 +165,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("Content-Security-Policy", s.csp)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
@@ -222,7 +224,10 @@ func (s *Server) authedSocket(next http.HandlerFunc) http.HandlerFunc {
 const sessionProtocol = "wharf.session."
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req struct{ Login string }
+	var req struct {
+		Login string
+		With  string // "containers": answer the container list too (firstlist.go)
+	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad login request: "+err.Error())
 		return
@@ -232,7 +237,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "this login link is used or expired: run `wharf dashboard` for a new one")
 		return
 	}
-	writeJSON(w, http.StatusOK, struct{ Session string }{session})
+	answer := struct {
+		Session    string
+		Containers json.RawMessage `json:",omitempty"`
+	}{Session: session}
+	if req.With == "containers" {
+		answer.Containers = s.containerList(r.Context())
+	}
+	w.Header().Set("Cache-Control", "no-store") // a session token: kept by no cache
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,6 +26,7 @@ import (
 type fakeAPI struct {
 	got   chan *http.Request
 	mount string // every volume's Mountpoint
+	list  string // GET /containers/json?all=1's answer, if set
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,6 +56,11 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.Flush()
 		line, _ := rw.ReadString('\n')
 		conn.Write([]byte(strings.ToUpper(line)))
+		return
+	}
+	if r.URL.Path == "/containers/json" && r.URL.Query().Get("all") == "1" && f.list != "" {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, f.list)
 		return
 	}
 	if r.URL.Path == "/build" {
@@ -305,5 +313,98 @@ func TestStaticFiles(t *testing.T) {
 	}
 	if resp := do(t, s, http.MethodGet, "/assets/nope.js", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("missing asset: %s", resp.Status)
+	}
+}
+
+// The index's boot script runs under the page's policy by its hash, and
+// no other inline script would: the policy names exactly the hashes of
+// the scripts in the page it is sent with.
+func TestIndexPolicyAllowsItsBootScriptOnly(t *testing.T) {
+	page := []byte("<head><script>boot()</script><script type=\"module\" src=\"/assets/x.js\"></script><script>\n  two()\n</script></head>")
+	csp := contentSecurityPolicy(page)
+	for _, body := range []string{"boot()", "\n  two()\n"} {
+		sum := sha256.Sum256([]byte(body))
+		if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, want) {
+			t.Errorf("policy %q lacks %s for %q", csp, want, body)
+		}
+	}
+	if strings.Count(csp, "sha256-") != 2 || strings.Contains(csp, "unsafe-inline' ;") || !strings.Contains(csp, "script-src 'self' 'sha256-") {
+		t.Errorf("policy %q", csp)
+	}
+
+	s, _ := start(t)
+	resp := do(t, s, http.MethodGet, "/", "", nil)
+	if got, want := resp.Header.Get("Content-Security-Policy"), contentSecurityPolicy(s.files["index.html"].body); got != want {
+		t.Errorf("index policy %q, want %q", got, want)
+	}
+}
+
+// Each file goes out in the best encoding the request takes: brotli,
+// then gzip, else as it is; q=0 refuses one.
+func TestStaticFilesEncodings(t *testing.T) {
+	f := newFile("assets/a.js", []byte(strings.Repeat("wharf ", 200)), []byte("gz"), []byte("br"))
+	for accept, want := range map[string]string{"gzip, deflate, br, zstd": "br", "gzip": "gzip", "br;q=0, gzip": "gzip", "br;q=0.5": "br", "": "", "identity": ""} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/assets/a.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		serveFile(rec, req, "assets/a.js", f)
+		if got := rec.Header().Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", accept, got, want)
+		}
+		if body := map[string]string{"br": "br", "gzip": "gz", "": string(f.body)}[want]; rec.Body.String() != body {
+			t.Errorf("Accept-Encoding %q: body %.20q", accept, rec.Body.String())
+		}
+		if rec.Header().Get("Vary") != "Accept-Encoding" || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("Accept-Encoding %q: headers %v", accept, rec.Header())
+		}
+	}
+	// A file without built forms is gzipped once; none kept that is not smaller.
+	if g := newFile("x.html", []byte(strings.Repeat("<p>wharf</p>", 100)), nil, nil); g.gz == nil || g.br != nil {
+		t.Errorf("built without forms: gz %d br %d bytes", len(g.gz), len(g.br))
+	}
+	if g := newFile("x.svg", []byte("<svg/>"), []byte("longer than the body"), []byte("longer too, really")); g.gz != nil || g.br != nil {
+		t.Error("kept a compressed form larger than the file")
+	}
+}
+
+// A login link's page asks for the container list with its login: the
+// answer carries it as the Engine API's handler gave it; a failing or
+// non-JSON list is left out (the page asks itself and shows the error).
+func TestLoginWithContainerList(t *testing.T) {
+	s, api := start(t)
+	link := func() string {
+		rec := httptest.NewRecorder()
+		s.Control(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, control.Path, nil))
+		var l control.LoginLink
+		json.Unmarshal(rec.Body.Bytes(), &l)
+		return strings.TrimPrefix(l.URL, s.URL()+"/#login=")
+	}
+	api.list = `[{"Id":"c1","Names":["/web"]}]`
+	for _, tc := range []struct{ with, list, want string }{
+		{"containers", `[{"Id":"c1","Names":["/web"]}]`, `[{"Id":"c1","Names":["/web"]}]`},
+		{"", `[{"Id":"c1"}]`, ""},
+		{"containers", `[{"Id":`, ""},
+	} {
+		api.list = tc.list
+		resp := do(t, s, http.MethodPost, "/login", `{"Login":"`+link()+`","With":"`+tc.with+`"}`, nil)
+		var out struct {
+			Session    string
+			Containers json.RawMessage
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || !s.auth.valid(out.Session) {
+			t.Fatalf("login with %q: %s %v", tc.with, resp.Status, err)
+		}
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("login answer Cache-Control %q", resp.Header.Get("Cache-Control"))
+		}
+		if string(out.Containers) != tc.want {
+			t.Errorf("login with %q, list %s: Containers %s, want %s", tc.with, tc.list, out.Containers, tc.want)
+		}
+	}
+	// A spent link answers nothing, list or not.
+	token := link()
+	do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`"}`, nil)
+	if resp := do(t, s, http.MethodPost, "/login", `{"Login":"`+token+`","With":"containers"}`, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("spent link with a list: %s", resp.Status)
 	}
 }

@@ -22,12 +22,13 @@ import (
 // It returns the image ID and, for each tag that moved away from another
 // image, that image's ID (keyed by familiar tag).
 func (s *Service) addImage(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged) (digest.Digest, map[string]digest.Digest, error) {
-	return s.addImageWith(ctx, rawConfig, tags, true)
+	return s.addImageWith(ctx, rawConfig, tags, true, "")
 }
 
 // addImageWith is addImage; extract false leaves the layers to be
-// extracted when first used (Layers does it).
-func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool) (id digest.Digest, moved map[string]digest.Digest, err error) {
+// extracted when first used (Layers does it); parent, if set, is the
+// image this one was built or committed on.
+func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []reference.NamedTagged, extract bool, parent digest.Digest) (id digest.Digest, moved map[string]digest.Digest, err error) {
 	var created []digest.Digest // layers this call extracted
 	defer func() {
 		if err != nil {
@@ -63,10 +64,21 @@ func (s *Service) addImageWith(ctx context.Context, rawConfig []byte, tags []ref
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.images[id]; e != nil {
+		// The same step built again: dockerd's builder sets the parent
+		// of the image it finds too.
+		if parent != "" && parent != id && e.rec.Parent == "" && s.images[parent] != nil {
+			e.rec.Parent = parent
+			if err := s.writeRecord(id, e.rec); err != nil {
+				return "", nil, err
+			}
+		}
 		moved, err = s.tagLocked(e, tags)
 		return id, moved, err
 	}
-	e, err := s.loadEntry(ctx, id, record{Stored: time.Now().UTC()})
+	if s.images[parent] == nil {
+		parent = "" // removed meanwhile: the image stands alone
+	}
+	e, err := s.loadEntry(ctx, id, record{Stored: time.Now().UTC(), Parent: parent})
 	if err != nil {
 		return "", nil, err
 	}

@@ -48,11 +48,13 @@ func (s *Service) derive(ctx context.Context, parentID string, diffID digest.Dig
 		Platform: ocispec.Platform{Architecture: runtime.GOARCH, OS: "linux"},
 		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}},
 	}}
+	var parentDigest digest.Digest
 	if parentID != "" {
 		parent, err := s.Get(ctx, parentID)
 		if err != nil {
 			return "", err
 		}
+		parentDigest = digest.Digest(parent.ID)
 		img = parent.Config
 		img.RootFS.DiffIDs = slices.Clone(img.RootFS.DiffIDs)
 		img.History = slices.Clone(img.History)
@@ -70,7 +72,7 @@ func (s *Service) derive(ctx context.Context, parentID string, diffID digest.Dig
 	// The new layer is extracted when a container first needs it: the
 	// next RUN does so anyway, and the last steps' layers (COPY, then
 	// metadata) need not be extracted for the build to finish.
-	id, _, err := s.addImageWith(ctx, raw, nil, false)
+	id, _, err := s.addImageWith(ctx, raw, nil, false, parentDigest)
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/distribution/reference"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/wharf/wharf/internal/errs"
@@ -66,7 +67,8 @@ func (s *Service) Commit(ctx context.Context, parentID string, layer io.Reader, 
 	if err != nil {
 		return "", err
 	}
-	id, _, err := s.addImage(ctx, raw, tags)
+	// dockerd records the container's image as the commit's parent.
+	id, _, err := s.addImageWith(ctx, raw, tags, true, digest.Digest(parent.ID))
 	if err != nil {
 		return "", err
 	}

@@ -20,8 +20,8 @@ import (
 // deleteImage answers DELETE /images/{name}, following dockerd's ImageDelete:
 // a name only untags unless it was the image's last reference; an ID
 // removes the image. Containers using the image block removal: running
-// ones always ("cannot be forced"), stopped ones unless force.
-// noprune has no effect: images here have no parent chain to prune.
+// ones always ("cannot be forced"), stopped ones unless force; so do
+// child images. Unless noprune, the image's untagged parents go with it.
 func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -66,64 +66,128 @@ func (s *Service) deleteImage(ctx context.Context, ref string, force, noprune bo
 		}
 		quiet = true
 	} else if len(refs) == 1 {
-		// An ID with a single tag: untag and delete, unless in use.
-		mask := conflictRunning
+		// An ID with a single tag (dockerd's isSingleReference): the one
+		// tag does not hold the image; untag, then delete.
+		mask := conflictDependentChild | conflictRunning
 		if !force {
 			mask |= conflictStopped
 		}
 		if c := s.conflict(e, users, mask); c != nil {
 			return nil, c
 		}
-		// dockerd's isSingleReference: the one tag does not hold it.
-		refs = nil
-	}
-
-	mask := conflictRunning
-	if !force {
-		mask |= conflictStopped
-		if len(refs) > 0 {
-			mask |= conflictReferenced
+		if records, err = s.untagAllLocked(e, records); err != nil {
+			return nil, err
 		}
+	}
+	_, err = s.deleteLocked(ctx, e, force, !noprune, quiet, &records)
+	if err != nil && len(records) == 0 {
+		return nil, err
+	}
+	return records, err
+}
+
+// deleteLocked is dockerd's imageDeleteHelper: it removes e unless
+// something blocks it (force lifts the soft conflicts), recording each
+// untag and deletion, then, if prune is set, e's parent the same way,
+// quietly: a parent that is tagged, has other children or is used stays.
+// In quiet mode only a conflict over a dangling, unused image is an
+// error. It returns the bytes freed. Caller holds s.mu.
+func (s *Service) deleteLocked(ctx context.Context, e *entry, force, prune, quiet bool, records *[]imagetypes.DeleteResponse) (int64, error) {
+	users := s.usersOf(e.id)
+	mask := conflictDependentChild | conflictRunning
+	if !force {
+		mask |= conflictReferenced | conflictStopped
 	}
 	if c := s.conflict(e, users, mask); c != nil {
-		// After untagging by name, a conflict only matters when the
-		// image is left dangling and unused (dockerd's "quiet" mode).
-		if quiet && c.used {
-			return records, nil
+		if quiet && (!s.danglingLocked(e.id) || c.used) {
+			return 0, nil
 		}
-		return nil, c
+		return 0, c
 	}
-	for _, r := range s.refs.refsOf(e.id) {
-		s.refs.remove(r)
-		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
-	}
-	for _, d := range s.refs.digestsOf(e.id) {
-		records = append(records, imagetypes.DeleteResponse{Untagged: d})
-	}
-	s.refs.removeDigests(e.id)
-	if err := s.refs.save(); err != nil {
-		return nil, err
+	var err error
+	if *records, err = s.untagAllLocked(e, *records); err != nil {
+		return 0, err
 	}
 	// A forced removal under stopped containers keeps the layers: their
 	// overlay mounts still need them.
 	e.rec.Deleting = true
 	e.rec.KeepLayers = len(users) > 0
 	if err := s.writeRecord(e.id, e.rec); err != nil {
-		return nil, err
+		return 0, err
 	}
 	delete(s.images, e.id)
-	records = append(records, imagetypes.DeleteResponse{Deleted: e.id.String()})
-	removed, err := s.removeImageDataLocked(ctx, e)
-	for _, c := range removed {
-		records = append(records, imagetypes.DeleteResponse{Deleted: c.String()})
+	*records = append(*records, imagetypes.DeleteResponse{Deleted: e.id.String()})
+	// The layers' sizes, read before their tars go.
+	diffs := e.config.RootFS.DiffIDs
+	sizes := map[digest.Digest]int64{}
+	for i, c := range chainIDs(diffs) {
+		sizes[c] = s.blobSize(ctx, diffs[i])
 	}
-	return records, err
+	removed, err := s.removeImageDataLocked(ctx, e)
+	var freed int64
+	for _, c := range removed {
+		*records = append(*records, imagetypes.DeleteResponse{Deleted: c.String()})
+		freed += sizes[c]
+	}
+	if err != nil {
+		return freed, err
+	}
+	parent := s.images[e.rec.Parent]
+	if !prune || parent == nil {
+		return freed, nil
+	}
+	n, err := s.deleteLocked(ctx, parent, false, true, true, records)
+	return freed + n, err
+}
+
+// untagAllLocked removes every tag and digest of e, recording each.
+func (s *Service) untagAllLocked(e *entry, records []imagetypes.DeleteResponse) ([]imagetypes.DeleteResponse, error) {
+	refs, digests := s.refs.refsOf(e.id), s.refs.digestsOf(e.id)
+	if len(refs) == 0 && len(digests) == 0 {
+		return records, nil
+	}
+	for _, r := range refs {
+		s.refs.remove(r)
+		records = append(records, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
+	}
+	for _, d := range digests {
+		records = append(records, imagetypes.DeleteResponse{Untagged: d})
+	}
+	s.refs.removeDigests(e.id)
+	return records, s.refs.save()
+}
+
+// hasChildrenLocked reports whether an image was built or committed on id.
+func (s *Service) hasChildrenLocked(id digest.Digest) bool {
+	for _, o := range s.images {
+		if o.rec.Parent == id {
+			return true
+		}
+	}
+	return false
+}
+
+// childCountsLocked counts each image's children, for a whole list.
+func (s *Service) childCountsLocked() map[digest.Digest]int {
+	n := map[digest.Digest]int{}
+	for _, o := range s.images {
+		if o.rec.Parent != "" {
+			n[o.rec.Parent]++
+		}
+	}
+	return n
+}
+
+// danglingLocked is dockerd's imageIsDangling: no reference, no child.
+func (s *Service) danglingLocked(id digest.Digest) bool {
+	return len(s.refs.refsOf(id)) == 0 && len(s.refs.digestsOf(id)) == 0 && !s.hasChildrenLocked(id)
 }
 
 type conflictMask int
 
 const (
-	conflictRunning conflictMask = 1 << iota
+	conflictDependentChild conflictMask = 1 << iota
+	conflictRunning
 	conflictReferenced
 	conflictStopped
 )
@@ -148,6 +212,9 @@ func (c *deleteConflict) Unwrap() error { return errdefs.ErrConflict }
 
 // conflict checks, in dockerd's order, what blocks removing e.
 func (s *Service) conflict(e *entry, users []inuse.User, mask conflictMask) *deleteConflict {
+	if mask&conflictDependentChild != 0 && s.hasChildrenLocked(e.id) {
+		return &deleteConflict{id: e.id, hard: true, message: "image has dependent child images"}
+	}
 	if mask&conflictRunning != 0 {
 		for _, u := range users {
 			if u.Running {
@@ -235,8 +302,10 @@ func shortID(id string) string {
 	return id
 }
 
-// Prune answers POST /images/prune: it removes dangling images (or, with
-// dangling=false, every image) that no container uses.
+// Prune answers POST /images/prune, as dockerd's ImagesPrune: it removes
+// dangling images (or, with dangling=false, every image) that no container
+// uses, each with its untagged parents. Intermediate images (untagged,
+// with children: a build's steps, its cache) are left to their children.
 func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneReport, error) {
 	rep := imagetypes.PruneReport{ImagesDeleted: []imagetypes.DeleteResponse{}}
 	if err := f.Validate("dangling", "label", "until"); err != nil {
@@ -249,38 +318,30 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (imagetypes.PruneRe
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	children := s.childCountsLocked()
+	var tops []*entry
 	for _, e := range s.images {
-		if ctx.Err() != nil {
-			return rep, ctx.Err()
-		}
 		refs := s.refs.refsOf(e.id)
-		if (danglingOnly && len(refs) > 0) || len(s.usersOf(e.id)) > 0 || !f.Labels("label", e.config.Config.Labels) {
+		if children[e.id] > 0 || (danglingOnly && len(refs) > 0) || len(s.usersOf(e.id)) > 0 || !f.Labels("label", e.config.Config.Labels) {
 			continue
 		}
 		if !until.IsZero() && !e.created().Before(until) {
 			continue
 		}
-		for _, r := range refs {
-			s.refs.remove(r)
-			rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Untagged: reference.FamiliarString(r)})
+		tops = append(tops, e)
+	}
+	for _, e := range tops {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
 		}
-		if err := s.refs.save(); err != nil {
-			return rep, err
+		if s.images[e.id] != e {
+			continue // gone with another's parents
 		}
-		e.rec.Deleting = true
-		if err := s.writeRecord(e.id, e.rec); err != nil {
-			return rep, err
-		}
-		delete(s.images, e.id)
-		rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: e.id.String()})
-		removed, err := s.removeImageDataLocked(ctx, e)
-		for _, c := range removed {
-			rep.ImagesDeleted = append(rep.ImagesDeleted, imagetypes.DeleteResponse{Deleted: c.String()})
-		}
+		freed, err := s.deleteLocked(ctx, e, true, true, false, &rep.ImagesDeleted)
+		rep.SpaceReclaimed += uint64(freed)
 		if err != nil {
 			return rep, err
 		}
-		rep.SpaceReclaimed += uint64(e.size)
 	}
 	return rep, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/distribution/reference"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/storage"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/wharf/wharf/internal/errs"
 	"github.com/wharf/wharf/internal/filters"
@@ -21,8 +22,20 @@ func (e *entry) created() time.Time {
 	return e.rec.Stored
 }
 
-// List answers GET /images/json.
+// List answers GET /images/json: the images but the intermediate ones
+// (untagged, with children: a classic build's steps), as dockerd lists
+// them without all.
 func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error) {
+	return s.list(f, false)
+}
+
+// ListAll answers GET /images/json?all=1: List with the intermediate
+// images.
+func (s *Service) ListAll(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error) {
+	return s.list(f, true)
+}
+
+func (s *Service) list(f filters.Args, all bool) ([]imagetypes.Summary, error) {
 	if err := f.Validate("dangling", "label", "before", "since", "reference", "until"); err != nil {
 		return nil, errs.Invalid("%v", err)
 	}
@@ -59,6 +72,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 		since = e
 	}
 
+	children := s.childCountsLocked()
 	out := []imagetypes.Summary{}
 	for _, e := range s.images {
 		if before != nil && !e.created().Before(before.created()) {
@@ -89,8 +103,9 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 			digests = append(digests, d)
 		}
 		if len(tags) == 0 && len(digests) == 0 {
-			// Dangling: shown unless filtered by reference or dangling=false.
-			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) {
+			// Dangling, or intermediate when it has children: shown
+			// unless filtered by reference or dangling=false.
+			if f.Has("reference") || (f.Has("dangling") && !danglingOnly) || (children[e.id] > 0 && (!all || danglingOnly)) {
 				continue
 			}
 		} else if danglingOnly {
@@ -98,6 +113,7 @@ func (s *Service) List(ctx context.Context, f filters.Args) ([]imagetypes.Summar
 		}
 		out = append(out, imagetypes.Summary{
 			ID:          e.id.String(),
+			ParentID:    e.rec.Parent.String(),
 			RepoTags:    tags,
 			RepoDigests: digests,
 			Created:     e.created().Unix(),
@@ -173,6 +189,17 @@ func (s *Service) Inspect(ctx context.Context, ref string) (*imagetypes.InspectR
 	return resp, nil
 }
 
+// ParentOf is the image id was built or committed on ("" for none). The
+// API's image inspect shows it as Parent; the Go type no longer has it.
+func (s *Service) ParentOf(ctx context.Context, id string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if e := s.images[digest.Digest(id)]; e != nil {
+		return e.rec.Parent.String()
+	}
+	return ""
+}
+
 // graphDriver describes the image's layers the way overlay2 does: the top
 // layer as UpperDir, the rest as LowerDir (top first, colon separated).
 func (s *Service) graphDriver(e *entry) *storage.DriverData {
@@ -226,7 +253,17 @@ func (s *Service) History(ctx context.Context, ref string) ([]imagetypes.History
 	if len(rows) == 0 {
 		rows = []imagetypes.HistoryResponseItem{{Created: e.created().Unix(), Size: e.size}}
 	}
-	rows[0].ID = e.id.String()
+	// As dockerd: the rows of the parent chain's images (a build's
+	// steps, a commit's base) carry those images' IDs and tags.
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, img := 0, e; i < len(rows) && img != nil; i++ {
+		rows[i].ID = img.id.String()
+		if i > 0 {
+			rows[i].Tags = s.refs.tagsOf(img.id)
+		}
+		img = s.images[img.rec.Parent]
+	}
 	rows[0].Tags = tags
 	return rows, nil
 }

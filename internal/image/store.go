@@ -74,6 +74,11 @@ type record struct {
 	// KeepLayers: the removal was forced while stopped containers still
 	// use the layers, so only the metadata goes.
 	KeepLayers bool `json:"keepLayers,omitempty"`
+	// Parent is the image this one was built or committed on, as dockerd
+	// records it: images with children are intermediate (hidden from
+	// the list and kept by prune), and removing an image prunes its
+	// untagged parents.
+	Parent digest.Digest `json:"parent,omitempty"`
 }
 
 // entry is an image as held in the in-memory index.

@@ -649,6 +649,7 @@ func (s *Service) create(ctx context.Context, req network.CreateRequest) (networ
 	if err != nil {
 		return resp, err
 	}
+	r.Creating = false
 	s.networks[r.ID] = r
 	s.startDNS(ctx, r)
 	return network.CreateResponse{ID: r.ID}, nil
@@ -758,8 +759,11 @@ func (s *Service) build(r *record) error {
 	if err := s.setupBridge(r); err != nil {
 		return err
 	}
-	r.Creating = false
-	return s.saveNetwork(r)
+	// A copy: r is in s.busy, where plan reads Creating under s.mu;
+	// create clears r's once it holds s.mu again.
+	made := *r
+	made.Creating = false
+	return s.saveNetwork(&made)
 }
 
 // ipv6Config checks a new network's IPv6 subnet as dockerd 20.10 does:

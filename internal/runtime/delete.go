@@ -42,7 +42,7 @@ func (st runcState) privatePID() bool {
 // exit path of every container). Anything unexpected falls back to the
 // runtime's own "delete --force".
 func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
-	if r.deleteStopped(id) == nil {
+	if r.deleteStopped(id) == nil || r.deleteStoppedCrun(id) == nil {
 		return nil
 	}
 	args := []string{"delete"}
@@ -63,11 +63,19 @@ func (r *Runtime) readState(id string) (runcState, error) {
 	return st, err
 }
 
-// CgroupPaths returns the cgroup directories runc recorded for a
-// container: controller → path, "" for the unified (v2) hierarchy.
+// CgroupPaths returns the cgroup directories of a container: controller
+// → path, "" for the unified (v2) hierarchy; as runc recorded them, or
+// worked out from crun's one cgroup path.
 func (r *Runtime) CgroupPaths(id string) (map[string]string, error) {
 	st, err := r.readState(id)
-	return st.CgroupPaths, err
+	if err == nil {
+		return st.CgroupPaths, nil
+	}
+	cs, cerr := r.readCrunStatus(id)
+	if cerr != nil {
+		return nil, err
+	}
+	return cgroupDirs(cs.CgroupPath)
 }
 
 func (r *Runtime) deleteStopped(id string) error {

@@ -55,12 +55,12 @@ type Process interface {
 // container's pty and its own stdio, which is then a pty of ours (the
 // runtime sets it raw and follows its size on SIGWINCH).
 func (r *Runtime) Exec(ctx context.Context, id string, o ExecOptions) (Process, error) {
-	args := []string{"--root", r.Root, "--log", o.LogFile, "--log-format", "json",
+	args := []string{"--log", o.LogFile, "--log-format", "json",
 		"exec", "--process", o.ProcessFile, "--pid-file", o.PidFile}
 	if len(o.Files) > 0 {
 		args = append(args, "--preserve-fds", strconv.Itoa(len(o.Files)))
 	}
-	p := &execProcess{cmd: exec.CommandContext(ctx, r.Path, append(args, id)...), pidFile: o.PidFile, logFile: o.LogFile}
+	p := &execProcess{cmd: r.command(ctx, append(args, id)...), pidFile: o.PidFile, logFile: o.LogFile}
 	p.cmd.ExtraFiles = o.Files
 	stdout, stderr := orDiscard(o.Stdout), orDiscard(o.Stderr)
 	if o.ConsoleSize == nil {
@@ -190,9 +190,9 @@ func (p *execProcess) Wait() (int, error) {
 	}
 	// A process that never started: dockerd's 127 for a missing command,
 	// 126 when it cannot be executed.
-	if msg := LogError(p.logFile); msg != "" {
+	if msg := runcWords(LogError(p.logFile)); msg != "" {
 		code = 126
-		if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
+		if notFound(msg) {
 			code = 127
 		}
 		return code, fmt.Errorf("OCI runtime exec failed: %s: unknown", msg)

@@ -1,7 +1,8 @@
-// Package runtime drives an OCI runtime (runc, or crun where the host's
-// cgroups allow it) through conmon, the per-container monitor that podman
-// and CRI-O use. conmon holds the container's stdio, writes its log and
-// records its exit code, so containers outlive a restart of wharfd.
+// Package runtime drives an OCI runtime (runc, or crun: through
+// wharf-crun on hybrid cgroup hosts, see cmd/wharf-crun) through conmon,
+// the per-container monitor that podman and CRI-O use. conmon holds the
+// container's stdio, writes its log and records its exit code, so
+// containers outlive a restart of wharfd.
 //
 // The contract with conmon is the one podman relies on
 // (libpod/oci_conmon_common.go), verified for conmon 2.1.6: see
@@ -38,6 +39,25 @@ type Runtime struct {
 	Root   string // the runtime's state directory (--root)
 	Conmon string // the conmon binary
 	Log    *slog.Logger
+	// Args go before every command's own (daemon.json's runtimeArgs).
+	Args []string
+	// Env is added to the runtime's environment (wharf-crun's WHARF_CRUN).
+	Env []string
+}
+
+// globalArgs are the runtime's arguments before a command's: its
+// configured ones, then its state directory.
+func (r *Runtime) globalArgs() []string {
+	return append(append([]string{}, r.Args...), "--root", r.Root)
+}
+
+// command runs the runtime with args after its global ones.
+func (r *Runtime) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, r.Path, append(r.globalArgs(), args...)...)
+	if len(r.Env) > 0 {
+		cmd.Env = append(os.Environ(), r.Env...)
+	}
+	return cmd
 }
 
 // CreateOptions describe one container for Create.
@@ -71,10 +91,13 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 		"--socket-dir-path", o.Bundle,
 		"-l", "k8s-file:" + o.LogPath,
 		"--conmon-pidfile", filepath.Join(o.Bundle, "conmon.pid"),
-		"--runtime-arg", "--root=" + r.Root,
 		// conmon otherwise calls sync(2) on exit, flushing every disk.
 		"--no-sync-log",
 	}
+	for _, a := range r.Args {
+		args = append(args, "--runtime-arg", a)
+	}
+	args = append(args, "--runtime-arg", "--root="+r.Root)
 	args = append(args, o.Log.args()...)
 	if o.Terminal {
 		args = append(args, "-t")
@@ -99,7 +122,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (int, error) {
 
 	cmd := exec.Command(r.Conmon, args...)
 	cmd.Dir = o.Bundle
-	cmd.Env = []string{"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = append([]string{"_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, r.Env...)
 	cmd.ExtraFiles = []*os.File{syncW, startR}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -188,17 +211,49 @@ func createError(raw string) error {
 			msg = s
 		}
 	}
+	msg = runcWords(msg)
 	err := fmt.Errorf("failed to create task for container: OCI runtime create failed: %s: unknown", msg)
-	if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") ||
-		strings.Contains(msg, "permission denied") || strings.Contains(msg, "is a directory") {
+	lower := strings.ToLower(msg)
+	if notFound(msg) || strings.Contains(lower, "permission denied") || strings.Contains(lower, "is a directory") {
 		return errs.Wrap(errdefs.ErrInvalidArgument, err)
 	}
 	return err
 }
 
+// crunNotFound is crun's message for a missing command.
+var crunNotFound = regexp.MustCompile("executable file `([^`]*)` not found in \\$PATH: No such file or directory")
+
+// crunNotExecutable are crun's words for a command it cannot run: EACCES,
+// or EPERM for one that is not a regular file (a directory).
+var crunNotExecutable = strings.NewReplacer(
+	"open executable: Permission denied", "open executable: permission denied",
+	"open executable: Operation not permitted", "open executable: permission denied: not a regular file",
+)
+
+// runcWords rewrites crun's messages for a command that is missing or
+// cannot be run in runc's words, which docker's CLI and SDK users match
+// (the CLI's exit code 127 looks for "executable file not found", 126
+// for "permission denied").
+func runcWords(msg string) string {
+	msg = crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+	return crunNotExecutable.Replace(msg)
+}
+
+// notFound reports whether a runtime's error says the command is missing:
+// runc's "executable file not found in $PATH", crun's "executable file
+// `x` not found in $PATH: No such file or directory".
+func notFound(msg string) bool {
+	lower := strings.ToLower(msg)
+	return strings.Contains(lower, "executable file not found") || strings.Contains(lower, "no such file or directory") ||
+		strings.Contains(lower, "executable file `") && strings.Contains(lower, "` not found")
+}
+
 // Start lets the created container's process exec its entrypoint.
 func (r *Runtime) Start(ctx context.Context, id string) error {
 	if ok, err := r.startByFifo(ctx, id); ok {
+		return err
+	}
+	if ok, err := r.startCrun(id); ok {
 		return err
 	}
 	return r.run(ctx, "start", id)
@@ -222,7 +277,15 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, all b
 	if all {
 		args = append(args, "--all")
 	}
-	return r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...)
+	if err := r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...); err != nil {
+		return err
+	}
+	// runc thaws a paused container it sends SIGKILL, so that it dies
+	// (docker kill of a paused container ends it); crun does not.
+	if sig == syscall.SIGKILL && r.crunPaused(id) {
+		return r.Resume(ctx, id)
+	}
+	return nil
 }
 
 // Pause freezes all of the container's processes.
@@ -285,7 +348,7 @@ func (r *Runtime) output(ctx context.Context, args ...string) ([]byte, error) {
 
 func (r *Runtime) outputWithInput(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, r.Path, append([]string{"--root", r.Root}, args...)...)
+	cmd := r.command(ctx, args...)
 	cmd.Stdin = stdin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

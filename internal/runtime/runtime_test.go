@@ -58,3 +58,23 @@ func TestDeleteStoppedRefusesLiveInit(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// crun's missing command reads as runc's, so the docker CLI exits 127.
+func TestCreateErrorCrunNotFound(t *testing.T) {
+	err := createError("executable file `nosuch` not found in $PATH: No such file or directory")
+	want := `OCI runtime create failed: exec: "nosuch": executable file not found in $PATH: unknown`
+	if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want an invalid argument saying %q", err, want)
+	}
+}
+
+// crun's words for a command it cannot run carry the "permission
+// denied" the docker CLI turns into exit code 126.
+func TestCreateErrorCrunNotExecutable(t *testing.T) {
+	for _, raw := range []string{"open executable: Permission denied", "open executable: Operation not permitted"} {
+		err := createError(raw)
+		if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("%q: got %v", raw, err)
+		}
+	}
+}

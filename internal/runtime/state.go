@@ -13,7 +13,7 @@ import (
 )
 
 // State asks the runtime about a container; NotFound if it has none.
-// runc's state is read in-process, as `runc state` itself works it out
+// runc's (and crun's) state is read in-process, as `runc state` works it out
 // (init's pid and start time, the exec fifo, the freezer): a restarted
 // daemon asks this of every running container, and running runc for
 // each cost ~15 ms, 7 s of a restart with 500 containers. Other
@@ -33,18 +33,18 @@ func (r *Runtime) stateInProcess(id string) (State, error) {
 	if _, err := os.Stat(filepath.Join(r.Root, id)); err != nil {
 		return State{}, err
 	}
-	st, err := r.readState(id)
-	if err != nil || st.InitPid <= 0 || st.InitStart == 0 {
-		return State{}, errors.New("no runc state")
+	pid, start, paths, err := r.initOf(id)
+	if err != nil {
+		return State{}, err
 	}
-	if !processIs(st.InitPid, st.InitStart) {
+	if !processIs(pid, start) {
 		return State{Status: "stopped"}, nil
 	}
-	s := State{Status: "running", Pid: st.InitPid}
+	s := State{Status: "running", Pid: pid}
 	if _, err := os.Stat(filepath.Join(r.Root, id, "exec.fifo")); err == nil {
 		s.Status = "created"
 	}
-	frozen, err := isFrozen(st.CgroupPaths)
+	frozen, err := isFrozen(paths)
 	if err != nil {
 		return State{}, err
 	}
@@ -52,6 +52,23 @@ func (r *Runtime) stateInProcess(id string) (State, error) {
 		s.Status = "paused"
 	}
 	return s, nil
+}
+
+// initOf reads a container's init (pid, start time) and cgroups from
+// runc's state.json or crun's status.
+func (r *Runtime) initOf(id string) (int, uint64, map[string]string, error) {
+	if st, err := r.readState(id); err == nil && st.InitPid > 0 && st.InitStart != 0 {
+		return st.InitPid, st.InitStart, st.CgroupPaths, nil
+	}
+	cs, err := r.readCrunStatus(id)
+	if err != nil || cs.Pid <= 0 || cs.StartTime == 0 {
+		return 0, 0, nil, errors.New("no runc or crun state")
+	}
+	paths, err := cgroupDirs(cs.CgroupPath)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return cs.Pid, cs.StartTime, paths, nil
 }
 
 // processIs reports whether pid is alive (not a zombie) and started at

@@ -53,3 +53,37 @@ func TestStateInProcess(t *testing.T) {
 		t.Errorf("absent: got %v, want NotFound", err)
 	}
 }
+
+// crun's status gives the same answers in-process (its cgroup is one
+// path under every hierarchy, here none that exists: not frozen).
+func TestStateInProcessCrun(t *testing.T) {
+	root := t.TempDir()
+	r := &Runtime{Name: "crun", Path: "/nonexistent/crun", Root: root}
+	write := func(id string, pid int, start uint64) {
+		t.Helper()
+		dir := filepath.Join(root, id)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := json.Marshal(map[string]any{"pid": pid, "process-start-time": start, "cgroup-path": "/wharf-unit-test-none/" + id})
+		if err := os.WriteFile(filepath.Join(dir, "status"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := startOf(t, os.Getpid())
+	write("running", os.Getpid(), start)
+	write("reused", os.Getpid(), start+1)
+	write("created", os.Getpid(), start)
+	os.WriteFile(filepath.Join(root, "created", "exec.fifo"), nil, 0o600)
+	ctx := context.Background()
+	for id, want := range map[string]State{
+		"running": {Status: "running", Pid: os.Getpid()},
+		"reused":  {Status: "stopped"},
+		"created": {Status: "created", Pid: os.Getpid()},
+	} {
+		got, err := r.State(ctx, id)
+		if err != nil || got != want {
+			t.Errorf("%s: got %+v, %v; want %+v", id, got, err, want)
+		}
+	}
+}

@@ -31,7 +31,7 @@ func TestFailedStartLeavesNothing(t *testing.T) {
 	}
 	for _, p := range []string{
 		filepath.Join(testEnv.execRoot, "containers", id),
-		filepath.Join(testEnv.execRoot, "runtime", "runc", id),
+		filepath.Join(testEnv.execRoot, "runtime", itRuntime(), id),
 	} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s left behind", p)

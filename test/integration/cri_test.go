@@ -505,3 +505,42 @@ func TestCRIStreamDisconnect(t *testing.T) {
 	})
 	ce.crictl(t, "rmp", "-f", podID)
 }
+
+// TestCRIRuntimeClass: a pod whose runtime handler (a RuntimeClass's
+// handler; crictl runp --runtime) is crun runs its containers with crun,
+// and Status lists the handler.
+func TestCRIRuntimeClass(t *testing.T) {
+	if _, err := exec.LookPath("crun"); err != nil {
+		t.Skip("crun is not installed")
+	}
+	ce := newCRIEnv(t)
+	if info := ce.crictl(t, "info"); !strings.Contains(info, `"name": "crun"`) {
+		t.Errorf("crictl info lists no crun handler:\n%s", info)
+	}
+	dir := t.TempDir()
+	pod := criFile(t, dir, "pod.json", `{"metadata":{"name":"rc","namespace":"default","uid":"rc-uid"},"hostname":"rc","linux":{}}`)
+	ctr := criFile(t, dir, "ctr.json", `{"metadata":{"name":"c"},"image":{"image":"busybox"},"command":["sleep","1000"]}`)
+	podID := ce.crictl(t, "runp", "--runtime", "crun", pod)
+	if h := ce.crictl(t, "inspectp", "-o", "go-template", "--template", "{{.status.runtimeHandler}}", podID); h != "crun" {
+		t.Errorf("pod's runtime handler: %q", h)
+	}
+	ctrID := ce.crictl(t, "create", podID, ctr, pod)
+	ce.crictl(t, "start", ctrID)
+	if _, err := os.Stat(filepath.Join(ce.execRoot, "runtime", "crun", ctrID, "status")); err != nil {
+		t.Errorf("the container is not crun's: %v", err)
+	}
+	if h := ce.crictl(t, "exec", "-s", ctrID, "hostname"); h != "rc" {
+		t.Errorf("exec: %q", h)
+	}
+	if st := ce.crictl(t, "stats", "-o", "json", "--id", ctrID); !strings.Contains(st, "workingSetBytes") {
+		t.Errorf("stats: %s", st)
+	}
+	ce.crictl(t, "stopp", podID)
+	ce.crictl(t, "rmp", podID)
+	if out := ce.crictl(t, "ps", "-aq"); out != "" {
+		t.Errorf("containers after rmp: %q", out)
+	}
+	if r := ce.crictlRun("runp", "--runtime", "kata", pod); r.code == 0 || !strings.Contains(r.stderr, "InvalidArgument") || !strings.Contains(r.stderr, "kata") {
+		t.Errorf("an unknown handler: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -134,7 +134,9 @@ func (e *env) consistent() []string {
 			continue
 		}
 		for id := range ins.Containers {
-			if !connected[n.ID+id] {
+			// dockerd's ingress-sbox entry is the routing mesh's
+			// sandbox, not a container.
+			if !connected[n.ID+id] && id != "ingress-sbox" {
 				bad = append(bad, fmt.Sprintf("network %s lists container %.12s, which does not say it is connected (or does not run)", n.Name, id))
 			}
 			delete(connected, n.ID+id)
@@ -258,7 +260,7 @@ func (e *env) leaks() string {
 		"mounts %d, cgroups %d, conmons %d, veths %d, bridges %d, firewall rules %d",
 		listed("/containers/json?all=1"), listed("/images/json?all=1"), len(vols.Volumes), listed("/networks"),
 		count(filepath.Join(e.root, "containers")), countIDs(filepath.Join(e.execRoot, "containers")),
-		countDirs(filepath.Join(e.execRoot, "runtime", "runc")),
+		countDirs(filepath.Join(e.execRoot, "runtime", itRuntime())),
 		count(filepath.Join(e.root, "image/layers")), count(filepath.Join(e.root, "image/blobs/sha256")),
 		count(filepath.Join(e.root, "image/tmp")), count(filepath.Join(e.root, "build/tmp")),
 		count(filepath.Join(e.root, "volumes")), count(filepath.Join(e.execRoot, "netns")),

@@ -132,6 +132,13 @@ func (e *env) startDaemon() error {
 	argv := append(append([]string{}, e.wrap...), filepath.Join(e.bin, "wharfd"), "-D",
 		"-config-file", e.config, "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
 		"-cgroup-parent", e.cgroupParent())
+	// WHARF_IT_RUNTIME=crun runs the suite with crun as every daemon's
+	// default runtime (but a daemon.json's own).
+	if rt := os.Getenv("WHARF_IT_RUNTIME"); rt != "" {
+		if data, _ := os.ReadFile(e.config); !bytes.Contains(data, []byte(`"default-runtime"`)) {
+			argv = append(argv, "-default-runtime", rt)
+		}
+	}
 	argv = append(argv, e.args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), e.environ...)
@@ -262,6 +269,15 @@ func (e *env) teardown() error {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// itRuntime is the runtime the suite's containers run with by default
+// (WHARF_IT_RUNTIME, else runc).
+func itRuntime() string {
+	if rt := os.Getenv("WHARF_IT_RUNTIME"); rt != "" {
+		return rt
+	}
+	return "runc"
 }
 
 // cgroupParent is the suite's own cgroup parent, so that what it leaves

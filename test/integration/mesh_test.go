@@ -56,6 +56,9 @@ func meshLeftovers(e *env, ns string) []string {
 	if b, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save").CombinedOutput(); strings.Contains(string(b), "WHARF-INGRESS") {
 		out = append(out, "iptables: WHARF-INGRESS")
 	}
+	if b, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save", "-t", "raw").CombinedOutput(); strings.Contains(string(b), "NOTRACK") {
+		out = append(out, "iptables: VXLAN's NOTRACK")
+	}
 	if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
 		for _, d := range des {
 			out = append(out, "namespace "+d.Name())
@@ -141,6 +144,9 @@ func TestRoutingMesh(t *testing.T) {
 		}
 		return true
 	})
+	for _, e := range nodes {
+		checkTaskNetworks(t, e, taskContainers(e, "web")[0], "ingress")
+	}
 	if got := strings.TrimSpace(swarmCLI(t, a, "docker", "service", "inspect", "web", "--format",
 		"{{range .Endpoint.Ports}}{{.Protocol}} {{.PublishMode}} {{.PublishedPort}}:{{.TargetPort}}{{end}}")); got != "tcp ingress 8080:80" {
 		t.Errorf("service inspect ports: %q", got)
@@ -159,6 +165,33 @@ func TestRoutingMesh(t *testing.T) {
 		j := (i + 1) % len(nodes)
 		if got := meshGet(ns[i], addrs[j], 8080); !strings.HasPrefix(got, "hello-") {
 			t.Errorf("node %d: %s:8080 answered %q", i+1, addrs[j], got)
+		}
+	}
+	// Every node lists ingress, and its inspect shows that node's
+	// sandbox and task and the three nodes (dockerd's words and shape).
+	for i, e := range nodes {
+		if got := strings.TrimSpace(swarmCLI(t, e, "docker", "network", "ls", "--filter", "name=ingress", "--format", "{{.Name}} {{.Driver}} {{.Scope}}")); got != "ingress overlay swarm" {
+			t.Errorf("node %d: network ls ingress: %q", i+1, got)
+		}
+		got := strings.TrimSpace(swarmCLI(t, e, "docker", "network", "inspect", "ingress", "--format",
+			`{{range $k, $v := .Containers}}{{$k}}:{{$v.Name}}:{{$v.IPv4Address}}:{{$v.MacAddress}}:{{len $v.EndpointID}} {{end}}|{{range .Peers}}{{.IP}} {{end}}`))
+		ctrs, peers, _ := strings.Cut(got, "|")
+		p := strings.Fields(peers)
+		sort.Strings(p)
+		if strings.Join(p, " ") != strings.Join(addrs, " ") {
+			t.Errorf("node %d: ingress peers %q, want %v", i+1, peers, addrs)
+		}
+		var sbox, task bool
+		for _, f := range strings.Fields(ctrs) {
+			kv := strings.Split(f, ":")
+			if len(kv) < 5 {
+				continue
+			}
+			sbox = sbox || (kv[0] == "ingress-sbox" && kv[1] == "ingress-endpoint" && strings.HasPrefix(kv[2], "10.0.0.") && kv[len(kv)-1] == "64")
+			task = task || kv[1] == taskContainers(e, "web")[0]
+		}
+		if !sbox || !task {
+			t.Errorf("node %d: ingress containers %q, want ingress-sbox and the web task", i+1, ctrs)
 		}
 	}
 	if t.Failed() {

@@ -18,18 +18,7 @@ import (
 // rules) every other request still answers. The daemon's iptables is a
 // wrapper that stalls rule deletions while a file exists.
 func TestNetworkRemoveSlowFirewall(t *testing.T) {
-	real, err := exec.LookPath("iptables")
-	if err != nil {
-		t.Skip("no iptables")
-	}
-	dir := t.TempDir()
-	hold := filepath.Join(dir, "hold")
-	wrapper := "#!/bin/sh\n" +
-		"case \" $* \" in *\" -D \"*) while [ -e " + hold + " ]; do sleep 0.05; done;; esac\n" +
-		"exec " + real + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "iptables"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, hold, _ := stallFirewall(t, "-D")
 	e := newPrivateEnv(t, "{}")
 	e.environ = []string{"PATH=" + dir + ":" + os.Getenv("PATH")}
 	e.startPrivate(t)
@@ -37,16 +26,7 @@ func TestNetworkRemoveSlowFirewall(t *testing.T) {
 	if r := e.run("wharf", "network", "create", "slowfw"); r.code != 0 {
 		t.Fatalf("network create: %s", r.stderr)
 	}
-	if err := os.WriteFile(hold, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			os.Remove(hold)
-			released = true
-		}
-	}
+	release := holdFirewall(t, hold)
 	defer release()
 	rm := make(chan result, 1)
 	go func() { rm <- e.run("wharf", "network", "rm", "slowfw") }()

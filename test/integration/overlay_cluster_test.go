@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,6 +105,33 @@ func TestOverlayCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("network views", func(t *testing.T) {
+		// Every node lists the overlays it has endpoints on and ingress
+		// (dockerd's libnetwork view), not the others; inspect shows the
+		// containers attached on that node and the nodes taking part.
+		for i, e := range nodes {
+			if got := strings.TrimSpace(e.run("docker", "network", "ls", "--filter", "scope=swarm", "--format", "{{.Name}}").stdout); got != "ingress\nov" && !(i == 0 && got == "closed\ningress\nov") {
+				t.Errorf("node %d: network ls --filter scope=swarm: %q", i+1, got)
+			}
+			web := taskContainers(e, "web")[0]
+			checkTaskNetworks(t, e, web, "ov")
+			want := []string{web + "=" + overlayAddr(t, e, web) + "/24"}
+			if i == 0 {
+				want = append(want, client+"="+overlayAddr(t, e, client)+"/24")
+				sort.Strings(want)
+			}
+			waitOutput(t, 10*time.Second, fmt.Sprintf("node %d: network inspect ov with its containers and three peers", i+1), func() (string, bool) {
+				got := strings.TrimSpace(e.run("docker", "network", "inspect", "ov", "--format",
+					`{{range .Containers}}{{.Name}}={{.IPv4Address}} {{end}}|{{range .Peers}}{{.IP}} {{end}}`).stdout)
+				ctrs, peers, _ := strings.Cut(got, "|")
+				c, p := strings.Fields(ctrs), strings.Fields(peers)
+				sort.Strings(c)
+				sort.Strings(p)
+				return got, strings.Join(c, " ") == strings.Join(want, " ") && strings.Join(p, " ") == strings.Join(addrs, " ")
+			})
+		}
+	})
+
 	t.Run("attachable", func(t *testing.T) {
 		// A plain container on a worker joins the overlay.
 		swarmCLI(t, b, "docker", "run", "-d", "--name", "att1", "--network", "ov", "--network-alias", "pal", "busybox",
@@ -113,6 +141,10 @@ func TestOverlayCluster(t *testing.T) {
 			t.Errorf("att1's networks: %q", got)
 		}
 		att1IP := strings.TrimPrefix(strings.Fields(got)[0], "ov=")
+		checkTaskNetworks(t, b, "att1", "ov")
+		if got := swarmCLI(t, b, "docker", "network", "inspect", "ov", "--format", "{{range .Containers}}{{.Name}}={{.IPv4Address}} {{end}}"); !strings.Contains(got, "att1="+att1IP+"/") {
+			t.Errorf("network inspect ov on ovl-2 without att1: %q", got)
+		}
 		// From a task on another node, by name, alias and address.
 		for _, name := range []string{"att1", "pal", att1IP} {
 			waitOutput(t, 10*time.Second, "att1 answering the client as "+name, func() (string, bool) {

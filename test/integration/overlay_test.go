@@ -135,6 +135,14 @@ func TestOverlayTwoNodes(t *testing.T) {
 	if got := strings.TrimSpace(a.run("docker", "exec", ctrA, "cat", "/sys/class/net/eth1/mtu").stdout); got != "1450" {
 		t.Errorf("overlay interface MTU %q", got)
 	}
+	// VXLAN skips connection tracking on the nodes while they have
+	// overlay networks.
+	for _, ns := range []string{nsA, nsB} {
+		out, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save", "-t", "raw").CombinedOutput()
+		if strings.Count(string(out), "--dport 4789 -j NOTRACK") != 2 {
+			t.Errorf("raw table of %s: %s", ns, out)
+		}
+	}
 	waitFor(t, 10*time.Second, "a ping from node a's task to node b's over the overlay", func() bool {
 		return a.run("docker", "exec", ctrA, "ping", "-c", "1", "-W", "1", ipB).code == 0
 	})
@@ -213,6 +221,11 @@ func TestOverlayTwoNodes(t *testing.T) {
 	for _, e := range []*env{a, b} {
 		if des, _ := os.ReadDir(filepath.Join(e.execRoot, "overlay")); len(des) != 0 {
 			t.Errorf("left behind: %v", des)
+		}
+	}
+	for _, ns := range []string{nsA, nsB} {
+		if out, _ := exec.Command("nsenter", "--net=/run/netns/"+ns, "iptables-save", "-t", "raw").CombinedOutput(); strings.Contains(string(out), "NOTRACK") {
+			t.Errorf("VXLAN's NOTRACK rules left in %s: %s", ns, out)
 		}
 	}
 }

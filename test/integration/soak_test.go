@@ -141,11 +141,8 @@ func TestSoak(t *testing.T) {
 	}
 	s.mu.Lock()
 	t.Logf("%d clients for %s: %d requests, by status %v; daemon peak %d MiB resident", soakClients, d, s.calls, s.status, peak>>20)
-	failed := s.failed
 	s.mu.Unlock()
-	if len(failed) > 0 {
-		t.Errorf("answers of 500 and above (the first %d):\n%s", len(failed), strings.Join(failed, "\n"))
-	}
+	s.checkFailed("answers of 500 and above")
 
 	// Remove what the clients made; shared containers may be stopped by now.
 	var cs []struct {

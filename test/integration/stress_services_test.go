@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,11 +148,8 @@ func TestStressCRI(t *testing.T) {
 	s.wait()
 	s.mu.Lock()
 	t.Logf("CRI calls by gRPC code: %v", s.status)
-	failed := s.failed
 	s.mu.Unlock()
-	if len(failed) > 0 {
-		t.Errorf("calls that failed for the daemon's reasons (the first %d):\n%s", len(failed), strings.Join(failed, "\n"))
-	}
+	s.checkFailed("calls that failed for the daemon's reasons")
 
 	// Every pod goes; then nothing is left of them.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -238,11 +234,8 @@ func TestStressSwarmServices(t *testing.T) {
 	s.wait()
 	s.mu.Lock()
 	t.Logf("API answers by status: %v", s.status)
-	failed := s.failed
 	s.mu.Unlock()
-	if len(failed) > 0 {
-		t.Errorf("answers of 500 and above (the first %d):\n%s", len(failed), strings.Join(failed, "\n"))
-	}
+	s.checkFailed("answers of 500 and above")
 
 	var services []struct{ ID string }
 	e.apiJSON("/services", &services)

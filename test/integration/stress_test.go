@@ -151,6 +151,17 @@ func (s *stresser) loop(op func()) {
 	}()
 }
 
+// checkFailed fails the test with the first calls that failed for the
+// daemon's reasons, which failure names.
+func (s *stresser) checkFailed(failure string) {
+	s.mu.Lock()
+	failed := s.failed
+	s.mu.Unlock()
+	if len(failed) > 0 {
+		s.t.Errorf("%s (the first %d):\n%s", failure, len(failed), strings.Join(failed, "\n"))
+	}
+}
+
 // wait waits for the loops and fails the test, with the daemon's
 // goroutines, if any request hung.
 func (s *stresser) wait() {

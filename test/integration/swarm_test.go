@@ -15,9 +15,20 @@ import (
 
 // swarmCLI runs a CLI against a daemon of the test's and fails unless it
 // exits 0.
+//
+// An update that loses a race with the swarm's own writes to the same
+// object (a node's certificate renewal or status after a role change)
+// fails with swarmkit's "update out of sequence", and a membership change
+// that overlaps a leader's housekeeping with "raft proposal dropped";
+// dockerd answers both the same way and the CLI reads the object afresh
+// when run again, which is what a user's script does.
 func swarmCLI(t *testing.T, e *env, c string, args ...string) string {
 	t.Helper()
 	r := e.run(c, args...)
+	for try := 0; try < 10 && r.code != 0 && (strings.Contains(r.stderr, "update out of sequence") || strings.Contains(r.stderr, "raft proposal dropped")); try++ {
+		time.Sleep(500 * time.Millisecond)
+		r = e.run(c, args...)
+	}
 	if r.code != 0 {
 		t.Fatalf("%s %s: exit %d\nstdout: %s\nstderr: %s", c, strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}

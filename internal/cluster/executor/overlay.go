@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/swarmkit/v2/api"
 )
 
@@ -13,7 +16,9 @@ import (
 // container runs, and gives them back when it stops.
 type Overlay interface {
 	Start(nodeID string, addr netip.Addr) error
-	Join(ctx context.Context, t *api.Task, pid int) error
+	// Join gives the task's container ctrID, whose process is pid, its
+	// endpoints; dnsNames are what its inspect shows as DNSNames.
+	Join(ctx context.Context, t *api.Task, ctrID string, dnsNames []string, pid int) error
 	Leave(taskID string)
 	Reset()
 	// The routing mesh's sandbox (ingress.go).
@@ -34,10 +39,39 @@ func (c *controller) joinOverlay(ctx context.Context) error {
 	if ctr.State == nil || !ctr.State.Running || ctr.State.Pid == 0 {
 		return nil
 	}
-	if err := c.e.cfg.Overlay.Join(ctx, c.task, ctr.State.Pid); err != nil {
+	if err := c.e.cfg.Overlay.Join(ctx, c.task, ctr.ID, dnsNames(ctr), ctr.State.Pid); err != nil {
 		return fmt.Errorf("connecting to overlay networks: %w", err)
 	}
 	return nil
+}
+
+// dnsNames are a task container's DNS names on its networks, as
+// dockerd's buildEndpointDNSNames makes them: its name, its short ID and
+// its hostname. (The service's name and aliases resolve through the
+// service's VIP, not through the endpoint.)
+func dnsNames(ctr container.InspectResponse) []string {
+	var out []string
+	if name := strings.TrimPrefix(ctr.Name, "/"); name != "" {
+		out = append(out, name)
+	}
+	if len(ctr.ID) >= 12 {
+		out = append(out, ctr.ID[:12])
+	}
+	if ctr.Config != nil && ctr.Config.Hostname != "" {
+		out = append(out, ctr.Config.Hostname)
+	}
+	return dedup(out)
+}
+
+// dedup drops repeated names, keeping the first of each.
+func dedup(names []string) []string {
+	out := names[:0]
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (c *controller) leaveOverlay() {

@@ -67,53 +67,50 @@ func (f *IPTables) families() []*iptables.IPTables {
 }
 
 // Setup creates wharf's chains and the jumps into them; it is idempotent.
+// One iptables-save shows what is there, one iptables-restore --noflush
+// makes the rest (it ran some fifteen iptables commands, most of a
+// daemon's start-up time).
 func (f *IPTables) Setup() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return setup(f.ipt)
+	return setup("iptables")
 }
 
-func setup(ipt *iptables.IPTables) error {
-	for _, c := range Chains() {
-		ok, err := ipt.ChainExists(c.Table, c.Chain)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if err := ipt.NewChain(c.Table, c.Chain); err != nil {
-				return err
-			}
-		}
-	}
-	for _, r := range Jumps() {
-		if err := addTo(ipt, r); err != nil {
-			return err
-		}
-	}
-	return setupUserChain(ipt)
-}
-
-// setupUserChain makes WHARF-USER, docker's DOCKER-USER for wharf: rules
-// the user puts there see forwarded traffic before wharf's. It is made
-// once, with a RETURN, and never flushed; its jump is moved back to the
-// top of FORWARD on every start, as dockerd does.
-func setupUserChain(ipt *iptables.IPTables) error {
-	ok, err := ipt.ChainExists("filter", ChainUser)
+func setup(cmd string) error {
+	out, err := save(cmd)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		if err := ipt.NewChain("filter", ChainUser); err != nil {
-			return err
-		}
-		if err := ipt.Append("filter", ChainUser, "-j", "RETURN"); err != nil {
-			return err
+	have, chains := parseSaved(out), savedChains(out)
+	var lines []tableLine
+	newChain := func(c Rule) {
+		if !chains[c.Table+" "+c.Chain] {
+			lines = append(lines, tableLine{c.Table, ":" + c.Chain + " - [0:0]"})
 		}
 	}
-	if err := ipt.DeleteIfExists("filter", "FORWARD", "-j", ChainUser); err != nil {
-		return err
+	for _, c := range Chains() {
+		newChain(c)
 	}
-	return ipt.Insert("filter", "FORWARD", 1, "-j", ChainUser)
+	for _, r := range Jumps() {
+		if !have[r.key()] {
+			lines = append(lines, tableLine{r.Table, r.line()})
+		}
+	}
+	// WHARF-USER, docker's DOCKER-USER for wharf: rules the user puts
+	// there see forwarded traffic before wharf's. It is made once, with a
+	// RETURN, and never flushed; its jump is moved back to the top of
+	// FORWARD on every start, as dockerd does.
+	user := Rule{Table: "filter", Chain: ChainUser}
+	if !chains["filter "+ChainUser] {
+		newChain(user)
+		lines = append(lines, tableLine{"filter", "-A " + ChainUser + " -j RETURN"})
+	}
+	jump := Rule{Table: "filter", Chain: "FORWARD", Args: []string{"-j", ChainUser}, Insert: true}
+	if have[jump.key()] {
+		lines = append(lines, tableLine{"filter", jump.deleteLine()})
+	}
+	lines = append(lines, tableLine{"filter", jump.line()})
+	return restore(cmd, lines)
 }
 
 // Purge is Teardown and the WHARF-USER chain too: for a host wharf
@@ -133,63 +130,82 @@ func (f *IPTables) Purge() error {
 	return err
 }
 
-// Add appends (or inserts) each rule that is not there yet.
+// Add appends (or inserts) each rule that is not there yet: one
+// iptables-save to see which are, one iptables-restore --noflush for the
+// rest, per family, however many rules (a network's are seven, and two
+// commands per rule kept every other network and port change waiting on
+// mu for seconds under load). A rule is there when iptables-save prints
+// it as the rule reads, which holds because the rules are written in
+// iptables-save's own order of options (TestRulesAsIPTablesSavePrintsThem
+// in test/integration checks it against the real command).
 func (f *IPTables) Add(rules []Rule) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range rules {
-		ipt := f.ipt
-		if r.IPv6 {
-			if f.ipt6 == nil {
-				return errors.New("ip6tables is not available: IPv6 networks need it")
-			}
-			if !f.ready6 {
-				if err := setup(f.ipt6); err != nil {
-					return fmt.Errorf("ip6tables: %w", err)
-				}
-				f.ready6 = true
-			}
-			ipt = f.ipt6
+	v4, v6 := byFamily(rules)
+	if len(v6) > 0 {
+		if f.ipt6 == nil {
+			return errors.New("ip6tables is not available: IPv6 networks need it")
 		}
-		if err := addTo(ipt, r); err != nil {
+		if !f.ready6 {
+			if err := setup("ip6tables"); err != nil {
+				return fmt.Errorf("ip6tables: %w", err)
+			}
+			f.ready6 = true
+		}
+	}
+	for _, fam := range []struct {
+		cmd   string
+		rules []Rule
+	}{{"iptables", v4}, {"ip6tables", v6}} {
+		if len(fam.rules) == 0 {
+			continue
+		}
+		have, err := saved(fam.cmd)
+		if err != nil {
+			return err
+		}
+		var missing []Rule
+		for _, r := range fam.rules {
+			if !have[r.key()] {
+				missing = append(missing, r)
+			}
+		}
+		if err := restore(fam.cmd, ruleLines(missing, false)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func addTo(ipt *iptables.IPTables, r Rule) error {
-	cmd := "iptables"
-	if ipt.Proto() == iptables.ProtocolIPv6 {
-		cmd = "ip6tables"
-	}
-	ok, err := ipt.Exists(r.Table, r.Chain, r.Args...)
-	if err != nil {
-		return fmt.Errorf("%s -t %s -C %s %s: %w", cmd, r.Table, r.Chain, strings.Join(r.Args, " "), err)
-	}
-	if ok {
-		return nil
-	}
-	if r.Insert {
-		err = ipt.Insert(r.Table, r.Chain, 1, r.Args...)
-	} else {
-		err = ipt.Append(r.Table, r.Chain, r.Args...)
-	}
-	if err != nil {
-		return fmt.Errorf("%s -t %s -A %s %s: %w", cmd, r.Table, r.Chain, strings.Join(r.Args, " "), err)
-	}
-	return nil
-}
-
-// Remove deletes the rules that exist; missing ones are fine.
+// Remove deletes the rules that exist; missing ones are fine. Those
+// iptables-save shows go in one iptables-restore; any other (a rule
+// written some other way by hand) is looked for one by one.
 func (f *IPTables) Remove(rules []Rule) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range rules {
-		if !r.IPv6 {
-			f.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
-		} else if f.ipt6 != nil {
-			f.ipt6.DeleteIfExists(r.Table, r.Chain, r.Args...)
+	v4, v6 := byFamily(rules)
+	for _, fam := range []struct {
+		cmd   string
+		ipt   *iptables.IPTables
+		rules []Rule
+	}{{"iptables", f.ipt, v4}, {"ip6tables", f.ipt6, v6}} {
+		if len(fam.rules) == 0 || fam.ipt == nil {
+			continue
+		}
+		have, err := saved(fam.cmd)
+		var present []Rule
+		for _, r := range fam.rules {
+			if err == nil && have[r.key()] {
+				present = append(present, r)
+			} else {
+				fam.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
+			}
+		}
+		if err := restore(fam.cmd, ruleLines(present, true)); err != nil {
+			// Someone removed one meanwhile: one by one, then.
+			for _, r := range fam.rules {
+				fam.ipt.DeleteIfExists(r.Table, r.Chain, r.Args...)
+			}
 		}
 	}
 }

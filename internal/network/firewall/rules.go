@@ -25,7 +25,10 @@ const (
 	ChainUser = "WHARF-USER"
 )
 
-// Rule is one iptables rule: table, chain and match/target arguments.
+// Rule is one iptables rule: table, chain and match/target arguments,
+// the options in the order iptables-save prints them (-s -d -i -o -p,
+// then matches, then the target), so that a rule is found in its output
+// as written (Add).
 type Rule struct {
 	Table string
 	Chain string
@@ -80,7 +83,7 @@ func bridgeRules4(b Bridge) []Rule {
 	if b.Internal {
 		return append(rules,
 			f("-i", b.Name, "!", "-o", b.Name, "-j", "DROP"),
-			f("-o", b.Name, "!", "-i", b.Name, "-j", "DROP"))
+			f("!", "-i", b.Name, "-o", b.Name, "-j", "DROP"))
 	}
 	if b.Family != "" {
 		// No traffic between two wharf networks, as between docker's.

@@ -37,7 +37,7 @@ func TestBridgeRules(t *testing.T) {
 	got = dump(BridgeRules(Bridge{Name: "wharf-abc", Subnet: netip.MustParsePrefix("10.9.0.0/24"), Internal: true, Masquerade: true}))
 	want = `-t filter -A WHARF-FORWARD -i wharf-abc -o wharf-abc -j ACCEPT
 -t filter -A WHARF-FORWARD -i wharf-abc ! -o wharf-abc -j DROP
--t filter -A WHARF-FORWARD -o wharf-abc ! -i wharf-abc -j DROP
+-t filter -A WHARF-FORWARD ! -i wharf-abc -o wharf-abc -j DROP
 `
 	if got != want {
 		t.Fatalf("internal: got\n%s\nwant\n%s", got, want)
@@ -59,7 +59,7 @@ func TestBridgeRulesIPv6(t *testing.T) {
 	got = dump(BridgeRules(Bridge{Name: "wharf-v6", Subnet: netip.MustParsePrefix("10.9.0.0/24"), Subnet6: netip.MustParsePrefix("fd00:9::/64"), Internal: true, Masquerade: true}))
 	want = `6 -t filter -A WHARF-FORWARD -i wharf-v6 -o wharf-v6 -j ACCEPT
 6 -t filter -A WHARF-FORWARD -i wharf-v6 ! -o wharf-v6 -j DROP
-6 -t filter -A WHARF-FORWARD -o wharf-v6 ! -i wharf-v6 -j DROP
+6 -t filter -A WHARF-FORWARD ! -i wharf-v6 -o wharf-v6 -j DROP
 `
 	if !strings.HasSuffix(got, want) || strings.Contains(got, "MASQUERADE") {
 		t.Fatalf("internal: got\n%s", got)

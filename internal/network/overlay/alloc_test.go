@@ -251,4 +251,17 @@ func TestLookup(t *testing.T) {
 	if r := n.rulesFor(n.tasks["t1"]); !strings.Contains(r, "ip daddr 10.0.0.2 dnat to numgen inc mod 2 map { 0 : 10.0.0.3, 1 : 10.0.0.4 }") {
 		t.Errorf("rules:\n%s", r)
 	}
+	// A task only on ingress (its VIP there resolves from nowhere) or on
+	// networks without VIPs gets no nat table: its namespace tracks
+	// nothing.
+	n.nets["ing"] = &nodeNet{net: &api.Network{ID: "ing", Spec: api.NetworkSpec{Ingress: true}}}
+	n.tasks["t2"] = localTask{ns: "/proc/2/ns/net", eps: []localEP{{Net: "ing", Addr: netip.MustParsePrefix("10.255.0.5/16"), Svc: "pub", VIP: ip("10.255.0.2")}}}
+	n.nets["solo"] = &nodeNet{net: &api.Network{ID: "solo"}}
+	n.tasks["t3"] = localTask{ns: "/proc/3/ns/net", eps: []localEP{{Net: "solo", Addr: netip.MustParsePrefix("10.0.8.7/24"), Svc: "rr"}}}
+	n.remote["other"] = nodeState{Version: 2, Entries: []Entry{{Net: "ing", IP: ip("10.255.0.6"), Svc: "pub", VIP: ip("10.255.0.2")}}}
+	for _, id := range []string{"t2", "t3"} {
+		if r := n.rulesFor(n.tasks[id]); r != "table ip wharf_vip\ndelete table ip wharf_vip\n" {
+			t.Errorf("%s's rules:\n%s", id, r)
+		}
+	}
 }

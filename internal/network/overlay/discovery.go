@@ -174,7 +174,12 @@ func (n *Node) refreshLB() {
 }
 
 // rulesFor is the nft script for a task: one DNAT rule per VIP on its
-// networks. Callers hold n.mu.
+// networks. The ingress network's VIPs are left out: no name resolves
+// to them (ingress has no service discovery, in dockerd neither), and a
+// task only on ingress (most published services) then has no nat table,
+// so its namespace tracks no connection: every packet of the mesh
+// skips a conntrack pass there. A task without VIPs gets the table
+// removed. Callers hold n.mu.
 func (n *Node) rulesFor(lt localTask) string {
 	type svc struct {
 		vip      netip.Addr
@@ -182,6 +187,9 @@ func (n *Node) rulesFor(lt localTask) string {
 	}
 	vips := map[netip.Addr]*svc{}
 	for _, ep := range lt.eps {
+		if nn := n.nets[ep.Net]; nn != nil && nn.net != nil && nn.net.Spec.Ingress {
+			continue
+		}
 		for _, e := range n.entriesOn(ep.Net) {
 			if !e.VIP.IsValid() {
 				continue
@@ -200,7 +208,11 @@ func (n *Node) rulesFor(lt localTask) string {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
 	var b strings.Builder
-	fmt.Fprintf(&b, "table ip %s\ndelete table ip %s\ntable ip %s {\n chain out {\n  type nat hook output priority -100; policy accept;\n", lbTable, lbTable, lbTable)
+	fmt.Fprintf(&b, "table ip %s\ndelete table ip %s\n", lbTable, lbTable)
+	if len(keys) == 0 {
+		return b.String()
+	}
+	fmt.Fprintf(&b, "table ip %s {\n chain out {\n  type nat hook output priority -100; policy accept;\n", lbTable)
 	for _, k := range keys {
 		s := vips[k]
 		sort.Slice(s.backends, func(i, j int) bool { return s.backends[i].Less(s.backends[j]) })

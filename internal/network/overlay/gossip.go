@@ -27,14 +27,24 @@ const pushPullInterval = 5 * time.Second
 type gossip struct {
 	n    *Node
 	ml   *memberlist.Memberlist
-	wake chan struct{}
-	done chan struct{}
-	once sync.Once
+	wake chan bool // true: ask the members for their state back
+	// refresh asks the refresher for refreshLB: memberlist calls
+	// NotifyLeave and NotifyJoin holding its node lock, and a refresh
+	// runs nft and iptables, slow on a loaded machine; its probes must
+	// not wait for them, or more nodes are taken for dead.
+	refresh chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
-// message is one node's state, or (in a push/pull) every node's.
+// message is one node's state, or (in a push/pull) every node's. Ask
+// asks the receivers to send theirs back: a node that comes back (or
+// that this node had taken for dead under load, and forgotten) is sent
+// this node's state and answers with its own at once, rather than at
+// the next push/pull, which may be another failure away.
 type message struct {
 	States map[string]nodeState `json:"states"`
+	Ask    bool                 `json:"ask,omitempty"`
 }
 
 // Start makes this node a gossip member under its swarm node ID on its
@@ -52,12 +62,15 @@ func (n *Node) Start(nodeID string, addr netip.Addr) error {
 	if old != nil {
 		old.stop()
 	}
-	g := &gossip{n: n, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	g := &gossip{n: n, wake: make(chan bool, 1), refresh: make(chan struct{}, 1), done: make(chan struct{})}
 	c := memberlist.DefaultLANConfig()
 	c.Name = nodeID
 	c.BindAddr, c.BindPort = addr.String(), n.cfg.GossipPort
 	c.AdvertiseAddr, c.AdvertisePort = addr.String(), n.cfg.GossipPort
 	c.PushPullInterval = pushPullInterval
+	if n.pushPull != 0 {
+		c.PushPullInterval = n.pushPull
+	}
 	c.Delegate, c.Events = g, g
 	c.Logger = log.New(io.Discard, "", 0)
 	ml, err := memberlist.Create(c)
@@ -69,6 +82,7 @@ func (n *Node) Start(nodeID string, addr netip.Addr) error {
 	n.gossip = g
 	n.mu.Unlock()
 	go g.sender()
+	go g.refresher()
 	g.announce()
 	return nil
 }
@@ -97,22 +111,37 @@ func (n *Node) Seed(ctx context.Context, hosts []string) {
 }
 
 // announce asks the sender to push this node's state to every member.
-func (g *gossip) announce() {
-	select {
-	case g.wake <- struct{}{}:
-	default:
+func (g *gossip) announce() { g.wakeSender(false) }
+
+// announceAsking is announce, asking the members for their states back.
+func (g *gossip) announceAsking() { g.wakeSender(true) }
+
+func (g *gossip) wakeSender(ask bool) {
+	for {
+		select {
+		case g.wake <- ask:
+			return
+		default:
+		}
+		// A wake-up is pending: an ask must not be lost behind a plain one.
+		select {
+		case pending := <-g.wake:
+			ask = ask || pending
+		default:
+		}
 	}
 }
 
 func (g *gossip) sender() {
 	for {
+		var ask bool
 		select {
 		case <-g.done:
 			return
-		case <-g.wake:
+		case ask = <-g.wake:
 		}
 		g.n.mu.Lock()
-		msg := message{States: map[string]nodeState{g.n.self: g.n.localState()}}
+		msg := message{States: map[string]nodeState{g.n.self: g.n.localState()}, Ask: ask}
 		g.n.mu.Unlock()
 		b, err := json.Marshal(msg)
 		if err != nil {
@@ -124,6 +153,26 @@ func (g *gossip) sender() {
 					g.n.cfg.Log.Debug("overlay gossip: send", "to", m.Name, "err", err)
 				}
 			}
+		}
+	}
+}
+
+// refreshLater has the refresher rewrite the rules from the table as it
+// is then; requests while one waits are one.
+func (g *gossip) refreshLater() {
+	select {
+	case g.refresh <- struct{}{}:
+	default:
+	}
+}
+
+func (g *gossip) refresher() {
+	for {
+		select {
+		case <-g.done:
+			return
+		case <-g.refresh:
+			g.n.refreshLB()
 		}
 	}
 }
@@ -165,6 +214,9 @@ func (g *gossip) mergeAll(b []byte) {
 	if json.Unmarshal(b, &msg) != nil {
 		return
 	}
+	if msg.Ask {
+		g.announce()
+	}
 	alive := map[string]bool{}
 	for _, m := range g.ml.Members() {
 		alive[m.Name] = true
@@ -172,17 +224,29 @@ func (g *gossip) mergeAll(b []byte) {
 	for id, st := range msg.States {
 		// A departed node's state, still in a third node's push/pull,
 		// must not come back.
-		if alive[id] {
-			g.n.merge(id, st)
+		if alive[id] && g.n.merge(id, st) {
+			g.refreshLater()
 		}
 	}
 }
 
-// NotifyJoin sends the newcomer this node's state.
-func (g *gossip) NotifyJoin(*memberlist.Node) { g.announce() }
+// NotifyJoin sends the newcomer this node's state and asks for its own.
+func (g *gossip) NotifyJoin(m *memberlist.Node) {
+	if m != nil {
+		g.n.cfg.Log.Info("overlay gossip: node joined", "node", m.Name, "addr", m.Address())
+	}
+	g.announceAsking()
+}
 
-// NotifyLeave drops a departed member's entries.
-func (g *gossip) NotifyLeave(m *memberlist.Node) { g.n.forget(m.Name) }
+// NotifyLeave drops a departed member's entries. A node taken for dead
+// that is alive (its probes went unanswered on a loaded machine) joins
+// again once it refutes that, and NotifyJoin gets its state back.
+func (g *gossip) NotifyLeave(m *memberlist.Node) {
+	g.n.cfg.Log.Info("overlay gossip: node left or failed; its endpoints are forgotten", "node", m.Name, "addr", m.Address())
+	if g.n.forget(m.Name) {
+		g.refreshLater()
+	}
+}
 
 // NotifyUpdate changes nothing.
 func (g *gossip) NotifyUpdate(*memberlist.Node) {}

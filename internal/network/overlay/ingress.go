@@ -93,7 +93,7 @@ func (n *Node) SetupIngress(ctx context.Context, nw *api.Network, addr string) e
 		n.ReleaseIngress()
 	}
 	n.mu.Lock()
-	nn, err := n.ensure(spec)
+	nn, err := n.ensure(nw)
 	if err != nil {
 		n.mu.Unlock()
 		return err
@@ -102,6 +102,9 @@ func (n *Node) SetupIngress(ctx context.Context, nw *api.Network, addr string) e
 		if len(nn.users) == 0 {
 			nn.remove()
 			delete(n.nets, spec.ID)
+			if len(n.nets) == 0 {
+				n.trackVXLAN()
+			}
 		}
 		n.mu.Unlock()
 		return fmt.Errorf("ingress sandbox: %w", err)

@@ -38,8 +38,9 @@ type NodeConfig struct {
 // endpoints other nodes announced.
 //
 // Lock order: mu is held across netlink calls into the node's own
-// namespaces and never while calling memberlist (whose callbacks take
-// mu).
+// namespaces (and the iptables runs for VXLAN's NOTRACK rules, when the
+// first network comes and the last goes) and never while calling
+// memberlist (whose callbacks take mu).
 type Node struct {
 	cfg NodeConfig
 
@@ -55,10 +56,13 @@ type Node struct {
 
 	lb  lbState
 	ing ingressRules
+
+	pushPull time.Duration // the gossip's full-state exchange; 0: pushPullInterval (tests lengthen it)
 }
 
 type nodeNet struct {
 	spec  netSpec
+	net   *api.Network // as the managers last sent it, for network ls and inspect
 	ns    string
 	users map[string]bool // task IDs
 	dns   *dns.Server
@@ -88,6 +92,11 @@ type localEP struct {
 type localTask struct {
 	ns  string
 	eps []localEP
+	// The task's container and its DNS names, for the container's
+	// inspect (ContainerEndpoints); empty for attachments and the
+	// ingress sandbox.
+	ctr      string
+	dnsNames []string
 }
 
 // Entry is one endpoint in the peer table.
@@ -159,10 +168,11 @@ func HasOverlay(atts []*api.NetworkAttachment) bool {
 	return false
 }
 
-// Join connects the container whose process is pid to the overlay
-// networks of its task's attachments and announces its addresses. A
+// Join connects the container ctrID whose process is pid to the overlay
+// networks of its task's attachments and announces its addresses;
+// dnsNames are the container's names on them, as its inspect shows. A
 // repeated Join (a restarted daemon finding its tasks) changes nothing.
-func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
+func (n *Node) Join(ctx context.Context, t *api.Task, ctrID string, dnsNames []string, pid int) error {
 	ctrNS := "/proc/" + strconv.Itoa(pid) + "/ns/net"
 	var eps []localEP
 	for _, a := range t.Networks {
@@ -185,7 +195,16 @@ func (n *Node) Join(ctx context.Context, t *api.Task, pid int) error {
 		}
 		eps = append(eps, ep)
 	}
-	return n.join(t.ID, ctrNS, t.Networks, eps)
+	if err := n.join(t.ID, ctrNS, t.Networks, eps); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	if lt, ok := n.tasks[t.ID]; ok {
+		lt.ctr, lt.dnsNames = ctrID, dnsNames
+		n.tasks[t.ID] = lt
+	}
+	n.mu.Unlock()
+	return nil
 }
 
 // endpointOf is the local endpoint an attachment describes, named name
@@ -205,15 +224,15 @@ func endpointOf(a *api.NetworkAttachment, name string, aliases []string) (localE
 // join gives the namespace ctrNS an interface on each endpoint's network
 // and announces them under id.
 func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []localEP) error {
-	specs := map[string]netSpec{}
+	nets := map[string]*api.Network{}
 	for _, a := range atts {
-		if spec, ok, _ := specOf(a.Network); ok {
-			specs[spec.ID] = spec
+		if _, ok, _ := specOf(a.Network); ok {
+			nets[a.Network.ID] = a.Network
 		}
 	}
 	n.mu.Lock()
 	for _, ep := range eps {
-		nn, err := n.ensure(specs[ep.Net])
+		nn, err := n.ensure(nets[ep.Net])
 		if err != nil {
 			n.mu.Unlock()
 			return err
@@ -227,7 +246,7 @@ func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []local
 	old, known := n.tasks[id]
 	changed := len(eps) > 0 && !(known && old.ns == ctrNS && slices.Equal(old.eps, eps))
 	if changed {
-		n.tasks[id] = localTask{ns: ctrNS, eps: eps}
+		n.tasks[id] = localTask{ns: ctrNS, eps: eps, ctr: old.ctr, dnsNames: old.dnsNames}
 		n.bump()
 	}
 	g := n.gossip
@@ -241,15 +260,26 @@ func (n *Node) join(id, ctrNS string, atts []*api.NetworkAttachment, eps []local
 	return nil
 }
 
-// ensure returns the network's data plane here, built on first use with
-// the remote entries already known. Callers hold n.mu.
-func (n *Node) ensure(spec netSpec) (*nodeNet, error) {
+// ensure returns the data plane here of network nw (an overlay), built on
+// first use with the remote entries already known. Callers hold n.mu.
+func (n *Node) ensure(nw *api.Network) (*nodeNet, error) {
+	spec, ok, err := specOf(nw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("network %s has no overlay allocation", nw.GetID())
+	}
 	if nn := n.nets[spec.ID]; nn != nil {
+		nn.net = nw
 		return nn, nil
 	}
-	nn := &nodeNet{spec: spec, ns: filepath.Join(n.cfg.Root, spec.ID[:min(12, len(spec.ID))]), users: map[string]bool{}}
+	nn := &nodeNet{spec: spec, net: nw, ns: filepath.Join(n.cfg.Root, spec.ID[:min(12, len(spec.ID))]), users: map[string]bool{}}
 	if err := os.MkdirAll(n.cfg.Root, 0o700); err != nil {
 		return nil, err
+	}
+	if len(n.nets) == 0 {
+		n.untrackVXLAN()
 	}
 	if err := ensureNetwork(nn.ns, spec, n.cfg.VXLANPort); err != nil {
 		return nil, fmt.Errorf("overlay network %s: %w", spec.ID, err)
@@ -294,6 +324,9 @@ func (n *Node) Leave(taskID string) {
 				if len(nn.users) == 0 {
 					nn.remove()
 					delete(n.nets, ep.Net)
+					if len(n.nets) == 0 {
+						n.trackVXLAN()
+					}
 				}
 			}
 		}
@@ -316,6 +349,7 @@ func (n *Node) Reset() {
 		nn.remove()
 		delete(n.nets, id)
 	}
+	n.trackVXLAN()
 	n.tasks = map[string]localTask{}
 	n.remote = map[string]nodeState{}
 	n.bump()
@@ -368,36 +402,33 @@ func (n *Node) localState() nodeState {
 }
 
 // merge takes a node's announced state if it is newer than what is known,
-// and programs the difference.
-func (n *Node) merge(node string, st nodeState) {
+// and programs the difference into the VXLAN devices; changed says
+// whether the VIP and mesh rules need a refresh (refreshLB).
+func (n *Node) merge(node string, st nodeState) (changed bool) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	if node == n.self {
-		n.mu.Unlock()
-		return
+		return false
 	}
 	old, ok := n.remote[node]
 	if ok && old.Version >= st.Version {
-		n.mu.Unlock()
-		return
+		return false
 	}
 	n.replace(node, old.Entries, st.Entries)
 	n.remote[node] = st
-	n.mu.Unlock()
-	n.refreshLB()
+	return true
 }
 
-// forget drops a departed node's entries.
-func (n *Node) forget(node string) {
+// forget drops a departed node's entries, as merge.
+func (n *Node) forget(node string) (changed bool) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	old, ok := n.remote[node]
 	if ok {
 		n.replace(node, old.Entries, nil)
 		delete(n.remote, node)
 	}
-	n.mu.Unlock()
-	if ok {
-		n.refreshLB()
-	}
+	return ok
 }
 
 // replace programs the change from old to new entries. Callers hold n.mu.

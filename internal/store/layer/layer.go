@@ -65,6 +65,10 @@ type Store interface {
 	// Mount mounts read-write layer key as an overlay at target, making
 	// target if needed. A target that is already mounted is left so.
 	Mount(ctx context.Context, key, target string) error
+	// MountIDMapped is Mount for a container in a user namespace of its
+	// own: the parents are ID-mapped by that user namespace's mappings
+	// and the read-write layer's top belongs to its root (idmap.go).
+	MountIDMapped(ctx context.Context, key, target string, m IDMap) error
 	// Unmount undoes Mount. A target that is not mounted is fine.
 	Unmount(ctx context.Context, target string) error
 	// Diff is read-write layer key's changes as a layer tar (overlay's

@@ -392,12 +392,24 @@ func (s *Overlay) Stat(ctx context.Context, key string) (RW, error) {
 
 // Mount implements Store.
 func (s *Overlay) Mount(ctx context.Context, key, target string) error {
+	return s.mount(ctx, key, target, nil)
+}
+
+// MountIDMapped implements Store.
+func (s *Overlay) MountIDMapped(ctx context.Context, key, target string, m IDMap) error {
+	return s.mount(ctx, key, target, &m)
+}
+
+func (s *Overlay) mount(ctx context.Context, key, target string, m *IDMap) error {
 	rw, err := s.Stat(ctx, key)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return err
+	}
+	if IsMounted(target) {
+		return nil
 	}
 	lowers := rw.Lowers
 	if len(lowers) == 0 {
@@ -406,12 +418,22 @@ func (s *Overlay) Mount(ctx context.Context, key, target string) error {
 	// overlay wants the topmost lower first.
 	rev := slices.Clone(lowers)
 	slices.Reverse(rev)
+	if m != nil {
+		mapped, closeAll, err := idmapLowers(rev, m.Userns)
+		if err != nil {
+			return err
+		}
+		defer closeAll() // overlay holds clones of its layers' mounts
+		rev = mapped
+		// The upper layer is not ID-mapped: the pod's root owns its
+		// top, and what the pod writes keeps the pod's host ids.
+		if err := os.Lchown(rw.Upper, int(m.UID), int(m.GID)); err != nil {
+			return err
+		}
+	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", strings.Join(rev, ":"), rw.Upper, rw.Work)
 	if len(opts) >= unix.Getpagesize() {
 		return fmt.Errorf("overlay mount options too long (%d layers)", len(lowers))
-	}
-	if IsMounted(target) {
-		return nil
 	}
 	if err := s.cfg.Mounter.Mount("overlay", target, "overlay", 0, opts); err != nil {
 		return fmt.Errorf("mounting container root file system: %w", err)

@@ -1,6 +1,7 @@
 // The one client of the Engine API. Every call goes to /api/ on the
 // dashboard's own origin, which wharfd hands in-process to the same
 // handler the docker CLI talks to, with the session as a bearer token.
+import { withEarly } from './early';
 
 export interface Port {
   IP?: string;
@@ -247,10 +248,14 @@ export class ApiError extends Error {
 
 export type Fetch = typeof fetch;
 
+// Requests go out through withEarly: the first view's few were sent by
+// index.html before this script loaded, and take those answers.
+const pageFetch: Fetch = withEarly((...a) => fetch(...a));
+
 export class Api {
   constructor(
     private session: string,
-    private fetchImpl: Fetch = (...a) => fetch(...a),
+    private fetchImpl: Fetch = pageFetch,
     private base = '/api',
   ) {}
 
@@ -604,13 +609,24 @@ export class Demuxer {
   }
 }
 
-/** login trades a one-time login token (from `wharf dashboard`) for a session. */
-export async function login(token: string, fetchImpl: Fetch = (...a) => fetch(...a)): Promise<string> {
+/** What a login answers: the session, and the container list if asked for. */
+export interface LoginAnswer {
+  Session: string;
+  Containers?: ContainerSummary[];
+}
+
+/**
+ * login trades a one-time login token (from `wharf dashboard`) for a
+ * session; withList asks for the container list in the same answer (the
+ * first view's, without a second request).
+ */
+export async function login(token: string, fetchImpl: Fetch = pageFetch, withList = false): Promise<LoginAnswer> {
   const res = await fetchImpl('/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ Login: token }),
+    // The same text index.html's boot script sends (early.ts matches it).
+    body: JSON.stringify(withList ? { Login: token, With: 'containers' } : { Login: token }),
   });
   if (!res.ok) throw await errorOf(res);
-  return ((await res.json()) as { Session: string }).Session;
+  return (await res.json()) as LoginAnswer;
 }

@@ -22,6 +22,12 @@ export class ContainerList {
     private delay = 100,
   ) {}
 
+  /** seed takes a list got before the page mounted (lib/first.ts) as if load had got it. */
+  seed(items: ContainerSummary[]) {
+    this.items = items;
+    this.loaded = true;
+  }
+
   async load() {
     try {
       const all = await this.request(() => this.api.containers());

@@ -25,9 +25,8 @@ export class EventHub {
     for (const l of this.listeners) l(e);
   }
 
-  /** run follows /events until signal aborts, reconnecting after a drop; onGap runs after each reconnect. */
-  async run(signal: AbortSignal, onGap: () => void) {
-    let since = Math.floor(Date.now() / 1000);
+  /** run follows /events from since (s since the epoch) until signal aborts, reconnecting after a drop; onGap runs after each reconnect. */
+  async run(signal: AbortSignal, onGap: () => void, since = Math.floor(Date.now() / 1000)) {
     while (!signal.aborted) {
       try {
         this.connected = true;
@@ -41,6 +40,7 @@ export class EventHub {
       this.connected = false;
       if (signal.aborted) return;
       await new Promise((r) => setTimeout(r, 1000));
+      if (signal.aborted) return; // the page left while waiting
       onGap();
     }
   }

@@ -14,9 +14,9 @@ describe('session', () => {
     const storage = memoryStorage();
     const fetch = vi.fn(async (_u: RequestInfo | URL, _i?: RequestInit) => new Response(JSON.stringify({ Session: 'sess1' }), { status: 200 }));
     history.replaceState(null, '', '/#login=abc123');
-    expect(await fromFragment(location, storage, fetch)).toBe('sess1');
+    expect((await fromFragment(location, storage, fetch)).session).toBe('sess1');
     expect(fetch.mock.calls[0][0]).toBe('/login');
-    expect(fetch.mock.calls[0][1]!.body).toBe('{"Login":"abc123"}');
+    expect(fetch.mock.calls[0][1]!.body).toBe('{"Login":"abc123","With":"containers"}');
     expect(stored(storage)).toBe('sess1');
     expect(location.hash).toBe('#/containers');
   });
@@ -25,7 +25,7 @@ describe('session', () => {
     const storage = memoryStorage();
     storage.setItem('wharf.session', 'old');
     history.replaceState(null, '', '/#/images');
-    expect(await fromFragment(location, storage)).toBe('old');
+    expect(await fromFragment(location, storage)).toEqual({ session: 'old' });
     const fetch = vi.fn(async () => new Response(JSON.stringify({ message: 'this login link is used or expired' }), { status: 401 }));
     history.replaceState(null, '', '/#login=ff');
     await expect(fromFragment(location, storage, fetch)).rejects.toThrow('used or expired');

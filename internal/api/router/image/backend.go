@@ -16,7 +16,9 @@ import (
 // imageBackend reads and changes the images in the store.
 type imageBackend interface {
 	List(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
+	ListAll(ctx context.Context, f filters.Args) ([]imagetypes.Summary, error)
 	Inspect(ctx context.Context, ref string) (*imagetypes.InspectResponse, error)
+	ParentOf(ctx context.Context, id string) string
 	History(ctx context.Context, ref string) ([]imagetypes.HistoryResponseItem, error)
 	Tag(ctx context.Context, ref, repo, tag string) error
 	Delete(ctx context.Context, ref string, force, noprune bool) ([]imagetypes.DeleteResponse, error)

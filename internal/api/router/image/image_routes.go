@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 
 	"github.com/wharf/wharf/internal/api/compat"
@@ -29,6 +30,13 @@ func splitAction(rest string, actions ...string) (name, action string) {
 	return rest, ""
 }
 
+// inspectWithParent adds the Parent that dockerd still sends for images
+// of the classic builder and commit (the API's Go type dropped it).
+type inspectWithParent struct {
+	*imagetypes.InspectResponse
+	Parent string `json:",omitempty"`
+}
+
 func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 	name, action := splitAction(r.PathValue("rest"), "json", "history", "get", "attestations")
 	ctx := r.Context()
@@ -38,7 +46,7 @@ func (s *Router) imageGet(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return compat.WriteJSON(w, r, http.StatusOK, compat.ImageInspect, resp)
+		return compat.WriteJSON(w, r, http.StatusOK, compat.ImageInspect, inspectWithParent{resp, s.backend.ParentOf(ctx, resp.ID)})
 	case "history":
 		resp, err := s.backend.History(ctx, name)
 		if err != nil {
@@ -90,11 +98,15 @@ func (s *Router) imageList(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("filter"); v != "" && compat.Before(r.Context(), compat.ImageListFilterParam) && !f.Has("reference") {
 		f.Add("reference", v)
 	}
-	list, err := s.backend.List(r.Context(), f)
+	list := s.backend.List
+	if httputil.BoolValue(r, "all") {
+		list = s.backend.ListAll
+	}
+	images, err := list(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	return compat.WriteJSON(w, r, http.StatusOK, compat.ImageList, list)
+	return compat.WriteJSON(w, r, http.StatusOK, compat.ImageList, images)
 }
 
 // imageCreate is "docker import" (fromSrc) and, later, "docker pull" (fromImage).
