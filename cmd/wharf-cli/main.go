@@ -1,6 +1,8 @@
 // Command wharf-cli is the Wharf command-line client's body: the wharf
-// front (cmd/wharf) answers a few commands itself and runs this binary,
-// installed beside it, with the same command line for all the others.
+// router (cmd/wharf) runs this binary, installed beside it, for all but
+// the few commands wharf-front (cmd/wharf-front) answers itself, and
+// wharf-front runs it with the same command line when it does not model a
+// flag or setting.
 //
 // It is the docker CLI's own command tree (github.com/docker/cli), built
 // as a library and pointed at wharfd by default. Reusing it, rather than

@@ -1,7 +1,10 @@
 #!/bin/sh
-# Builds the wharf CLI's two binaries into <bindir>, each with one library
-# patched so that it does its work when first used instead of in its
-# package init, which Go runs on every start of every command:
+# Builds the wharf CLI's three binaries into <bindir>: wharf (cmd/wharf,
+# a small static C program that execs one of the other two; built with
+# the system's cc, $CC to choose another) and the two Go programs it runs,
+# each with libraries patched so that they do their work when first used
+# instead of in their package init, which Go runs on every start of every
+# command:
 #
 #   wharf-cli (docker's command tree, cmd/wharf-cli) with
 #   github.com/santhosh-tekuri/jsonschema/v6 patched by
@@ -11,7 +14,7 @@
 #   CPU and ~350 of its ~2,100 page faults. Patched, the drafts are
 #   compiled on the first Compile, which only `wharf stack deploy` reaches.
 #
-#   wharf (the front, cmd/wharf) with github.com/distribution/reference
+#   wharf-front (the front, cmd/wharf-front) with github.com/distribution/reference
 #   and github.com/opencontainers/go-digest patched by
 #   reference-lazy-regexps.patch and go-digest-lazy-regexps.patch: their
 #   regular expressions are compiled on first use, not in their init
@@ -23,7 +26,7 @@
 # The libraries' own tests pass on the patched copies (go test -race, in
 # them). A patched copy is the module of go.mod's version, put beside a
 # go.work that uses this repository and replaces the module with it
-# (go.mod stays as it is: `go build ./cmd/wharf ./cmd/wharf-cli` builds
+# (go.mod stays as it is: `go build ./cmd/wharf-front ./cmd/wharf-cli` builds
 # them unpatched, only slower to start). If a patch no longer applies (a
 # new version), or the build with it fails, the binary is built unpatched
 # and this says so.
@@ -72,5 +75,7 @@ replace $mod => $copy"
 }
 
 build_patched wharf-cli github.com/santhosh-tekuri/jsonschema/v6 jsonschema-lazy-drafts.patch
-build_patched wharf github.com/distribution/reference reference-lazy-regexps.patch \
+build_patched wharf-front github.com/distribution/reference reference-lazy-regexps.patch \
 	github.com/opencontainers/go-digest go-digest-lazy-regexps.patch
+# Static and stripped, as the Go binaries: no dynamic loader at each start.
+${CC:-cc} -std=c11 -Os -static -s -Wall -Wextra -Werror -o "$bindir/wharf" cmd/wharf/wharf.c

@@ -214,7 +214,7 @@ func TestSocketGroup(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(bin) })
 	os.Chmod(bin, 0o755)
-	for _, f := range []string{"wharf", "wharf-cli"} {
+	for _, f := range []string{"wharf", "wharf-front", "wharf-cli"} {
 		copyFile(t, filepath.Join(testEnv.bin, f), filepath.Join(bin, f))
 	}
 

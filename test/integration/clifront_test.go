@@ -12,12 +12,13 @@ import (
 	"time"
 )
 
-// TestCLIFrontParity runs command lines through the wharf front (bin/wharf)
-// and through wharf-cli, docker's whole command tree, and wants the same
-// output, messages and exit code byte for byte. Each case also says whether
-// the front answers it itself: a copy of the front alone (no wharf-cli
-// beside it) must then print the same, and must otherwise fail for want
-// of wharf-cli, which proves the line went to docker's code.
+// TestCLIFrontParity runs command lines through wharf (bin/wharf, the
+// router, which runs wharf-front or wharf-cli) and through wharf-cli,
+// docker's whole command tree, and wants the same output, messages and
+// exit code byte for byte. Each case also says whether the front answers
+// it itself: a copy of the router and the front alone (no wharf-cli beside
+// them) must then print the same, and must otherwise fail for want of
+// wharf-cli, which proves the line went to docker's code.
 func TestCLIFrontParity(t *testing.T) {
 	label := "it=" + uniqueName(t, "front")
 	up, exited, created := uniqueName(t, "up"), uniqueName(t, "exited"), uniqueName(t, "created")
@@ -28,7 +29,9 @@ func TestCLIFrontParity(t *testing.T) {
 	cli(t, "wharf", "create", "-l", label, "-l", "k=v2", "--name", created, "busybox", "true")
 
 	alone := t.TempDir()
-	copyFile(t, filepath.Join(testEnv.bin, "wharf"), filepath.Join(alone, "wharf"))
+	for _, f := range []string{"wharf", "wharf-front"} {
+		copyFile(t, filepath.Join(testEnv.bin, f), filepath.Join(alone, f))
+	}
 	cfg := filepath.Join(filepath.Dir(testEnv.root), "dockercfg")
 	// Config directories: one with a psFormat (the front's), one with
 	// aliases (wharf-cli's).
@@ -43,6 +46,7 @@ func TestCLIFrontParity(t *testing.T) {
 	for _, c := range []struct {
 		args  []string
 		front bool   // the front answers it itself
+		code  int    // its exit code, when the front answers
 		host  string // DOCKER_HOST, when not the suite's daemon
 		cfg   string // DOCKER_CONFIG, when not the suite's
 	}{
@@ -85,6 +89,15 @@ func TestCLIFrontParity(t *testing.T) {
 		{args: []string{"inspect", up, "--type=container", "-f", "{{.Id}}"}, front: true},
 		{args: []string{"container", "inspect", up}, front: true},
 		{args: []string{"container", "inspect", "-f", "{{.HostConfig.NetworkMode}} {{.Path}} {{.Args}}", up, exited}, front: true},
+		{args: []string{"exec", up, "echo", "hi"}, front: true},
+		{args: []string{"exec", up, "sh", "-c", "echo out; echo err >&2; echo out2; exit 3"}, front: true, code: 3},
+		{args: []string{"exec", "-e", "A=1", "-e", "PATH", "-eB=", "-w", "/tmp", "-u", "nobody", up, "sh", "-c", "echo $A $B $PATH; pwd; id"}, front: true},
+		{args: []string{"exec", "--privileged", "-i=false", up, "ls", "-d", "/proc"}, front: true},
+		{args: []string{"exec", up, "no-such-command"}, front: true, code: 127},
+		{args: []string{"exec", up, "/etc"}, front: true, code: 126},
+		{args: []string{"exec", "-u", "no-such-user", up, "true"}, front: true, code: 126},
+		{args: []string{"exec", "-d", up, "sleep", "1"}, front: true},
+		{args: []string{"container", "exec", up, "sh", "-c", "exit 255"}, front: true, code: 255},
 
 		// wharf-cli's: errors, warnings, other objects and commands,
 		// settings the front does not model.
@@ -111,6 +124,15 @@ func TestCLIFrontParity(t *testing.T) {
 		{args: []string{"inspect", "-f", "{{", up}},
 		{args: []string{"container", "inspect", "no-such-object"}},
 		{args: []string{"container", "inspect", "busybox"}},
+		{args: []string{"exec", "no-such-container", "true"}},
+		{args: []string{"exec", exited, "true"}},
+		{args: []string{"exec", created, "true"}},
+		{args: []string{"exec", up}},
+		{args: []string{"exec", "-i", up, "true"}},
+		{args: []string{"exec", "-t", up, "true"}},
+		{args: []string{"exec", "--env-file", "/dev/null", up, "true"}},
+		{args: []string{"exec", "-e", "=x", up, "true"}},
+		{args: []string{"exec", "--help"}},
 		{args: []string{"version", "--format", "{{.Client.Version}}"}},
 		{args: []string{"--version", "ps"}},
 		{args: []string{"images", "-q"}},
@@ -145,7 +167,7 @@ func TestCLIFrontParity(t *testing.T) {
 		if !c.front && (only.code != 1 || !strings.Contains(only.stderr, "wharf-cli, must be installed beside wharf")) {
 			t.Errorf("%s: the front answered alone, want it to run wharf-cli: %+v", name, only)
 		}
-		if c.front && full.code != 0 {
+		if c.front && full.code != c.code {
 			t.Errorf("%s: exit %d: %s", name, full.code, full.stderr)
 		}
 	}

@@ -30,7 +30,7 @@ func inspect(ctx context.Context, host string, anyObject bool, args []string, ou
 	if anyObject {
 		specs = inspectTypeFlags
 	}
-	flags, refs, ok := parseFlags(args, specs)
+	flags, refs, ok := parseFlags(args, specs, true)
 	if !ok || len(refs) == 0 {
 		return false
 	}

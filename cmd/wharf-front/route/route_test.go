@@ -18,6 +18,8 @@ func TestCommand(t *testing.T) {
 		{[]string{"container", "ps"}, "ps", []string{}, true},
 		{[]string{"inspect", "web"}, "inspect", []string{"web"}, true},
 		{[]string{"container", "inspect", "web"}, "container inspect", []string{"web"}, true},
+		{[]string{"exec", "web", "true"}, "exec", []string{"web", "true"}, true},
+		{[]string{"container", "exec", "-d", "web", "true"}, "exec", []string{"-d", "web", "true"}, true},
 		{nil, "", nil, false},
 		{[]string{"images"}, "", nil, false},
 		{[]string{"-H", "unix:///x", "ps"}, "", nil, false},

@@ -28,7 +28,7 @@ var psFlags = []flagSpec{
 // cli/command/container/list.go, step by step), writing to out only when
 // all went well.
 func ps(ctx context.Context, host, psFormat string, args []string, out io.Writer) bool {
-	flags, positional, ok := parseFlags(args, psFlags)
+	flags, positional, ok := parseFlags(args, psFlags, true)
 	if !ok || len(positional) > 0 {
 		return false
 	}

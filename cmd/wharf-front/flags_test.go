@@ -11,8 +11,9 @@ import (
 
 // pflagParse parses args with pflag itself, as docker's command would:
 // every value each flag was given, in order, and the arguments.
-func pflagParse(args []string, specs []flagSpec) ([]flagValue, []string, error) {
+func pflagParse(args []string, specs []flagSpec, interspersed bool) ([]flagValue, []string, error) {
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	fs.SetInterspersed(interspersed)
 	fs.Usage = func() {}
 	var got []flagValue
 	for _, s := range specs {
@@ -59,13 +60,13 @@ func (r *recorder) Type() string {
 
 // checkLikePflag fails when parseFlags accepts args but pflag parses them
 // otherwise (or refuses them).
-func checkLikePflag(t *testing.T, args []string, specs []flagSpec) bool {
+func checkLikePflag(t *testing.T, args []string, specs []flagSpec, interspersed bool) bool {
 	t.Helper()
-	flags, positional, ok := parseFlags(args, specs)
+	flags, positional, ok := parseFlags(args, specs, interspersed)
 	if !ok {
 		return false
 	}
-	want, wantArgs, err := pflagParse(args, specs)
+	want, wantArgs, err := pflagParse(args, specs, interspersed)
 	if err != nil {
 		t.Fatalf("parseFlags(%q) accepted what pflag refuses: %v", args, err)
 	}
@@ -132,7 +133,7 @@ func TestParseFlagsLikePflag(t *testing.T) {
 		{"--debug", false},
 	} {
 		args := strings.Fields(c.args)
-		if got := checkLikePflag(t, args, psFlags); got != c.ok {
+		if got := checkLikePflag(t, args, psFlags, true); got != c.ok {
 			t.Errorf("parseFlags(%q) ok = %v, want %v", args, got, c.ok)
 		}
 	}
@@ -141,12 +142,40 @@ func TestParseFlagsLikePflag(t *testing.T) {
 // FuzzParseFlags checks that whatever parseFlags accepts, pflag parses
 // the same way.
 func FuzzParseFlags(f *testing.F) {
-	for _, s := range []string{"-aq\x00--format\x00{{.ID}}", "-n3\x00-fname=x", "--all=false\x00x", "-f=a=b\x00--last\x00-2", "--type=container\x00-s\x00web"} {
+	for _, s := range []string{"-aq\x00--format\x00{{.ID}}", "-n3\x00-fname=x", "--all=false\x00x", "-f=a=b\x00--last\x00-2", "--type=container\x00-s\x00web", "-e\x00A=1\x00-uroot\x00c\x00sh\x00-c\x00x", "-d=false\x00--privileged\x00-w/\x00c\x00-e\x00x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		args := strings.Split(s, "\x00")
-		checkLikePflag(t, args, psFlags)
-		checkLikePflag(t, args, inspectTypeFlags)
+		checkLikePflag(t, args, psFlags, true)
+		checkLikePflag(t, args, inspectTypeFlags, true)
+		checkLikePflag(t, args, execFlags, false)
 	})
+}
+
+// TestExecFlagsLikePflag: exec's flags stop at the container, as docker's
+// non-interspersed flag set does.
+func TestExecFlagsLikePflag(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		ok   bool
+	}{
+		{"c true", true},
+		{"-e A=1 -u 0:0 -w /tmp c sh -c x", true},
+		{"-d c sleep 1", true},
+		{"-i=false --tty=false c true", true},
+		{"c ls -la", true}, // -la is the command's
+		{"c -e A=1", true},
+		{"- c", true},
+		{"-x c true", false},
+		{"--env-file f c true", false},
+		{"--detach-keys ctrl-x c true", false},
+		{"-- c true", false},
+		{"-e", false},
+	} {
+		args := strings.Fields(c.args)
+		if got := checkLikePflag(t, args, execFlags, false); got != c.ok {
+			t.Errorf("parseFlags(%q) ok = %v, want %v", args, got, c.ok)
+		}
+	}
 }

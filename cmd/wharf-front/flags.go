@@ -18,11 +18,12 @@ type flagValue struct {
 	value string // for a bool flag, "true" or "false"
 }
 
-// parseFlags parses args as pflag parses a command's flags (interspersed
-// with arguments; --x, --x=v, --x v; -x, -xyz, -xv, -x=v, -x v), for the
-// flags specs. It reports false for anything else (an unknown flag, --,
-// a missing value, a bool flag's bad value, -h): wharf-cli's to answer.
-func parseFlags(args []string, specs []flagSpec) (flags []flagValue, positional []string, ok bool) {
+// parseFlags parses args as pflag parses a command's flags (--x, --x=v,
+// --x v; -x, -xyz, -xv, -x=v, -x v), for the flags specs, interspersed with
+// arguments or, when not interspersed (`exec`), only before the first
+// argument. It reports false for anything else (an unknown flag, --, a
+// missing value, a bool flag's bad value, -h): wharf-cli's to answer.
+func parseFlags(args []string, specs []flagSpec, interspersed bool) (flags []flagValue, positional []string, ok bool) {
 	long := func(name string) *flagSpec {
 		for i := range specs {
 			if specs[i].long == name {
@@ -61,6 +62,9 @@ func parseFlags(args []string, specs []flagSpec) (flags []flagValue, positional 
 		switch {
 		case len(a) < 2 || a[0] != '-':
 			positional = append(positional, a)
+			if !interspersed {
+				return flags, append(positional, args...), true
+			}
 		case a[1] == '-':
 			name, v, hasValue := strings.Cut(a[2:], "=")
 			spec := long(name)

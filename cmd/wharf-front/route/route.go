@@ -1,7 +1,8 @@
 // Package route decides, before Go initialises the front's heavier
 // packages, whether the wharf front answers this command line itself, and
-// otherwise runs wharf-cli in its place (see cmd/wharf for why and the
-// whole rule). It answers `--version` itself.
+// otherwise runs wharf-cli in its place (see cmd/wharf-front for why and
+// the whole rule). It answers `--version` itself. The router, cmd/wharf,
+// makes the same choice in C, to run wharf-cli without a Go start first.
 //
 // Go initialises a package as soon as its imports are, taking packages in
 // import path order: this one imports only packages that every Go program
@@ -20,7 +21,7 @@ import (
 )
 
 // version is set at build time with -ldflags "-X
-// github.com/wharf/wharf/cmd/wharf/route.version=..." (Makefile), to
+// github.com/wharf/wharf/cmd/wharf-front/route.version=..." (Makefile), to
 // wharf-cli's version.
 var version = "dev"
 
@@ -57,10 +58,11 @@ func VersionLine() string {
 }
 
 // Command returns which of the front's commands args names ("ps",
-// "inspect" or "container inspect") and the arguments after its name.
+// "inspect", "container inspect" or "exec") and the arguments after its
+// name. cmd/wharf/wharf.c's front_command must choose the same.
 func Command(args []string) (name string, rest []string, ok bool) {
 	switch {
-	case len(args) >= 1 && (args[0] == "ps" || args[0] == "inspect"):
+	case len(args) >= 1 && (args[0] == "ps" || args[0] == "inspect" || args[0] == "exec"):
 		return args[0], args[1:], true
 	case len(args) >= 2 && args[0] == "container":
 		switch args[1] {
@@ -68,6 +70,8 @@ func Command(args []string) (name string, rest []string, ok bool) {
 			return "ps", args[2:], true
 		case "inspect":
 			return "container inspect", args[2:], true
+		case "exec":
+			return "exec", args[2:], true
 		}
 	}
 	return "", nil, false
