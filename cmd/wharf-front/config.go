@@ -54,8 +54,13 @@ func loadConfig(path string) (psFormat string, ok bool) {
 }
 
 // newClient returns an API client as docker's for the default context on
-// a unix socket: the same user agent, the API version negotiated on the
-// first request.
+// a unix socket, with the same user agent. docker pings the daemon first
+// to choose the API version, the lower of its own highest and the
+// daemon's; the front asks at its own highest at once, saving that round
+// trip: a daemon that is as new answers in that version's shape, as after
+// the ping, and an older one refuses the request, which the front then
+// hands over to wharf-cli like any error before it has done anything.
 func newClient(host string) (*client.Client, error) {
-	return client.New(client.WithHost(host), client.WithUserAgent("Docker-Client/"+cliversion.Version+" (linux)"))
+	return client.New(client.WithHost(host), client.WithUserAgent("Docker-Client/"+cliversion.Version+" (linux)"),
+		client.WithAPIVersion(client.MaxAPIVersion))
 }
