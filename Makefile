@@ -30,6 +30,7 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 	-X github.com/wharf/wharf/internal/version.GitCommit=$(COMMIT) \
 	-X github.com/wharf/wharf/internal/version.BuildTime=$(BUILDTIME) \
 	-X main.version=$(VERSION) \
+	-X github.com/wharf/wharf/cmd/wharf-front/route.version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.Version=$(VERSION) \
 	-X github.com/docker/cli/cli/version.GitCommit=$(COMMIT) \
 	-X github.com/docker/cli/cli/version.PlatformName=Wharf
@@ -40,13 +41,16 @@ VERSION_LDFLAGS = -X github.com/wharf/wharf/internal/version.Version=$(VERSION) 
 # wharf-crun runs crun where crun refuses a hybrid cgroup host
 # (cmd/wharf-crun; cgo, for a constructor that runs before Go's threads).
 # wharf-exec-init runs inside containers (by exec): CGO_ENABLED=0 keeps it
-# static whatever its imports become. wharf is static too, as docker's CLI
+# static whatever its imports become. The CLI is static too, as docker's
 # is: every command starts without the dynamic loader and libc (fewer page
-# faults, ~5% of `wharf --version`). hack/cli/build.sh builds it with a
-# JSON Schema library that compiles its metaschemas when first used, not at
-# every start.
+# faults, ~5% of `wharf --version`). hack/cli/build.sh builds its three
+# binaries: wharf, a small C program (system cc) that only execs one of
+# wharf-front, which answers --version, ps, inspect and exec itself
+# (cmd/wharf-front says exactly when), and wharf-cli, docker's whole
+# command tree, for everything else; the two Go ones with libraries
+# patched to do work when first used, not at every start.
 build: compose-plugin web
-	hack/cli/build.sh $(BIN)/wharf "$(VERSION_LDFLAGS)"
+	hack/cli/build.sh $(BIN) "$(VERSION_LDFLAGS)"
 	$(GO) build -trimpath -ldflags "-s -w $(VERSION_LDFLAGS)" -o $(BIN)/wharfd ./cmd/wharfd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/wharf-exec-init ./cmd/wharf-exec-init
 	hack/runc/build.sh $(BIN)/wharf-runc

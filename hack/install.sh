@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs (or with "uninstall", removes) what `make install` puts on a
 # machine, from the binaries in $BIN, under $DESTDIR:
-#   $PREFIX/bin/{wharf,wharfd,wharf-exec-init} and wharf-runc, wharf-crun when make build made them
+#   $PREFIX/bin/{wharf,wharf-front,wharf-cli,wharfd,wharf-exec-init} and wharf-runc, wharf-crun when make build made them
+#   (wharf runs wharf-front or wharf-cli, docker's command tree, from beside itself)
 #   $PREFIX/lib/docker/cli-plugins/docker-compose
 #   $SYSTEMDUNITDIR/wharfd.{service,socket}
 #   bash, zsh and fish completions under $PREFIX/share
@@ -23,11 +24,11 @@ zshdir=$DESTDIR$PREFIX/share/zsh/site-functions
 fishdir=$DESTDIR$PREFIX/share/fish/vendor_completions.d
 confdir=$DESTDIR$SYSCONFDIR/wharf
 
-files="$bindir/wharf $bindir/wharfd $bindir/wharf-exec-init $bindir/wharf-runc $bindir/wharf-crun $plugindir/docker-compose
+files="$bindir/wharf $bindir/wharf-front $bindir/wharf-cli $bindir/wharfd $bindir/wharf-exec-init $bindir/wharf-runc $bindir/wharf-crun $plugindir/docker-compose
 $unitdir/wharfd.service $unitdir/wharfd.socket $bashdir/wharf $zshdir/_wharf $fishdir/wharf.fish"
 
 install_all() {
-	install -D -m 755 -t "$bindir" "$BIN/wharf" "$BIN/wharfd" "$BIN/wharf-exec-init"
+	install -D -m 755 -t "$bindir" "$BIN/wharf" "$BIN/wharf-front" "$BIN/wharf-cli" "$BIN/wharfd" "$BIN/wharf-exec-init"
 	# runc with the compiled-seccomp cache; wharfd falls back to runc without it.
 	[ -x "$BIN/wharf-runc" ] && install -m 755 "$BIN/wharf-runc" "$bindir/wharf-runc"
 	# crun on hybrid cgroup hosts (cmd/wharf-crun).

@@ -1,5 +1,5 @@
 // Command cli times whole CLI invocations, side by side, against one
-// daemon: `--version`, `ps`, `inspect` and `create` through each client
+// daemon: `--version`, `ps`, `inspect`, `exec` and `create` through each client
 // given (wharf, the official docker CLI, another build of wharf). Each
 // round runs every command through every client in turn, so a machine
 // that slows down or speeds up during the run weighs on all of them
@@ -51,6 +51,7 @@ func main() {
 	inspect := flag.String("inspect", "", "container to inspect (the inspect figure is left out without one)")
 	label := flag.String("ps-label", "ps", "name of the ps figure in the table (say how many containers run)")
 	image := flag.String("image", "busybox", "image for `create`")
+	execIn := flag.String("exec", "", "running container to exec `true` in (the exec figure is left out without one)")
 	var cs clients
 	flag.Var(&cs, "cli", "name=path of a client; repeat for each (the first is the base of the ratios)")
 	flag.Parse()
@@ -58,18 +59,18 @@ func main() {
 		log.Fatal("no -cli given")
 	}
 
-	figures := []struct {
+	type figure struct {
 		name string
 		args []string
-	}{
-		{"--version", []string{"--version"}},
-		{*label, []string{"ps"}},
-		{"inspect", []string{"inspect", *inspect}},
-		{"create " + *image + " true", []string{"create", *image, "true"}},
 	}
-	if *inspect == "" {
-		figures = append(figures[:2], figures[3:]...)
+	figures := []figure{{"--version", []string{"--version"}}, {*label, []string{"ps"}}}
+	if *inspect != "" {
+		figures = append(figures, figure{"inspect", []string{"inspect", *inspect}})
 	}
+	if *execIn != "" {
+		figures = append(figures, figure{"exec " + *execIn + " true", []string{"exec", *execIn, "true"}})
+	}
+	figures = append(figures, figure{"create " + *image + " true", []string{"create", *image, "true"}})
 	env := append(os.Environ(), "DOCKER_HOST="+*host)
 	times := make([][][]sample, len(figures))
 	for f := range figures {

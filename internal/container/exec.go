@@ -90,7 +90,7 @@ type ExecStartOptions = backend.ExecStartOptions
 
 // ExecStart runs the exec's process and, unless detached, streams its
 // stdio until it ends.
-func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) error {
+func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) (err error) {
 	e, err := s.getExec(id)
 	if err != nil {
 		return err
@@ -113,6 +113,19 @@ func (s *Service) ExecStart(ctx context.Context, id string, o ExecStartOptions) 
 	if !running {
 		return errs.Conflict("container %s is not running", c.ID)
 	}
+	// An exec that could not start (an unknown user, a runtime error)
+	// exits 126 as in dockerd, whose words the API writes on the stream;
+	// the docker CLI exits with that code.
+	defer func() {
+		if err != nil {
+			e.mu.Lock()
+			if e.exitCode == nil {
+				code := 126
+				e.exitCode = &code
+			}
+			e.mu.Unlock()
+		}
+	}()
 	rt, err := s.runtimeFor(c.Runtime)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -393,6 +394,25 @@ func TestFailedStartLeavesNothing(t *testing.T) {
 	}
 	if _, err := d.get(id); !errdefs.IsNotFound(err) {
 		t.Fatalf("--rm container kept after its start failed: %v", err)
+	}
+}
+
+// TestExecThatCannotStart: an exec whose user does not exist fails to
+// start and exits 126, as in dockerd (the docker CLI exits with it).
+func TestExecThatCannotStart(t *testing.T) {
+	d := newTestDaemon(t)
+	ctx := context.Background()
+	id := d.run(t, nil, nil)
+	execID, err := d.ExecCreate(ctx, id, container.ExecCreateRequest{User: "no-such-user", Cmd: []string{"true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ExecStart(ctx, execID, ExecStartOptions{}); err == nil || !strings.Contains(err.Error(), "unable to find user no-such-user") {
+		t.Fatalf("exec start: %v", err)
+	}
+	in, err := d.ExecInspect(ctx, execID)
+	if err != nil || in.Running || in.ExitCode == nil || *in.ExitCode != 126 {
+		t.Fatalf("exec inspect: %+v %v", in, err)
 	}
 }
 

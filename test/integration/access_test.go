@@ -214,7 +214,9 @@ func TestSocketGroup(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(bin) })
 	os.Chmod(bin, 0o755)
-	copyFile(t, filepath.Join(testEnv.bin, "wharf"), filepath.Join(bin, "wharf"))
+	for _, f := range []string{"wharf", "wharf-front", "wharf-cli"} {
+		copyFile(t, filepath.Join(testEnv.bin, f), filepath.Join(bin, f))
+	}
 
 	e := newPrivateEnv(t, `{"iptables": false}`)
 	e.args = []string{"-G", group}

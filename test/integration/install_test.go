@@ -15,7 +15,7 @@ import (
 
 // installed is what `make install` puts under DESTDIR with PREFIX=/usr/local.
 var installed = []string{
-	"usr/local/bin/wharf", "usr/local/bin/wharfd", "usr/local/bin/wharf-exec-init",
+	"usr/local/bin/wharf", "usr/local/bin/wharf-front", "usr/local/bin/wharf-cli", "usr/local/bin/wharfd", "usr/local/bin/wharf-exec-init",
 	"usr/local/lib/docker/cli-plugins/docker-compose",
 	"etc/systemd/system/wharfd.service", "etc/systemd/system/wharfd.socket",
 	"usr/local/share/bash-completion/completions/wharf",
@@ -43,7 +43,7 @@ func TestMakeInstallDestdir(t *testing.T) {
 			t.Errorf("not installed: %s", f)
 		}
 	}
-	for _, b := range []string{"wharf", "wharfd", "wharf-exec-init"} {
+	for _, b := range []string{"wharf", "wharf-front", "wharf-cli", "wharfd", "wharf-exec-init"} {
 		ef, err := elf.Open(filepath.Join(dest, "usr/local/bin", b))
 		if err != nil {
 			t.Fatal(err)
@@ -105,7 +105,7 @@ func TestDebPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"./usr/bin/wharfd", "./usr/bin/wharf", "./lib/systemd/system/wharfd.service",
+	for _, f := range []string{"./usr/bin/wharfd", "./usr/bin/wharf", "./usr/bin/wharf-front", "./usr/bin/wharf-cli", "./lib/systemd/system/wharfd.service",
 		"./usr/lib/docker/cli-plugins/docker-compose", "./usr/share/zsh/vendor-completions/_wharf", "./etc/wharf/daemon.json"} {
 		if !strings.Contains(string(contents), f+"\n") {
 			t.Errorf("package lacks %s", f)

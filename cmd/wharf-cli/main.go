@@ -1,4 +1,8 @@
-// Command wharf is the Wharf command-line client.
+// Command wharf-cli is the Wharf command-line client's body: the wharf
+// router (cmd/wharf) runs this binary, installed beside it, for all but
+// the few commands wharf-front (cmd/wharf-front) answers itself, and
+// wharf-front runs it with the same command line when it does not model a
+// flag or setting.
 //
 // It is the docker CLI's own command tree (github.com/docker/cli), built
 // as a library and pointed at wharfd by default. Reusing it, rather than
@@ -23,7 +27,7 @@ import (
 	cliversion "github.com/docker/cli/cli/version"
 	"github.com/spf13/cobra"
 
-	_ "github.com/wharf/wharf/cmd/wharf/startgc" // no collection while starting
+	_ "github.com/wharf/wharf/cmd/wharf-cli/startgc" // no collection while starting
 )
 
 // defaultHost is where wharfd listens unless told otherwise.
