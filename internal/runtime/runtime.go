@@ -329,6 +329,14 @@ func (r *Runtime) stateByRuntime(ctx context.Context, id string) (State, error) 
 
 // Update changes the resource limits of a running container.
 func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	if ok, err := r.crunUpdate(ctx, id, res); ok {
+		return err
+	}
+	return r.update(ctx, id, res)
+}
+
+// update runs the runtime's own "update" with res.
+func (r *Runtime) update(ctx context.Context, id string, res *specs.LinuxResources) error {
 	data, err := json.Marshal(res)
 	if err != nil {
 		return err
