@@ -236,8 +236,12 @@ var crunNotExecutable = strings.NewReplacer(
 // for "permission denied").
 func runcWords(msg string) string {
 	msg = crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+	msg = crunNoCwd.ReplaceAllString(msg, `chdir to cwd ("$1") set in config.json failed: no such file or directory`)
 	return crunNotExecutable.Replace(msg)
 }
+
+// crunNoCwd is crun's message for a missing working directory.
+var crunNoCwd = regexp.MustCompile("^chdir `([^`]*)`: No such file or directory$")
 
 // notFound reports whether a runtime's error says the command is missing:
 // runc's "executable file not found in $PATH", crun's "executable file
