@@ -300,6 +300,9 @@ func (r *Runtime) Resume(ctx context.Context, id string) error { return r.run(ct
 
 // Pids lists the host pids of the container's processes.
 func (r *Runtime) Pids(ctx context.Context, id string) ([]int, error) {
+	if pids, ok, err := r.crunPids(id); ok {
+		return pids, err
+	}
 	out, err := r.output(ctx, "ps", "--format", "json", id)
 	if err != nil {
 		return nil, err
