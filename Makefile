@@ -7,7 +7,7 @@
 #   make test   runs every test: unit tests, then (as root) the integration suite
 GO        ?= go
 BIN       := bin
-DEB_PKGS  := runc conmon busybox-static iptables tini containernetworking-plugins libseccomp-dev pkg-config
+DEB_PKGS  := runc crun conmon busybox-static iptables tini containernetworking-plugins libseccomp-dev pkg-config musl-tools
 SOCK      := /run/wharf/wharf.sock
 PREFIX    ?= /usr/local
 SYSTEMDUNITDIR ?= /etc/systemd/system
@@ -137,9 +137,15 @@ unit:
 	$(MAKE) web-test
 
 # The integration suite starts its own wharfd on a private data root and
-# socket, and drives it with wharf and the official docker CLI.
+# socket, and drives it with wharf and the official docker CLI. Its
+# containers run with wharfd's default runtime, crun where it is installed
+# (make deps installs it); RUNC_TESTS, the tests a runtime's behaviour
+# shows in, run again with runc as the default, the runtime of hosts
+# without crun and of --runtime runc.
+RUNC_TESTS := TestRunEchoAndExitCodes|TestExec|TestExecTTY|TestExecRunExitCodes|TestSDKExecTTY|TestRunEnvWorkdirUserHostname|TestRunErrorCodes|TestStopKill|TestPauseUnpause|TestRestart|TestResourceLimitsInEffect|TestOOMKill|TestPidsLimitCapsForkBomb|TestInit|TestSecurityOpts|TestFailedStartLeavesNothing|TestRunForwardsSignals|TestIpcModes|TestCRIUserns|TestDefaultRuntime
 integration: deps test-deps build
 	$(GO) test -tags integration -count=1 -p 1 -timeout 45m ./test/...
+	WHARF_IT_RUNTIME=runc $(GO) test -tags integration -count=1 -p 1 -timeout 15m -run '^($(RUNC_TESTS))$$' ./test/integration
 
 bench: deps build
 	bench/run.sh

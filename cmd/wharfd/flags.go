@@ -57,7 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	def(strVal{&c.TLSCert}, "tlscert", "path to the TLS certificate file", "tlscert")
 	def(strVal{&c.TLSKey}, "tlskey", "path to the TLS key file", "tlskey")
 	def(boolVal{&c.Debug}, "debug", "debug logging, and /debug/pprof on the API", "D", "debug")
-	def(strVal{&c.DefaultRuntime}, "default-runtime", "default OCI runtime (runc or crun)", "default-runtime")
+	def(strVal{&c.DefaultRuntime}, "default-runtime", "default OCI runtime (default: crun where it is installed and works, else runc)", "default-runtime")
 	def(runtimeVal{&c.Runtimes}, "runtimes", "register an OCI runtime, name=path (repeatable)", "add-runtime")
 	def(strVal{&c.CgroupParent}, "cgroup-parent", "parent cgroup of all containers (default /wharf)", "cgroup-parent")
 	def(strVal{&c.LogDriver}, "log-driver", "default driver for container logs (default json-file)", "log-driver")

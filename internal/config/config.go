@@ -19,13 +19,16 @@ type Runtime struct {
 // Config is the daemon's configuration. Every json key here is one
 // daemon.json may hold; any other is refused.
 type Config struct {
-	Root           string             `json:"data-root,omitempty"`
-	ExecRoot       string             `json:"exec-root,omitempty"`
-	Runtimes       map[string]Runtime `json:"runtimes,omitempty"`
-	DefaultRuntime string             `json:"default-runtime,omitempty"`
-	Conmon         string             `json:"conmon,omitempty"`
-	CgroupParent   string             `json:"cgroup-parent,omitempty"`
-	Debug          bool               `json:"debug,omitempty"`
+	Root     string             `json:"data-root,omitempty"`
+	ExecRoot string             `json:"exec-root,omitempty"`
+	Runtimes map[string]Runtime `json:"runtimes,omitempty"`
+	// DefaultRuntime names the runtime containers get unless they choose;
+	// "" lets wharfd choose at start: crun where it works, else runc
+	// (internal/daemon's defaultruntime.go).
+	DefaultRuntime string `json:"default-runtime,omitempty"`
+	Conmon         string `json:"conmon,omitempty"`
+	CgroupParent   string `json:"cgroup-parent,omitempty"`
+	Debug          bool   `json:"debug,omitempty"`
 	// Access: hosts, group, tls* (access.go).
 	Access
 	// Network: bip, default-address-pools, iptables, ip-masq (network.go).
@@ -63,11 +66,10 @@ func Default() Config {
 			"runc": {Path: "runc"},
 			"crun": {Path: "crun"},
 		},
-		DefaultRuntime: "runc",
-		Conmon:         "conmon",
-		CgroupParent:   "/wharf",
-		Network:        Network{IPTables: true, IPMasq: true},
-		StorageDriver:  "overlay2",
+		Conmon:        "conmon",
+		CgroupParent:  "/wharf",
+		Network:       Network{IPTables: true, IPMasq: true},
+		StorageDriver: "overlay2",
 		ContainerDefaults: ContainerDefaults{
 			LogDriver: "json-file",
 		},

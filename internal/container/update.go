@@ -95,8 +95,9 @@ func mergeResources(r, u *container.Resources) {
 
 // applyResources hands the new limits to the runtime; pidsChanged says
 // whether the update set the pids limit, which may take it back to
-// unlimited. Only then is -1 sent: crun writes it as is, which cgroup
-// v1's pids.max refuses, so an update of the memory alone would fail.
+// unlimited. Only then is -1 sent, so that an update of the memory
+// alone leaves pids.max alone (for crun, which would write -1 as is, the
+// runtime package writes "max" itself: crunupdate.go).
 func (s *Service) applyResources(ctx context.Context, c *Container, hc *container.HostConfig, pidsChanged bool) error {
 	rt, err := s.runtimeFor(c.Runtime)
 	if err != nil {

@@ -79,6 +79,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if o.HostConfig.Runtime, err = s.ociRuntime(sb.RuntimeHandler); err != nil {
 		return nil, err
 	}
+	if sb.Userns != nil && o.HostConfig.Runtime == "" {
+		o.HostConfig.Runtime = s.cfg.UsernsRuntime
+	}
 	pod := container.Pod{
 		Namespace:    Namespace,
 		NetNS:        sb.Namespaces.Net,

@@ -65,10 +65,14 @@ type Config struct {
 	// runtime handler (a RuntimeClass's handler) of its own name, besides
 	// the default ("" and "wharf").
 	Runtimes []string
-	// UserNamespaces: the default runtime ID-maps mounts (runc 1.2 or
-	// later), so pods may have user namespaces of their own (userns.go).
+	// UserNamespaces: a runtime ID-maps mounts (runc 1.2 or later), so
+	// pods may have user namespaces of their own (userns.go).
 	UserNamespaces bool
-	Log            *slog.Logger
+	// UsernsRuntime runs the containers of such pods (on the default
+	// handlers): "" the default runtime, else one that ID-maps mounts
+	// where the default cannot (runc beside crun).
+	UsernsRuntime string
+	Log           *slog.Logger
 }
 
 // Server implements runtimeapi.RuntimeServiceServer and ImageServiceServer.

@@ -3,7 +3,9 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/wharf/wharf/internal/config"
 	"github.com/wharf/wharf/internal/container"
@@ -19,15 +21,15 @@ type criServer struct {
 	socket string
 }
 
-// runtimes are the daemon's OCI runtimes' names (each a runtime handler);
-// runtimePath is the default runtime's binary, which runs the pods'
-// containers.
-func newCRI(ctx context.Context, cfg config.Config, runtimes []string, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger, runtimePath string) (*criServer, error) {
+// runtimes are the daemon's OCI runtimes (each a runtime handler), by
+// name, with their binaries; defaultRuntime runs the pods' containers.
+func newCRI(ctx context.Context, cfg config.Config, runtimes map[string]string, defaultRuntime string, containers *container.Service, images *image.Service, bus *events.Bus, log *slog.Logger) (*criServer, error) {
 	if !cfg.CRI.Enabled {
 		return nil, nil
 	}
+	usernsRuntime, userns := podUsernsRuntime(ctx, runtimes, defaultRuntime)
 	srv, err := cri.New(cri.Config{
-		Runtimes:      runtimes,
+		Runtimes:      slices.Sorted(maps.Keys(runtimes)),
 		Root:          filepath.Join(cfg.Root, "cri"),
 		RunRoot:       filepath.Join(cfg.ExecRoot, "cri"),
 		ImageRoot:     filepath.Join(cfg.Root, "image"),
@@ -36,7 +38,8 @@ func newCRI(ctx context.Context, cfg config.Config, runtimes []string, container
 		StreamAddress: cfg.CRI.StreamAddress,
 		PauseProgram:  findExecInit(),
 		// Pods' user namespaces need ID-mapped mounts from the runtime.
-		UserNamespaces: idmapMounts(ctx, runtimePath),
+		UserNamespaces: userns,
+		UsernsRuntime:  usernsRuntime,
 		Containers:     containers,
 		Streamer:       containers,
 		Resources:      containers,
@@ -52,6 +55,24 @@ func newCRI(ctx context.Context, cfg config.Config, runtimes []string, container
 		socket = filepath.Join(cfg.ExecRoot, "cri.sock")
 	}
 	return &criServer{srv: srv, socket: socket}, nil
+}
+
+// podUsernsRuntime is the runtime that runs the containers of pods in
+// user namespaces of their own (on the default handlers), and whether
+// one can: they need ID-mapped mounts, which runc 1.2 and later say they
+// have in `runc features`. The default runtime if it says so, else runc
+// (wharf-runc, runc 1.4) beside a default that cannot tell: crun 1.8 has
+// no `features`, and its ID-mapped mounts are not those of the OCI spec
+// wharf writes (its config.json stays at 1.0 for crun), so such pods
+// keep the runtime the suite proves them with.
+func podUsernsRuntime(ctx context.Context, runtimes map[string]string, defaultRuntime string) (string, bool) {
+	if idmapMounts(ctx, runtimes[defaultRuntime]) {
+		return "", true
+	}
+	if runc, ok := runtimes["runc"]; ok && defaultRuntime != "runc" && idmapMounts(ctx, runc) {
+		return "runc", true
+	}
+	return "", false
 }
 
 // ServeCRI opens the CRI socket and serves it until ctx ends; it returns

@@ -7,11 +7,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 
 	"github.com/wharf/wharf/internal/api"
 	buildrouter "github.com/wharf/wharf/internal/api/router/build"
@@ -78,8 +76,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 			Args: rc.RuntimeArgs, Env: env,
 		}
 	}
-	if _, ok := runtimes[cfg.DefaultRuntime]; !ok {
-		return nil, fmt.Errorf("default runtime %q not found (install runc)", cfg.DefaultRuntime)
+	// The configured default, else wharfd's choice (kept out of cfg, which
+	// a reload compares with daemon.json).
+	defaultRuntime := cfg.DefaultRuntime
+	if defaultRuntime == "" {
+		defaultRuntime = chooseDefaultRuntime(ctx, runtimes, log)
+	}
+	log.Debug("default runtime", "name", defaultRuntime)
+	if _, ok := runtimes[defaultRuntime]; !ok {
+		return nil, fmt.Errorf("default runtime %q not found (install runc)", defaultRuntime)
 	}
 	// Which containers use which images and volumes: written by the
 	// container service, read by the image and volume services.
@@ -114,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		Root:           filepath.Join(cfg.Root, "containers"),
 		RunRoot:        filepath.Join(cfg.ExecRoot, "containers"),
 		Runtimes:       containerRuntimes(runtimes),
-		DefaultRuntime: cfg.DefaultRuntime,
+		DefaultRuntime: defaultRuntime,
 		CgroupParent:   cfg.CgroupParent,
 		DefaultUlimits: cfg.DefaultUlimits,
 		Defaults:       containerDefaults(cfg),
@@ -144,10 +149,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, err
 		return nil, err
 	}
 	sys := system.New(system.Config{
-		Root: cfg.Root, DefaultRuntime: cfg.DefaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
+		Root: cfg.Root, DefaultRuntime: defaultRuntime, Runtimes: runtimePaths, Debug: cfg.Debug,
 		Containers: containers, Images: images, Swarm: swarm,
 	})
-	criSrv, err := newCRI(ctx, cfg, slices.Sorted(maps.Keys(runtimes)), containers, images, bus, log, runtimePaths[cfg.DefaultRuntime])
+	criSrv, err := newCRI(ctx, cfg, runtimePaths, defaultRuntime, containers, images, bus, log)
 	if err != nil {
 		return nil, fmt.Errorf("cri: %w", err)
 	}

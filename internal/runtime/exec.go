@@ -63,6 +63,16 @@ func (r *Runtime) Exec(ctx context.Context, id string, o ExecOptions) (Process, 
 	p := &execProcess{cmd: r.command(ctx, append(args, id)...), pidFile: o.PidFile, logFile: o.LogFile}
 	p.cmd.ExtraFiles = o.Files
 	stdout, stderr := orDiscard(o.Stdout), orDiscard(o.Stderr)
+	// The runtime's own error line lands on the process's stderr (crun),
+	// or its terminal (crun, and runc, whose stderr it then is), which
+	// is a terminal's output: it is the daemon's error's to say.
+	if o.ConsoleSize == nil {
+		p.runtimeErr = &runtimeErrorFilter{w: stderr}
+		stderr = p.runtimeErr
+	} else {
+		p.runtimeErr = &runtimeErrorFilter{w: stdout}
+		stdout = p.runtimeErr
+	}
 	if o.ConsoleSize == nil {
 		p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
 		if o.Stdin == nil {
@@ -141,11 +151,12 @@ func orDiscard(w io.Writer) io.Writer {
 
 // execProcess is "<runtime> exec" running in the foreground.
 type execProcess struct {
-	cmd     *exec.Cmd
-	pidFile string
-	logFile string
-	console *os.File       // our side of the process's terminal, or nil
-	copies  sync.WaitGroup // the terminal's output copy
+	cmd        *exec.Cmd
+	pidFile    string
+	logFile    string
+	console    *os.File       // our side of the process's terminal, or nil
+	copies     sync.WaitGroup // the terminal's output copy
+	runtimeErr *runtimeErrorFilter
 }
 
 func (p *execProcess) Pid() int {
@@ -190,7 +201,9 @@ func (p *execProcess) Wait() (int, error) {
 	}
 	// A process that never started: dockerd's 127 for a missing command,
 	// 126 when it cannot be executed.
-	if msg := runcWords(LogError(p.logFile)); msg != "" {
+	msg := runcWords(LogError(p.logFile))
+	p.runtimeErr.end(msg != "")
+	if msg != "" {
 		code = 126
 		if notFound(msg) {
 			code = 127

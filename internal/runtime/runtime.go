@@ -253,8 +253,12 @@ var crunNotExecutable = strings.NewReplacer(
 // for "permission denied").
 func runcWords(msg string) string {
 	msg = crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
+	msg = crunNoCwd.ReplaceAllString(msg, `chdir to cwd ("$1") set in config.json failed: no such file or directory`)
 	return crunNotExecutable.Replace(msg)
 }
+
+// crunNoCwd is crun's message for a missing working directory.
+var crunNoCwd = regexp.MustCompile("^chdir `([^`]*)`: No such file or directory$")
 
 // notFound reports whether a runtime's error says the command is missing:
 // runc's "executable file not found in $PATH", crun's "executable file
@@ -313,6 +317,9 @@ func (r *Runtime) Resume(ctx context.Context, id string) error { return r.run(ct
 
 // Pids lists the host pids of the container's processes.
 func (r *Runtime) Pids(ctx context.Context, id string) ([]int, error) {
+	if pids, ok, err := r.crunPids(id); ok {
+		return pids, err
+	}
 	out, err := r.output(ctx, "ps", "--format", "json", id)
 	if err != nil {
 		return nil, err
@@ -346,6 +353,14 @@ func (r *Runtime) stateByRuntime(ctx context.Context, id string) (State, error) 
 
 // Update changes the resource limits of a running container.
 func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	if ok, err := r.crunUpdate(ctx, id, res); ok {
+		return err
+	}
+	return r.update(ctx, id, res)
+}
+
+// update runs the runtime's own "update" with res.
+func (r *Runtime) update(ctx context.Context, id string, res *specs.LinuxResources) error {
 	data, err := json.Marshal(res)
 	if err != nil {
 		return err

@@ -63,6 +63,11 @@ func TestCRIUserns(t *testing.T) {
 	podID := ce.crictl(t, "runp", pod)
 	ctrID := ce.crictl(t, "create", podID, ctr, pod)
 	ce.crictl(t, "start", ctrID)
+	// runc runs it, beside a default (crun 1.8) that cannot tell whether
+	// it ID-maps mounts; or the default, where that is runc.
+	if _, err := os.Stat(filepath.Join(ce.execRoot, "runtime", "runc", ctrID)); err != nil {
+		t.Errorf("the pod's container is not runc's: %v", err)
+	}
 	exec := func(args ...string) string { return ce.crictl(t, append([]string{"exec", "-s", ctrID}, args...)...) }
 
 	if id := exec("id", "-u"); id != "0" {

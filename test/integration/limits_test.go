@@ -57,6 +57,13 @@ func TestResourceLimitsInEffect(t *testing.T) {
 	if got := inspectField(t, name, "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}"); got != "50331648 1000000000 60" {
 		t.Errorf("inspect after update: %q", got)
 	}
+	// -1 lifts the pids limit (runc writes "max"; for crun, which would
+	// write -1, wharf does); an update of another limit leaves it lifted.
+	cli(t, "docker", "update", "--pids-limit", "-1", name)
+	cli(t, "docker", "update", "--memory", "40m", name)
+	if got := read("pids/pids.max"); got != "max" {
+		t.Errorf("after update --pids-limit -1 pids.max = %q, want max", got)
+	}
 	if r := testEnv.run("wharf", "update", "--memory", "1m", name); r.code == 0 || !strings.Contains(r.stderr, "Minimum memory limit allowed is 6MB") {
 		t.Errorf("update below the minimum: %d %q", r.code, r.stderr)
 	}

@@ -132,8 +132,9 @@ func (e *env) startDaemon() error {
 	argv := append(append([]string{}, e.wrap...), filepath.Join(e.bin, "wharfd"), "-D",
 		"-config-file", e.config, "-data-root", e.root, "-exec-root", e.execRoot, "-H", "unix://"+e.sock,
 		"-cgroup-parent", e.cgroupParent())
-	// WHARF_IT_RUNTIME=crun runs the suite with crun as every daemon's
-	// default runtime (but a daemon.json's own).
+	// WHARF_IT_RUNTIME=runc (or crun) runs the suite with that runtime
+	// as every daemon's default (but a daemon.json's own); unset, wharfd
+	// chooses: crun where it is installed, else runc.
 	if rt := os.Getenv("WHARF_IT_RUNTIME"); rt != "" {
 		if data, _ := os.ReadFile(e.config); !bytes.Contains(data, []byte(`"default-runtime"`)) {
 			argv = append(argv, "-default-runtime", rt)
@@ -271,13 +272,13 @@ func (e *env) teardown() error {
 	return nil
 }
 
-// itRuntime is the runtime the suite's containers run with by default
-// (WHARF_IT_RUNTIME, else runc).
+// itRuntime is the runtime the suite's containers run with by default:
+// WHARF_IT_RUNTIME, else the one the suite's wharfd chose.
 func itRuntime() string {
 	if rt := os.Getenv("WHARF_IT_RUNTIME"); rt != "" {
 		return rt
 	}
-	return "runc"
+	return strings.TrimSpace(testEnv.run("wharf", "info", "--format", "{{.DefaultRuntime}}").stdout)
 }
 
 // cgroupParent is the suite's own cgroup parent, so that what it leaves

@@ -155,8 +155,15 @@ func TestExecRunExitCodes(t *testing.T) {
 		}
 		for _, tty := range [][]string{nil, {"-t"}} {
 			args := append(append([]string{"exec"}, tty...), id, tc.cmd)
-			if r := testEnv.run("docker", args...); r.code != tc.code {
+			r := testEnv.run("docker", args...)
+			if r.code != tc.code {
 				t.Errorf("docker %v: exit %d, want %d", args, r.code, tc.code)
+			}
+			// The daemon's error only, as dockerd's: no runtime's line
+			// in the process's output (crun writes one on its stderr,
+			// runc on its terminal).
+			if out := strings.TrimSpace(r.stdout + r.stderr); strings.Count(out, "\n") != 0 || !strings.HasPrefix(out, "OCI runtime exec failed: ") {
+				t.Errorf("docker %v: output %q, want the daemon's one error line", args, out)
 			}
 		}
 		out := pythonSDK(t, `print(client.containers.get(sys.argv[1]).exec_run(sys.argv[2]).exit_code)`, id, tc.cmd)
