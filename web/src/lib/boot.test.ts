@@ -28,6 +28,8 @@ const some = [
   c('paused', { State: 'paused', Status: 'Up 3 minutes (Paused)' }),
   c('a<b>"&\'', { Image: 'x<y>', Ports: [{ PrivatePort: 1, PublicPort: 2, Type: 'tcp', IP: '::1' }], Labels: { 'com.docker.compose.project': 'p<q>' } }),
   c('restarting', { State: 'restarting', Names: [] }),
+  c('Zeta'),
+  c('alpha'),
 ];
 const many = Array.from({ length: 200 }, (_, i) => c('c' + i, { Ports: i % 2 ? web : [], Labels: i % 3 ? {} : { 'com.docker.compose.project': 'p' + (i % 5) } }));
 
@@ -79,7 +81,7 @@ describe("the boot script's first view", () => {
     const boot = await drawn(some);
     expect(boot).toContain('<a href="http://localhost:8080/" rel="noreferrer" target="_blank">0.0.0.0:8080->80/tcp</a>');
     // Names and labels are text, never markup.
-    expect([...document.querySelectorAll('tr[data-name]')].map((r) => (r as HTMLElement).dataset.name)).toEqual(['a<b>"&\'', 'db', 'web', 'paused', 'restarting.0']);
+    expect([...document.querySelectorAll('tr[data-name]')].map((r) => (r as HTMLElement).dataset.name)).toEqual(['a<b>"&\'', 'db', 'web', 'alpha', 'paused', 'restarting.0', 'Zeta']);
     expect(document.querySelector('#app b, #app q, #app y')).toBeNull();
     expect(boot).toBe(rendered(some));
   });

@@ -67,14 +67,16 @@ export const serviceLabel = 'com.docker.compose.service';
  * sorts the same way).
  */
 export function byName(a: string, b: string): number {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return order({ n: a, k: a.toLowerCase() }, { n: b, k: b.toLowerCase() });
 }
 
-/** groupByProject groups containers by compose project; "" holds the rest. Sorted by name. */
+type Keyed = { n: string; k: string }; // a name and its lower case
+const order = (a: Keyed, b: Keyed) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.n < b.n ? -1 : a.n > b.n ? 1 : 0);
+
+/** groupByProject groups containers by compose project; "" holds the rest. Sorted by name (byName, each name lower-cased once). */
 export function groupByProject(cs: ContainerSummary[]): [string, ContainerSummary[]][] {
   const groups = new Map<string, ContainerSummary[]>();
-  const named = cs.map((c) => ({ c, n: name(c) })).sort((a, b) => byName(a.n, b.n));
+  const named = cs.map((c) => ({ c, n: name(c), k: name(c).toLowerCase() })).sort(order);
   for (const { c } of named) {
     const p = c.Labels?.[projectLabel] ?? '';
     if (!groups.has(p)) groups.set(p, []);
