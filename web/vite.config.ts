@@ -28,9 +28,21 @@ function precompress(): Plugin {
   };
 }
 
+// bootComments drops the comment lines of index.html's inline boot
+// script from the built page (they are for its readers, in web/), so
+// the first response carries code only. wharfd hashes the script as
+// built for its Content-Security-Policy.
+function bootComments(): Plugin {
+  return {
+    name: 'wharf-boot-comments',
+    apply: 'build',
+    transformIndexHtml: (html) => html.replace(/<script>[\s\S]*?<\/script>/g, (script) => script.replace(/^\s*\/\/.*\n/gm, '')),
+  };
+}
+
 // The build goes where wharfd embeds it (internal/dashboard/assets.go).
 export default defineConfig({
-  plugins: [svelte(), precompress()],
+  plugins: [svelte(), bootComments(), precompress()],
   build: {
     outDir: '../internal/dashboard/assets/dist',
     emptyOutDir: true,

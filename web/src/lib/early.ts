@@ -9,6 +9,7 @@ export interface Early {
   sent: Map<string, Promise<Response>>;
   done: Promise<void>; // settles once every early request is answered (or failed)
   at: number; // when they were sent (ms since the epoch)
+  shown?: Promise<boolean>; // whether the boot script drew the container list (src/main.ts takes over)
 }
 
 export const early = (): Early | undefined => (globalThis as { wharfEarly?: Early }).wharfEarly;
