@@ -95,16 +95,11 @@ func dockerCLI(t *testing.T, env []string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/usr/local/bin/docker", args...)
 	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + t.TempDir()}, env...)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
+	r := collect(cmd)
+	if r.code == -1 {
+		t.Fatal(r.stderr)
 	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	return r
 }
 
 func needDockerCLI(t *testing.T) {

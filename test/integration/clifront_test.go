@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"path/filepath"
@@ -188,15 +187,5 @@ func runCLI(path string, env, args []string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = env
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-		errOut.WriteString(err.Error())
-	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	return collect(cmd)
 }

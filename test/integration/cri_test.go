@@ -76,17 +76,7 @@ func newCRIEnv(t *testing.T) *criEnv {
 func (ce *criEnv) crictlRun(args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ce.bin, append([]string{"--config", ce.config}, args...)...)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	return collect(exec.CommandContext(ctx, ce.bin, append([]string{"--config", ce.config}, args...)...))
 }
 
 func (ce *criEnv) crictl(t *testing.T, args ...string) string {

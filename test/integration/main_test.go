@@ -372,6 +372,12 @@ func (e *env) runDir(dir string, stdin []byte, cli string, args ...string) resul
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
+	return collect(cmd)
+}
+
+// collect runs cmd and returns its output and exit code; a command that
+// could not run at all has code -1 and the reason on stderr.
+func collect(cmd *exec.Cmd) result {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
