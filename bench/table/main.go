@@ -108,9 +108,14 @@ func main() {
 		}
 		return altRuntimes
 	}
+	// The daemon is named by DOCKER_HOST, as a user's shell names one that
+	// is not at the default socket: a -H before the command would send
+	// wharf's router to docker's whole tree for every command.
 	cli := func(path string, e *engine, args ...string) func() (time.Duration, error) {
 		return func() (time.Duration, error) {
-			return run(exec.Command(path, append([]string{"-H", e.host}, args...)...))
+			cmd := exec.Command(path, args...)
+			cmd.Env = append(os.Environ(), "DOCKER_HOST="+e.host)
+			return run(cmd)
 		}
 	}
 
