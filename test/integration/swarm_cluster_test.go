@@ -244,8 +244,19 @@ func TestSwarmCluster(t *testing.T) {
 	t.Run("node loss", func(t *testing.T) {
 		swarmCLI(t, a, "docker", "service", "create", "-d", "--name", "lost", "--replicas", "2", "--constraint", "node.role==worker",
 			"--restart-delay", "100ms", "--stop-grace-period", "1s", "busybox", "sleep", "100000")
-		waitFor(t, 60*time.Second, "a lost task on each worker", func() bool {
-			return len(taskContainers(b, "lost")) == 1 && len(taskContainers(c, "lost")) == 1
+		// Both tasks land on one worker when the other was not ready at
+		// the moment they were placed (a just-demoted node's agent
+		// reconnects as a worker); swarm does not move running tasks, so,
+		// as docker's docs advise, a forced update spreads them again.
+		forced := false
+		waitOutput(t, 90*time.Second, "a lost task on each worker", func() (string, bool) {
+			nb, nc := len(taskContainers(b, "lost")), len(taskContainers(c, "lost"))
+			if nb+nc == 2 && nb != 1 && !forced {
+				t.Logf("both tasks of lost on one worker (%d, %d): service update --force", nb, nc)
+				swarmCLI(t, a, "docker", "service", "update", "-d", "--force", "lost")
+				forced = true
+			}
+			return a.run("docker", "service", "ps", "lost").stdout + nodeTable(a), nb == 1 && nc == 1
 		})
 		if r := a.run("docker", "node", "rm", "swarm-2"); r.code == 0 || !strings.Contains(r.stderr, "is not down and can't be removed") {
 			t.Errorf("node rm of a ready node: %d %q", r.code, r.stderr)
